@@ -1,0 +1,4 @@
+//! Nurture: a declarative rules language for marketing-automation campaigns.
+
+pub mod syntax;
+pub mod value;

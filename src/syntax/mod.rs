@@ -1,0 +1,3 @@
+//! Source text to AST. pest is used only inside this module.
+
+pub mod ast;

@@ -1,0 +1,107 @@
+//! Runtime values of contact fields and event properties.
+//!
+//! Shared by data loading, checking (literals) and evaluation, so that a
+//! value read from a CSV cell and a literal written in a rule compare the
+//! same way.
+
+use crate::syntax::ast::FieldType;
+use chrono::NaiveDate;
+use std::cmp::Ordering;
+use std::fmt;
+
+/// Seconds since the Unix epoch, UTC. Every instant in Nurture is one of these.
+pub type Instant = i64;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    Date(NaiveDate),
+    DateTime(Instant),
+    TextList(Vec<String>),
+}
+
+impl Value {
+    pub fn field_type(&self) -> FieldType {
+        match self {
+            Value::Text(_) => FieldType::Text,
+            Value::Number(_) => FieldType::Number,
+            Value::Bool(_) => FieldType::Bool,
+            Value::Date(_) => FieldType::Date,
+            Value::DateTime(_) => FieldType::DateTime,
+            Value::TextList(_) => FieldType::TextList,
+        }
+    }
+
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Orders two values of the same type; `None` across types or for NaN.
+    pub fn compare(&self, other: &Value) -> Option<Ordering> {
+        match (self, other) {
+            (Value::Text(a), Value::Text(b)) => Some(a.cmp(b)),
+            (Value::Number(a), Value::Number(b)) => a.partial_cmp(b),
+            (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
+            (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
+            (Value::DateTime(a), Value::DateTime(b)) => Some(a.cmp(b)),
+            (Value::TextList(a), Value::TextList(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Text(s) => write!(f, "{s:?}"),
+            Value::Number(n) => write!(f, "{n}"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Value::DateTime(t) => match chrono::DateTime::from_timestamp(*t, 0) {
+                Some(dt) => write!(f, "{}", dt.format("%Y-%m-%dT%H:%M:%SZ")),
+                None => write!(f, "{t}"),
+            },
+            Value::TextList(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item:?}")?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_of_different_types_do_not_compare() {
+        assert_eq!(Value::Number(1.0).compare(&Value::Text("1".into())), None);
+        assert_eq!(
+            Value::Number(1.0).compare(&Value::Number(2.0)),
+            Some(Ordering::Less)
+        );
+    }
+
+    #[test]
+    fn datetimes_display_as_rfc3339_utc() {
+        assert_eq!(Value::DateTime(0).to_string(), "1970-01-01T00:00:00Z");
+    }
+}
