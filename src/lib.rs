@@ -1,4 +1,10 @@
 //! Nurture: a declarative rules language for marketing-automation campaigns.
+//!
+//! The pipeline is: [`syntax`] (text → AST) → [`check`] (AST → resolved
+//! program, with [`diagnostics`]) → evaluation and simulation.
 
+pub mod check;
+pub mod diagnostics;
 pub mod syntax;
 pub mod value;
+pub mod cli;

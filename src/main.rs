@@ -1,1 +1,5 @@
-fn main() {}
+//! The `nurture` command-line tool.
+
+fn main() {
+    std::process::exit(nurture::cli::run());
+}

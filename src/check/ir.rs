@@ -1,0 +1,458 @@
+//! The checked program: every name resolved to an index, every literal
+//! typed and validated. This is what the interpreter runs; it never sees
+//! the AST or raw names again.
+//!
+//! Spans stay on conditions and steps so traces and `explain` can quote the
+//! source of each clause.
+
+use crate::diagnostics::FileId;
+use crate::syntax::ast::{
+    AggFunc, CapPolicy, Channel, CmpOp, Consent, CountOp, DayPattern, FieldType, Recipient, Span,
+};
+use crate::value::{Instant, Value};
+use chrono::NaiveDate;
+
+pub type StageId = usize;
+pub type FieldId = usize;
+pub type EventTypeId = usize;
+pub type PropertyId = usize;
+pub type SegmentId = usize;
+pub type ListId = usize;
+pub type MessageId = usize;
+pub type RuleId = usize;
+
+/// A resolved campaign, ready to run.
+#[derive(Debug, Clone)]
+pub struct Program {
+    /// Funnel order, lowest first.
+    pub stages: Vec<String>,
+    pub settings: Settings,
+    pub fields: Vec<FieldDef>,
+    /// Built-in event types first (in [`BUILTIN_EVENT_TYPES`] order), then
+    /// declared ones in declaration order.
+    pub event_types: Vec<EventTypeDef>,
+    pub emails: Vec<String>,
+    pub sms: Vec<String>,
+    pub pages: Vec<PageDef>,
+    pub forms: Vec<String>,
+    pub assets: Vec<AssetDef>,
+    pub lists: Vec<String>,
+    /// In an order where every segment comes after the segments it uses.
+    pub segments: Vec<SegmentDef>,
+    pub decay: Option<PointsDecay>,
+    /// In file order (imports contribute no rules).
+    pub rules: Vec<RuleDef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub campaign_name: Option<String>,
+    pub timezone: chrono_tz::Tz,
+    pub quiet_hours: Option<QuietHours>,
+    pub caps: Vec<FrequencyCap>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            campaign_name: None,
+            timezone: chrono_tz::UTC,
+            quiet_hours: None,
+            caps: Vec::new(),
+        }
+    }
+}
+
+/// Minutes after local midnight; the period may wrap past midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuietHours {
+    pub from_minute: u32,
+    pub to_minute: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrequencyCap {
+    pub channel: Channel,
+    pub limit: u32,
+    pub per_seconds: i64,
+    pub policy: CapPolicy,
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldDef {
+    pub name: String,
+    pub ty: FieldType,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventTypeDef {
+    /// The `type` value in event data, e.g. `email.opened` or `referral`.
+    pub name: String,
+    pub properties: Vec<(String, FieldType)>,
+}
+
+impl EventTypeDef {
+    pub fn property(&self, name: &str) -> Option<PropertyId> {
+        self.properties.iter().position(|(n, _)| n == name)
+    }
+}
+
+/// The event types every campaign knows, with their properties.
+pub const BUILTIN_EVENT_TYPES: &[(&str, &[(&str, FieldType)])] = &[
+    ("email.sent", &[("email", FieldType::Text)]),
+    ("email.opened", &[("email", FieldType::Text)]),
+    (
+        "email.clicked",
+        &[("email", FieldType::Text), ("url", FieldType::Text)],
+    ),
+    ("sms.sent", &[("sms", FieldType::Text)]),
+    ("page.visited", &[("url", FieldType::Text)]),
+    ("form.submitted", &[("form", FieldType::Text)]),
+    ("asset.downloaded", &[("asset", FieldType::Text)]),
+    (
+        "purchase",
+        &[
+            ("amount", FieldType::Number),
+            ("order_id", FieldType::Text),
+            ("category", FieldType::Text),
+            ("channel", FieldType::Text),
+        ],
+    ),
+    ("unsubscribed", &[]),
+];
+
+/// Indices of the built-in types in [`BUILTIN_EVENT_TYPES`].
+pub mod builtin {
+    use super::EventTypeId;
+    pub const EMAIL_SENT: EventTypeId = 0;
+    pub const EMAIL_OPENED: EventTypeId = 1;
+    pub const EMAIL_CLICKED: EventTypeId = 2;
+    pub const SMS_SENT: EventTypeId = 3;
+    pub const PAGE_VISITED: EventTypeId = 4;
+    pub const FORM_SUBMITTED: EventTypeId = 5;
+    pub const ASSET_DOWNLOADED: EventTypeId = 6;
+    pub const PURCHASE: EventTypeId = 7;
+    pub const UNSUBSCRIBED: EventTypeId = 8;
+}
+
+pub fn builtin_event_types() -> Vec<EventTypeDef> {
+    BUILTIN_EVENT_TYPES
+        .iter()
+        .map(|(name, properties)| EventTypeDef {
+            name: (*name).to_string(),
+            properties: properties
+                .iter()
+                .map(|(p, ty)| ((*p).to_string(), *ty))
+                .collect(),
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct PageDef {
+    pub name: String,
+    pub pattern: UrlPattern,
+}
+
+#[derive(Debug, Clone)]
+pub struct AssetDef {
+    pub name: String,
+    /// Matched against the `asset` property; defaults to the asset's name.
+    pub pattern: UrlPattern,
+}
+
+/// A URL or file pattern where `*` matches any run of characters.
+/// Query strings and fragments in visited URLs are ignored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UrlPattern {
+    pub text: String,
+    parts: Vec<String>,
+}
+
+impl UrlPattern {
+    pub fn new(text: &str) -> Self {
+        UrlPattern {
+            text: text.to_string(),
+            parts: text.split('*').map(str::to_string).collect(),
+        }
+    }
+
+    pub fn matches(&self, value: &str) -> bool {
+        let value = value.split(['?', '#']).next().unwrap_or(value);
+        glob_match(&self.parts, value)
+    }
+}
+
+/// Matches `value` against literal `parts` separated by `*` wildcards.
+fn glob_match(parts: &[String], value: &str) -> bool {
+    let Some((first, rest)) = parts.split_first() else {
+        return value.is_empty();
+    };
+    let Some(mut remaining) = value.strip_prefix(first.as_str()) else {
+        return false;
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return remaining.is_empty();
+    };
+    for part in middle {
+        match remaining.find(part.as_str()) {
+            Some(at) => remaining = &remaining[at + part.len()..],
+            None => return false,
+        }
+    }
+    remaining.len() >= last.len() && remaining.ends_with(last.as_str())
+}
+
+#[derive(Debug, Clone)]
+pub struct SegmentDef {
+    pub name: String,
+    pub condition: Cond,
+    pub file: FileId,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PointsDecay {
+    pub amount: i64,
+    pub percent: bool,
+    pub every_seconds: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleDef {
+    /// The written name, or one made from the trigger for a bare `on` rule
+    /// (`on opened email @ line 12`).
+    pub name: String,
+    pub priority: i64,
+    pub trigger: Trigger,
+    pub steps: Vec<Step>,
+    pub exit: Option<Cond>,
+    pub repeat_seconds: Option<i64>,
+    pub file: FileId,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum Trigger {
+    Condition(Cond),
+    Event(EventMatcher),
+}
+
+#[derive(Debug, Clone)]
+pub struct Cond {
+    pub kind: CondKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum CondKind {
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+    Not(Box<Cond>),
+    Stage(StageTest),
+    Points {
+        op: CmpOp,
+        value: i64,
+    },
+    HasTag(String),
+    InSegment(SegmentId),
+    InList(ListId),
+    Consent(Consent),
+    Field {
+        field: FieldId,
+        test: ValueTest,
+    },
+    Behaviour(Behaviour),
+    Aggregate(Aggregate),
+    Today(DayPattern),
+    /// A named scripted predicate (filled in by the scripting work).
+    Script(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StageTest {
+    Cmp(CmpOp, StageId),
+    In(Vec<StageId>),
+    NotIn(Vec<StageId>),
+}
+
+/// A typed test on one value.
+#[derive(Debug, Clone)]
+pub enum ValueTest {
+    Compare(CmpOp, Value),
+    In(Vec<Value>),
+    NotIn(Vec<Value>),
+    Contains(String),
+    StartsWith(String),
+    EndsWith(String),
+    Matches(regex::Regex),
+    IsSet,
+    IsNotSet,
+    Before(TimePoint),
+    After(TimePoint),
+    WithinLast(i64),
+    MoreThanAgo(i64),
+    LessThanAgo(i64),
+    IsToday,
+}
+
+/// A point in time written in a rule: a date means 00:00 in the campaign
+/// time zone when compared with instants, and itself when compared with dates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TimePoint {
+    Date(NaiveDate),
+    Instant(Instant),
+}
+
+/// Which events a behaviour clause or an `on` trigger matches.
+#[derive(Debug, Clone)]
+pub struct EventMatcher {
+    pub event_type: EventTypeId,
+    pub target: Option<TargetMatch>,
+    pub filter: Option<Filter>,
+    pub span: Span,
+}
+
+/// The named thing an event must be about.
+#[derive(Debug, Clone)]
+pub struct TargetMatch {
+    /// The property holding the target (`email`, `url`, `form`, `asset`).
+    pub property: PropertyId,
+    pub matcher: TargetPattern,
+}
+
+#[derive(Debug, Clone)]
+pub enum TargetPattern {
+    Exact(String),
+    Pattern(UrlPattern),
+}
+
+/// A condition on an event's own properties.
+#[derive(Debug, Clone)]
+pub enum Filter {
+    And(Vec<Filter>),
+    Or(Vec<Filter>),
+    Not(Box<Filter>),
+    Property {
+        property: PropertyId,
+        test: ValueTest,
+        span: Span,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Behaviour {
+    pub matcher: EventMatcher,
+    pub count: CountTest,
+    /// Count distinct values of this property instead of events.
+    pub distinct: Option<PropertyId>,
+    pub window: Window,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CountTest {
+    pub op: CountOp,
+    pub n: u64,
+}
+
+impl CountTest {
+    pub fn holds(&self, count: u64) -> bool {
+        match self.op {
+            CountOp::AtLeast => count >= self.n,
+            CountOp::AtMost => count <= self.n,
+            CountOp::Exactly => count == self.n,
+            CountOp::MoreThan => count > self.n,
+            CountOp::FewerThan => count < self.n,
+        }
+    }
+}
+
+/// Which events count, relative to the evaluation instant `t`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    /// Every event up to and including `t`.
+    All,
+    /// Events in `(t − seconds, t]`.
+    Last(i64),
+    /// Events after the running rule last fired, up to `t`.
+    SinceFired,
+    /// Events at or after the instant, up to `t`.
+    Since(Instant),
+}
+
+#[derive(Debug, Clone)]
+pub struct Aggregate {
+    pub func: AggFunc,
+    pub event_type: EventTypeId,
+    /// `None` for `first`/`last` means the event time.
+    pub property: Option<PropertyId>,
+    pub filter: Option<Filter>,
+    pub window: Window,
+    pub test: ValueTest,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub kind: StepKind,
+    pub unless: Option<Cond>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum StepKind {
+    MoveTo(StageId),
+    MoveBackTo(StageId),
+    Send {
+        channel: Channel,
+        message: MessageId,
+        again: bool,
+    },
+    AddPoints(i64),
+    SetPoints(i64),
+    AddTag(String),
+    RemoveTag(String),
+    AddToList(ListId),
+    RemoveFromList(ListId),
+    SetField {
+        field: FieldId,
+        value: Value,
+    },
+    Notify {
+        recipient: Recipient,
+        message: Option<String>,
+    },
+    HandOff(Option<String>),
+    Webhook(String),
+    MarkDoNotContact,
+    Unsubscribe,
+    Wait(i64),
+    /// Minutes after local midnight.
+    WaitUntilTime(u32),
+    WaitUntilInstant(Instant),
+    Branch {
+        condition: Cond,
+        then: Vec<Step>,
+        otherwise: Vec<Step>,
+    },
+    Stop,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_patterns_use_star_as_wildcard_and_ignore_queries() {
+        let pricing = UrlPattern::new("/pricing*");
+        assert!(pricing.matches("/pricing"));
+        assert!(pricing.matches("/pricing/enterprise?utm=x"));
+        assert!(!pricing.matches("/blog/pricing"));
+        let any_blog = UrlPattern::new("*/blog/*/comments");
+        assert!(any_blog.matches("https://x.com/blog/a/comments"));
+        assert!(!any_blog.matches("https://x.com/blog/a/comment"));
+        assert!(UrlPattern::new("/").matches("/"));
+        assert!(!UrlPattern::new("/").matches("/a"));
+        // Overlapping prefix and suffix must not both claim the same text.
+        assert!(!UrlPattern::new("/ab*ba").matches("/aba"));
+    }
+}

@@ -1,0 +1,823 @@
+//! Lowering of segments and rules: conditions and steps from AST to IR,
+//! resolving names and checking types on the way.
+
+use super::ir::{self, builtin, TimePoint, Window};
+use super::{values, Checker};
+use crate::diagnostics::codes;
+use crate::syntax::ast::{
+    self, AggFunc, CmpOp, CondKind, CountOp, FieldType, LiteralKind, Span, StageOp, StepKind,
+    ValueTestKind, Verb,
+};
+use crate::value::Value;
+
+/// Where a condition appears, which decides what it may say.
+#[derive(Clone, Copy)]
+struct Place {
+    /// Inside a running sequence (`unless`, `exit when`, branches): a bare
+    /// `since` window has a firing to count from.
+    in_sequence: bool,
+    /// The segment being lowered, to record which segments it uses.
+    segment: Option<usize>,
+}
+
+impl Checker<'_> {
+    pub(super) fn segment(&mut self, index: usize, segment: &ast::SegmentDecl, span: Span) {
+        let place = Place {
+            in_sequence: false,
+            segment: Some(index),
+        };
+        let condition = self.condition(&segment.condition, place);
+        let name = segment.name.name.clone();
+        self.program.segments.push(ir::SegmentDef {
+            name,
+            condition: condition.unwrap_or(ir::Cond {
+                kind: ir::CondKind::And(Vec::new()),
+                span,
+            }),
+            file: self.file,
+            span,
+        });
+    }
+
+    pub(super) fn rule(&mut self, rule: &ast::Rule, span: Span) {
+        let name = match &rule.name {
+            Some(name) => {
+                self.names
+                    .rules
+                    .declare(name, self.file, &mut self.diagnostics);
+                name.name.clone()
+            }
+            None => self.bare_rule_name(rule, span),
+        };
+        let trigger_place = Place {
+            in_sequence: false,
+            segment: None,
+        };
+        let sequence = Place {
+            in_sequence: true,
+            segment: None,
+        };
+        let trigger = match &rule.trigger {
+            ast::Trigger::Condition { condition, .. } => self
+                .condition(condition, trigger_place)
+                .map(ir::Trigger::Condition),
+            ast::Trigger::Event(matcher) => self.matcher(matcher).map(ir::Trigger::Event),
+        };
+        let steps = self.steps(&rule.steps, sequence);
+        let exit = rule.exit.as_ref().and_then(|c| self.condition(c, sequence));
+        let repeat_seconds = rule.repeat.as_ref().and_then(|d| self.positive_duration(d));
+        if let Some(trigger) = trigger {
+            self.program.rules.push(ir::RuleDef {
+                name,
+                priority: rule.priority.as_ref().map_or(0, |p| p.value),
+                trigger,
+                steps,
+                exit,
+                repeat_seconds,
+                file: self.file,
+                span,
+            });
+        }
+    }
+
+    /// `on opened email (line 12)`: bare rules are named after their trigger.
+    fn bare_rule_name(&self, rule: &ast::Rule, span: Span) -> String {
+        let source = self.sources.get(self.file);
+        let line = source.map_or(0, |s| s.position(span.start).line);
+        let trigger_text = match (&rule.trigger, source) {
+            (ast::Trigger::Event(matcher), Some(source)) => {
+                let text = source.slice(matcher.span);
+                text.split_whitespace().collect::<Vec<_>>().join(" ")
+            }
+            _ => String::from("event"),
+        };
+        format!("on {trigger_text} (line {line})")
+    }
+
+    fn condition(&mut self, cond: &ast::Cond, place: Place) -> Option<ir::Cond> {
+        let kind = match &cond.kind {
+            CondKind::And(parts) => ir::CondKind::And(self.conditions(parts, place)?),
+            CondKind::Or(parts) => ir::CondKind::Or(self.conditions(parts, place)?),
+            CondKind::Not(inner) => ir::CondKind::Not(Box::new(self.condition(inner, place)?)),
+            CondKind::Paren(inner) => return self.condition(inner, place),
+            CondKind::Stage(test) => ir::CondKind::Stage(self.stage_test(test)?),
+            CondKind::Points { op, value } => ir::CondKind::Points {
+                op: *op,
+                value: value.value,
+            },
+            CondKind::HasTag(tag) => ir::CondKind::HasTag(tag.value.clone()),
+            CondKind::InSegment(name) => {
+                let id = self
+                    .names
+                    .segments
+                    .resolve(name, self.file, &mut self.diagnostics)?;
+                if let Some(current) = place.segment {
+                    if let Some(uses) = self.segment_uses.get_mut(current) {
+                        uses.push((id, name.span));
+                    }
+                }
+                ir::CondKind::InSegment(id)
+            }
+            CondKind::InList(name) => ir::CondKind::InList(self.names.lists.resolve(
+                name,
+                self.file,
+                &mut self.diagnostics,
+            )?),
+            CondKind::Consent(consent) => ir::CondKind::Consent(*consent),
+            CondKind::Field { field, test } => {
+                let id = self
+                    .names
+                    .fields
+                    .resolve(field, self.file, &mut self.diagnostics)?;
+                let ty = self.program.fields[id].ty;
+                let test = self.value_test(test, ty, &format!("field `{}`", field.name))?;
+                ir::CondKind::Field { field: id, test }
+            }
+            CondKind::Behaviour(behaviour) => {
+                ir::CondKind::Behaviour(self.behaviour(behaviour, place)?)
+            }
+            CondKind::Aggregate(aggregate) => {
+                ir::CondKind::Aggregate(self.aggregate(aggregate, place)?)
+            }
+            CondKind::Today(pattern) => ir::CondKind::Today(pattern.clone()),
+            CondKind::Script(name) => {
+                self.error(
+                    codes::UNDEFINED_SCRIPT,
+                    name.span,
+                    format!("script `{}` is not defined", name.name),
+                )
+                .help = Some(
+                    "scripted predicates are not available yet; write the condition in the language"
+                        .into(),
+                );
+                return None;
+            }
+        };
+        Some(ir::Cond {
+            kind,
+            span: cond.span,
+        })
+    }
+
+    /// Lowers every part, reporting problems in all of them.
+    fn conditions(&mut self, parts: &[ast::Cond], place: Place) -> Option<Vec<ir::Cond>> {
+        let lowered: Vec<Option<ir::Cond>> =
+            parts.iter().map(|p| self.condition(p, place)).collect();
+        lowered.into_iter().collect()
+    }
+
+    fn stage_test(&mut self, test: &ast::StageTest) -> Option<ir::StageTest> {
+        let mut ids = Vec::new();
+        for stage in &test.stages {
+            ids.push(
+                self.names
+                    .stages
+                    .resolve(stage, self.file, &mut self.diagnostics),
+            );
+        }
+        let ids: Vec<usize> = ids.into_iter().collect::<Option<_>>()?;
+        match test.op {
+            StageOp::Cmp(op) => Some(ir::StageTest::Cmp(op, *ids.first()?)),
+            StageOp::In => Some(ir::StageTest::In(ids)),
+            StageOp::NotIn => Some(ir::StageTest::NotIn(ids)),
+        }
+    }
+
+    fn behaviour(&mut self, behaviour: &ast::Behaviour, place: Place) -> Option<ir::Behaviour> {
+        let matcher = self.matcher(&behaviour.matcher);
+        let window = self.window(behaviour.window.as_ref(), place);
+        let count = match (&behaviour.count, behaviour.none) {
+            (None, false) => Some(ir::CountTest {
+                op: CountOp::AtLeast,
+                n: 1,
+            }),
+            (None, true) => Some(ir::CountTest {
+                op: CountOp::FewerThan,
+                n: 1,
+            }),
+            (Some(count), none) => self.count(count, none),
+        };
+        let matcher = matcher?;
+        let distinct = if behaviour.distinct {
+            let property = target_property(&behaviour.matcher.verb);
+            if property.is_none() {
+                self.error(
+                    codes::DISTINCT_WITHOUT_TARGET,
+                    behaviour.span,
+                    "`different` needs e-mails, pages, forms or assets to tell apart",
+                )
+                .help = Some("remove `different` to count events".into());
+            }
+            Some(property?)
+        } else {
+            None
+        };
+        Some(ir::Behaviour {
+            matcher,
+            count: count?,
+            distinct,
+            window: window?,
+        })
+    }
+
+    fn count(&mut self, count: &ast::Count, none: bool) -> Option<ir::CountTest> {
+        let Ok(n) = u64::try_from(count.n.value) else {
+            self.error(codes::BAD_NUMBER, count.n.span, "a count cannot be negative");
+            return None;
+        };
+        if none {
+            // `never opened 3 emails`: fewer than three.
+            return Some(ir::CountTest {
+                op: CountOp::FewerThan,
+                n,
+            });
+        }
+        Some(ir::CountTest { op: count.op, n })
+    }
+
+    fn window(&mut self, window: Option<&ast::Window>, place: Place) -> Option<Window> {
+        let Some(window) = window else {
+            return Some(Window::All);
+        };
+        match &window.kind {
+            ast::WindowKind::Last(duration) => self.positive_duration(duration).map(Window::Last),
+            ast::WindowKind::SinceFired => {
+                if place.in_sequence {
+                    Some(Window::SinceFired)
+                } else {
+                    self.error(
+                        codes::SINCE_OUTSIDE_SEQUENCE,
+                        window.span,
+                        "a bare `since` counts from when the rule fired, but nothing has fired here",
+                    )
+                    .help = Some(
+                        "use it in a rule's steps or `exit when`; here write `in last 30 days` or `since 2024-01-01`"
+                            .into(),
+                    );
+                    None
+                }
+            }
+            ast::WindowKind::Since(literal) => match self.time_point(literal)? {
+                TimePoint::Instant(t) => Some(Window::Since(t)),
+                TimePoint::Date(d) => Some(Window::Since(values::start_of_day(
+                    d,
+                    self.program.settings.timezone,
+                ))),
+            },
+        }
+    }
+
+    fn time_point(&mut self, literal: &ast::Literal) -> Option<TimePoint> {
+        match values::time_point(literal) {
+            Ok(point) => Some(point),
+            Err(why) => {
+                self.error(codes::BAD_DATE, literal.span, why).help =
+                    Some("write dates as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SSZ".into());
+                None
+            }
+        }
+    }
+
+    pub(super) fn matcher(&mut self, matcher: &ast::EventMatcher) -> Option<ir::EventMatcher> {
+        let event_type = match &matcher.verb {
+            Verb::Received => builtin::EMAIL_SENT,
+            Verb::Opened => builtin::EMAIL_OPENED,
+            Verb::Clicked => builtin::EMAIL_CLICKED,
+            Verb::Visited => builtin::PAGE_VISITED,
+            Verb::Submitted => builtin::FORM_SUBMITTED,
+            Verb::Downloaded => builtin::ASSET_DOWNLOADED,
+            Verb::Purchased => builtin::PURCHASE,
+            Verb::UnsubscribedEvent => builtin::UNSUBSCRIBED,
+            Verb::Custom(name) => self.custom_event(name)?,
+        };
+        let target = match &matcher.target {
+            ast::Target::Any => None,
+            ast::Target::Named(name) => Some(self.target(&matcher.verb, name)?),
+        };
+        let filter = match &matcher.filter {
+            Some(filter) => Some(self.filter(filter, event_type)?),
+            None => None,
+        };
+        Some(ir::EventMatcher {
+            event_type,
+            target,
+            filter,
+            span: matcher.span,
+        })
+    }
+
+    fn custom_event(&mut self, name: &ast::Ident) -> Option<ir::EventTypeId> {
+        let id = self.names.events.lookup(&name.name);
+        match id {
+            Some(id) if id >= ir::BUILTIN_EVENT_TYPES.len() => Some(id),
+            _ => {
+                let diagnostic = self.names.events.undefined(name, self.file);
+                self.diagnostics.push(diagnostic);
+                None
+            }
+        }
+    }
+
+    fn target(&mut self, verb: &Verb, name: &ast::Ident) -> Option<ir::TargetMatch> {
+        let file = self.file;
+        let diagnostics = &mut self.diagnostics;
+        let (property, matcher) = match verb {
+            Verb::Received | Verb::Opened | Verb::Clicked => {
+                let id = self.names.emails.resolve(name, file, diagnostics)?;
+                (0, ir::TargetPattern::Exact(self.program.emails[id].clone()))
+            }
+            Verb::Visited => {
+                let id = self.names.pages.resolve(name, file, diagnostics)?;
+                (
+                    0,
+                    ir::TargetPattern::Pattern(self.program.pages[id].pattern.clone()),
+                )
+            }
+            Verb::Submitted => {
+                let id = self.names.forms.resolve(name, file, diagnostics)?;
+                (0, ir::TargetPattern::Exact(self.program.forms[id].clone()))
+            }
+            Verb::Downloaded => {
+                let id = self.names.assets.resolve(name, file, diagnostics)?;
+                (
+                    0,
+                    ir::TargetPattern::Pattern(self.program.assets[id].pattern.clone()),
+                )
+            }
+            Verb::Purchased | Verb::UnsubscribedEvent | Verb::Custom(_) => return None,
+        };
+        Some(ir::TargetMatch { property, matcher })
+    }
+
+    /// A `where` filter: property tests of one event type.
+    fn filter(&mut self, cond: &ast::Cond, event_type: ir::EventTypeId) -> Option<ir::Filter> {
+        match &cond.kind {
+            CondKind::And(parts) => Some(ir::Filter::And(self.filters(parts, event_type)?)),
+            CondKind::Or(parts) => Some(ir::Filter::Or(self.filters(parts, event_type)?)),
+            CondKind::Not(inner) => Some(ir::Filter::Not(Box::new(
+                self.filter(inner, event_type)?,
+            ))),
+            CondKind::Paren(inner) => self.filter(inner, event_type),
+            CondKind::Field { field, test } => {
+                let event = &self.program.event_types[event_type];
+                let Some(property) = event.property(&field.name) else {
+                    let names: Vec<&str> =
+                        event.properties.iter().map(|(n, _)| n.as_str()).collect();
+                    let help = crate::diagnostics::did_you_mean(&field.name, names.iter().copied())
+                        .unwrap_or_else(|| {
+                            if names.is_empty() {
+                                format!("`{}` events have no properties", event.name)
+                            } else {
+                                format!("its properties are: {}", names.join(", "))
+                            }
+                        });
+                    let message = format!(
+                        "`{}` events have no property `{}`",
+                        event.name, field.name
+                    );
+                    self.error(codes::UNDEFINED_PROPERTY, field.span, message)
+                        .help = Some(help);
+                    return None;
+                };
+                let ty = event.properties[property].1;
+                let test =
+                    self.value_test(test, ty, &format!("property `{}`", field.name))?;
+                Some(ir::Filter::Property {
+                    property,
+                    test,
+                    span: cond.span,
+                })
+            }
+            _ => {
+                self.error(
+                    codes::SYNTAX,
+                    cond.span,
+                    "a `where` filter can only test the event's own properties",
+                );
+                None
+            }
+        }
+    }
+
+    fn filters(&mut self, parts: &[ast::Cond], event_type: usize) -> Option<Vec<ir::Filter>> {
+        let lowered: Vec<Option<ir::Filter>> =
+            parts.iter().map(|p| self.filter(p, event_type)).collect();
+        lowered.into_iter().collect()
+    }
+
+    fn aggregate(&mut self, aggregate: &ast::Aggregate, place: Place) -> Option<ir::Aggregate> {
+        let event_type = if aggregate.event.name == "purchase" {
+            builtin::PURCHASE
+        } else {
+            self.custom_event(&aggregate.event)?
+        };
+        let event = &self.program.event_types[event_type];
+        let property = match &aggregate.property {
+            Some(name) => match event.property(&name.name) {
+                Some(id) => Some((id, event.properties[id].1, name.span)),
+                None => {
+                    let names: Vec<&str> =
+                        event.properties.iter().map(|(n, _)| n.as_str()).collect();
+                    let help = crate::diagnostics::did_you_mean(&name.name, names.iter().copied())
+                        .unwrap_or_else(|| format!("its properties are: {}", names.join(", ")));
+                    let message =
+                        format!("`{}` events have no property `{}`", event.name, name.name);
+                    self.error(codes::UNDEFINED_PROPERTY, name.span, message)
+                        .help = Some(help);
+                    return None;
+                }
+            },
+            None => None,
+        };
+        let numeric = matches!(
+            aggregate.func,
+            AggFunc::Total | AggFunc::Average | AggFunc::Min | AggFunc::Max
+        );
+        let ty = match (property, numeric) {
+            (Some((_, FieldType::Number, _)), _) => FieldType::Number,
+            (Some((_, ty, span)), true) => {
+                self.error(
+                    codes::AGGREGATE_NOT_NUMBER,
+                    span,
+                    format!(
+                        "`{}` needs a number, but this property is {}",
+                        aggregate.func.keyword(),
+                        ty
+                    ),
+                );
+                return None;
+            }
+            (Some((_, ty, _)), false) => ty,
+            (None, true) => {
+                self.error(
+                    codes::AGGREGATE_NOT_NUMBER,
+                    aggregate.event.span,
+                    format!(
+                        "`{}` of which property of `{}`?",
+                        aggregate.func.keyword(),
+                        aggregate.event.name
+                    ),
+                )
+                .help = Some(format!(
+                    "name a number property, e.g. `{} purchase amount`",
+                    aggregate.func.keyword()
+                ));
+                return None;
+            }
+            (None, false) => FieldType::DateTime,
+        };
+        if property.is_none() && !is_time_test(&aggregate.test.kind) {
+            self.error(
+                codes::TIME_TEST_NEEDS_TIME,
+                aggregate.test.span,
+                format!(
+                    "`{} {}` is a point in time, so it needs a time test",
+                    aggregate.func.keyword(),
+                    aggregate.event.name
+                ),
+            )
+            .help = Some(
+                "e.g. `more than 90 days ago`, `within last 30 days`, `before 2024-01-01`, or name a property"
+                    .into(),
+            );
+            return None;
+        }
+        let filter = match &aggregate.filter {
+            Some(filter) => Some(self.filter(filter, event_type)?),
+            None => None,
+        };
+        let window = self.window(aggregate.window.as_ref(), place)?;
+        let subject = format!("`{} {}`", aggregate.func.keyword(), aggregate.event.name);
+        let test = self.value_test(&aggregate.test, ty, &subject)?;
+        Some(ir::Aggregate {
+            func: aggregate.func,
+            event_type,
+            property: property.map(|(id, _, _)| id),
+            filter,
+            window,
+            test,
+        })
+    }
+
+    /// Types a value test against the type of what it tests.
+    fn value_test(
+        &mut self,
+        test: &ast::ValueTest,
+        ty: FieldType,
+        subject: &str,
+    ) -> Option<ir::ValueTest> {
+        let is_time = matches!(ty, FieldType::Date | FieldType::DateTime);
+        let not_applicable = |checker: &mut Self, what: &str, help: &str| {
+            checker
+                .error(
+                    codes::BAD_OPERATOR,
+                    test.span,
+                    format!("{subject} is {ty}, so {what} does not apply"),
+                )
+                .help = Some(help.to_string());
+        };
+        match &test.kind {
+            ValueTestKind::Compare(op, literal) => {
+                if ty == FieldType::TextList {
+                    not_applicable(self, "a comparison", "test list fields with `contains \"value\"`");
+                    return None;
+                }
+                if ty == FieldType::Bool && !matches!(op, CmpOp::Eq | CmpOp::Ne) {
+                    not_applicable(self, "an ordering", "compare yes/no fields with `=` or `is`");
+                    return None;
+                }
+                let value = self.literal_value(literal, ty, subject)?;
+                Some(ir::ValueTest::Compare(*op, value))
+            }
+            ValueTestKind::In(literals) | ValueTestKind::NotIn(literals) => {
+                if ty == FieldType::TextList {
+                    not_applicable(self, "`in`", "test list fields with `contains \"value\"`");
+                    return None;
+                }
+                let values: Vec<Option<Value>> = literals
+                    .iter()
+                    .map(|l| self.literal_value(l, ty, subject))
+                    .collect();
+                let values: Vec<Value> = values.into_iter().collect::<Option<_>>()?;
+                Some(match test.kind {
+                    ValueTestKind::In(_) => ir::ValueTest::In(values),
+                    _ => ir::ValueTest::NotIn(values),
+                })
+            }
+            ValueTestKind::Contains(text) => {
+                if !matches!(ty, FieldType::Text | FieldType::TextList) {
+                    not_applicable(self, "`contains`", "`contains` tests text and lists of text");
+                    return None;
+                }
+                Some(ir::ValueTest::Contains(text.value.clone()))
+            }
+            ValueTestKind::StartsWith(text)
+            | ValueTestKind::EndsWith(text)
+            | ValueTestKind::Matches(text) => {
+                if ty != FieldType::Text {
+                    not_applicable(self, "a text test", "`starts with`, `ends with` and `matches` test text");
+                    return None;
+                }
+                match &test.kind {
+                    ValueTestKind::StartsWith(_) => {
+                        Some(ir::ValueTest::StartsWith(text.value.clone()))
+                    }
+                    ValueTestKind::EndsWith(_) => Some(ir::ValueTest::EndsWith(text.value.clone())),
+                    _ => self.regex(text).map(ir::ValueTest::Matches),
+                }
+            }
+            ValueTestKind::IsSet => Some(ir::ValueTest::IsSet),
+            ValueTestKind::IsNotSet => Some(ir::ValueTest::IsNotSet),
+            ValueTestKind::Before(literal) | ValueTestKind::After(literal) => {
+                if !is_time {
+                    not_applicable(self, "`before`/`after`", "`before` and `after` test dates; compare numbers with `<` and `>`");
+                    return None;
+                }
+                let point = self.time_point(literal)?;
+                Some(match test.kind {
+                    ValueTestKind::Before(_) => ir::ValueTest::Before(point),
+                    _ => ir::ValueTest::After(point),
+                })
+            }
+            ValueTestKind::WithinLast(duration)
+            | ValueTestKind::MoreThanAgo(duration)
+            | ValueTestKind::LessThanAgo(duration) => {
+                if !is_time {
+                    not_applicable(self, "a time test", "only dates and times can be `ago` or `within last`");
+                    return None;
+                }
+                let seconds = self.positive_duration(duration)?;
+                Some(match test.kind {
+                    ValueTestKind::WithinLast(_) => ir::ValueTest::WithinLast(seconds),
+                    ValueTestKind::MoreThanAgo(_) => ir::ValueTest::MoreThanAgo(seconds),
+                    _ => ir::ValueTest::LessThanAgo(seconds),
+                })
+            }
+            ValueTestKind::IsToday => {
+                if !is_time {
+                    not_applicable(self, "`is today`", "`is today` tests dates such as birthdays");
+                    return None;
+                }
+                Some(ir::ValueTest::IsToday)
+            }
+        }
+    }
+
+    fn regex(&mut self, pattern: &ast::Text) -> Option<regex::Regex> {
+        match regex::RegexBuilder::new(&pattern.value)
+            .size_limit(1 << 20)
+            .build()
+        {
+            Ok(regex) => Some(regex),
+            Err(error) => {
+                let why = error.to_string();
+                let last_line = why.lines().last().unwrap_or("invalid pattern").trim();
+                self.error(
+                    codes::BAD_REGEX,
+                    pattern.span,
+                    format!("`{}` is not a valid regular expression: {last_line}", pattern.value),
+                )
+                .help = Some("the syntax is that of Rust's `regex` crate; escape special characters with `\\\\`".into());
+                None
+            }
+        }
+    }
+
+    /// A literal as a value of the given type, or a type-mismatch diagnostic.
+    fn literal_value(&mut self, literal: &ast::Literal, ty: FieldType, subject: &str) -> Option<Value> {
+        let converted: Result<Value, String> = match (&literal.kind, ty) {
+            (LiteralKind::Number(text), FieldType::Number) => {
+                values::parse_number(text).map(Value::Number)
+            }
+            (LiteralKind::Text(text), FieldType::Text) => Ok(Value::Text(text.clone())),
+            (LiteralKind::Bool(b), FieldType::Bool) => Ok(Value::Bool(*b)),
+            (LiteralKind::Date(text), FieldType::Date) => values::parse_date(text).map(Value::Date),
+            (LiteralKind::Date(text), FieldType::DateTime) => values::parse_date(text)
+                .map(|d| Value::DateTime(values::start_of_day(d, self.program.settings.timezone))),
+            (LiteralKind::DateTime(text), FieldType::DateTime) => {
+                values::parse_datetime(text).map(Value::DateTime)
+            }
+            _ => {
+                self.error(
+                    codes::TYPE_MISMATCH,
+                    literal.span,
+                    format!("{subject} is {ty}, but this value is {}", literal_type_name(&literal.kind)),
+                )
+                .help = Some(example_of(ty));
+                return None;
+            }
+        };
+        match converted {
+            Ok(value) => Some(value),
+            Err(why) => {
+                let code = if matches!(literal.kind, LiteralKind::Number(_)) {
+                    codes::BAD_NUMBER
+                } else {
+                    codes::BAD_DATE
+                };
+                self.error(code, literal.span, why);
+                None
+            }
+        }
+    }
+
+    fn steps(&mut self, steps: &[ast::Step], place: Place) -> Vec<ir::Step> {
+        steps
+            .iter()
+            .filter_map(|step| self.step(step, place))
+            .collect()
+    }
+
+    fn step(&mut self, step: &ast::Step, place: Place) -> Option<ir::Step> {
+        let unless = match &step.unless {
+            Some(condition) => Some(self.condition(condition, place)),
+            None => None,
+        };
+        let file = self.file;
+        let kind = match &step.kind {
+            StepKind::MoveTo(stage) => ir::StepKind::MoveTo(self.names.stages.resolve(
+                stage,
+                file,
+                &mut self.diagnostics,
+            )?),
+            StepKind::MoveBackTo(stage) => ir::StepKind::MoveBackTo(self.names.stages.resolve(
+                stage,
+                file,
+                &mut self.diagnostics,
+            )?),
+            StepKind::Send {
+                channel,
+                message,
+                again,
+            } => {
+                let namespace = match channel {
+                    ast::Channel::Email => &mut self.names.emails,
+                    ast::Channel::Sms => &mut self.names.sms,
+                };
+                ir::StepKind::Send {
+                    channel: *channel,
+                    message: namespace.resolve(message, file, &mut self.diagnostics)?,
+                    again: *again,
+                }
+            }
+            StepKind::AddPoints(n) => ir::StepKind::AddPoints(n.value),
+            StepKind::RemovePoints(n) => ir::StepKind::AddPoints(-n.value),
+            StepKind::SetPoints(n) => ir::StepKind::SetPoints(n.value),
+            StepKind::AddTag(tag) => ir::StepKind::AddTag(tag.value.clone()),
+            StepKind::RemoveTag(tag) => ir::StepKind::RemoveTag(tag.value.clone()),
+            StepKind::AddToList(list) => ir::StepKind::AddToList(self.names.lists.resolve(
+                list,
+                file,
+                &mut self.diagnostics,
+            )?),
+            StepKind::RemoveFromList(list) => ir::StepKind::RemoveFromList(
+                self.names.lists.resolve(list, file, &mut self.diagnostics)?,
+            ),
+            StepKind::SetField { field, value } => {
+                let id = self
+                    .names
+                    .fields
+                    .resolve(field, file, &mut self.diagnostics)?;
+                let ty = self.program.fields[id].ty;
+                let value = self.literal_value(value, ty, &format!("field `{}`", field.name))?;
+                ir::StepKind::SetField { field: id, value }
+            }
+            StepKind::Notify { recipient, message } => ir::StepKind::Notify {
+                recipient: *recipient,
+                message: message.as_ref().map(|m| m.value.clone()),
+            },
+            StepKind::HandOff(note) => ir::StepKind::HandOff(note.as_ref().map(|n| n.value.clone())),
+            StepKind::Webhook(url) => {
+                if !(url.value.starts_with("https://") || url.value.starts_with("http://")) {
+                    self.error(
+                        codes::BAD_URL_PATTERN,
+                        url.span,
+                        format!("`{}` is not an http(s) URL", url.value),
+                    )
+                    .help = Some("webhooks are recorded in dry runs; give the full https:// address".into());
+                    return None;
+                }
+                ir::StepKind::Webhook(url.value.clone())
+            }
+            StepKind::MarkDoNotContact => ir::StepKind::MarkDoNotContact,
+            StepKind::Unsubscribe => ir::StepKind::Unsubscribe,
+            StepKind::Wait(duration) => ir::StepKind::Wait(self.positive_duration(duration)?),
+            StepKind::WaitUntilTime(time) => ir::StepKind::WaitUntilTime(self.time_of_day(time)?),
+            StepKind::WaitUntilInstant(literal) => match self.time_point(literal)? {
+                TimePoint::Instant(t) => ir::StepKind::WaitUntilInstant(t),
+                TimePoint::Date(d) => ir::StepKind::WaitUntilInstant(values::start_of_day(
+                    d,
+                    self.program.settings.timezone,
+                )),
+            },
+            StepKind::Branch {
+                condition,
+                then,
+                otherwise,
+            } => {
+                let condition = self.condition(condition, place);
+                let then = self.steps(then, place);
+                let otherwise = self.steps(otherwise, place);
+                ir::StepKind::Branch {
+                    condition: condition?,
+                    then,
+                    otherwise,
+                }
+            }
+            StepKind::Stop => ir::StepKind::Stop,
+        };
+        Some(ir::Step {
+            kind,
+            unless: match unless {
+                Some(lowered) => Some(lowered?),
+                None => None,
+            },
+            span: step.span,
+        })
+    }
+}
+
+/// The property a verb's target lives in (always the first property of
+/// the built-in type), if the verb has targets.
+fn target_property(verb: &Verb) -> Option<ir::PropertyId> {
+    match verb {
+        Verb::Received | Verb::Opened | Verb::Clicked | Verb::Visited | Verb::Submitted
+        | Verb::Downloaded => Some(0),
+        Verb::Purchased | Verb::UnsubscribedEvent | Verb::Custom(_) => None,
+    }
+}
+
+fn is_time_test(kind: &ValueTestKind) -> bool {
+    matches!(
+        kind,
+        ValueTestKind::Before(_)
+            | ValueTestKind::After(_)
+            | ValueTestKind::WithinLast(_)
+            | ValueTestKind::MoreThanAgo(_)
+            | ValueTestKind::LessThanAgo(_)
+            | ValueTestKind::IsSet
+            | ValueTestKind::IsNotSet
+            | ValueTestKind::IsToday
+    ) || matches!(kind, ValueTestKind::Compare(_, l) if matches!(l.kind, LiteralKind::Date(_) | LiteralKind::DateTime(_)))
+}
+
+fn literal_type_name(kind: &LiteralKind) -> &'static str {
+    match kind {
+        LiteralKind::Number(_) => "a number",
+        LiteralKind::Text(_) => "text",
+        LiteralKind::Bool(_) => "yes/no (true or false)",
+        LiteralKind::Date(_) => "a date",
+        LiteralKind::DateTime(_) => "a date and time",
+    }
+}
+
+fn example_of(ty: FieldType) -> String {
+    match ty {
+        FieldType::Text => "compare it with text in double quotes, e.g. \"PL\"".into(),
+        FieldType::Number => "compare it with a number, e.g. 50 (no quotes)".into(),
+        FieldType::Bool => "compare it with true or false".into(),
+        FieldType::Date => "compare it with a date, e.g. 2024-03-31".into(),
+        FieldType::DateTime => "compare it with a date or date-time, e.g. 2024-03-31T09:00:00Z".into(),
+        FieldType::TextList => "test it with `contains \"value\"`".into(),
+    }
+}

@@ -1,0 +1,709 @@
+//! Checking: from parsed files to a resolved, typed [`ir::Program`].
+//!
+//! The checker collects every problem in one run instead of stopping at the
+//! first, so a CI log shows them all at once.
+
+pub mod ir;
+pub mod loader;
+mod lower;
+mod namespace;
+pub mod values;
+
+use crate::diagnostics::{codes, Diagnostic, FileId, SourceMap};
+use crate::syntax::ast::{self, ContentKind, ItemKind, SettingKind, Span};
+use ir::{Program, Settings};
+use namespace::Namespace;
+use std::path::Path;
+
+/// Everything `check` learned about one root file.
+#[derive(Debug)]
+pub struct Checked {
+    pub sources: SourceMap,
+    /// Sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Present when there are no errors.
+    pub program: Option<Program>,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Checks a rules file on disk and everything it imports.
+pub fn check_file(path: &Path, display: &str) -> Result<Checked, loader::ReadError> {
+    let text = loader::read_source(path, display)?;
+    Ok(check_source(path, display, text))
+}
+
+/// Checks source text as if read from `path` (imports resolve next to it).
+pub fn check_source(path: &Path, display: &str, text: String) -> Checked {
+    let mut sources = SourceMap::default();
+    let mut diagnostics = Vec::new();
+    let files = loader::load(path, display, text, &mut sources, &mut diagnostics);
+    // Only check names when every file parsed: resolving half a program
+    // would report names as undefined that the unparsed part declares.
+    let parsed_all = !diagnostics.iter().any(Diagnostic::is_error);
+    let mut program = None;
+    if parsed_all {
+        let mut checker = Checker::new(&sources);
+        let checked = checker.run(&files);
+        diagnostics.append(&mut checker.diagnostics);
+        if !diagnostics.iter().any(Diagnostic::is_error) {
+            program = Some(checked);
+        }
+    }
+    crate::diagnostics::sort(&mut diagnostics);
+    Checked {
+        sources,
+        diagnostics,
+        program,
+    }
+}
+
+/// The names a program declares, one namespace per kind.
+struct Names {
+    stages: Namespace,
+    fields: Namespace,
+    emails: Namespace,
+    sms: Namespace,
+    pages: Namespace,
+    forms: Namespace,
+    assets: Namespace,
+    lists: Namespace,
+    events: Namespace,
+    segments: Namespace,
+    rules: Namespace,
+}
+
+impl Names {
+    fn new() -> Self {
+        Names {
+            stages: Namespace::new(
+                "stage",
+                codes::UNDEFINED_STAGE,
+                "add `NAME` to the `stages` line; the funnel order is the declaration order",
+            ),
+            fields: Namespace::new(
+                "field",
+                codes::UNDEFINED_FIELD,
+                "declare it, e.g. `field NAME: text`",
+            ),
+            emails: Namespace::new(
+                "e-mail",
+                codes::UNDEFINED_MESSAGE,
+                "declare it with `email NAME`",
+            ),
+            sms: Namespace::new("SMS", codes::UNDEFINED_MESSAGE, "declare it with `sms NAME`"),
+            pages: Namespace::new(
+                "page",
+                codes::UNDEFINED_PAGE,
+                "declare it with `page NAME = \"/path*\"`",
+            ),
+            forms: Namespace::new("form", codes::UNDEFINED_FORM, "declare it with `form NAME`"),
+            assets: Namespace::new(
+                "asset",
+                codes::UNDEFINED_ASSET,
+                "declare it with `asset NAME`",
+            ),
+            lists: Namespace::new("list", codes::UNDEFINED_LIST, "declare it with `list NAME`"),
+            events: Namespace::new(
+                "event type",
+                codes::UNDEFINED_EVENT,
+                "declare it, e.g. `event NAME { property: text }`",
+            ),
+            segments: Namespace::new(
+                "segment",
+                codes::UNDEFINED_SEGMENT,
+                "declare it with `segment NAME = <condition>`",
+            ),
+            rules: Namespace::new("rule", codes::DUPLICATE, ""),
+        }
+    }
+
+    fn content(&mut self, kind: ContentKind) -> &mut Namespace {
+        match kind {
+            ContentKind::Email => &mut self.emails,
+            ContentKind::Sms => &mut self.sms,
+            ContentKind::Page => &mut self.pages,
+            ContentKind::Form => &mut self.forms,
+            ContentKind::Asset => &mut self.assets,
+            ContentKind::List => &mut self.lists,
+        }
+    }
+}
+
+struct Checker<'s> {
+    sources: &'s SourceMap,
+    diagnostics: Vec<Diagnostic>,
+    names: Names,
+    /// The file whose items are being checked.
+    file: FileId,
+    program: Program,
+    /// Segments each segment uses, for cycle detection.
+    segment_uses: Vec<Vec<(ir::SegmentId, Span)>>,
+    segment_sites: Vec<(FileId, Span)>,
+}
+
+impl<'s> Checker<'s> {
+    fn new(sources: &'s SourceMap) -> Self {
+        let mut names = Names::new();
+        for (name, _) in ir::BUILTIN_EVENT_TYPES {
+            names.events.declare_builtin(name);
+        }
+        Checker {
+            sources,
+            diagnostics: Vec::new(),
+            names,
+            file: 0,
+            program: Program {
+                stages: Vec::new(),
+                settings: Settings::default(),
+                fields: Vec::new(),
+                event_types: ir::builtin_event_types(),
+                emails: Vec::new(),
+                sms: Vec::new(),
+                pages: Vec::new(),
+                forms: Vec::new(),
+                assets: Vec::new(),
+                lists: Vec::new(),
+                segments: Vec::new(),
+                decay: None,
+                rules: Vec::new(),
+            },
+            segment_uses: Vec::new(),
+            segment_sites: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, code: codes::Code, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.diagnostics
+            .push(Diagnostic::new(code, self.file, span, message));
+        let last = self.diagnostics.len() - 1;
+        &mut self.diagnostics[last]
+    }
+
+    fn run(&mut self, files: &[loader::LoadedFile]) -> Program {
+        // Settings first: the time zone decides what date literals mean.
+        for loaded in files {
+            self.file = loaded.file;
+            for item in &loaded.ast.items {
+                if let ItemKind::Campaign(campaign) = &item.kind {
+                    self.campaign(campaign, item.span);
+                }
+            }
+        }
+        for loaded in files {
+            self.file = loaded.file;
+            for item in &loaded.ast.items {
+                self.declare(item);
+            }
+        }
+        let mut segment_index = 0;
+        for loaded in files {
+            self.file = loaded.file;
+            for item in &loaded.ast.items {
+                match &item.kind {
+                    ItemKind::Segment(segment) => {
+                        self.segment(segment_index, segment, item.span);
+                        segment_index += 1;
+                    }
+                    ItemKind::Rule(rule) => self.rule(rule, item.span),
+                    _ => {}
+                }
+            }
+        }
+        self.report_segment_cycles();
+        self.report_unused(files);
+        std::mem::replace(
+            &mut self.program,
+            Program {
+                stages: Vec::new(),
+                settings: Settings::default(),
+                fields: Vec::new(),
+                event_types: Vec::new(),
+                emails: Vec::new(),
+                sms: Vec::new(),
+                pages: Vec::new(),
+                forms: Vec::new(),
+                assets: Vec::new(),
+                lists: Vec::new(),
+                segments: Vec::new(),
+                decay: None,
+                rules: Vec::new(),
+            },
+        )
+    }
+
+    fn campaign(&mut self, campaign: &ast::Campaign, span: Span) {
+        if self.program.settings.campaign_name.is_some() {
+            self.error(
+                codes::DUPLICATE_SETTING,
+                campaign.name.span.to(span),
+                "there is more than one `campaign` block",
+            )
+            .help = Some("merge the settings into one `campaign` block".into());
+            return;
+        }
+        self.program.settings.campaign_name = Some(campaign.name.value.clone());
+        let mut seen_timezone = false;
+        let mut seen_quiet = false;
+        for setting in &campaign.settings {
+            match &setting.kind {
+                SettingKind::Timezone(name) => {
+                    if std::mem::replace(&mut seen_timezone, true) {
+                        self.duplicate_setting(setting.span, "timezone");
+                    }
+                    self.timezone(name);
+                }
+                SettingKind::QuietHours { from, to } => {
+                    if std::mem::replace(&mut seen_quiet, true) {
+                        self.duplicate_setting(setting.span, "quiet hours");
+                    }
+                    self.quiet_hours(from, to, setting.span);
+                }
+                SettingKind::FrequencyCap {
+                    limit,
+                    channel,
+                    per,
+                    policy,
+                } => self.frequency_cap(limit, *channel, per, *policy),
+            }
+        }
+    }
+
+    fn duplicate_setting(&mut self, span: Span, what: &str) {
+        self.error(
+            codes::DUPLICATE_SETTING,
+            span,
+            format!("`{what}` is set more than once"),
+        )
+        .help = Some("keep one; the campaign can only have one".into());
+    }
+
+    fn timezone(&mut self, name: &ast::Text) {
+        match name.value.parse::<chrono_tz::Tz>() {
+            Ok(tz) => self.program.settings.timezone = tz,
+            Err(_) => {
+                let help = crate::diagnostics::did_you_mean(
+                    &name.value,
+                    chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()),
+                )
+                .unwrap_or_else(|| {
+                    "use an IANA time-zone name such as \"Europe/Warsaw\" or \"UTC\"".into()
+                });
+                self.error(
+                    codes::BAD_TIMEZONE,
+                    name.span,
+                    format!("`{}` is not a time zone", name.value),
+                )
+                .help = Some(help);
+            }
+        }
+    }
+
+    fn quiet_hours(&mut self, from: &ast::TimeOfDay, to: &ast::TimeOfDay, span: Span) {
+        let (Some(from_minute), Some(to_minute)) = (self.time_of_day(from), self.time_of_day(to))
+        else {
+            return;
+        };
+        if from_minute == to_minute {
+            self.error(
+                codes::BAD_TIME_OF_DAY,
+                span,
+                "quiet hours start and end at the same time",
+            )
+            .help = Some("give a period such as `quiet hours 21:00 to 08:00`".into());
+            return;
+        }
+        self.program.settings.quiet_hours = Some(ir::QuietHours {
+            from_minute,
+            to_minute,
+        });
+    }
+
+    /// Minutes after midnight, or a diagnostic.
+    fn time_of_day(&mut self, time: &ast::TimeOfDay) -> Option<u32> {
+        if time.hour < 24 && time.minute < 60 {
+            return Some(time.hour * 60 + time.minute);
+        }
+        self.error(
+            codes::BAD_TIME_OF_DAY,
+            time.span,
+            format!("{}:{:02} is not a time of day", time.hour, time.minute),
+        )
+        .help = Some("times of day run from 00:00 to 23:59".into());
+        None
+    }
+
+    fn frequency_cap(
+        &mut self,
+        limit: &ast::Int,
+        channel: ast::Channel,
+        per: &ast::Duration,
+        policy: ast::CapPolicy,
+    ) {
+        let per_seconds = self.positive_duration(per);
+        let limit_value = match u32::try_from(limit.value) {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                self.error(
+                    codes::BAD_NUMBER,
+                    limit.span,
+                    "a frequency cap must allow at least one message",
+                )
+                .help = Some(
+                    "to stop all sends, mark contacts do-not-contact instead".into(),
+                );
+                None
+            }
+        };
+        if self
+            .program
+            .settings
+            .caps
+            .iter()
+            .any(|cap| cap.channel == channel)
+        {
+            self.error(
+                codes::DUPLICATE_SETTING,
+                limit.span.to(per.span),
+                "this channel already has a frequency cap",
+            )
+            .help = Some("keep one cap per channel".into());
+            return;
+        }
+        if let (Some(per_seconds), Some(limit)) = (per_seconds, limit_value) {
+            self.program.settings.caps.push(ir::FrequencyCap {
+                channel,
+                limit,
+                per_seconds,
+                policy,
+            });
+        }
+    }
+
+    fn positive_duration(&mut self, duration: &ast::Duration) -> Option<i64> {
+        match values::positive_seconds(duration) {
+            Ok(seconds) => Some(seconds),
+            Err(why) => {
+                self.error(codes::BAD_DURATION, duration.span, why);
+                None
+            }
+        }
+    }
+
+    /// Registers the names an item declares.
+    fn declare(&mut self, item: &ast::Item) {
+        let file = self.file;
+        let diagnostics = &mut self.diagnostics;
+        match &item.kind {
+            ItemKind::Stages(stages) => {
+                if !self.names.stages.is_empty() {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            codes::DUPLICATE_STAGES,
+                            file,
+                            item.span,
+                            "the funnel stages are declared more than once",
+                        )
+                        .with_help("declare every stage on one `stages` line, lowest first"),
+                    );
+                    return;
+                }
+                for stage in stages {
+                    if self.names.stages.declare(stage, file, diagnostics).is_some() {
+                        self.program.stages.push(stage.name.clone());
+                    }
+                }
+            }
+            ItemKind::Field(field) => {
+                if self.names.fields.declare(&field.name, file, diagnostics).is_some() {
+                    self.program.fields.push(ir::FieldDef {
+                        name: field.name.name.clone(),
+                        ty: field.ty.ty,
+                    });
+                }
+            }
+            ItemKind::Content(content) => {
+                for entry in &content.entries {
+                    if self
+                        .names
+                        .content(content.kind)
+                        .declare(&entry.name, file, &mut self.diagnostics)
+                        .is_some()
+                    {
+                        self.content_entry(content.kind, entry);
+                    }
+                }
+            }
+            ItemKind::Event(event) => self.event_type(event),
+            ItemKind::Segment(segment) => {
+                // Declared up front so segments may use segments declared later.
+                if self
+                    .names
+                    .segments
+                    .declare(&segment.name, file, diagnostics)
+                    .is_none()
+                {
+                    // Keep indices aligned with declaration order even for
+                    // a duplicate: it is checked, then discarded.
+                    self.names.segments.declare_builtin(&format!(
+                        "\u{0}duplicate {}",
+                        self.segment_sites.len()
+                    ));
+                }
+                self.segment_sites.push((file, segment.name.span));
+                self.segment_uses.push(Vec::new());
+            }
+            ItemKind::Decay(decay) => self.decay(decay, item.span),
+            ItemKind::Import(_) | ItemKind::Campaign(_) | ItemKind::Rule(_) => {}
+        }
+    }
+
+    fn content_entry(&mut self, kind: ContentKind, entry: &ast::ContentEntry) {
+        let name = entry.name.name.clone();
+        match kind {
+            ContentKind::Email => self.program.emails.push(name),
+            ContentKind::Sms => self.program.sms.push(name),
+            ContentKind::Form => self.program.forms.push(name),
+            ContentKind::List => self.program.lists.push(name),
+            ContentKind::Page => {
+                let pattern = match &entry.pattern {
+                    Some(pattern) => self.url_pattern(pattern, true),
+                    None => {
+                        self.error(
+                            codes::PAGE_WITHOUT_PATTERN,
+                            entry.span,
+                            format!("page `{name}` has no URL pattern"),
+                        )
+                        .help = Some(format!(
+                            "say which visits count, e.g. `page {name} = \"/{name}*\"`"
+                        ));
+                        None
+                    }
+                };
+                self.program.pages.push(ir::PageDef {
+                    name,
+                    pattern: pattern.unwrap_or_else(|| ir::UrlPattern::new("")),
+                });
+            }
+            ContentKind::Asset => {
+                let pattern = match &entry.pattern {
+                    Some(pattern) => self.url_pattern(pattern, false),
+                    None => Some(ir::UrlPattern::new(&name)),
+                };
+                self.program.assets.push(ir::AssetDef {
+                    name,
+                    pattern: pattern.unwrap_or_else(|| ir::UrlPattern::new("")),
+                });
+            }
+        }
+        if let Some(pattern) = &entry.pattern {
+            if !matches!(kind, ContentKind::Page | ContentKind::Asset) {
+                self.error(
+                    codes::BAD_URL_PATTERN,
+                    pattern.span,
+                    format!("a {} has no pattern", kind.keyword()),
+                )
+                .help = Some("only pages and assets take `= \"pattern\"`".into());
+            }
+        }
+    }
+
+    fn url_pattern(&mut self, pattern: &ast::Text, must_be_url: bool) -> Option<ir::UrlPattern> {
+        let text = pattern.value.as_str();
+        let problem = if text.is_empty() {
+            Some("the pattern is empty")
+        } else if text.chars().any(char::is_whitespace) {
+            Some("the pattern contains spaces")
+        } else if must_be_url
+            && !(text.starts_with('/')
+                || text.starts_with('*')
+                || text.starts_with("http://")
+                || text.starts_with("https://"))
+        {
+            Some("a page pattern must be a path starting with `/` or a full http(s) URL")
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => {
+                self.error(
+                    codes::BAD_URL_PATTERN,
+                    pattern.span,
+                    format!("`{text}` is not a usable pattern: {problem}"),
+                )
+                .help = Some("write e.g. \"/pricing*\"; `*` matches any characters".into());
+                None
+            }
+            None => Some(ir::UrlPattern::new(text)),
+        }
+    }
+
+    fn event_type(&mut self, event: &ast::EventDecl) {
+        if self
+            .names
+            .events
+            .declare(&event.name, self.file, &mut self.diagnostics)
+            .is_none()
+        {
+            return;
+        }
+        let mut properties = Namespace::new("property", codes::UNDEFINED_PROPERTY, "");
+        let mut typed = Vec::new();
+        for property in &event.properties {
+            if properties
+                .declare(&property.name, self.file, &mut self.diagnostics)
+                .is_some()
+            {
+                typed.push((property.name.name.clone(), property.ty.ty));
+            }
+        }
+        self.program.event_types.push(ir::EventTypeDef {
+            name: event.name.name.clone(),
+            properties: typed,
+        });
+    }
+
+    fn decay(&mut self, decay: &ast::Decay, span: Span) {
+        if self.program.decay.is_some() {
+            self.error(codes::DUPLICATE_SETTING, span, "points decay is set more than once")
+                .help = Some("keep one `decay points` line".into());
+            return;
+        }
+        let every_seconds = self.positive_duration(&decay.every);
+        let amount_ok = decay.amount.value > 0 && (!decay.percent || decay.amount.value <= 100);
+        if !amount_ok {
+            self.error(
+                codes::BAD_NUMBER,
+                decay.amount.span,
+                if decay.percent {
+                    "a decay percentage must be between 1% and 100%"
+                } else {
+                    "points must decay by at least 1"
+                },
+            );
+            return;
+        }
+        if let Some(every_seconds) = every_seconds {
+            self.program.decay = Some(ir::PointsDecay {
+                amount: decay.amount.value,
+                percent: decay.percent,
+                every_seconds,
+            });
+        }
+    }
+
+    fn report_segment_cycles(&mut self) {
+        let count = self.segment_uses.len();
+        // 0 = unvisited, 1 = on the current path, 2 = finished.
+        let mut state = vec![0u8; count];
+        let mut reported = vec![false; count];
+        for start in 0..count {
+            let mut path: Vec<(usize, Span)> = Vec::new();
+            self.visit_segment(start, Span::default(), &mut state, &mut path, &mut reported);
+        }
+    }
+
+    fn visit_segment(
+        &mut self,
+        segment: usize,
+        used_at: Span,
+        state: &mut [u8],
+        path: &mut Vec<(usize, Span)>,
+        reported: &mut [bool],
+    ) {
+        match state.get(segment) {
+            Some(2) | None => return,
+            Some(1) => {
+                self.report_cycle(segment, path, reported);
+                return;
+            }
+            _ => {}
+        }
+        state[segment] = 1;
+        path.push((segment, used_at));
+        let uses = self.segment_uses[segment].clone();
+        for (next, span) in uses {
+            self.visit_segment(next, span, state, path, reported);
+        }
+        path.pop();
+        state[segment] = 2;
+    }
+
+    fn report_cycle(&mut self, back_to: usize, path: &[(usize, Span)], reported: &mut [bool]) {
+        let Some(start) = path.iter().position(|(s, _)| *s == back_to) else {
+            return;
+        };
+        let cycle = &path[start..];
+        if cycle.iter().any(|(s, _)| reported[*s]) {
+            return;
+        }
+        let names: Vec<String> = cycle
+            .iter()
+            .map(|(s, _)| self.names.segments.names[*s].clone())
+            .chain(std::iter::once(self.names.segments.names[back_to].clone()))
+            .collect();
+        let (file, span) = self.segment_sites[back_to];
+        self.diagnostics.push(
+            Diagnostic::new(
+                codes::SEGMENT_CYCLE,
+                file,
+                span,
+                format!("segments use each other in a cycle: {}", names.join(" → ")),
+            )
+            .with_help("a segment may use other segments, but never itself, directly or not"),
+        );
+        for (s, _) in cycle {
+            reported[*s] = true;
+        }
+    }
+
+    /// Warns about declarations in the checked file that nothing uses.
+    /// Files without rules or segments are shared declaration libraries,
+    /// so they are not expected to use what they declare.
+    fn report_unused(&mut self, files: &[loader::LoadedFile]) {
+        let Some(root) = files.iter().find(|f| !f.imported) else {
+            return;
+        };
+        let uses_anything = root
+            .ast
+            .items
+            .iter()
+            .any(|item| matches!(item.kind, ItemKind::Rule(_) | ItemKind::Segment(_)));
+        if !uses_anything {
+            return;
+        }
+        let root_file = root.file;
+        let namespaces = [
+            &self.names.emails,
+            &self.names.sms,
+            &self.names.pages,
+            &self.names.forms,
+            &self.names.assets,
+            &self.names.lists,
+            &self.names.fields,
+        ];
+        let mut warnings = Vec::new();
+        for namespace in namespaces {
+            for (id, name) in namespace.names.iter().enumerate() {
+                let (file, span) = namespace.sites[id];
+                if file == root_file && !namespace.used[id] {
+                    warnings.push(
+                        Diagnostic::new(
+                            codes::UNUSED_DECLARATION,
+                            file,
+                            span,
+                            format!("{} `{}` is declared but never used", namespace.noun, name),
+                        )
+                        .with_help("use it in a rule or segment, or remove the declaration"),
+                    );
+                }
+            }
+        }
+        let _ = self.sources;
+        self.diagnostics.append(&mut warnings);
+    }
+}

@@ -1,0 +1,116 @@
+//! One table of declared names of one kind (stages, e-mails, fields, …),
+//! with duplicate and undefined-name reporting.
+
+use crate::diagnostics::{did_you_mean, Code, Diagnostic, FileId};
+use crate::syntax::ast::{Ident, Span};
+use std::collections::HashMap;
+
+#[derive(Debug)]
+pub struct Namespace {
+    /// How users call these things: "stage", "e-mail", "field".
+    pub noun: &'static str,
+    /// The code for a use of an undeclared name.
+    undefined_code: Code,
+    /// What to suggest when nothing is close: "declare it with `email NAME`".
+    declare_hint: &'static str,
+    pub names: Vec<String>,
+    index: HashMap<String, usize>,
+    pub sites: Vec<(FileId, Span)>,
+    pub used: Vec<bool>,
+}
+
+impl Namespace {
+    pub fn new(noun: &'static str, undefined_code: Code, declare_hint: &'static str) -> Self {
+        Namespace {
+            noun,
+            undefined_code,
+            declare_hint,
+            names: Vec::new(),
+            index: HashMap::new(),
+            sites: Vec::new(),
+            used: Vec::new(),
+        }
+    }
+
+    /// Adds a name without a source site (built-ins).
+    pub fn declare_builtin(&mut self, name: &str) -> usize {
+        let id = self.names.len();
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), id);
+        self.sites.push((usize::MAX, Span::default()));
+        self.used.push(true);
+        id
+    }
+
+    /// Declares a name; a second declaration of the same name is reported
+    /// and the first one is kept.
+    pub fn declare(
+        &mut self,
+        ident: &Ident,
+        file: FileId,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<usize> {
+        if let Some(&existing) = self.index.get(&ident.name) {
+            let (first_file, first_span) = self.sites[existing];
+            let mut diagnostic = Diagnostic::new(
+                crate::diagnostics::codes::DUPLICATE,
+                file,
+                ident.span,
+                format!("{} `{}` is declared more than once", self.noun, ident.name),
+            )
+            .with_help("remove one of the declarations or rename one");
+            if first_file != usize::MAX {
+                diagnostic = diagnostic.with_label(first_file, first_span, "first declared here");
+            } else {
+                diagnostic = diagnostic.with_help(format!(
+                    "`{}` is built in; choose another name",
+                    ident.name
+                ));
+            }
+            diagnostics.push(diagnostic);
+            return None;
+        }
+        let id = self.names.len();
+        self.names.push(ident.name.clone());
+        self.index.insert(ident.name.clone(), id);
+        self.sites.push((file, ident.span));
+        self.used.push(false);
+        Some(id)
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    /// Resolves a use of a name, marking it used, or reports it undefined
+    /// with the closest declared name as a suggestion.
+    pub fn resolve(
+        &mut self,
+        ident: &Ident,
+        file: FileId,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<usize> {
+        if let Some(id) = self.lookup(&ident.name) {
+            self.used[id] = true;
+            return Some(id);
+        }
+        diagnostics.push(self.undefined(ident, file));
+        None
+    }
+
+    pub fn undefined(&self, ident: &Ident, file: FileId) -> Diagnostic {
+        let help = did_you_mean(&ident.name, self.names.iter().map(String::as_str))
+            .unwrap_or_else(|| self.declare_hint.replace("NAME", &ident.name));
+        Diagnostic::new(
+            self.undefined_code,
+            file,
+            ident.span,
+            format!("{} `{}` is not declared", self.noun, ident.name),
+        )
+        .with_help(help)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}

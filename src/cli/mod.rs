@@ -1,0 +1,75 @@
+//! The `nurture` command line: argument parsing and exit codes.
+//!
+//! Exit codes mean one thing each: 0 success, 1 the command ran and found
+//! problems, 2 it could not run as asked.
+
+mod check_cmd;
+mod paths;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Exit code: the command ran and found nothing wrong.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the command ran and found problems.
+pub const EXIT_PROBLEMS: i32 = 1;
+/// Exit code: the command could not run as asked.
+pub const EXIT_USAGE: i32 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nurture",
+    version,
+    about = "Check, test and dry-run marketing-automation campaigns written in the Nurture language"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse and validate rules files (a directory means every *.nurture under it)
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files or directories to check [default: the current directory]
+    paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    format: CheckFormat,
+    /// Exit with 1 when there are warnings, not only errors
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Json,
+    Github,
+    Sarif,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = error.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check_cmd::run(&args),
+    }
+}
+
+/// Prints a "could not run as asked" error and gives its exit code.
+pub(crate) fn usage_error(message: &str) -> i32 {
+    eprintln!("error: {message}");
+    EXIT_USAGE
+}

@@ -1,0 +1,139 @@
+//! The registry of diagnostic codes. Codes are stable: once published, a
+//! code keeps its meaning forever; retired codes are never reused.
+
+use super::Severity;
+use std::fmt;
+
+/// A stable diagnostic code such as `E0201`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Code(&'static str);
+
+/// What the registry knows about a code.
+#[derive(Debug)]
+pub struct CodeInfo {
+    pub code: &'static str,
+    /// A short name for the problem, used as the SARIF rule name.
+    pub title: &'static str,
+    pub severity: Severity,
+    /// One sentence on what triggers it.
+    pub summary: &'static str,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+
+    /// The registry entry; every `Code` constant has one (a test checks).
+    pub fn info(self) -> &'static CodeInfo {
+        CODES
+            .iter()
+            .find(|info| info.code == self.0)
+            .unwrap_or(&UNKNOWN)
+    }
+
+    /// Looks a code up by its text, e.g. one produced by the parser.
+    pub fn from_text(text: &str) -> Option<Code> {
+        CODES
+            .iter()
+            .find(|info| info.code == text)
+            .map(|info| Code(info.code))
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+static UNKNOWN: CodeInfo = CodeInfo {
+    code: "E0000",
+    title: "internal-error",
+    severity: Severity::Error,
+    summary: "An internal error in Nurture itself; please report it.",
+};
+
+macro_rules! codes {
+    ($( $name:ident = $code:literal, $title:literal, $severity:ident, $summary:literal; )*) => {
+        $( pub const $name: Code = Code($code); )*
+        /// Every code, in code order.
+        pub static CODES: &[CodeInfo] = &[
+            $( CodeInfo { code: $code, title: $title, severity: Severity::$severity, summary: $summary }, )*
+        ];
+    };
+}
+
+codes! {
+    CANNOT_READ = "E0001", "cannot-read-file", Error, "A rules file or an imported file cannot be read.";
+    NOT_UTF8 = "E0002", "not-utf8", Error, "A rules file is not valid UTF-8 text.";
+    IMPORT_CYCLE = "E0003", "import-cycle", Error, "Files import each other in a cycle.";
+    IMPORT_NOT_FOUND = "E0004", "import-not-found", Error, "An `import` names a file that does not exist.";
+    IMPORT_NOT_DECLARATIONS = "E0005", "import-has-rules", Error, "An imported file holds rules or campaign settings; imports share declarations only.";
+
+    SYNTAX = "E0101", "syntax-error", Error, "The text does not follow the grammar at this point.";
+    UNCLOSED_STRING = "E0102", "unclosed-string", Error, "A string literal has no closing double quote on its line.";
+    TOO_DEEP = "E0103", "nesting-too-deep", Error, "Parentheses, brackets or `not`s are nested deeper than the limit.";
+    BAD_INT = "E0104", "number-too-large", Error, "A whole number does not fit in 64 bits.";
+    CALENDAR_UNIT = "E0105", "calendar-duration", Error, "A duration is given in months or years, which have no fixed length.";
+    DUPLICATE_CLAUSE = "E0106", "duplicate-rule-clause", Error, "A rule has `exit when` or `repeat every` twice.";
+    TOO_LARGE = "E0107", "input-too-large", Error, "The file is too large or too complex to parse within the limits.";
+
+    UNDEFINED_STAGE = "E0201", "undefined-stage", Error, "A stage name is not in the `stages` declaration.";
+    UNDEFINED_MESSAGE = "E0202", "undefined-message", Error, "An e-mail or SMS is used but not declared.";
+    UNDEFINED_PAGE = "E0203", "undefined-page", Error, "A page is used but not declared.";
+    UNDEFINED_FORM = "E0204", "undefined-form", Error, "A form is used but not declared.";
+    UNDEFINED_ASSET = "E0205", "undefined-asset", Error, "An asset is used but not declared.";
+    UNDEFINED_LIST = "E0206", "undefined-list", Error, "A static list is used but not declared.";
+    UNDEFINED_SEGMENT = "E0207", "undefined-segment", Error, "A segment is used but not declared.";
+    UNDEFINED_FIELD = "E0208", "undefined-field", Error, "A contact field is used but not declared.";
+    UNDEFINED_EVENT = "E0209", "undefined-event-type", Error, "An event type is neither built in nor declared.";
+    UNDEFINED_PROPERTY = "E0210", "undefined-property", Error, "An event type has no property of this name.";
+    DUPLICATE = "E0211", "duplicate-declaration", Error, "A name is declared twice in the same namespace.";
+    UNDEFINED_SCRIPT = "E0212", "undefined-script", Error, "A `script` condition names a script that is not defined.";
+    SEGMENT_CYCLE = "E0213", "segment-cycle", Error, "Segments refer to each other in a cycle.";
+    DUPLICATE_STAGES = "E0214", "duplicate-stages", Error, "The funnel is declared by more than one `stages` line.";
+    DUPLICATE_SETTING = "E0215", "duplicate-setting", Error, "A campaign block or one of its settings appears twice.";
+
+    TYPE_MISMATCH = "E0301", "type-mismatch", Error, "A value of one type is compared with a field or property of another.";
+    BAD_OPERATOR = "E0302", "operator-not-applicable", Error, "An operator does not apply to the type of the value it tests.";
+    AGGREGATE_NOT_NUMBER = "E0303", "aggregate-needs-number", Error, "`total`, `average`, `min` or `max` of a property that is not a number.";
+    DISTINCT_WITHOUT_TARGET = "E0304", "different-needs-target", Error, "`different` is used with events that have nothing to tell apart.";
+    SINCE_OUTSIDE_SEQUENCE = "E0305", "since-outside-sequence", Error, "A bare `since` window appears where no rule has fired.";
+    TIME_TEST_NEEDS_TIME = "E0306", "time-test-on-non-time", Error, "`first`/`last` without a property is an event time and needs a time test.";
+
+    BAD_DURATION = "E0401", "invalid-duration", Error, "A duration is zero where it must be positive, or too long.";
+    BAD_DATE = "E0402", "invalid-date", Error, "A date or date-time literal is not a real calendar date or time.";
+    BAD_TIMEZONE = "E0403", "unknown-time-zone", Error, "A time zone is not an IANA time-zone name.";
+    BAD_REGEX = "E0404", "invalid-regex", Error, "A `matches` pattern is not a valid regular expression.";
+    BAD_URL_PATTERN = "E0405", "invalid-url-pattern", Error, "A page's URL pattern is empty, has spaces, or is not a path or URL.";
+    BAD_TIME_OF_DAY = "E0406", "invalid-time-of-day", Error, "A time of day is not between 00:00 and 23:59.";
+    BAD_NUMBER = "E0407", "invalid-number", Error, "A number is out of range for where it is used.";
+    PAGE_WITHOUT_PATTERN = "E0408", "page-without-pattern", Error, "A page is declared without the URL pattern that says which visits count.";
+
+    UNUSED_DECLARATION = "W0501", "unused-declaration", Warning, "A declared e-mail, SMS, page, form, asset, list, segment or field is never used.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_sorted() {
+        for pair in CODES.windows(2) {
+            assert!(pair[0].code < pair[1].code, "{} then {}", pair[0].code, pair[1].code);
+        }
+    }
+
+    #[test]
+    fn every_code_is_documented() {
+        let docs = include_str!("../../docs/diagnostics.md");
+        for info in CODES {
+            assert!(
+                docs.contains(&format!("## {}", info.code)),
+                "docs/diagnostics.md has no section for {}",
+                info.code
+            );
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Diagnostics: what every stage reports, with stable codes, spans and help.
+//!
+//! Every code a diagnostic can carry is listed in [`codes::CODES`] and in
+//! `docs/diagnostics.md`; a test keeps the two in step.
+
+pub mod codes;
+pub mod render;
+pub mod source;
+
+use crate::syntax::ast::Span;
+pub use codes::Code;
+pub use source::{FileId, Position, SourceFile, SourceMap};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// A secondary place a diagnostic points at ("first declared here").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    pub file: FileId,
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    pub file: FileId,
+    pub span: Span,
+    pub help: Option<String>,
+    pub labels: Vec<Label>,
+}
+
+impl Diagnostic {
+    /// A diagnostic at the default severity of its code.
+    pub fn new(code: Code, file: FileId, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: code.info().severity,
+            message: message.into(),
+            file,
+            span,
+            help: None,
+            labels: Vec::new(),
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_optional_help(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+
+    pub fn with_label(mut self, file: FileId, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            file,
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Sorts diagnostics by file, then position, then code, so output is stable
+/// whatever order the checks ran in.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (a.file, a.span.start, a.span.end, a.code.as_str(), &a.message).cmp(&(
+            b.file,
+            b.span.start,
+            b.span.end,
+            b.code.as_str(),
+            &b.message,
+        ))
+    });
+}
+
+/// "did you mean `MQL`?" — the closest candidate, if any is close enough.
+pub fn did_you_mean<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    closest(wrong, candidates).map(|name| format!("did you mean `{name}`?"))
+}
+
+/// The candidate most similar to `wrong`, if it is plausibly a typo of it.
+pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let wrong_lower = wrong.to_lowercase();
+    let mut best: Option<(f64, &'a str)> = None;
+    for candidate in candidates {
+        if candidate == wrong {
+            continue;
+        }
+        let score = if candidate.to_lowercase() == wrong_lower {
+            1.0
+        } else {
+            strsim::normalized_damerau_levenshtein(&wrong_lower, &candidate.to_lowercase())
+        };
+        let better = match best {
+            Some((best_score, _)) => score > best_score,
+            None => true,
+        };
+        if score >= 0.6 && better {
+            best = Some((score, candidate));
+        }
+    }
+    best.map(|(_, name)| name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_and_case_fixes() {
+        assert_eq!(closest("mql", ["MQL", "SQL"]), Some("MQL"));
+        assert_eq!(closest("welcom", ["welcome", "winback"]), Some("welcome"));
+        assert_eq!(closest("zzz", ["welcome", "winback"]), None);
+    }
+}
