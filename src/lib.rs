@@ -8,3 +8,6 @@ pub mod diagnostics;
 pub mod syntax;
 pub mod value;
 pub mod cli;
+pub mod data;
+pub mod eval;
+pub mod sim;

@@ -1,0 +1,183 @@
+//! One contact's events as the evaluator sees them at an instant: the data
+//! events applied so far plus the sends the simulation itself made.
+
+use crate::check::ir::{builtin, EventTypeId, Window};
+use crate::data::Event;
+use crate::value::{Instant, Value};
+
+/// A contact's events, indexed by type, with a moving horizon.
+#[derive(Debug)]
+pub struct EventView<'a> {
+    events: &'a [Event],
+    /// Per event type, indices into `events` in time order.
+    by_type: Vec<Vec<u32>>,
+    /// How many of `events` have been applied; later ones are the future.
+    applied: usize,
+    /// `email.sent` / `sms.sent` events made by the simulation, in the
+    /// order they were decided (their times may be later than now).
+    synthetic: Vec<Event>,
+}
+
+/// Where a window starts; it always ends at the evaluation instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lower {
+    Unbounded,
+    /// Events strictly after this instant.
+    After(Instant),
+    /// Events at or after this instant.
+    From(Instant),
+}
+
+impl Lower {
+    /// The start of a window evaluated at `now`, for a rule that last
+    /// fired at `fired` (if it has).
+    pub fn of(window: Window, now: Instant, fired: Option<Instant>) -> Lower {
+        match window {
+            Window::All => Lower::Unbounded,
+            Window::Last(seconds) => Lower::After(now.saturating_sub(seconds)),
+            Window::SinceFired => match fired {
+                Some(t) => Lower::After(t),
+                None => Lower::Unbounded,
+            },
+            Window::Since(t) => Lower::From(t),
+        }
+    }
+
+    pub fn admits(self, at: Instant) -> bool {
+        match self {
+            Lower::Unbounded => true,
+            Lower::After(t) => at > t,
+            Lower::From(t) => at >= t,
+        }
+    }
+}
+
+impl<'a> EventView<'a> {
+    pub fn new(events: &'a [Event], event_types: usize) -> Self {
+        let mut by_type = vec![Vec::new(); event_types];
+        for (index, event) in events.iter().enumerate() {
+            if let Some(list) = by_type.get_mut(event.event_type as usize) {
+                list.push(index as u32);
+            }
+        }
+        EventView {
+            events,
+            by_type,
+            applied: 0,
+            synthetic: Vec::new(),
+        }
+    }
+
+    pub fn all(&self) -> &'a [Event] {
+        self.events
+    }
+
+    /// How many data events have been applied.
+    pub fn applied(&self) -> usize {
+        self.applied
+    }
+
+    /// Marks the next data event as applied and returns it.
+    pub fn apply_next(&mut self) -> Option<&'a Event> {
+        let event = self.events.get(self.applied)?;
+        self.applied += 1;
+        Some(event)
+    }
+
+    /// The next data event not yet applied.
+    pub fn peek_next(&self) -> Option<&'a Event> {
+        self.events.get(self.applied)
+    }
+
+    /// Applies every event before `instant` without evaluating anything:
+    /// the history before a dry run starts.
+    pub fn apply_history_before(&mut self, instant: Instant) -> &'a [Event] {
+        let start = self.applied;
+        while self.events.get(self.applied).is_some_and(|e| e.at < instant) {
+            self.applied += 1;
+        }
+        &self.events[start..self.applied]
+    }
+
+    pub fn record_send(&mut self, event_type: EventTypeId, at: Instant, message: &str) {
+        self.synthetic.push(Event {
+            contact: 0,
+            event_type: event_type as u16,
+            at,
+            properties: vec![Some(Value::Text(message.to_string()))],
+        });
+    }
+
+    /// Every visible event of a type in the window `lower..=now`, oldest
+    /// first among data events, then the simulation's own sends.
+    pub fn in_window(
+        &self,
+        event_type: EventTypeId,
+        lower: Lower,
+        now: Instant,
+    ) -> impl Iterator<Item = &Event> + '_ {
+        let indices = self
+            .by_type
+            .get(event_type)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let applied = self.applied as u32;
+        let visible_end = indices.partition_point(|&i| i < applied);
+        let visible = &indices[..visible_end];
+        let start = match lower {
+            Lower::Unbounded => 0,
+            Lower::After(t) => visible.partition_point(|&i| self.events[i as usize].at <= t),
+            Lower::From(t) => visible.partition_point(|&i| self.events[i as usize].at < t),
+        };
+        let data = visible[start..]
+            .iter()
+            .map(|&i| &self.events[i as usize])
+            .filter(move |e| e.at <= now);
+        let synthetic_wanted = matches!(event_type, builtin::EMAIL_SENT | builtin::SMS_SENT);
+        let synthetic = self
+            .synthetic
+            .iter()
+            .filter(move |e| {
+                synthetic_wanted
+                    && e.event_type as usize == event_type
+                    && e.at <= now
+                    && lower.admits(e.at)
+            });
+        data.chain(synthetic)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn event(event_type: u16, at: Instant) -> Event {
+        Event {
+            contact: 0,
+            event_type,
+            at,
+            properties: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn windows_are_open_at_the_start_and_closed_at_now() {
+        let events = vec![event(1, 10), event(1, 20), event(1, 30)];
+        let mut view = EventView::new(&events, 9);
+        while view.apply_next().is_some() {}
+        let count = |lower| view.in_window(1, lower, 30).count();
+        assert_eq!(count(Lower::of(Window::Last(20), 30, None)), 2); // (10, 30]
+        assert_eq!(count(Lower::of(Window::Last(21), 30, None)), 3);
+        assert_eq!(count(Lower::From(20)), 2);
+        assert_eq!(count(Lower::Unbounded), 3);
+    }
+
+    #[test]
+    fn unapplied_events_are_invisible() {
+        let events = vec![event(1, 10), event(1, 20)];
+        let mut view = EventView::new(&events, 9);
+        view.apply_next();
+        assert_eq!(view.in_window(1, Lower::Unbounded, 100).count(), 1);
+    }
+}

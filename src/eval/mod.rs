@@ -1,0 +1,396 @@
+//! Evaluation of checked conditions for one contact at one instant.
+//!
+//! Everything here reads one contact only (PRODUCT.md section 4: contacts
+//! are independent), which is what lets the simulator run contacts in
+//! parallel.
+
+pub mod events;
+
+
+use crate::check::ir::{
+    self, Aggregate, Behaviour, CondKind, EventMatcher, Filter, Program, StageTest, TargetPattern,
+    TimePoint, ValueTest,
+};
+use crate::check::values::start_of_day;
+use crate::data::Event;
+use crate::syntax::ast::{AggFunc, CmpOp, Consent, DayPattern};
+use crate::value::{Instant, Value};
+use chrono::{Datelike, NaiveDate, TimeZone, Weekday};
+pub use events::{EventView, Lower};
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+/// What a contact is at an instant, apart from its events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactState {
+    pub stage: Option<ir::StageId>,
+    pub points: i64,
+    pub tags: BTreeSet<String>,
+    pub lists: BTreeSet<ir::ListId>,
+    pub fields: Vec<Option<Value>>,
+    pub unsubscribed: bool,
+    pub do_not_contact: bool,
+}
+
+/// The calendar facts of an instant in the campaign time zone.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pub now: Instant,
+    pub tz: chrono_tz::Tz,
+    pub today: NaiveDate,
+}
+
+impl Clock {
+    pub fn new(now: Instant, tz: chrono_tz::Tz) -> Self {
+        let today = tz
+            .timestamp_opt(now, 0)
+            .single()
+            .map(|t| t.date_naive())
+            .unwrap_or_default();
+        Clock { now, tz, today }
+    }
+
+    fn instant_of(&self, point: TimePoint) -> Instant {
+        match point {
+            TimePoint::Instant(t) => t,
+            TimePoint::Date(d) => start_of_day(d, self.tz),
+        }
+    }
+
+    fn instant_of_value(&self, value: &Value) -> Option<Instant> {
+        match value {
+            Value::DateTime(t) => Some(*t),
+            Value::Date(d) => Some(start_of_day(*d, self.tz)),
+            _ => None,
+        }
+    }
+
+    fn local_date(&self, value: &Value) -> Option<NaiveDate> {
+        match value {
+            Value::Date(d) => Some(*d),
+            Value::DateTime(t) => self
+                .tz
+                .timestamp_opt(*t, 0)
+                .single()
+                .map(|t| t.date_naive()),
+            _ => None,
+        }
+    }
+}
+
+/// Everything a condition may read: one contact at one instant.
+pub struct Context<'a> {
+    pub program: &'a Program,
+    pub clock: Clock,
+    pub state: &'a ContactState,
+    pub events: &'a EventView<'a>,
+    /// When the rule whose steps are running fired (for `since`).
+    pub fired_at: Option<Instant>,
+    /// Segment membership computed at this instant.
+    segments: RefCell<Vec<Option<bool>>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        program: &'a Program,
+        clock: Clock,
+        state: &'a ContactState,
+        events: &'a EventView<'a>,
+        fired_at: Option<Instant>,
+    ) -> Self {
+        Context {
+            program,
+            clock,
+            state,
+            events,
+            fired_at,
+            segments: RefCell::new(vec![None; program.segments.len()]),
+        }
+    }
+
+    pub fn holds(&self, cond: &ir::Cond) -> bool {
+        match &cond.kind {
+            CondKind::And(parts) => parts.iter().all(|p| self.holds(p)),
+            CondKind::Or(parts) => parts.iter().any(|p| self.holds(p)),
+            CondKind::Not(inner) => !self.holds(inner),
+            _ => self.leaf(cond),
+        }
+    }
+
+    /// The value of a condition that has no sub-conditions.
+    pub fn leaf(&self, cond: &ir::Cond) -> bool {
+        match &cond.kind {
+            CondKind::And(_) | CondKind::Or(_) | CondKind::Not(_) => self.holds(cond),
+            CondKind::Stage(test) => stage_holds(test, self.state.stage),
+            CondKind::Points { op, value } => cmp_holds(*op, self.state.points.cmp(value)),
+            CondKind::HasTag(tag) => self.state.tags.contains(tag),
+            CondKind::InSegment(id) => self.in_segment(*id),
+            CondKind::InList(id) => self.state.lists.contains(id),
+            CondKind::Consent(Consent::Unsubscribed) => self.state.unsubscribed,
+            CondKind::Consent(Consent::DoNotContact) => self.state.do_not_contact,
+            CondKind::Field { field, test } => {
+                let value = self.state.fields.get(*field).and_then(Option::as_ref);
+                self.test(test, value)
+            }
+            CondKind::Behaviour(behaviour) => behaviour.count.holds(self.behaviour_count(behaviour)),
+            CondKind::Aggregate(aggregate) => {
+                let value = self.aggregate_value(aggregate);
+                self.test(&aggregate.test, value.as_ref())
+            }
+            CondKind::Today(pattern) => day_matches(pattern, self.clock.today.weekday()),
+            // Scripts are rejected by the checker until scripting exists.
+            CondKind::Script(_) => false,
+        }
+    }
+
+    pub fn in_segment(&self, id: ir::SegmentId) -> bool {
+        if let Some(Some(known)) = self.segments.borrow().get(id) {
+            return *known;
+        }
+        let Some(segment) = self.program.segments.get(id) else {
+            return false;
+        };
+        // The checker rejects segment cycles, so this recursion ends.
+        let value = self.holds(&segment.condition);
+        if let Some(slot) = self.segments.borrow_mut().get_mut(id) {
+            *slot = Some(value);
+        }
+        value
+    }
+
+    fn lower(&self, window: ir::Window) -> Lower {
+        Lower::of(window, self.clock.now, self.fired_at)
+    }
+
+    /// How many events (or distinct targets) a behaviour clause counts.
+    pub fn behaviour_count(&self, behaviour: &Behaviour) -> u64 {
+        let lower = self.lower(behaviour.window);
+        let matching = self
+            .events
+            .in_window(behaviour.matcher.event_type, lower, self.clock.now)
+            .filter(|e| self.matches(&behaviour.matcher, e));
+        match behaviour.distinct {
+            None => matching.count() as u64,
+            Some(property) => {
+                let distinct: BTreeSet<String> = matching
+                    .filter_map(|e| e.properties.get(property).and_then(Option::as_ref))
+                    .map(|v| v.to_string())
+                    .collect();
+                distinct.len() as u64
+            }
+        }
+    }
+
+    /// The newest event a behaviour clause counts, for explanations.
+    pub fn behaviour_last(&self, behaviour: &Behaviour) -> Option<Instant> {
+        let lower = self.lower(behaviour.window);
+        self.events
+            .in_window(behaviour.matcher.event_type, lower, self.clock.now)
+            .filter(|e| self.matches(&behaviour.matcher, e))
+            .map(|e| e.at)
+            .max()
+    }
+
+    /// Whether an event is one the matcher describes (type already known).
+    pub fn matches(&self, matcher: &EventMatcher, event: &Event) -> bool {
+        if event.event_type as usize != matcher.event_type {
+            return false;
+        }
+        if let Some(target) = &matcher.target {
+            let value = event
+                .properties
+                .get(target.property)
+                .and_then(Option::as_ref)
+                .and_then(Value::as_text);
+            let hit = match (value, &target.matcher) {
+                (Some(v), TargetPattern::Exact(name)) => v == name,
+                (Some(v), TargetPattern::Pattern(pattern)) => pattern.matches(v),
+                (None, _) => false,
+            };
+            if !hit {
+                return false;
+            }
+        }
+        match &matcher.filter {
+            Some(filter) => self.filter_holds(filter, event),
+            None => true,
+        }
+    }
+
+    fn filter_holds(&self, filter: &Filter, event: &Event) -> bool {
+        match filter {
+            Filter::And(parts) => parts.iter().all(|f| self.filter_holds(f, event)),
+            Filter::Or(parts) => parts.iter().any(|f| self.filter_holds(f, event)),
+            Filter::Not(inner) => !self.filter_holds(inner, event),
+            Filter::Property { property, test, .. } => {
+                let value = event.properties.get(*property).and_then(Option::as_ref);
+                self.test(test, value)
+            }
+        }
+    }
+
+    /// The value of an aggregate; `None` when no event qualifies.
+    pub fn aggregate_value(&self, aggregate: &Aggregate) -> Option<Value> {
+        let lower = self.lower(aggregate.window);
+        let events = self
+            .events
+            .in_window(aggregate.event_type, lower, self.clock.now)
+            .filter(|e| match &aggregate.filter {
+                Some(filter) => self.filter_holds(filter, e),
+                None => true,
+            });
+        let value_of = |e: &Event| -> Option<Value> {
+            match aggregate.property {
+                Some(p) => e.properties.get(p).and_then(Option::clone),
+                None => Some(Value::DateTime(e.at)),
+            }
+        };
+        match aggregate.func {
+            AggFunc::First => events.min_by_key(|e| e.at).and_then(value_of),
+            AggFunc::Last => events.max_by_key(|e| e.at).and_then(value_of),
+            AggFunc::Total | AggFunc::Average | AggFunc::Min | AggFunc::Max => {
+                let numbers = events.filter_map(|e| value_of(e).and_then(|v| v.as_number()));
+                numeric_aggregate(aggregate.func, numbers).map(Value::Number)
+            }
+        }
+    }
+
+    /// Applies a value test; an unset value passes only `is not set`.
+    pub fn test(&self, test: &ValueTest, value: Option<&Value>) -> bool {
+        let Some(value) = value else {
+            return matches!(test, ValueTest::IsNotSet);
+        };
+        let clock = &self.clock;
+        match test {
+            ValueTest::IsSet => true,
+            ValueTest::IsNotSet => false,
+            ValueTest::Compare(op, expected) => value
+                .compare(expected)
+                .is_some_and(|ordering| cmp_holds(*op, ordering)),
+            ValueTest::In(options) => options.iter().any(|o| value.compare(o) == Some(Ordering::Equal)),
+            ValueTest::NotIn(options) => !options.iter().any(|o| value.compare(o) == Some(Ordering::Equal)),
+            ValueTest::Contains(needle) => match value {
+                Value::Text(text) => text.contains(needle.as_str()),
+                Value::TextList(items) => items.iter().any(|i| i == needle),
+                _ => false,
+            },
+            ValueTest::StartsWith(prefix) => value.as_text().is_some_and(|t| t.starts_with(prefix.as_str())),
+            ValueTest::EndsWith(suffix) => value.as_text().is_some_and(|t| t.ends_with(suffix.as_str())),
+            ValueTest::Matches(regex) => value.as_text().is_some_and(|t| regex.is_match(t)),
+            ValueTest::Before(point) => match (value, point) {
+                (Value::Date(d), TimePoint::Date(p)) => d < p,
+                _ => clock.instant_of_value(value).is_some_and(|v| v < clock.instant_of(*point)),
+            },
+            ValueTest::After(point) => match (value, point) {
+                (Value::Date(d), TimePoint::Date(p)) => d > p,
+                _ => clock.instant_of_value(value).is_some_and(|v| v > clock.instant_of(*point)),
+            },
+            ValueTest::WithinLast(seconds) => clock
+                .instant_of_value(value)
+                .is_some_and(|v| v > clock.now - seconds && v <= clock.now),
+            ValueTest::MoreThanAgo(seconds) => clock
+                .instant_of_value(value)
+                .is_some_and(|v| v < clock.now - seconds),
+            ValueTest::LessThanAgo(seconds) => clock
+                .instant_of_value(value)
+                .is_some_and(|v| v > clock.now - seconds && v <= clock.now),
+            ValueTest::IsToday => clock
+                .local_date(value)
+                .is_some_and(|d| is_anniversary(d, clock.today)),
+        }
+    }
+}
+
+fn numeric_aggregate(func: AggFunc, numbers: impl Iterator<Item = f64>) -> Option<f64> {
+    let mut count = 0u64;
+    let mut total = 0.0;
+    let mut min = f64::INFINITY;
+    let mut max = f64::NEG_INFINITY;
+    for n in numbers {
+        count += 1;
+        total += n;
+        min = min.min(n);
+        max = max.max(n);
+    }
+    match func {
+        // The total of no purchases is zero; the others have no value.
+        AggFunc::Total => Some(total),
+        _ if count == 0 => None,
+        AggFunc::Average => Some(total / count as f64),
+        AggFunc::Min => Some(min),
+        AggFunc::Max => Some(max),
+        AggFunc::First | AggFunc::Last => None,
+    }
+}
+
+pub fn cmp_holds(op: CmpOp, ordering: Ordering) -> bool {
+    match op {
+        CmpOp::Eq => ordering == Ordering::Equal,
+        CmpOp::Ne => ordering != Ordering::Equal,
+        CmpOp::Lt => ordering == Ordering::Less,
+        CmpOp::Le => ordering != Ordering::Greater,
+        CmpOp::Gt => ordering == Ordering::Greater,
+        CmpOp::Ge => ordering != Ordering::Less,
+    }
+}
+
+/// Stage tests; a contact with no stage is below every stage.
+pub fn stage_holds(test: &StageTest, stage: Option<ir::StageId>) -> bool {
+    match test {
+        StageTest::Cmp(op, expected) => cmp_holds(*op, stage.cmp(&Some(*expected))),
+        StageTest::In(stages) => stage.is_some_and(|s| stages.contains(&s)),
+        StageTest::NotIn(stages) => !stage.is_some_and(|s| stages.contains(&s)),
+    }
+}
+
+fn day_matches(pattern: &DayPattern, day: Weekday) -> bool {
+    match pattern {
+        DayPattern::Weekday(expected) => day == *expected,
+        DayPattern::Weekend => matches!(day, Weekday::Sat | Weekday::Sun),
+        DayPattern::Workday => !matches!(day, Weekday::Sat | Weekday::Sun),
+    }
+}
+
+/// Same month and day; a 29 February date falls on 28 February in years
+/// that have no 29th.
+pub fn is_anniversary(date: NaiveDate, today: NaiveDate) -> bool {
+    if date.month() == today.month() && date.day() == today.day() {
+        return true;
+    }
+    let leap_day = date.month() == 2 && date.day() == 29;
+    let today_is_feb_28 = today.month() == 2 && today.day() == 28;
+    leap_day && today_is_feb_28 && NaiveDate::from_ymd_opt(today.year(), 2, 29).is_none()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leap_day_birthdays_fall_on_feb_28_in_common_years() {
+        let birthday = NaiveDate::from_ymd_opt(2000, 2, 29).unwrap();
+        assert!(is_anniversary(birthday, NaiveDate::from_ymd_opt(2023, 2, 28).unwrap()));
+        assert!(!is_anniversary(birthday, NaiveDate::from_ymd_opt(2024, 2, 28).unwrap()));
+        assert!(is_anniversary(birthday, NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()));
+    }
+
+    #[test]
+    fn a_contact_without_a_stage_is_below_every_stage() {
+        assert!(stage_holds(&StageTest::Cmp(CmpOp::Lt, 0), None));
+        assert!(!stage_holds(&StageTest::Cmp(CmpOp::Eq, 0), None));
+        assert!(stage_holds(&StageTest::NotIn(vec![0]), None));
+        assert!(stage_holds(&StageTest::Cmp(CmpOp::Ge, 1), Some(2)));
+    }
+
+    #[test]
+    fn totals_of_nothing_are_zero_but_averages_are_unknown() {
+        assert_eq!(numeric_aggregate(AggFunc::Total, std::iter::empty()), Some(0.0));
+        assert_eq!(numeric_aggregate(AggFunc::Average, std::iter::empty()), None);
+        assert_eq!(
+            numeric_aggregate(AggFunc::Average, [1.0, 2.0].into_iter()),
+            Some(1.5)
+        );
+    }
+}

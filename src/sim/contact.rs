@@ -1,0 +1,651 @@
+//! One contact's dry run: its timeline of instants, the rules that fire at
+//! each, and the actions they take. This is PRODUCT.md section 4 in code;
+//! `docs/language.md` ("Semantics") says the same in words.
+
+use super::calendar::next_local_time;
+use super::outcome::{
+    Action, ActionRecord, ContactOutcome, Reason, Status, TraceEntry, Transition,
+};
+use super::sends::Outbox;
+use crate::check::ir::{self, builtin, Program, RuleId, Step, StepKind, Trigger};
+use crate::data::{Contact, Event};
+use crate::eval::{Clock, ContactState, Context, EventView};
+use crate::syntax::ast::Channel;
+use crate::value::Instant;
+use std::collections::BTreeSet;
+
+/// What every contact's run shares.
+pub struct RunPlan<'p> {
+    pub program: &'p Program,
+    pub from: Instant,
+    pub to: Instant,
+    /// Periodic evaluation instants (the same for every contact).
+    pub ticks: &'p [Instant],
+    /// Rules in the order they run within an instant: priority first, then
+    /// file order.
+    pub order: Vec<RuleId>,
+}
+
+impl<'p> RunPlan<'p> {
+    pub fn new(program: &'p Program, from: Instant, to: Instant, ticks: &'p [Instant]) -> Self {
+        let mut order: Vec<RuleId> = (0..program.rules.len()).collect();
+        // Stable sort: equal priorities keep file order.
+        order.sort_by_key(|&r| std::cmp::Reverse(program.rules[r].priority));
+        RunPlan {
+            program,
+            from,
+            to,
+            ticks,
+            order,
+        }
+    }
+}
+
+/// A sequence waiting to go on after a `wait`.
+#[derive(Debug, Clone)]
+struct Waiting {
+    resume_at: Instant,
+    /// Tie-breaker so sequences due at the same instant resume in the
+    /// order they started waiting.
+    serial: u64,
+    rule: RuleId,
+    fired_at: Instant,
+    /// Where to go on: indices into nested step lists, see [`resume`].
+    path: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct RuleRun {
+    last_fired: Option<Instant>,
+    /// Sequences of this rule still waiting.
+    waiting: u32,
+}
+
+/// How a run of steps ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Suspended,
+    Stopped,
+}
+
+/// Runs one contact from `plan.from` to `plan.to`.
+pub fn simulate_contact(
+    plan: &RunPlan<'_>,
+    contact: &Contact,
+    events: &[Event],
+    trace: bool,
+) -> ContactOutcome {
+    let mut run = ContactRun::new(plan, contact, events, trace);
+    run.run();
+    run.finish()
+}
+
+/// Runs one contact up to and including instant `until` and returns its
+/// state then, with the events applied so far (for `explain`).
+pub fn state_at<'e>(
+    plan: &RunPlan<'_>,
+    contact: &Contact,
+    events: &'e [Event],
+    until: Instant,
+) -> (ContactState, EventView<'e>, Vec<Option<Instant>>, ContactOutcome) {
+    let bounded = RunPlan {
+        program: plan.program,
+        from: plan.from,
+        to: until.min(plan.to),
+        ticks: plan.ticks,
+        order: plan.order.clone(),
+    };
+    let mut run = ContactRun::new(&bounded, contact, events, true);
+    run.run();
+    // Events after the last instant run but at or before `until` are
+    // still part of "now".
+    while run.events.peek_next().is_some_and(|e| e.at <= until) {
+        run.events.apply_next();
+    }
+    let last_fired = run.rules.iter().map(|r| r.last_fired).collect();
+    let state = run.state.clone();
+    let events_view = std::mem::replace(&mut run.events, EventView::new(&[], 0));
+    (state, events_view, last_fired, run.finish())
+}
+
+struct ContactRun<'p, 'e> {
+    plan: &'p RunPlan<'p>,
+    program: &'p Program,
+    state: ContactState,
+    events: EventView<'e>,
+    rules: Vec<RuleRun>,
+    waiting: Vec<Waiting>,
+    serial: u64,
+    outbox: Outbox,
+    /// When the contact entered its current stage, if known.
+    stage_since: Option<Instant>,
+    decay_periods_applied: i64,
+    created_at: Option<Instant>,
+    outcome: ContactOutcome,
+}
+
+impl<'p, 'e> ContactRun<'p, 'e> {
+    fn new(plan: &'p RunPlan<'p>, contact: &Contact, events: &'e [Event], trace: bool) -> Self {
+        let program = plan.program;
+        let mut fields = contact.fields.clone();
+        fields.resize(program.fields.len(), None);
+        let state = ContactState {
+            stage: contact.stage,
+            points: contact.points,
+            tags: contact.tags.iter().cloned().collect(),
+            lists: BTreeSet::new(),
+            fields,
+            unsubscribed: false,
+            do_not_contact: false,
+        };
+        ContactRun {
+            plan,
+            program,
+            state,
+            events: EventView::new(events, program.event_types.len()),
+            rules: vec![RuleRun::default(); program.rules.len()],
+            waiting: Vec::new(),
+            serial: 0,
+            outbox: Outbox::default(),
+            stage_since: contact.created_at.filter(|_| contact.stage.is_some()),
+            decay_periods_applied: 0,
+            created_at: contact.created_at,
+            outcome: ContactOutcome {
+                initial_stage: contact.stage,
+                fired: vec![0; program.rules.len()],
+                trace: trace.then(Vec::new),
+                ..ContactOutcome::default()
+            },
+        }
+    }
+
+    fn trace(&mut self, entry: TraceEntry) {
+        if let Some(trace) = &mut self.outcome.trace {
+            trace.push(entry);
+        }
+    }
+
+    fn run(&mut self) {
+        // History before the run changes state but fires nothing.
+        for event in self.events.apply_history_before(self.plan.from) {
+            apply_event_effects(&mut self.state, event);
+        }
+        let starts_at = self.created_at.unwrap_or(self.plan.from).max(self.plan.from);
+        let mut ticks = self
+            .plan
+            .ticks
+            .iter()
+            .copied()
+            .skip_while(|&t| t < starts_at)
+            .peekable();
+        let mut last_evaluated: Option<Instant> = None;
+        loop {
+            let next_event = self
+                .events
+                .peek_next()
+                .map(|e| e.at)
+                .filter(|&t| t <= self.plan.to);
+            let next_resume = self
+                .waiting
+                .iter()
+                .map(|w| w.resume_at)
+                .min()
+                .filter(|&t| t <= self.plan.to);
+            let next_tick = ticks.peek().copied();
+            let Some(now) = [next_event, next_resume, next_tick].into_iter().flatten().min()
+            else {
+                break;
+            };
+            if next_event == Some(now) {
+                self.on_event(now);
+            } else if next_resume == Some(now) {
+                self.on_resume(now);
+            } else {
+                ticks.next();
+                // A tick adds nothing at an instant already evaluated.
+                if last_evaluated != Some(now) {
+                    self.evaluate_instant(now);
+                }
+            }
+            last_evaluated = Some(now);
+            while ticks.peek().is_some_and(|&t| t < now) {
+                ticks.next();
+            }
+        }
+    }
+
+    fn finish(mut self) -> ContactOutcome {
+        self.outcome.final_stage = self.state.stage;
+        self.outcome.final_points = self.state.points;
+        self.outcome.pending_sequences = self.waiting.len() as u32;
+        self.outcome
+    }
+
+    fn on_event(&mut self, now: Instant) {
+        let Some(event) = self.events.apply_next() else {
+            return;
+        };
+        let index = self.events.applied() - 1;
+        self.trace(TraceEntry::Event { at: now, index });
+        apply_event_effects(&mut self.state, event);
+        self.decay(now);
+        for position in 0..self.plan.order.len() {
+            let rule_id = self.plan.order[position];
+            let rule = &self.program.rules[rule_id];
+            let Trigger::Event(matcher) = &rule.trigger else {
+                continue;
+            };
+            let matched = {
+                let clock = Clock::new(now, self.program.settings.timezone);
+                let context = Context::new(self.program, clock, &self.state, &self.events, None);
+                context.matches(matcher, event)
+            };
+            if matched {
+                self.fire(rule_id, now);
+            }
+        }
+        self.condition_rules(now);
+    }
+
+    fn on_resume(&mut self, now: Instant) {
+        self.decay(now);
+        loop {
+            let due = self
+                .waiting
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.resume_at == now)
+                .min_by_key(|(_, w)| w.serial)
+                .map(|(i, _)| i);
+            let Some(index) = due else { break };
+            let waiting = self.waiting.swap_remove(index);
+            self.rules[waiting.rule].waiting = self.rules[waiting.rule].waiting.saturating_sub(1);
+            let rule = &self.program.rules[waiting.rule];
+            let exit = rule.exit.as_ref().is_some_and(|exit| {
+                let clock = Clock::new(now, self.program.settings.timezone);
+                Context::new(
+                    self.program,
+                    clock,
+                    &self.state,
+                    &self.events,
+                    Some(waiting.fired_at),
+                )
+                .holds(exit)
+            });
+            if exit {
+                self.trace(TraceEntry::Exited {
+                    at: now,
+                    rule: waiting.rule,
+                });
+                continue;
+            }
+            self.trace(TraceEntry::Resumed {
+                at: now,
+                rule: waiting.rule,
+            });
+            let steps = &self.program.rules[waiting.rule].steps;
+            let flow = self.resume(steps, &waiting.path, &mut Vec::new(), waiting.rule, waiting.fired_at, now);
+            if flow == Flow::Stopped {
+                self.trace(TraceEntry::Stopped {
+                    at: now,
+                    rule: waiting.rule,
+                });
+            }
+        }
+        self.condition_rules(now);
+    }
+
+    fn evaluate_instant(&mut self, now: Instant) {
+        self.decay(now);
+        self.condition_rules(now);
+    }
+
+    /// Condition rules to a fixpoint: passes repeat while any rule fires,
+    /// and each rule fires at most once per instant, so this ends.
+    fn condition_rules(&mut self, now: Instant) {
+        let mut fired_now = vec![false; self.program.rules.len()];
+        loop {
+            let mut any = false;
+            for position in 0..self.plan.order.len() {
+                let rule_id = self.plan.order[position];
+                if fired_now[rule_id] || !self.eligible(rule_id, now) {
+                    continue;
+                }
+                let rule = &self.program.rules[rule_id];
+                let Trigger::Condition(condition) = &rule.trigger else {
+                    continue;
+                };
+                let holds = {
+                    let clock = Clock::new(now, self.program.settings.timezone);
+                    Context::new(self.program, clock, &self.state, &self.events, None)
+                        .holds(condition)
+                };
+                if holds {
+                    fired_now[rule_id] = true;
+                    any = true;
+                    self.fire(rule_id, now);
+                }
+            }
+            if !any {
+                break;
+            }
+        }
+    }
+
+    /// Condition rules fire on entry once, or again after `repeat every`
+    /// once the previous run's sequence has finished.
+    fn eligible(&self, rule_id: RuleId, now: Instant) -> bool {
+        let run = self.rules[rule_id];
+        match run.last_fired {
+            None => true,
+            Some(last) => match self.program.rules[rule_id].repeat_seconds {
+                Some(every) => run.waiting == 0 && now >= last.saturating_add(every),
+                None => false,
+            },
+        }
+    }
+
+    fn fire(&mut self, rule_id: RuleId, now: Instant) {
+        self.rules[rule_id].last_fired = Some(now);
+        self.outcome.fired[rule_id] += 1;
+        self.trace(TraceEntry::RuleFired { at: now, rule: rule_id });
+        let steps = &self.program.rules[rule_id].steps;
+        let flow = self.run_steps(steps, &mut Vec::new(), 0, rule_id, now, now);
+        if flow == Flow::Stopped {
+            self.trace(TraceEntry::Stopped { at: now, rule: rule_id });
+        }
+    }
+
+    /// Runs `steps` from `start`. `path` addresses `steps` inside the rule:
+    /// pairs of (branch step index, arm) from the top-level list down.
+    fn run_steps(
+        &mut self,
+        steps: &'p [Step],
+        path: &mut Vec<usize>,
+        start: usize,
+        rule: RuleId,
+        fired_at: Instant,
+        now: Instant,
+    ) -> Flow {
+        for (index, step) in steps.iter().enumerate().skip(start) {
+            if let Some(unless) = &step.unless {
+                if self.holds_in_sequence(unless, fired_at, now) {
+                    if let Some(action) = self.action_of(&step.kind) {
+                        self.record(ActionRecord {
+                            at: now,
+                            rule,
+                            action,
+                            status: Status::Skipped,
+                            reason: Some(Reason::Unless),
+                            deliver_at: None,
+                        });
+                    }
+                    continue;
+                }
+            }
+            let resume_at = match &step.kind {
+                StepKind::Wait(seconds) => Some(now.saturating_add(*seconds)),
+                StepKind::WaitUntilTime(minute) => Some(next_local_time(
+                    now,
+                    *minute,
+                    self.program.settings.timezone,
+                )),
+                StepKind::WaitUntilInstant(at) => (*at > now).then_some(*at),
+                StepKind::Branch {
+                    condition,
+                    then,
+                    otherwise,
+                } => {
+                    let arm = usize::from(!self.holds_in_sequence(condition, fired_at, now));
+                    let chosen = if arm == 0 { then } else { otherwise };
+                    path.extend([index, arm]);
+                    let flow = self.run_steps(chosen, path, 0, rule, fired_at, now);
+                    path.truncate(path.len() - 2);
+                    if flow != Flow::Continue {
+                        return flow;
+                    }
+                    continue;
+                }
+                StepKind::Stop => return Flow::Stopped,
+                _ => {
+                    self.perform(&step.kind, rule, now);
+                    continue;
+                }
+            };
+            if let Some(resume_at) = resume_at {
+                let mut resume_path = path.clone();
+                resume_path.push(index + 1);
+                self.serial += 1;
+                self.waiting.push(Waiting {
+                    resume_at,
+                    serial: self.serial,
+                    rule,
+                    fired_at,
+                    path: resume_path,
+                });
+                self.rules[rule].waiting += 1;
+                self.trace(TraceEntry::Waiting {
+                    at: now,
+                    rule,
+                    until: resume_at,
+                });
+                return Flow::Suspended;
+            }
+        }
+        Flow::Continue
+    }
+
+    /// Goes on with a waiting sequence: `path` is pairs of (branch index,
+    /// arm) ending in the index to resume at in the innermost list. When an
+    /// inner list finishes, the enclosing list goes on after its branch.
+    fn resume(
+        &mut self,
+        steps: &'p [Step],
+        path: &[usize],
+        prefix: &mut Vec<usize>,
+        rule: RuleId,
+        fired_at: Instant,
+        now: Instant,
+    ) -> Flow {
+        match path {
+            [index] => self.run_steps(steps, prefix, *index, rule, fired_at, now),
+            [branch, arm, rest @ ..] => {
+                let inner: &'p [Step] = match steps.get(*branch).map(|s| &s.kind) {
+                    Some(StepKind::Branch {
+                        then, otherwise, ..
+                    }) => {
+                        if *arm == 0 {
+                            then
+                        } else {
+                            otherwise
+                        }
+                    }
+                    _ => return Flow::Continue,
+                };
+                prefix.extend([*branch, *arm]);
+                let flow = self.resume(inner, rest, prefix, rule, fired_at, now);
+                prefix.truncate(prefix.len() - 2);
+                if flow != Flow::Continue {
+                    return flow;
+                }
+                self.run_steps(steps, prefix, branch + 1, rule, fired_at, now)
+            }
+            [] => Flow::Continue,
+        }
+    }
+
+    fn holds_in_sequence(&self, condition: &ir::Cond, fired_at: Instant, now: Instant) -> bool {
+        let clock = Clock::new(now, self.program.settings.timezone);
+        Context::new(self.program, clock, &self.state, &self.events, Some(fired_at))
+            .holds(condition)
+    }
+
+    fn action_of(&self, kind: &StepKind) -> Option<Action> {
+        Some(match kind {
+            StepKind::MoveTo(s) => Action::MoveTo(*s),
+            StepKind::MoveBackTo(s) => Action::MoveBackTo(*s),
+            StepKind::Send {
+                channel, message, ..
+            } => Action::Send {
+                channel: *channel,
+                message: *message,
+            },
+            StepKind::AddPoints(n) => Action::AddPoints(*n),
+            StepKind::SetPoints(n) => Action::SetPoints(*n),
+            StepKind::AddTag(t) => Action::AddTag(t.clone()),
+            StepKind::RemoveTag(t) => Action::RemoveTag(t.clone()),
+            StepKind::AddToList(l) => Action::AddToList(*l),
+            StepKind::RemoveFromList(l) => Action::RemoveFromList(*l),
+            StepKind::SetField { field, value } => Action::SetField {
+                field: *field,
+                value: value.clone(),
+            },
+            StepKind::Notify { recipient, message } => Action::Notify {
+                recipient: *recipient,
+                message: message.clone(),
+            },
+            StepKind::HandOff(note) => Action::HandOff(note.clone()),
+            StepKind::Webhook(url) => Action::Webhook(url.clone()),
+            StepKind::MarkDoNotContact => Action::MarkDoNotContact,
+            StepKind::Unsubscribe => Action::Unsubscribe,
+            StepKind::Wait(_)
+            | StepKind::WaitUntilTime(_)
+            | StepKind::WaitUntilInstant(_)
+            | StepKind::Branch { .. }
+            | StepKind::Stop => return None,
+        })
+    }
+
+    fn record(&mut self, record: ActionRecord) {
+        self.trace(TraceEntry::Action(record.clone()));
+        self.outcome.actions.push(record);
+    }
+
+    /// Carries out one action step and records it.
+    fn perform(&mut self, kind: &StepKind, rule: RuleId, now: Instant) {
+        let Some(action) = self.action_of(kind) else {
+            return;
+        };
+        let mut record = ActionRecord {
+            at: now,
+            rule,
+            action,
+            status: Status::Done,
+            reason: None,
+            deliver_at: None,
+        };
+        match kind {
+            StepKind::MoveTo(stage) => {
+                if self.state.stage.is_some_and(|current| current >= *stage) {
+                    record.status = Status::Skipped;
+                    record.reason = Some(Reason::NotForward);
+                } else {
+                    self.move_stage(*stage, rule, now);
+                }
+            }
+            StepKind::MoveBackTo(stage) => {
+                if self.state.stage.is_some_and(|current| current > *stage) {
+                    self.move_stage(*stage, rule, now);
+                } else {
+                    record.status = Status::Skipped;
+                    record.reason = Some(Reason::NotBackward);
+                }
+            }
+            StepKind::Send {
+                channel,
+                message,
+                again,
+            } => {
+                let decision = self.outbox.decide(
+                    &self.program.settings,
+                    &self.state,
+                    *channel,
+                    *message,
+                    *again,
+                    now,
+                );
+                record.status = decision.status;
+                record.reason = decision.reason;
+                record.deliver_at = decision.deliver_at;
+                if let Some(at) = decision.deliver_at {
+                    let (event_type, name) = match channel {
+                        Channel::Email => (builtin::EMAIL_SENT, &self.program.emails[*message]),
+                        Channel::Sms => (builtin::SMS_SENT, &self.program.sms[*message]),
+                    };
+                    self.events.record_send(event_type, at, name);
+                }
+            }
+            StepKind::AddPoints(n) => self.state.points = self.state.points.saturating_add(*n),
+            StepKind::SetPoints(n) => self.state.points = *n,
+            StepKind::AddTag(tag) => {
+                self.state.tags.insert(tag.clone());
+            }
+            StepKind::RemoveTag(tag) => {
+                self.state.tags.remove(tag);
+            }
+            StepKind::AddToList(list) => {
+                self.state.lists.insert(*list);
+            }
+            StepKind::RemoveFromList(list) => {
+                self.state.lists.remove(list);
+            }
+            StepKind::SetField { field, value } => {
+                if let Some(slot) = self.state.fields.get_mut(*field) {
+                    *slot = Some(value.clone());
+                }
+            }
+            StepKind::MarkDoNotContact => self.state.do_not_contact = true,
+            StepKind::Unsubscribe => self.state.unsubscribed = true,
+            // Recorded only: a dry run never notifies, hands off or calls.
+            _ => {}
+        }
+        self.record(record);
+    }
+
+    fn move_stage(&mut self, stage: ir::StageId, rule: RuleId, now: Instant) {
+        let seconds_in_from = self.stage_since.map(|since| now - since);
+        self.outcome.transitions.push(Transition {
+            from: self.state.stage,
+            to: stage,
+            at: now,
+            seconds_in_from,
+            rule,
+        });
+        self.state.stage = Some(stage);
+        self.stage_since = Some(now);
+    }
+
+    /// Points decay by whole periods counted from the start of the run.
+    fn decay(&mut self, now: Instant) {
+        let Some(decay) = self.program.decay else {
+            return;
+        };
+        let due = (now - self.plan.from).max(0) / decay.every_seconds;
+        while self.decay_periods_applied < due {
+            self.decay_periods_applied += 1;
+            let before = self.state.points;
+            if before <= 0 {
+                continue;
+            }
+            let after = if decay.percent {
+                before * (100 - decay.amount) / 100
+            } else {
+                (before - decay.amount).max(0)
+            };
+            self.state.points = after;
+            self.trace(TraceEntry::Decayed {
+                at: now,
+                from: before,
+                to: after,
+            });
+        }
+    }
+}
+
+/// What an event does to a contact's state by itself, before any rule.
+fn apply_event_effects(state: &mut ContactState, event: &Event) {
+    if event.event_type as usize == builtin::UNSUBSCRIBED {
+        state.unsubscribed = true;
+    }
+}

@@ -1,0 +1,138 @@
+//! What a dry run records about one contact.
+
+use crate::check::ir::{FieldId, ListId, MessageId, RuleId, StageId};
+use crate::syntax::ast::{Channel, Recipient};
+use crate::value::{Instant, Value};
+
+/// An action a rule took (or would have taken).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    MoveTo(StageId),
+    MoveBackTo(StageId),
+    Send { channel: Channel, message: MessageId },
+    AddPoints(i64),
+    SetPoints(i64),
+    AddTag(String),
+    RemoveTag(String),
+    AddToList(ListId),
+    RemoveFromList(ListId),
+    SetField { field: FieldId, value: Value },
+    Notify { recipient: Recipient, message: Option<String> },
+    HandOff(Option<String>),
+    Webhook(String),
+    MarkDoNotContact,
+    Unsubscribe,
+}
+
+/// What became of an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// Took effect (stage moves, points, tags, …).
+    Done,
+    /// A message went out at the decision instant.
+    Sent,
+    /// A message went out later (quiet hours or a frequency cap).
+    Delayed,
+    /// A message was dropped by a frequency cap.
+    Dropped,
+    /// A message was not sent to this contact at all.
+    Suppressed,
+    /// The action had nothing to do (a forward move to a stage already
+    /// reached) or its `unless` held.
+    Skipped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Done => "done",
+            Status::Sent => "sent",
+            Status::Delayed => "delayed",
+            Status::Dropped => "dropped",
+            Status::Suppressed => "suppressed",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// Why an action was delayed, dropped, suppressed or skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reason {
+    QuietHours,
+    FrequencyCap,
+    AlreadySent,
+    Unsubscribed,
+    DoNotContact,
+    /// `move to` a stage the contact has already reached or passed.
+    NotForward,
+    /// `move back to` a stage that is not below the current one.
+    NotBackward,
+    /// The step's `unless` condition held.
+    Unless,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::QuietHours => "quiet hours",
+            Reason::FrequencyCap => "frequency cap",
+            Reason::AlreadySent => "already sent to this contact",
+            Reason::Unsubscribed => "contact unsubscribed",
+            Reason::DoNotContact => "contact is do-not-contact",
+            Reason::NotForward => "stage already reached or passed",
+            Reason::NotBackward => "move back to a stage that is not lower",
+            Reason::Unless => "unless condition held",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionRecord {
+    /// When the rule decided the action.
+    pub at: Instant,
+    pub rule: RuleId,
+    pub action: Action,
+    pub status: Status,
+    pub reason: Option<Reason>,
+    /// For delayed sends: when the message goes out.
+    pub deliver_at: Option<Instant>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Transition {
+    pub from: Option<StageId>,
+    pub to: StageId,
+    pub at: Instant,
+    /// Seconds spent in `from`, when it is known when the contact entered it.
+    pub seconds_in_from: Option<i64>,
+    pub rule: RuleId,
+}
+
+/// One line of a contact's story, for `--timeline` and `explain`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TraceEntry {
+    Event { at: Instant, index: usize },
+    RuleFired { at: Instant, rule: RuleId },
+    Action(ActionRecord),
+    Waiting { at: Instant, rule: RuleId, until: Instant },
+    Resumed { at: Instant, rule: RuleId },
+    Exited { at: Instant, rule: RuleId },
+    Stopped { at: Instant, rule: RuleId },
+    Decayed { at: Instant, from: i64, to: i64 },
+}
+
+/// Everything the reports need about one contact's run.
+#[derive(Debug, Clone, Default)]
+pub struct ContactOutcome {
+    pub initial_stage: Option<StageId>,
+    pub final_stage: Option<StageId>,
+    pub final_points: i64,
+    pub transitions: Vec<Transition>,
+    /// How often each rule fired, by rule id.
+    pub fired: Vec<u32>,
+    pub actions: Vec<ActionRecord>,
+    /// Sequences still waiting when the run ended.
+    pub pending_sequences: u32,
+    /// Present only when a trace was asked for.
+    pub trace: Option<Vec<TraceEntry>>,
+}

@@ -1,0 +1,188 @@
+//! Whether, and when, a message goes out: consent, once-per-contact,
+//! quiet hours and frequency caps (PRODUCT.md section 4, "Sends").
+
+use super::outcome::{Reason, Status};
+use crate::check::ir::{MessageId, Settings};
+use crate::eval::ContactState;
+use crate::syntax::ast::{CapPolicy, Channel};
+use crate::value::Instant;
+use std::collections::BTreeSet;
+
+/// The messages one contact has been sent in this run.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    sent: BTreeSet<(Channel, MessageId)>,
+    /// Delivery instants per channel, for frequency caps.
+    deliveries: Vec<(Channel, Instant)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub status: Status,
+    pub reason: Option<Reason>,
+    /// When the message goes out; `None` if it does not.
+    pub deliver_at: Option<Instant>,
+}
+
+/// Enough rounds for any mix of quiet hours and caps to settle; each
+/// round moves the delivery strictly later.
+const MAX_ROUNDS: usize = 16;
+
+impl Outbox {
+    pub fn decide(
+        &mut self,
+        settings: &Settings,
+        state: &ContactState,
+        channel: Channel,
+        message: MessageId,
+        again: bool,
+        now: Instant,
+    ) -> Decision {
+        let refuse = |status, reason| Decision {
+            status,
+            reason: Some(reason),
+            deliver_at: None,
+        };
+        if state.unsubscribed {
+            return refuse(Status::Suppressed, Reason::Unsubscribed);
+        }
+        if state.do_not_contact {
+            return refuse(Status::Suppressed, Reason::DoNotContact);
+        }
+        if !again && self.sent.contains(&(channel, message)) {
+            return refuse(Status::Suppressed, Reason::AlreadySent);
+        }
+        let cap = settings.caps.iter().find(|cap| cap.channel == channel);
+        let tz = settings.timezone;
+        let mut deliver = now;
+        let mut reason = None;
+        for _ in 0..MAX_ROUNDS {
+            let mut moved = false;
+            if let Some(quiet) = settings.quiet_hours {
+                if quiet.contains(deliver, tz) {
+                    deliver = quiet.end_after(deliver, tz);
+                    reason.get_or_insert(Reason::QuietHours);
+                    moved = true;
+                }
+            }
+            if let Some(cap) = cap {
+                let mut recent: Vec<Instant> = self
+                    .deliveries
+                    .iter()
+                    .filter(|(c, at)| {
+                        *c == channel && *at > deliver - cap.per_seconds && *at <= deliver
+                    })
+                    .map(|(_, at)| *at)
+                    .collect();
+                if recent.len() >= cap.limit as usize {
+                    if cap.policy == CapPolicy::Drop {
+                        return refuse(Status::Dropped, Reason::FrequencyCap);
+                    }
+                    recent.sort_unstable();
+                    // The earliest instant at which the window holds one
+                    // fewer than the limit.
+                    let expiring = recent[recent.len() - cap.limit as usize];
+                    deliver = expiring + cap.per_seconds;
+                    reason.get_or_insert(Reason::FrequencyCap);
+                    moved = true;
+                }
+            }
+            if !moved {
+                break;
+            }
+        }
+        self.sent.insert((channel, message));
+        self.deliveries.push((channel, deliver));
+        Decision {
+            status: if deliver > now {
+                Status::Delayed
+            } else {
+                Status::Sent
+            },
+            reason,
+            deliver_at: Some(deliver),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::ir::{FrequencyCap, QuietHours};
+
+    fn state() -> ContactState {
+        ContactState {
+            stage: None,
+            points: 0,
+            tags: BTreeSet::new(),
+            lists: BTreeSet::new(),
+            fields: Vec::new(),
+            unsubscribed: false,
+            do_not_contact: false,
+        }
+    }
+
+    const DAY: i64 = 86_400;
+
+    #[test]
+    fn a_message_goes_once_unless_again() {
+        let settings = Settings::default();
+        let mut outbox = Outbox::default();
+        let first = outbox.decide(&settings, &state(), Channel::Email, 0, false, 100);
+        assert_eq!(first.status, Status::Sent);
+        let second = outbox.decide(&settings, &state(), Channel::Email, 0, false, 200);
+        assert_eq!(second.reason, Some(Reason::AlreadySent));
+        let again = outbox.decide(&settings, &state(), Channel::Email, 0, true, 300);
+        assert_eq!(again.status, Status::Sent);
+    }
+
+    #[test]
+    fn consent_suppresses_sends() {
+        let settings = Settings::default();
+        let mut outbox = Outbox::default();
+        let mut unsubscribed = state();
+        unsubscribed.unsubscribed = true;
+        let d = outbox.decide(&settings, &unsubscribed, Channel::Email, 0, false, 0);
+        assert_eq!((d.status, d.reason), (Status::Suppressed, Some(Reason::Unsubscribed)));
+        let mut dnc = state();
+        dnc.do_not_contact = true;
+        let d = outbox.decide(&settings, &dnc, Channel::Sms, 0, false, 0);
+        assert_eq!(d.reason, Some(Reason::DoNotContact));
+    }
+
+    #[test]
+    fn caps_delay_until_the_window_frees_or_drop() {
+        let mut settings = Settings::default();
+        settings.caps.push(FrequencyCap {
+            channel: Channel::Email,
+            limit: 1,
+            per_seconds: 2 * DAY,
+            policy: CapPolicy::Delay,
+        });
+        let mut outbox = Outbox::default();
+        outbox.decide(&settings, &state(), Channel::Email, 0, false, 0);
+        let d = outbox.decide(&settings, &state(), Channel::Email, 1, false, DAY);
+        assert_eq!(d.status, Status::Delayed);
+        assert_eq!(d.deliver_at, Some(2 * DAY));
+        settings.caps[0].policy = CapPolicy::Drop;
+        let d = outbox.decide(&settings, &state(), Channel::Email, 2, false, 2 * DAY + 10);
+        assert_eq!((d.status, d.reason), (Status::Dropped, Some(Reason::FrequencyCap)));
+        // SMS has no cap.
+        let d = outbox.decide(&settings, &state(), Channel::Sms, 0, false, 2 * DAY);
+        assert_eq!(d.status, Status::Sent);
+    }
+
+    #[test]
+    fn quiet_hours_delay_to_their_end() {
+        let mut settings = Settings::default();
+        settings.quiet_hours = Some(QuietHours {
+            from_minute: 21 * 60,
+            to_minute: 8 * 60,
+        });
+        let mut outbox = Outbox::default();
+        let d = outbox.decide(&settings, &state(), Channel::Email, 0, false, 22 * 3600);
+        assert_eq!(d.status, Status::Delayed);
+        assert_eq!(d.reason, Some(Reason::QuietHours));
+        assert_eq!(d.deliver_at, Some(DAY + 8 * 3600));
+    }
+}
