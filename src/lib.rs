@@ -11,3 +11,4 @@ pub mod cli;
 pub mod data;
 pub mod eval;
 pub mod sim;
+pub mod report;

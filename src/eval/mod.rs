@@ -5,6 +5,7 @@
 //! parallel.
 
 pub mod events;
+pub mod explain;
 
 
 use crate::check::ir::{

@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod contact;
 pub mod outcome;
+pub mod run;
 pub mod sends;
 
 pub use contact::{simulate_contact, state_at, RunPlan};

@@ -1,0 +1,163 @@
+//! Explanations: every clause of a condition with its value at an instant
+//! and the data behind it, for `nurture explain` and test failures.
+
+use super::{Context, Lower};
+use crate::check::ir::{CondKind, Window};
+use crate::diagnostics::SourceFile;
+use crate::report::{local, rfc3339};
+use crate::value::Value;
+use serde::Serialize;
+
+/// One clause and its value.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Clause {
+    /// The clause as written.
+    pub text: String,
+    pub holds: bool,
+    /// The data behind the value: counts, windows, the value tested.
+    pub detail: Option<String>,
+    pub parts: Vec<Clause>,
+}
+
+/// Explains a condition, clause by clause.
+pub fn explain(context: &Context<'_>, source: Option<&SourceFile>, cond: &crate::check::ir::Cond) -> Clause {
+    let text = source
+        .map(|s| squash(s.slice(cond.span)))
+        .unwrap_or_default();
+    let parts = match &cond.kind {
+        CondKind::And(parts) | CondKind::Or(parts) => parts
+            .iter()
+            .map(|p| explain(context, source, p))
+            .collect(),
+        CondKind::Not(inner) => vec![explain(context, source, inner)],
+        _ => Vec::new(),
+    };
+    let holds = match &cond.kind {
+        CondKind::And(_) => parts.iter().all(|p| p.holds),
+        CondKind::Or(_) => parts.iter().any(|p| p.holds),
+        CondKind::Not(_) => !parts.first().is_some_and(|p| p.holds),
+        _ => context.leaf(cond),
+    };
+    Clause {
+        text,
+        holds,
+        detail: detail(context, cond),
+        parts,
+    }
+}
+
+/// Whitespace and line breaks of a clause as written collapse to spaces.
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn detail(context: &Context<'_>, cond: &crate::check::ir::Cond) -> Option<String> {
+    let program = context.program;
+    let tz = context.clock.tz;
+    let value_text = |v: Option<&Value>| match v {
+        Some(Value::DateTime(t)) => local(*t, tz),
+        Some(v) => v.to_string(),
+        None => "not set".to_string(),
+    };
+    match &cond.kind {
+        CondKind::Stage(_) => Some(format!(
+            "stage is {}",
+            context
+                .state
+                .stage
+                .map_or("(none)", |s| program.stages[s].as_str())
+        )),
+        CondKind::Points { .. } => Some(format!("points are {}", context.state.points)),
+        CondKind::HasTag(_) => Some(if context.state.tags.is_empty() {
+            "no tags".to_string()
+        } else {
+            let tags: Vec<&str> = context.state.tags.iter().map(String::as_str).collect();
+            format!("tags: {}", tags.join(", "))
+        }),
+        CondKind::InSegment(id) => program
+            .segments
+            .get(*id)
+            .map(|s| format!("segment {} is {}", s.name, context.in_segment(*id))),
+        CondKind::Field { field, .. } => {
+            let value = context.state.fields.get(*field).and_then(Option::as_ref);
+            Some(format!("{} is {}", program.fields[*field].name, value_text(value)))
+        }
+        CondKind::Behaviour(behaviour) => {
+            let count = context.behaviour_count(behaviour);
+            let noun = if behaviour.distinct.is_some() {
+                "different"
+            } else {
+                "matching events"
+            };
+            let mut text = format!(
+                "{count} {noun} {}; needs {}",
+                window_text(context, behaviour.window),
+                count_text(behaviour.count)
+            );
+            if let Some(last) = context.behaviour_last(behaviour) {
+                text.push_str(&format!("; last at {}", local(last, tz)));
+            }
+            Some(text)
+        }
+        CondKind::Aggregate(aggregate) => {
+            let value = context.aggregate_value(aggregate);
+            Some(format!(
+                "value {} {}",
+                value_text(value.as_ref()),
+                window_text(context, aggregate.window)
+            ))
+        }
+        CondKind::Today(_) => Some(format!(
+            "today is {} ({})",
+            context.clock.today.format("%A"),
+            context.clock.today
+        )),
+        CondKind::Consent(_) => Some(format!(
+            "unsubscribed: {}, do not contact: {}",
+            context.state.unsubscribed, context.state.do_not_contact
+        )),
+        CondKind::InList(_)
+        | CondKind::Script(_)
+        | CondKind::And(_)
+        | CondKind::Or(_)
+        | CondKind::Not(_) => None,
+    }
+}
+
+fn window_text(context: &Context<'_>, window: Window) -> String {
+    let now = context.clock.now;
+    match Lower::of(window, now, context.fired_at) {
+        Lower::Unbounded => format!("up to {}", rfc3339(now)),
+        Lower::After(t) => format!("in ({}, {}]", rfc3339(t), rfc3339(now)),
+        Lower::From(t) => format!("in [{}, {}]", rfc3339(t), rfc3339(now)),
+    }
+}
+
+fn count_text(count: crate::check::ir::CountTest) -> String {
+    use crate::syntax::ast::CountOp;
+    let op = match count.op {
+        CountOp::AtLeast => "at least",
+        CountOp::AtMost => "at most",
+        CountOp::Exactly => "exactly",
+        CountOp::MoreThan => "more than",
+        CountOp::FewerThan => "fewer than",
+    };
+    format!("{op} {}", count.n)
+}
+
+/// Renders a clause tree with ✓ / ✗ marks, indented.
+pub fn render(clause: &Clause, indent: usize, out: &mut String) {
+    let mark = if clause.holds { "✓" } else { "✗" };
+    out.push_str(&" ".repeat(indent));
+    out.push_str(mark);
+    out.push(' ');
+    out.push_str(&clause.text);
+    if let Some(detail) = &clause.detail {
+        out.push_str("  — ");
+        out.push_str(detail);
+    }
+    out.push('\n');
+    for part in &clause.parts {
+        render(part, indent + 2, out);
+    }
+}

@@ -1,0 +1,197 @@
+//! The dry-run report a marketing person reads.
+
+use super::{local_date, thousands, DataCounts, RowCounts};
+use crate::check::ir::Program;
+use crate::sim::run::{never_fired, Funnel, Summary};
+use crate::sim::Status;
+use std::fmt::Write;
+
+pub fn summary(program: &Program, summary: &Summary, data: &DataCounts, by: Option<&str>) -> String {
+    let tz = program.settings.timezone;
+    let mut out = String::new();
+    let name = program
+        .settings
+        .campaign_name
+        .as_deref()
+        .unwrap_or("campaign");
+    let days = ((summary.to - summary.from) as f64 / 86_400.0).round() as i64;
+    let _ = writeln!(
+        out,
+        "Dry run of \"{name}\": {} contacts, {} to {} ({} days, {})",
+        thousands(summary.funnel.contacts),
+        local_date(summary.from, tz),
+        local_date(summary.to, tz),
+        days,
+        tz.name()
+    );
+    out.push_str("Nothing was sent: every action below is what would have happened.\n\n");
+    out.push_str("Funnel\n");
+    funnel_table(&mut out, program, &summary.funnel);
+    if let Some(by) = by {
+        for (value, funnel) in &summary.groups {
+            let _ = writeln!(
+                out,
+                "\nFunnel for {by} = {value} ({} contacts)",
+                thousands(funnel.contacts)
+            );
+            funnel_table(&mut out, program, funnel);
+        }
+    }
+    transitions(&mut out, program, summary);
+    rules(&mut out, program, summary);
+    actions(&mut out, summary);
+    if summary.pending_sequences > 0 {
+        let _ = writeln!(
+            out,
+            "\n{} sequences were still waiting when the run ended.",
+            thousands(summary.pending_sequences)
+        );
+    }
+    out.push_str("\nData\n");
+    data_line(&mut out, "contacts", data.contacts);
+    data_line(&mut out, "events", data.events);
+    out
+}
+
+fn funnel_table(out: &mut String, program: &Program, funnel: &Funnel) {
+    let width = program
+        .stages
+        .iter()
+        .map(String::len)
+        .chain([10])
+        .max()
+        .unwrap_or(10);
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {:>9}  {:>9}  {:>9}  {:>9}  {:>10}",
+        "stage", "at start", "entered", "at end", "reached", "conversion"
+    );
+    for (id, name) in program.stages.iter().enumerate() {
+        let counts = &funnel.stages[id];
+        let conversion = funnel
+            .conversion(id)
+            .map(|c| format!("{:.1}%", c * 100.0))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>9}  {:>9}  {:>9}  {:>9}  {:>10}",
+            name,
+            thousands(counts.at_start),
+            thousands(counts.entered),
+            thousands(counts.at_end),
+            thousands(counts.reached),
+            conversion
+        );
+    }
+    if funnel.no_stage_at_start > 0 || funnel.no_stage_at_end > 0 {
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>9}  {:>9}  {:>9}",
+            "(no stage)",
+            thousands(funnel.no_stage_at_start),
+            "",
+            thousands(funnel.no_stage_at_end)
+        );
+    }
+}
+
+fn transitions(out: &mut String, program: &Program, summary: &Summary) {
+    if summary.transitions.is_empty() {
+        out.push_str("\nNo contact changed stage.\n");
+        return;
+    }
+    out.push_str("\nStage moves\n");
+    for ((from, to), stats) in &summary.transitions {
+        let from = from.map_or("(no stage)", |s| program.stages[s].as_str());
+        let median = stats
+            .median_days()
+            .map(|d| format!("median {d:.1} days in {from}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<32} {:>9}  {}",
+            format!("{from} → {}", program.stages[*to]),
+            thousands(stats.count),
+            median
+        );
+    }
+}
+
+fn rules(out: &mut String, program: &Program, summary: &Summary) {
+    out.push_str("\nRules\n");
+    let width = program.rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    for (rule, (fired, contacts)) in program.rules.iter().zip(&summary.rules) {
+        if *fired == 0 {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "  {:<width$}  fired {} times for {} contacts",
+            rule.name,
+            thousands(*fired),
+            thousands(*contacts)
+        );
+    }
+    let never = never_fired(summary);
+    if !never.is_empty() {
+        let names: Vec<&str> = never.iter().map(|&r| program.rules[r].name.as_str()).collect();
+        let _ = writeln!(out, "  never fired: {}", names.join(", "));
+    }
+}
+
+fn actions(out: &mut String, summary: &Summary) {
+    if summary.actions.is_empty() {
+        out.push_str("\nNo actions.\n");
+        return;
+    }
+    out.push_str("\nActions\n");
+    for (key, counts) in &summary.actions {
+        let label = if key.target.is_empty() {
+            key.kind.to_string()
+        } else {
+            format!("{} {}", key.kind, key.target)
+        };
+        let mut parts = Vec::new();
+        for status in [
+            Status::Done,
+            Status::Sent,
+            Status::Delayed,
+            Status::Dropped,
+            Status::Suppressed,
+            Status::Skipped,
+        ] {
+            let n = counts.count(status);
+            if n == 0 {
+                continue;
+            }
+            let reasons: Vec<String> = counts
+                .by_reason
+                .iter()
+                .filter(|((s, _), _)| *s == status)
+                .map(|((_, reason), n)| format!("{}: {}", reason.as_str(), thousands(*n)))
+                .collect();
+            if reasons.is_empty() {
+                parts.push(format!("{} {}", thousands(n), status.as_str()));
+            } else {
+                parts.push(format!(
+                    "{} {} ({})",
+                    thousands(n),
+                    status.as_str(),
+                    reasons.join(", ")
+                ));
+            }
+        }
+        let _ = writeln!(out, "  {:<32} {}", label, parts.join(", "));
+    }
+}
+
+fn data_line(out: &mut String, what: &str, counts: RowCounts) {
+    let _ = writeln!(
+        out,
+        "  {:<9} {} read = {} used + {} rejected",
+        what,
+        thousands(counts.read),
+        thousands(counts.used),
+        thousands(counts.rejected)
+    );
+}

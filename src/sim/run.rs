@@ -1,0 +1,334 @@
+//! A whole dry run: contacts in parallel chunks, folded into a [`Summary`]
+//! in contact order so the result never depends on the thread count.
+
+use super::contact::{simulate_contact, RunPlan};
+use super::outcome::{Action, ActionRecord, ContactOutcome, Reason, Status};
+use crate::check::ir::{FieldId, Program, RuleId, StageId};
+use crate::data::{Contact, Event};
+use crate::syntax::ast::{Channel, Recipient};
+use crate::value::Instant;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+/// Contacts simulated per parallel batch; bounds memory for outcomes.
+const CHUNK: usize = 4096;
+
+/// What a dry run covers.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub from: Instant,
+    pub to: Instant,
+    pub tick_seconds: i64,
+    /// Break the funnel down by this field.
+    pub by_field: Option<FieldId>,
+}
+
+/// A contact with its events, as the run needs them.
+pub struct Population<'d> {
+    pub contacts: &'d [Contact],
+    pub events: &'d [Event],
+    pub ranges: &'d [Range<usize>],
+}
+
+impl Population<'_> {
+    pub fn events_of(&self, contact: usize) -> &[Event] {
+        self.ranges
+            .get(contact)
+            .and_then(|r| self.events.get(r.clone()))
+            .unwrap_or(&[])
+    }
+}
+
+/// Per stage: contacts there at the start and end, and how many entered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StageCounts {
+    pub at_start: u64,
+    pub at_end: u64,
+    pub entered: u64,
+    /// Contacts that were at this stage or a later one at some point.
+    pub reached: u64,
+}
+
+/// The funnel of one group of contacts (all of them, or one `--by` value).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Funnel {
+    pub contacts: u64,
+    /// Indexed by stage id.
+    pub stages: Vec<StageCounts>,
+    /// Contacts with no stage at the start / end.
+    pub no_stage_at_start: u64,
+    pub no_stage_at_end: u64,
+}
+
+impl Funnel {
+    fn new(stages: usize) -> Self {
+        Funnel {
+            stages: vec![StageCounts::default(); stages],
+            ..Funnel::default()
+        }
+    }
+
+    fn add(&mut self, outcome: &ContactOutcome) {
+        self.contacts += 1;
+        match outcome.initial_stage.and_then(|s| self.stages.get_mut(s)) {
+            Some(counts) => counts.at_start += 1,
+            None => self.no_stage_at_start += 1,
+        }
+        match outcome.final_stage.and_then(|s| self.stages.get_mut(s)) {
+            Some(counts) => counts.at_end += 1,
+            None => self.no_stage_at_end += 1,
+        }
+        let mut entered = vec![false; self.stages.len()];
+        for transition in &outcome.transitions {
+            if let Some(flag) = entered.get_mut(transition.to) {
+                *flag = true;
+            }
+        }
+        let highest = outcome
+            .transitions
+            .iter()
+            .map(|t| Some(t.to))
+            .chain([outcome.initial_stage])
+            .max()
+            .flatten();
+        for (stage, was_entered) in entered.into_iter().enumerate() {
+            if was_entered {
+                self.stages[stage].entered += 1;
+            }
+            if highest.is_some_and(|h| h >= stage) {
+                self.stages[stage].reached += 1;
+            }
+        }
+    }
+
+    /// Share of contacts that reached a stage among those that reached the
+    /// one before it; the first stage has no previous one.
+    pub fn conversion(&self, stage: StageId) -> Option<f64> {
+        let previous = self.stages.get(stage.checked_sub(1)?)?.reached;
+        let here = self.stages.get(stage)?.reached;
+        (previous > 0).then(|| here as f64 / previous as f64)
+    }
+}
+
+/// The action kinds reports group by, with the target where there is one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ActionKey {
+    pub kind: &'static str,
+    pub target: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActionCounts {
+    pub by_status: BTreeMap<Status, u64>,
+    pub by_reason: BTreeMap<(Status, Reason), u64>,
+}
+
+impl ActionCounts {
+    pub fn total(&self) -> u64 {
+        self.by_status.values().sum()
+    }
+
+    pub fn count(&self, status: Status) -> u64 {
+        self.by_status.get(&status).copied().unwrap_or(0)
+    }
+}
+
+/// Everything the reports show about a run.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub from: Instant,
+    pub to: Instant,
+    pub funnel: Funnel,
+    /// Per `(from, to)` stage move: how long contacts spent in `from`.
+    pub transitions: BTreeMap<(Option<StageId>, StageId), TransitionStats>,
+    /// Per rule: times fired, and contacts it fired for.
+    pub rules: Vec<(u64, u64)>,
+    pub actions: BTreeMap<ActionKey, ActionCounts>,
+    pub pending_sequences: u64,
+    /// Funnels per value of the `--by` field, `(not set)` for none.
+    pub groups: BTreeMap<String, Funnel>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TransitionStats {
+    pub count: u64,
+    /// Seconds in the previous stage, where known; sorted at the end.
+    pub durations: Vec<i64>,
+}
+
+impl TransitionStats {
+    /// Median days in the previous stage, when any duration is known.
+    pub fn median_days(&self) -> Option<f64> {
+        let n = self.durations.len();
+        if n == 0 {
+            return None;
+        }
+        let mid = if n % 2 == 1 {
+            self.durations[n / 2] as f64
+        } else {
+            (self.durations[n / 2 - 1] as f64 + self.durations[n / 2] as f64) / 2.0
+        };
+        Some(mid / 86_400.0)
+    }
+}
+
+/// Names the kind and target of an action, for grouping and output.
+pub fn describe(program: &Program, action: &Action) -> ActionKey {
+    let (kind, target) = match action {
+        Action::MoveTo(s) => ("move to", program.stages[*s].clone()),
+        Action::MoveBackTo(s) => ("move back to", program.stages[*s].clone()),
+        Action::Send {
+            channel: Channel::Email,
+            message,
+        } => ("send email", program.emails[*message].clone()),
+        Action::Send {
+            channel: Channel::Sms,
+            message,
+        } => ("send sms", program.sms[*message].clone()),
+        Action::AddPoints(n) if *n >= 0 => ("add points", n.to_string()),
+        Action::AddPoints(n) => ("remove points", (-n).to_string()),
+        Action::SetPoints(n) => ("set points", n.to_string()),
+        Action::AddTag(t) => ("add tag", t.clone()),
+        Action::RemoveTag(t) => ("remove tag", t.clone()),
+        Action::AddToList(l) => ("add to list", program.lists[*l].clone()),
+        Action::RemoveFromList(l) => ("remove from list", program.lists[*l].clone()),
+        Action::SetField { field, .. } => ("set field", program.fields[*field].name.clone()),
+        Action::Notify {
+            recipient: Recipient::Sales,
+            ..
+        } => ("notify", "sales".to_string()),
+        Action::Notify {
+            recipient: Recipient::Owner,
+            ..
+        } => ("notify", "owner".to_string()),
+        Action::HandOff(_) => ("hand off", "crm".to_string()),
+        Action::Webhook(url) => ("webhook", url.clone()),
+        Action::MarkDoNotContact => ("mark do not contact", String::new()),
+        Action::Unsubscribe => ("unsubscribe", String::new()),
+    };
+    ActionKey { kind, target }
+}
+
+/// Receives every contact's outcome in contact order.
+pub trait OutcomeSink {
+    fn contact(&mut self, index: usize, contact: &Contact, outcome: &ContactOutcome);
+}
+
+impl OutcomeSink for () {
+    fn contact(&mut self, _: usize, _: &Contact, _: &ContactOutcome) {}
+}
+
+/// Runs every contact and folds the outcomes into a summary. `progress`
+/// is called after each chunk with the number of contacts done.
+pub fn run(
+    program: &Program,
+    population: &Population<'_>,
+    config: &RunConfig,
+    sink: &mut dyn OutcomeSink,
+    progress: &mut dyn FnMut(usize),
+) -> Summary {
+    let ticks = super::calendar::ticks(
+        config.from,
+        config.to,
+        config.tick_seconds,
+        program.settings.timezone,
+    );
+    let plan = RunPlan::new(program, config.from, config.to, &ticks);
+    let mut summary = Summary {
+        from: config.from,
+        to: config.to,
+        funnel: Funnel::new(program.stages.len()),
+        rules: vec![(0, 0); program.rules.len()],
+        ..Summary::default()
+    };
+    let total = population.contacts.len();
+    let mut done = 0;
+    while done < total {
+        let end = (done + CHUNK).min(total);
+        let outcomes: Vec<ContactOutcome> = (done..end)
+            .into_par_iter()
+            .map(|i| simulate_contact(&plan, &population.contacts[i], population.events_of(i), false))
+            .collect();
+        for (offset, outcome) in outcomes.iter().enumerate() {
+            let index = done + offset;
+            let contact = &population.contacts[index];
+            fold(program, config, &mut summary, contact, outcome);
+            sink.contact(index, contact, outcome);
+        }
+        done = end;
+        progress(done);
+    }
+    for stats in summary.transitions.values_mut() {
+        stats.durations.sort_unstable();
+    }
+    summary
+}
+
+fn fold(
+    program: &Program,
+    config: &RunConfig,
+    summary: &mut Summary,
+    contact: &Contact,
+    outcome: &ContactOutcome,
+) {
+    summary.funnel.add(outcome);
+    if let Some(field) = config.by_field {
+        let key = contact
+            .fields
+            .get(field)
+            .and_then(Option::as_ref)
+            .map(|v| match v {
+                crate::value::Value::Text(t) => t.clone(),
+                other => other.to_string(),
+            })
+            .unwrap_or_else(|| "(not set)".to_string());
+        summary
+            .groups
+            .entry(key)
+            .or_insert_with(|| Funnel::new(program.stages.len()))
+            .add(outcome);
+    }
+    for transition in &outcome.transitions {
+        let stats = summary
+            .transitions
+            .entry((transition.from, transition.to))
+            .or_default();
+        stats.count += 1;
+        if let Some(seconds) = transition.seconds_in_from {
+            stats.durations.push(seconds);
+        }
+    }
+    for (rule, &fired) in outcome.fired.iter().enumerate() {
+        if fired > 0 {
+            summary.rules[rule].0 += u64::from(fired);
+            summary.rules[rule].1 += 1;
+        }
+    }
+    for record in &outcome.actions {
+        tally_action(program, summary, record);
+    }
+    summary.pending_sequences += u64::from(outcome.pending_sequences);
+}
+
+fn tally_action(program: &Program, summary: &mut Summary, record: &ActionRecord) {
+    let counts = summary
+        .actions
+        .entry(describe(program, &record.action))
+        .or_default();
+    *counts.by_status.entry(record.status).or_default() += 1;
+    if let Some(reason) = record.reason {
+        *counts.by_reason.entry((record.status, reason)).or_default() += 1;
+    }
+}
+
+/// The rules that never fired, by id.
+pub fn never_fired(summary: &Summary) -> Vec<RuleId> {
+    summary
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, (fired, _))| *fired == 0)
+        .map(|(id, _)| id)
+        .collect()
+}
