@@ -1,14 +1,16 @@
 //! Nurture: a declarative rules language for marketing-automation campaigns.
 //!
 //! The pipeline is: [`syntax`] (text → AST) → [`check`] (AST → resolved
-//! program, with [`diagnostics`]) → evaluation and simulation.
+//! program, with [`diagnostics`]) → [`eval`] (one contact at one instant)
+//! → [`sim`] (dry runs over [`data`]) → [`report`].
 
 pub mod check;
-pub mod diagnostics;
-pub mod syntax;
-pub mod value;
 pub mod cli;
 pub mod data;
+pub mod diagnostics;
 pub mod eval;
-pub mod sim;
+pub mod generate;
 pub mod report;
+pub mod sim;
+pub mod syntax;
+pub mod value;

@@ -1,21 +1,455 @@
-//! TEMPORARY stub of the data module (being written on the `data` branch).
+//! Loading contacts and events (product brief, section 6).
+//!
+//! # Inputs
+//!
+//! * **Contacts**: CSV with a header, a JSON array of objects, or JSON lines.
+//!   `id` is required and unique; other columns are the declared fields,
+//!   converted to their declared types; optional `stage`, `points`, `tags`
+//!   (`;`-separated) and `created_at`.
+//! * **Events**: CSV, JSON lines or a JSON array with `contact_id`, `type`,
+//!   `at` and the properties of the type (CSV: further columns, an empty
+//!   cell is absent; JSON: a `properties` object or top-level keys).
+//!
+//! The format comes from the file name (`.csv`, `.json`, `.jsonl`,
+//! `.ndjson`, each optionally `.gz`), otherwise from the first non-space
+//! byte. Gzip files are decompressed on the fly. `FORMATS.md` beside this
+//! file is the user-facing description, with every conversion rule.
+//!
+//! # Bad rows
+//!
+//! A row that cannot be used is a *bad row*: it produces one [`RowProblem`]
+//! (file, 1-based line the record starts on, column, a stable code from
+//! [`codes`], a message in plain words) and is counted as rejected. All
+//! rows are always read, so every problem is found in one run; at most
+//! [`MAX_STORED_PROBLEMS`] problems are kept, but all are counted.
+//!
+//! Result shape:
+//! * `Err(LoadError::BadRows(report))` — there were bad rows and
+//!   [`LoadOptions::skip_bad_rows`] is off. The report has all counts and
+//!   the problems; the caller prints them and exits 2.
+//! * `Ok(dataset)` — no bad rows, or bad rows skipped: `dataset.report`
+//!   says how many and why. `read == used + rejected` always holds.
+//! * Any other `Err` is file-level (unreadable file, missing required
+//!   column, malformed JSON array, bad mapping): exit 2.
+//!
+//! Rows a [`Mapping`] deliberately leaves out (no contact id with
+//! `"missing_contact": "skip"`, or a `classify` rule with `skip`) are not bad
+//! rows: they are counted as rejected *and* summarised in
+//! [`LoadReport::skipped`], so nothing disappears silently, but they do not
+//! fail the run.
+//!
+//! # Ordering and determinism
+//!
+//! Contacts keep input order. Events are sorted by (contact, `at`, input
+//! order), with a stable sort; conversion runs in parallel but results are
+//! reassembled in file order, so the thread count never changes the result.
 
+pub mod codes;
+mod contacts;
+mod convert;
+mod events;
+pub mod mapping;
+mod row;
+mod source;
+
+pub use mapping::{Classify, Computed, ContactMapping, EventMapping, Mapping, MissingIdPolicy};
+pub use source::{Format, Input};
+
+use crate::syntax::ast::FieldType;
 use crate::value::{Instant, Value};
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
 
-#[derive(Debug, Clone)]
+/// At most this many problems are kept in [`LoadReport::problems`]; all are
+/// counted in [`LoadReport::problem_count`].
+pub const MAX_STORED_PROBLEMS: usize = 1000;
+
+/// What the data must look like, built by the caller from the checked rules.
+#[derive(Clone, Debug)]
+pub struct Schema {
+    /// Declared contact fields, in order.
+    pub fields: Vec<(String, FieldType)>,
+    /// Built-ins first (see [`Schema::builtin_event_types`]), then custom
+    /// declared ones.
+    pub event_types: Vec<EventTypeSchema>,
+    /// Funnel order, lowest first.
+    pub stages: Vec<String>,
+    /// A bare date or a time without offset means wall-clock time here.
+    pub timezone: chrono_tz::Tz,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventTypeSchema {
+    pub name: String,
+    pub properties: Vec<(String, FieldType)>,
+}
+
+impl EventTypeSchema {
+    pub fn new(name: &str, properties: &[(&str, FieldType)]) -> EventTypeSchema {
+        EventTypeSchema {
+            name: name.to_string(),
+            properties: properties
+                .iter()
+                .map(|(n, t)| ((*n).to_string(), *t))
+                .collect(),
+        }
+    }
+}
+
+impl Schema {
+    /// The built-in event types, in this fixed order.
+    pub fn builtin_event_types() -> Vec<EventTypeSchema> {
+        use FieldType::{Number, Text};
+        vec![
+            EventTypeSchema::new("email.sent", &[("email", Text)]),
+            EventTypeSchema::new("email.opened", &[("email", Text)]),
+            EventTypeSchema::new("email.clicked", &[("email", Text), ("url", Text)]),
+            EventTypeSchema::new("sms.sent", &[("sms", Text)]),
+            EventTypeSchema::new("page.visited", &[("url", Text)]),
+            EventTypeSchema::new("form.submitted", &[("form", Text)]),
+            EventTypeSchema::new("asset.downloaded", &[("asset", Text)]),
+            EventTypeSchema::new(
+                "purchase",
+                &[
+                    ("amount", Number),
+                    ("order_id", Text),
+                    ("category", Text),
+                    ("channel", Text),
+                ],
+            ),
+            EventTypeSchema::new("unsubscribed", &[]),
+        ]
+    }
+
+    /// A schema with the built-in event types followed by `custom`.
+    pub fn new(
+        fields: Vec<(String, FieldType)>,
+        custom_event_types: Vec<EventTypeSchema>,
+        stages: Vec<String>,
+        timezone: chrono_tz::Tz,
+    ) -> Schema {
+        let mut event_types = Schema::builtin_event_types();
+        event_types.extend(custom_event_types);
+        Schema {
+            fields,
+            event_types,
+            stages,
+            timezone,
+        }
+    }
+
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|(n, _)| n == name)
+    }
+
+    pub fn event_type_index(&self, name: &str) -> Option<usize> {
+        self.event_types.iter().position(|t| t.name == name)
+    }
+
+    pub fn stage_index(&self, name: &str) -> Option<usize> {
+        self.stages.iter().position(|s| s == name)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub struct Contact {
     pub id: String,
+    /// Index = [`Schema::fields`] index; `None` = not set.
     pub fields: Vec<Option<Value>>,
+    /// Index into [`Schema::stages`].
     pub stage: Option<usize>,
     pub points: i64,
     pub tags: Vec<String>,
     pub created_at: Option<Instant>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Event {
+    /// Index into [`Dataset::contacts`].
     pub contact: u32,
+    /// Index into [`Schema::event_types`].
     pub event_type: u16,
     pub at: Instant,
+    /// Index = the type's property index; `None` = absent.
     pub properties: Vec<Option<Value>>,
 }
+
+#[derive(Clone, Debug, Default)]
+pub struct Dataset {
+    /// In input order (or first-appearance order when derived from events).
+    pub contacts: Vec<Contact>,
+    /// Grouped per contact, sorted by (contact, at, input order).
+    pub events: Vec<Event>,
+    /// Per contact, its slice of `events`.
+    pub contact_event_ranges: Vec<Range<usize>>,
+    pub report: LoadReport,
+}
+
+impl Dataset {
+    /// The events of contact `index`, in time order.
+    pub fn events_of(&self, index: usize) -> &[Event] {
+        match self.contact_event_ranges.get(index) {
+            Some(r) => self.events.get(r.clone()).unwrap_or(&[]),
+            None => &[],
+        }
+    }
+}
+
+/// Row counts of one file. `read == used + rejected` always.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RowCounts {
+    /// Records read (CSV rows after the header, JSON records).
+    pub read: u64,
+    /// Rows that went into the dataset (for grouped events: every row of
+    /// the group).
+    pub used: u64,
+    /// Bad rows plus rows skipped by the mapping.
+    pub rejected: u64,
+    /// The part of `rejected` that the mapping skipped on purpose (not bad
+    /// rows); see [`LoadReport::skipped`].
+    pub skipped: u64,
+}
+
+impl RowCounts {
+    /// Rejected rows that are bad rows (each has a problem).
+    pub fn bad(&self) -> u64 {
+        self.rejected.saturating_sub(self.skipped)
+    }
+}
+
+/// Rows left out on purpose by the mapping, per file and reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedRows {
+    pub file: String,
+    pub reason: String,
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoadReport {
+    pub contacts: RowCounts,
+    pub events: RowCounts,
+    /// The first [`MAX_STORED_PROBLEMS`] problems, contacts file first, then
+    /// by line.
+    pub problems: Vec<RowProblem>,
+    /// All bad rows, including those not stored.
+    pub problem_count: u64,
+    /// Bad rows per code.
+    pub problems_by_code: BTreeMap<&'static str, u64>,
+    /// Rows left out on purpose by the mapping.
+    pub skipped: Vec<SkippedRows>,
+    /// Things worth knowing that are not errors: ignored columns, unknown
+    /// properties, each said once.
+    pub notes: Vec<String>,
+    /// Contacts were derived from the events file (no contacts file).
+    pub contacts_derived: bool,
+    /// Contacts in the dataset.
+    pub contact_count: u64,
+    /// Events in the dataset (fewer than rows used when rows are grouped).
+    pub event_count: u64,
+}
+
+impl LoadReport {
+    /// Whether any row was bad (the caller exits 2 unless skipping).
+    pub fn has_bad_rows(&self) -> bool {
+        self.problem_count > 0
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowProblem {
+    pub file: String,
+    /// 1-based line the record starts on.
+    pub line: u64,
+    /// The column (or JSON key) at fault, if one is.
+    pub column: Option<String>,
+    /// A code from [`codes`].
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {} ", self.file, self.line, self.code)?;
+        if let Some(c) = &self.column {
+            write!(f, "[{c}] ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Go on past bad rows (they are counted and reported, not loaded).
+    pub skip_bad_rows: bool,
+    /// Column mapping for real exports (`--map FILE`).
+    pub mapping: Option<Mapping>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{file}: missing required column {}; the columns are: {}", list(.missing), list(.found))]
+    MissingColumns {
+        file: String,
+        missing: Vec<String>,
+        found: Vec<String>,
+    },
+    #[error("{file}: {message}")]
+    Format { file: String, message: String },
+    #[error("mapping {path}: {message}")]
+    Mapping { path: String, message: String },
+    #[error("{} bad row(s) in the data (rerun with --skip-bad-rows to load the rest)", .0.problem_count)]
+    BadRows(Box<LoadReport>),
+}
+
+impl LoadError {
+    /// The report, when the error is about bad rows.
+    pub fn report(&self) -> Option<&LoadReport> {
+        match self {
+            LoadError::BadRows(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        return "(none)".to_string();
+    }
+    items
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Loads contacts and events from files.
+pub fn load(
+    schema: &Schema,
+    contacts_path: &Path,
+    events_path: &Path,
+    options: &LoadOptions,
+) -> Result<Dataset, LoadError> {
+    load_paths(schema, Some(contacts_path), events_path, options)
+}
+
+/// Like [`load`]; without a contacts file, contacts are derived from the
+/// events: each distinct `contact_id` becomes a contact with no fields,
+/// `created_at` = its first event (see [`EventMapping::contact_fields`]).
+pub fn load_paths(
+    schema: &Schema,
+    contacts_path: Option<&Path>,
+    events_path: &Path,
+    options: &LoadOptions,
+) -> Result<Dataset, LoadError> {
+    let contacts = contacts_path.map(Input::open).transpose()?;
+    let events = Input::open(events_path)?;
+    load_inputs(schema, contacts, events, options)
+}
+
+/// Loads from in-memory text, with the format sniffed (`Format::Auto`).
+pub fn load_str(
+    schema: &Schema,
+    contacts: Option<&str>,
+    events: &str,
+    options: &LoadOptions,
+) -> Result<Dataset, LoadError> {
+    load_inputs(
+        schema,
+        contacts.map(|c| Input::from_bytes("contacts", Format::Auto, c)),
+        Input::from_bytes("events", Format::Auto, events),
+        options,
+    )
+}
+
+/// Loads from any inputs. See the module docs for the result shape.
+pub fn load_inputs(
+    schema: &Schema,
+    contacts: Option<Input>,
+    events: Input,
+    options: &LoadOptions,
+) -> Result<Dataset, LoadError> {
+    check_schema(schema)?;
+    let mut report = LoadReport::default();
+    let mapping = options.mapping.as_ref();
+    let contact_set = match contacts {
+        Some(input) => Some(contacts::load_contacts(
+            schema,
+            input,
+            mapping.map(|m| &m.contacts),
+            &mut report,
+        )?),
+        None => None,
+    };
+    let events_mapping = mapping.map(|m| &m.events);
+    let (contacts, events) =
+        events::load_events(schema, contact_set, events, events_mapping, &mut report)?;
+    report.contact_count = contacts.len() as u64;
+    report.event_count = events.len() as u64;
+    if report.has_bad_rows() && !options.skip_bad_rows {
+        return Err(LoadError::BadRows(Box::new(report)));
+    }
+    let contact_event_ranges = ranges(contacts.len(), &events);
+    Ok(Dataset {
+        contacts,
+        events,
+        contact_event_ranges,
+        report,
+    })
+}
+
+fn check_schema(schema: &Schema) -> Result<(), LoadError> {
+    if schema.event_types.len() > usize::from(u16::MAX) {
+        return Err(LoadError::Format {
+            file: "rules".to_string(),
+            message: "more than 65535 event types".to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Per contact, the range of its events in `events` (sorted by contact).
+fn ranges(contacts: usize, events: &[Event]) -> Vec<Range<usize>> {
+    let mut out = Vec::with_capacity(contacts);
+    let mut start = 0usize;
+    for c in 0..contacts {
+        let mut end = start;
+        while end < events.len() && events[end].contact as usize == c {
+            end += 1;
+        }
+        out.push(start..end);
+        start = end;
+    }
+    out
+}
+
+/// The closest of `candidates` to `word`, if close enough to suggest.
+pub(crate) fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    let lower = word.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| {
+            let d = if c.to_lowercase() == lower {
+                0
+            } else {
+                strsim::levenshtein(word, c)
+            };
+            (d, c)
+        })
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1047 @@
+//! The events file, and contacts derived from it.
+
+use super::codes::{D001, D002, D003, D005, D006, D008, D010, D011};
+use super::contacts::{convert_cell, json_kind, ContactSet};
+use super::convert::{self, TimeParser};
+use super::mapping::{round_to, EventMapping, MissingIdPolicy};
+use super::row::{problem, Binding, Cell, CellsError, Problems};
+use super::source::{self, Converter, Header, Input, JsonRecord};
+use super::{did_you_mean, Contact, Event, LoadError, LoadReport, Schema, SkippedRows};
+use crate::syntax::ast::FieldType;
+use crate::value::{Instant, Value};
+use csv::ByteRecord;
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
+
+const CONTACT: usize = 0;
+const TYPE: usize = 1;
+const AT: usize = 2;
+const PROP0: usize = 3;
+const SPECIAL: [&str; 3] = ["contact_id", "type", "at"];
+
+#[derive(Clone, Debug)]
+enum PropSource {
+    Role(usize),
+    Product {
+        a: usize,
+        b: usize,
+        abs: bool,
+        round: Option<u8>,
+    },
+}
+
+#[derive(Debug)]
+struct TypePlan {
+    /// Per property of the type.
+    props: Vec<PropSource>,
+    /// Property roles that belong to other types (noted when set).
+    foreign: Vec<usize>,
+}
+
+#[derive(Clone, Debug)]
+enum ClassAction {
+    Type(u16),
+    /// Index into `Plan::skip_reasons`.
+    Skip(usize),
+}
+
+struct Plan<'s> {
+    schema: &'s Schema,
+    file: String,
+    binding: Binding,
+    /// Property names of role `PROP0 + i`.
+    prop_names: Vec<String>,
+    types: Vec<TypePlan>,
+    constant_type: Option<u16>,
+    classify: Vec<(usize, String, ClassAction)>,
+    skip_reasons: Vec<String>,
+    group_role: Option<usize>,
+    /// Derived contacts: (role, field index).
+    contact_fields: Vec<(usize, usize)>,
+    /// `None` when contacts are derived from the events.
+    contacts: Option<&'s ContactSet>,
+    missing_contact: MissingIdPolicy,
+    separator: String,
+    roles: usize,
+}
+
+/// Reason index 0 is always "no contact id".
+const SKIP_NO_CONTACT: usize = 0;
+
+#[derive(Default)]
+struct Batch {
+    read: u64,
+    events: Vec<Event>,
+    /// Filled when grouping or deriving contacts (parallel to `events`).
+    lines: Vec<u64>,
+    names: Vec<Box<str>>,
+    groups: Vec<Option<Box<str>>>,
+    cfields: Vec<Vec<Option<Value>>>,
+    problems: Problems,
+    skipped: Vec<u64>,
+    /// (type, property role) seen set on a type that does not have it.
+    foreign_seen: BTreeSet<(u16, usize)>,
+    unknown_keys: BTreeSet<String>,
+}
+
+/// What a converted row becomes.
+struct Row<'a> {
+    event: Event,
+    name: Option<Cow<'a, str>>,
+    group: Option<Cow<'a, str>>,
+    cfields: Vec<Option<Value>>,
+}
+
+enum Outcome<'a> {
+    Row(Row<'a>),
+    Bad(super::RowProblem),
+    Skipped(usize),
+}
+
+/// Per-batch caches that make repeated lookups cheap.
+struct Caches {
+    times: TimeParser,
+    last_type: Option<(String, u16)>,
+    last_contact: Option<(String, u32)>,
+}
+
+impl<'s> Plan<'s> {
+    fn new(
+        schema: &'s Schema,
+        file: &str,
+        header: Header,
+        mapping: Option<&EventMapping>,
+        contacts: Option<&'s ContactSet>,
+        notes: &mut Vec<String>,
+    ) -> Result<Plan<'s>, LoadError> {
+        let empty = EventMapping::default();
+        let m = mapping.unwrap_or(&empty);
+        let mapping_err = |message: String| LoadError::Mapping {
+            path: "(events)".to_string(),
+            message,
+        };
+        let type_of = |name: &str| -> Result<u16, LoadError> {
+            schema
+                .event_type_index(name)
+                .and_then(|i| u16::try_from(i).ok())
+                .ok_or_else(|| {
+                    mapping_err(format!(
+                        "event type `{name}` is neither built in nor declared in the rules; declare it (e.g. `event {name} {{ … }}`) or change the mapping"
+                    ))
+                })
+        };
+
+        // Role numbering: specials, then every property name, then the raw
+        // source columns the mapping reads directly.
+        let mut prop_names: Vec<String> = Vec::new();
+        for t in &schema.event_types {
+            for (p, _) in &t.properties {
+                if !prop_names.contains(p) && !SPECIAL.contains(&p.as_str()) {
+                    prop_names.push(p.clone());
+                }
+            }
+        }
+        let mut raw_sources: Vec<String> = Vec::new();
+        let raw_role = |name: &str, raw: &mut Vec<String>| -> usize {
+            let i = match raw.iter().position(|r| r == name) {
+                Some(i) => i,
+                None => {
+                    raw.push(name.to_string());
+                    raw.len() - 1
+                }
+            };
+            PROP0 + prop_names.len() + i
+        };
+        let group_role = m.group_by.as_deref().map(|g| raw_role(g, &mut raw_sources));
+        let mut skip_reasons = vec!["no contact id (mapping: missing_contact = skip)".to_string()];
+        let mut classify = Vec::new();
+        for c in &m.classify {
+            let role = raw_role(&c.column, &mut raw_sources);
+            let action = match (&c.event_type, &c.skip) {
+                (Some(t), _) => ClassAction::Type(type_of(t)?),
+                (None, Some(reason)) => {
+                    skip_reasons.push(format!(
+                        "`{}` starts with {:?}: {reason}",
+                        c.column, c.prefix
+                    ));
+                    ClassAction::Skip(skip_reasons.len() - 1)
+                }
+                (None, None) => {
+                    return Err(mapping_err(
+                        "a classify rule needs `type` or `skip`".to_string(),
+                    ))
+                }
+            };
+            classify.push((role, c.prefix.clone(), action));
+        }
+        let mut computed: HashMap<&str, PropSource> = HashMap::new();
+        for (prop, c) in &m.computed {
+            let a = raw_role(&c.product[0], &mut raw_sources);
+            let b = raw_role(&c.product[1], &mut raw_sources);
+            if !prop_names.contains(prop) {
+                notes.push(format!(
+                    "{file}: computed property `{prop}` is not a property of any event type; it is ignored"
+                ));
+            }
+            computed.insert(
+                prop.as_str(),
+                PropSource::Product {
+                    a,
+                    b,
+                    abs: c.abs,
+                    round: c.round,
+                },
+            );
+        }
+        let mut contact_fields = Vec::new();
+        if contacts.is_none() {
+            for (src, field) in &m.contact_fields {
+                match schema.field_index(field) {
+                    Some(fi) => contact_fields.push((raw_role(src, &mut raw_sources), fi)),
+                    None => notes.push(format!(
+                        "{file}: mapping contact_fields: `{field}` is not a declared contact field; column `{src}` is not used for contacts"
+                    )),
+                }
+            }
+        } else if !m.contact_fields.is_empty() {
+            notes.push(format!(
+                "{file}: mapping contact_fields is used only when contacts are derived from the events; it is ignored because a contacts file was given"
+            ));
+        }
+        let roles = PROP0 + prop_names.len() + raw_sources.len();
+        let target_role = |target: &str| -> Option<usize> {
+            SPECIAL.iter().position(|s| *s == target).or_else(|| {
+                prop_names
+                    .iter()
+                    .position(|p| p == target)
+                    .map(|i| PROP0 + i)
+            })
+        };
+        let rename = |src: &str| -> String {
+            m.columns
+                .get(src)
+                .cloned()
+                .unwrap_or_else(|| src.to_string())
+        };
+
+        let mut binding = Binding {
+            role_names: SPECIAL
+                .iter()
+                .map(|s| (*s).to_string())
+                .chain(prop_names.iter().cloned())
+                .chain(raw_sources.iter().cloned())
+                .collect(),
+            ..Binding::default()
+        };
+        match header {
+            Header::Csv(columns) => {
+                binding.width = columns.len();
+                let mut bound = vec![false; roles];
+                for (i, name) in columns.iter().enumerate() {
+                    let target = rename(name);
+                    let mut used = false;
+                    match target_role(&target) {
+                        Some(r) if !bound[r] => {
+                            bound[r] = true;
+                            binding.columns.push((i, r));
+                            binding.role_names[r] = name.clone();
+                            used = true;
+                        }
+                        Some(_) => {
+                            notes.push(format!(
+                                "{file}: column `{name}` repeats `{target}`; the first such column is used, this one is ignored"
+                            ));
+                            used = true;
+                        }
+                        None => {}
+                    }
+                    if let Some(k) = raw_sources.iter().position(|r| r == name) {
+                        let r = PROP0 + prop_names.len() + k;
+                        if !bound[r] {
+                            bound[r] = true;
+                            binding.columns.push((i, r));
+                        }
+                        used = true;
+                    }
+                    if !used && !m.ignore.iter().any(|x| x == name) {
+                        notes.push(format!(
+                            "{file}: column `{name}` is not contact_id, type, at, a property of any event type, or used by the mapping; it is ignored"
+                        ));
+                    }
+                }
+                let mut missing = Vec::new();
+                if !bound[CONTACT] {
+                    missing.push("contact_id".to_string());
+                }
+                if !bound[AT] {
+                    missing.push("at".to_string());
+                }
+                if !bound[TYPE] && m.event_type.is_none() {
+                    missing.push("type".to_string());
+                }
+                for (k, src) in raw_sources.iter().enumerate() {
+                    if !bound[PROP0 + prop_names.len() + k] {
+                        missing.push(format!("{src} (named in the mapping)"));
+                    }
+                }
+                if !missing.is_empty() {
+                    return Err(LoadError::MissingColumns {
+                        file: file.to_string(),
+                        missing,
+                        found: columns,
+                    });
+                }
+                for src in m.columns.keys() {
+                    if !columns.contains(src) {
+                        notes.push(format!(
+                            "{file}: the mapping renames column `{src}`, but the file has no such column"
+                        ));
+                    }
+                }
+            }
+            Header::Json => {
+                for r in 0..PROP0 + prop_names.len() {
+                    binding
+                        .keys
+                        .entry(binding.role_names[r].clone())
+                        .or_default()
+                        .push(r);
+                }
+                for (src, target) in &m.columns {
+                    if let Some(r) = target_role(target) {
+                        let roles = binding.keys.entry(src.clone()).or_default();
+                        roles.retain(|x| *x >= PROP0 + prop_names.len());
+                        roles.push(r);
+                    }
+                }
+                for (k, src) in raw_sources.iter().enumerate() {
+                    binding
+                        .keys
+                        .entry(src.clone())
+                        .or_default()
+                        .push(PROP0 + prop_names.len() + k);
+                }
+                binding.ignored = m.ignore.iter().cloned().collect();
+                // `properties` is the nested object, never a property itself.
+                binding.ignored.insert("properties".to_string());
+            }
+        }
+
+        let types = schema
+            .event_types
+            .iter()
+            .map(|t| {
+                let mut props = Vec::with_capacity(t.properties.len());
+                for (p, _) in &t.properties {
+                    match computed.get(p.as_str()) {
+                        Some(src) => props.push(src.clone()),
+                        None => {
+                            let role = target_role(p).unwrap_or(usize::MAX);
+                            props.push(PropSource::Role(role));
+                        }
+                    }
+                }
+                let foreign = prop_names
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| !t.properties.iter().any(|(p, _)| p == *n))
+                    .map(|(i, _)| PROP0 + i)
+                    .collect();
+                TypePlan { props, foreign }
+            })
+            .collect();
+
+        Ok(Plan {
+            schema,
+            file: file.to_string(),
+            binding,
+            prop_names,
+            types,
+            constant_type: m.event_type.as_deref().map(type_of).transpose()?,
+            classify,
+            skip_reasons,
+            group_role,
+            contact_fields,
+            contacts,
+            missing_contact: m.missing_contact,
+            separator: m.list_separator.clone().unwrap_or_else(|| ";".to_string()),
+            roles,
+        })
+    }
+
+    fn new_batch(&self) -> Batch {
+        Batch {
+            skipped: vec![0; self.skip_reasons.len()],
+            ..Batch::default()
+        }
+    }
+
+    fn caches(&self) -> Caches {
+        Caches {
+            times: TimeParser::new(self.schema.timezone),
+            last_type: None,
+            last_contact: None,
+        }
+    }
+
+    fn derived(&self) -> bool {
+        self.contacts.is_none()
+    }
+
+    fn needs_side_tables(&self) -> bool {
+        self.derived() || self.group_role.is_some()
+    }
+
+    fn convert<'a>(
+        &self,
+        line: u64,
+        cells: &[Option<Cell<'a>>],
+        caches: &mut Caches,
+        foreign_seen: &mut BTreeSet<(u16, usize)>,
+    ) -> Outcome<'a> {
+        let col = |role: usize| self.binding.role_names.get(role).map(String::as_str);
+        let bad = |role: Option<usize>, code, message: String| {
+            Outcome::Bad(problem(&self.file, line, role.and_then(col), code, message))
+        };
+        let get = |role: usize| cells.get(role).copied().flatten().filter(|c| !c.is_blank());
+
+        // Contact id first: anonymous rows may be skipped by the mapping.
+        let contact_text: Cow<'a, str> = match get(CONTACT) {
+            None => {
+                if self.missing_contact == MissingIdPolicy::Skip {
+                    return Outcome::Skipped(SKIP_NO_CONTACT);
+                }
+                return bad(
+                    Some(CONTACT),
+                    D002,
+                    "`contact_id` is empty: every event needs the id of its contact".to_string(),
+                );
+            }
+            Some(cell) => match cell.scalar_text() {
+                Some(Cow::Borrowed(s)) => Cow::Borrowed(s.trim()),
+                Some(Cow::Owned(s)) => Cow::Owned(s.trim().to_string()),
+                None => {
+                    return bad(
+                        Some(CONTACT),
+                        D003,
+                        format!(
+                            "`contact_id` must be text but the value is {}",
+                            cell.quoted()
+                        ),
+                    )
+                }
+            },
+        };
+
+        // Event type: classify rules, then the `type` column, then the
+        // mapping's constant type.
+        let mut event_type = None;
+        for (role, prefix, action) in &self.classify {
+            let hit = get(*role)
+                .and_then(|c| c.scalar_text())
+                .is_some_and(|t| t.trim_start().starts_with(prefix.as_str()));
+            if hit {
+                match action {
+                    ClassAction::Type(t) => event_type = Some(*t),
+                    ClassAction::Skip(reason) => return Outcome::Skipped(*reason),
+                }
+                break;
+            }
+        }
+        let event_type = match event_type {
+            Some(t) => t,
+            None => match get(TYPE) {
+                Some(cell) => {
+                    let text = cell.scalar_text().unwrap_or_default();
+                    let text = text.trim();
+                    match &caches.last_type {
+                        Some((name, t)) if name == text => *t,
+                        _ => match self
+                            .schema
+                            .event_type_index(text)
+                            .and_then(|i| u16::try_from(i).ok())
+                        {
+                            Some(t) => {
+                                caches.last_type = Some((text.to_string(), t));
+                                t
+                            }
+                            None => {
+                                let mut msg = format!(
+                                    "event type {} is neither built in nor declared in the rules",
+                                    cell.quoted()
+                                );
+                                if let Some(s) = did_you_mean(
+                                    text,
+                                    self.schema.event_types.iter().map(|t| t.name.as_str()),
+                                ) {
+                                    msg.push_str(&format!(" (did you mean `{s}`?)"));
+                                }
+                                return bad(Some(TYPE), D005, msg);
+                            }
+                        },
+                    }
+                }
+                None => match self.constant_type {
+                    Some(t) => t,
+                    None => {
+                        return bad(
+                            Some(TYPE),
+                            D002,
+                            "`type` is empty: every event needs a type".to_string(),
+                        )
+                    }
+                },
+            },
+        };
+
+        let at: Instant = match get(AT) {
+            None => {
+                return bad(
+                    Some(AT),
+                    D002,
+                    "`at` is empty: every event needs a time".to_string(),
+                )
+            }
+            Some(cell) => match cell.scalar_text().and_then(|t| caches.times.parse(&t)) {
+                Some(t) => t,
+                None => {
+                    return bad(
+                        Some(AT),
+                        D008,
+                        format!(
+                            "`at` is not a timestamp: {} (use RFC 3339 such as 2025-03-01T09:30:00Z, or a bare date 2025-03-01)",
+                            cell.quoted()
+                        ),
+                    )
+                }
+            },
+        };
+
+        // Resolve the contact (unless contacts are derived).
+        let mut contact = 0u32;
+        if let Some(set) = self.contacts {
+            let cached = match &caches.last_contact {
+                Some((id, idx)) if id.as_str() == contact_text.as_ref() => Some(*idx),
+                _ => None,
+            };
+            contact = match cached {
+                Some(idx) => idx,
+                None => match set.index.get(contact_text.as_ref()) {
+                    Some(&idx) => {
+                        caches.last_contact = Some((contact_text.to_string(), idx));
+                        idx
+                    }
+                    None => {
+                        return match set.rejected.get(contact_text.as_ref()) {
+                            Some(l) => bad(
+                                Some(CONTACT),
+                                D010,
+                                format!(
+                                    "contact {} was rejected (line {l} of {}), so its events are rejected too",
+                                    convert::quote(&contact_text),
+                                    set.file
+                                ),
+                            ),
+                            None => bad(
+                                Some(CONTACT),
+                                D006,
+                                format!(
+                                    "no contact has the id {} (in {})",
+                                    convert::quote(&contact_text),
+                                    set.file
+                                ),
+                            ),
+                        }
+                    }
+                },
+            };
+        }
+
+        let ty = &self.schema.event_types[usize::from(event_type)];
+        let plan = &self.types[usize::from(event_type)];
+        let mut properties = Vec::with_capacity(ty.properties.len());
+        for ((pname, pty), src) in ty.properties.iter().zip(&plan.props) {
+            let value = match src {
+                PropSource::Role(role) => match get(*role) {
+                    None => None,
+                    Some(cell) => match convert_cell(*pty, cell, &self.separator, &mut caches.times)
+                    {
+                        Ok(v) => v,
+                        Err(()) => return bad(
+                            Some(*role),
+                            D003,
+                            format!(
+                                "`{pname}` of a `{}` event is declared as {} but the value is {}",
+                                ty.name,
+                                convert::type_phrase(*pty),
+                                cell.quoted()
+                            ),
+                        ),
+                    },
+                },
+                PropSource::Product { a, b, abs, round } => {
+                    let mut factors = [0.0f64; 2];
+                    let mut blank = false;
+                    for (k, role) in [*a, *b].into_iter().enumerate() {
+                        match get(role) {
+                            None => blank = true,
+                            Some(cell) => match cell.scalar_text().and_then(|t| convert::parse_number(&t)) {
+                                Some(x) => factors[k] = x,
+                                None => {
+                                    return bad(
+                                        Some(role),
+                                        D003,
+                                        format!(
+                                            "`{}` is multiplied into `{pname}` and must be a number, but the value is {}",
+                                            col(role).unwrap_or_default(),
+                                            cell.quoted()
+                                        ),
+                                    )
+                                }
+                            },
+                        }
+                    }
+                    if blank {
+                        None
+                    } else {
+                        let mut x = factors[0] * factors[1];
+                        if *abs {
+                            x = x.abs();
+                        }
+                        let x = round_to(x, *round);
+                        if *pty == FieldType::Number && x.is_finite() {
+                            Some(Value::Number(x))
+                        } else if *pty == FieldType::Text && x.is_finite() {
+                            Some(Value::Text(x.to_string()))
+                        } else {
+                            return bad(
+                                Some(*a),
+                                D003,
+                                format!(
+                                    "`{pname}` of a `{}` event is declared as {}, which a product of two numbers cannot fill",
+                                    ty.name,
+                                    convert::type_phrase(*pty)
+                                ),
+                            );
+                        }
+                    }
+                }
+            };
+            properties.push(value);
+        }
+        for &role in &plan.foreign {
+            if get(role).is_some() && !foreign_seen.contains(&(event_type, role)) {
+                foreign_seen.insert((event_type, role));
+            }
+        }
+
+        let group = self
+            .group_role
+            .and_then(get)
+            .and_then(|c| match c.scalar_text() {
+                Some(Cow::Borrowed(s)) => Some(Cow::Borrowed(s.trim())),
+                Some(Cow::Owned(s)) => Some(Cow::Owned(s.trim().to_string())),
+                None => None,
+            });
+
+        let mut cfields = Vec::new();
+        if !self.contact_fields.is_empty() {
+            cfields = vec![None; self.schema.fields.len()];
+            for &(role, fi) in &self.contact_fields {
+                if let Some(cell) = get(role) {
+                    let (fname, fty) = &self.schema.fields[fi];
+                    match convert_cell(*fty, cell, &self.separator, &mut caches.times) {
+                        Ok(v) => cfields[fi] = v,
+                        Err(()) => {
+                            return bad(
+                                Some(role),
+                                D003,
+                                format!(
+                                    "contact field `{fname}` is declared as {} but the value is {}",
+                                    convert::type_phrase(*fty),
+                                    cell.quoted()
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+
+        Outcome::Row(Row {
+            event: Event {
+                contact,
+                event_type,
+                at,
+                properties,
+            },
+            name: self.derived().then_some(contact_text),
+            group,
+            cfields,
+        })
+    }
+
+    fn finish(&self, batch: &mut Batch, line: u64, outcome: Outcome<'_>) {
+        match outcome {
+            Outcome::Row(row) => {
+                batch.events.push(row.event);
+                if self.needs_side_tables() {
+                    batch.lines.push(line);
+                    batch.groups.push(row.group.map(|g| g.into()));
+                    if self.derived() {
+                        batch.names.push(row.name.unwrap_or_default().into());
+                        batch.cfields.push(row.cfields);
+                    }
+                }
+            }
+            Outcome::Bad(p) => batch.problems.push(p),
+            Outcome::Skipped(reason) => {
+                if let Some(n) = batch.skipped.get_mut(reason) {
+                    *n += 1;
+                }
+            }
+        }
+    }
+}
+
+impl Converter for Plan<'_> {
+    type Out = Batch;
+
+    fn csv(&self, records: &[ByteRecord]) -> Batch {
+        let mut batch = self.new_batch();
+        let mut caches = self.caches();
+        let mut cells: Vec<Option<Cell<'_>>> = vec![None; self.roles];
+        let mut foreign = BTreeSet::new();
+        for record in records {
+            batch.read += 1;
+            let line = record.position().map_or(0, csv::Position::line);
+            let outcome = match self.binding.fill_csv(record, &mut cells) {
+                Ok(()) => self.convert(line, &cells, &mut caches, &mut foreign),
+                Err(CellsError::Malformed(msg)) => {
+                    Outcome::Bad(problem(&self.file, line, None, D001, msg))
+                }
+            };
+            self.finish(&mut batch, line, outcome);
+        }
+        batch.foreign_seen = foreign;
+        batch
+    }
+
+    fn json(&self, records: &[JsonRecord<'_>]) -> Batch {
+        let mut batch = self.new_batch();
+        let mut caches = self.caches();
+        let mut foreign = BTreeSet::new();
+        let mut unknown = BTreeSet::new();
+        for record in records {
+            batch.read += 1;
+            let line = record.line;
+            let parsed: Result<serde_json::Value, _> = serde_json::from_slice(record.bytes);
+            let outcome = match &parsed {
+                Err(e) => Outcome::Bad(problem(
+                    &self.file,
+                    line,
+                    None,
+                    D001,
+                    format!("not valid JSON: {e}"),
+                )),
+                Ok(serde_json::Value::Object(map)) => {
+                    let mut cells: Vec<Option<Cell<'_>>> = vec![None; self.roles];
+                    match self
+                        .binding
+                        .fill_json(map, Some("properties"), &mut cells, &mut unknown)
+                    {
+                        Ok(()) => self.convert(line, &cells, &mut caches, &mut foreign),
+                        Err(CellsError::Malformed(msg)) => {
+                            Outcome::Bad(problem(&self.file, line, None, D001, msg))
+                        }
+                    }
+                }
+                Ok(other) => Outcome::Bad(problem(
+                    &self.file,
+                    line,
+                    None,
+                    D001,
+                    format!("an event must be a JSON object, not {}", json_kind(other)),
+                )),
+            };
+            self.finish(&mut batch, line, outcome);
+        }
+        batch.foreign_seen = foreign;
+        batch.unknown_keys = unknown;
+        batch
+    }
+}
+
+/// An event being grouped: where it is and who its contact is.
+struct GroupEntry {
+    index: usize,
+    line: u64,
+    contact: u32,
+}
+
+/// Reads the events file; returns the contacts (given or derived) and the
+/// events sorted by (contact, at, input order).
+pub(crate) fn load_events(
+    schema: &Schema,
+    contact_set: Option<ContactSet>,
+    input: Input,
+    mapping: Option<&EventMapping>,
+    report: &mut LoadReport,
+) -> Result<(Vec<Contact>, Vec<Event>), LoadError> {
+    let file = input.name.clone();
+    let mut notes = Vec::new();
+    let mut skip_reasons = Vec::new();
+    let mut prop_names = Vec::new();
+    let batches = source::run(input, |header| {
+        let plan = Plan::new(
+            schema,
+            &file,
+            header,
+            mapping,
+            contact_set.as_ref(),
+            &mut notes,
+        )?;
+        skip_reasons = plan.skip_reasons.clone();
+        prop_names = plan.prop_names.clone();
+        Ok(plan)
+    })?;
+    report.notes.append(&mut notes);
+
+    let derived = contact_set.is_none();
+    report.contacts_derived = derived;
+    let mut contacts: Vec<Contact> = Vec::new();
+    let mut derived_index: HashMap<Box<str>, u32> = HashMap::new();
+    if let Some(set) = contact_set {
+        contacts = set.contacts;
+    }
+    let grouping = mapping.and_then(|m| m.group_by.as_ref()).is_some();
+
+    let total: usize = batches.iter().map(|b| b.events.len()).sum();
+    let mut events: Vec<Event> = Vec::with_capacity(total);
+    let mut groups: HashMap<(u16, Box<str>), GroupEntry> = HashMap::new();
+    let mut skipped = vec![0u64; skip_reasons.len()];
+    let mut foreign: BTreeSet<(u16, usize)> = BTreeSet::new();
+    let mut unknown_keys: BTreeSet<String> = BTreeSet::new();
+    let mut used = 0u64;
+    let nfields = schema.fields.len();
+    let roundings: Vec<Vec<Option<u8>>> = (0..schema.event_types.len())
+        .map(|t| mapping_rounding(schema, mapping, u16::try_from(t).unwrap_or(u16::MAX)))
+        .collect();
+
+    for batch in batches {
+        report.events.read += batch.read;
+        let mut problems = batch.problems;
+        for (k, n) in batch.skipped.iter().enumerate() {
+            if let Some(s) = skipped.get_mut(k) {
+                *s += n;
+            }
+        }
+        foreign.extend(batch.foreign_seen);
+        unknown_keys.extend(batch.unknown_keys);
+        if !derived && !grouping {
+            used += batch.events.len() as u64;
+            events.extend(batch.events);
+            problems.merge_into(report);
+            continue;
+        }
+        let mut names = batch.names.into_iter();
+        let mut cfields = batch.cfields.into_iter();
+        for ((mut event, line), group) in
+            batch.events.into_iter().zip(batch.lines).zip(batch.groups)
+        {
+            let name = if derived { names.next() } else { None };
+            let fields = if derived { cfields.next() } else { None };
+            // The contact this row names, if it is already known.
+            let known = match &name {
+                Some(n) => derived_index.get(n).copied(),
+                None => Some(event.contact),
+            };
+            if let Some(g) = group {
+                let key = (event.event_type, g);
+                if let Some(entry) = groups.get(&key) {
+                    if known != Some(entry.contact) {
+                        let this = name.as_deref().map_or_else(
+                            || {
+                                contacts
+                                    .get(event.contact as usize)
+                                    .map_or("", |c| c.id.as_str())
+                                    .to_string()
+                            },
+                            str::to_string,
+                        );
+                        let first = contacts
+                            .get(entry.contact as usize)
+                            .map_or("", |c| c.id.as_str());
+                        problems.push(problem(
+                            &file,
+                            line,
+                            mapping.and_then(|m| m.group_by.as_deref()),
+                            D011,
+                            format!(
+                                "this row is grouped with line {} (same {} {}), which is for contact {}, but this row is for contact {}",
+                                entry.line,
+                                mapping.and_then(|m| m.group_by.as_deref()).unwrap_or("group"),
+                                convert::quote(&key.1),
+                                convert::quote(first),
+                                convert::quote(&this)
+                            ),
+                        ));
+                        continue;
+                    }
+                    let rounding = roundings
+                        .get(usize::from(event.event_type))
+                        .map_or(&[][..], Vec::as_slice);
+                    if let Some(target) = events.get_mut(entry.index) {
+                        merge_into(target, std::mem::take(&mut event.properties), rounding);
+                    }
+                    used += 1;
+                    continue;
+                }
+                let contact = match resolve(
+                    &mut contacts,
+                    &mut derived_index,
+                    name.as_deref(),
+                    known,
+                    nfields,
+                ) {
+                    Some(c) => c,
+                    None => return Err(too_many(&file)),
+                };
+                groups.insert(
+                    key,
+                    GroupEntry {
+                        index: events.len(),
+                        line,
+                        contact,
+                    },
+                );
+                event.contact = contact;
+            } else {
+                event.contact = match resolve(
+                    &mut contacts,
+                    &mut derived_index,
+                    name.as_deref(),
+                    known,
+                    nfields,
+                ) {
+                    Some(c) => c,
+                    None => return Err(too_many(&file)),
+                };
+            }
+            if derived {
+                if let Some(c) = contacts.get_mut(event.contact as usize) {
+                    c.created_at = Some(c.created_at.map_or(event.at, |t| t.min(event.at)));
+                    if let Some(fields) = fields {
+                        for (slot, value) in c.fields.iter_mut().zip(fields) {
+                            if slot.is_none() {
+                                *slot = value;
+                            }
+                        }
+                    }
+                }
+            }
+            used += 1;
+            events.push(event);
+        }
+        problems.kept.sort_by_key(|p| p.line);
+        problems.merge_into(report);
+    }
+
+    // Notes: each said once.
+    for (t, role) in foreign {
+        let tname = schema
+            .event_types
+            .get(usize::from(t))
+            .map_or("?", |x| x.name.as_str());
+        let pname = role
+            .checked_sub(PROP0)
+            .and_then(|i| prop_names.get(i))
+            .map_or("?", String::as_str);
+        report.notes.push(format!(
+            "{file}: `{pname}` is not a property of `{tname}` events; where set on them it is ignored"
+        ));
+    }
+    for key in unknown_keys {
+        report.notes.push(format!(
+            "{file}: key `{key}` is not contact_id, type, at or a property of any event type; it is ignored"
+        ));
+    }
+    let skipped_total: u64 = skipped.iter().sum();
+    for (reason, count) in skip_reasons.into_iter().zip(skipped) {
+        if count > 0 {
+            report.skipped.push(SkippedRows {
+                file: file.clone(),
+                reason,
+                count,
+            });
+        }
+    }
+    report.events.used = used;
+    report.events.skipped = skipped_total;
+    report.events.rejected = report.events.read.saturating_sub(used);
+
+    // Stable: equal (contact, at) keep input order.
+    events.par_sort_by_key(|e| (e.contact, e.at));
+    Ok((contacts, events))
+}
+
+fn too_many(file: &str) -> LoadError {
+    LoadError::Format {
+        file: file.to_string(),
+        message: "more than 4294967295 contacts".to_string(),
+    }
+}
+
+/// The contact index of a row: given, or found/created by name.
+fn resolve(
+    contacts: &mut Vec<Contact>,
+    index: &mut HashMap<Box<str>, u32>,
+    name: Option<&str>,
+    known: Option<u32>,
+    nfields: usize,
+) -> Option<u32> {
+    if let Some(k) = known {
+        return Some(k);
+    }
+    let name = name?;
+    let i = u32::try_from(contacts.len()).ok()?;
+    index.insert(name.into(), i);
+    contacts.push(Contact {
+        id: name.to_string(),
+        fields: vec![None; nfields],
+        stage: None,
+        points: 0,
+        tags: Vec::new(),
+        created_at: None,
+    });
+    Some(i)
+}
+
+fn mapping_rounding(schema: &Schema, mapping: Option<&EventMapping>, t: u16) -> Vec<Option<u8>> {
+    let Some(ty) = schema.event_types.get(usize::from(t)) else {
+        return Vec::new();
+    };
+    ty.properties
+        .iter()
+        .map(|(p, _)| {
+            mapping
+                .and_then(|m| m.computed.get(p))
+                .and_then(|c| c.round)
+        })
+        .collect()
+}
+
+/// Folds a grouped row into its group's event: numbers are summed, other
+/// values keep the first one that is set.
+fn merge_into(target: &mut Event, props: Vec<Option<Value>>, rounding: &[Option<u8>]) {
+    for (k, (slot, new)) in target.properties.iter_mut().zip(props).enumerate() {
+        match (slot.as_mut(), new) {
+            (Some(Value::Number(a)), Some(Value::Number(b))) => {
+                *a = round_to(*a + b, rounding.get(k).copied().flatten());
+            }
+            (None, new @ Some(_)) => *slot = new,
+            _ => {}
+        }
+    }
+}

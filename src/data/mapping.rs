@@ -1,0 +1,233 @@
+//! Column mappings for real exports (`--map FILE`).
+//!
+//! A mapping is a small JSON file that says how the columns of an export
+//! become the columns Nurture expects, so that a Mautic contact export or a
+//! shop's order lines load without writing code. See `FORMATS.md` for the
+//! documented format and [`Mapping`] for the fields.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A column mapping for the contacts file, the events file, or both.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    /// Free text (a string or a list of strings), ignored.
+    #[serde(rename = "_comment", default)]
+    pub comment: Option<serde_json::Value>,
+    #[serde(default)]
+    pub contacts: ContactMapping,
+    #[serde(default)]
+    pub events: EventMapping,
+}
+
+/// What to do with a row whose contact id is empty.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingIdPolicy {
+    /// A bad row (`D002`): reported, and the run fails unless bad rows are skipped.
+    #[default]
+    Error,
+    /// Counted as rejected and summarised in the report, but not a bad row:
+    /// the run goes on. For exports where anonymous rows are expected (the
+    /// Online Retail set has 135,080 lines without a customer).
+    Skip,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ContactMapping {
+    #[serde(rename = "_comment", default)]
+    pub comment: Option<serde_json::Value>,
+    /// Source column → target name: `id`, `stage`, `points`, `tags`,
+    /// `created_at` or a declared field.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// Source columns deliberately left out (no "ignored column" note).
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Separator of `tags` and `list of text` cells in CSV; default `;`.
+    #[serde(default)]
+    pub list_separator: Option<String>,
+    /// Rows with an empty `id`.
+    #[serde(default)]
+    pub missing_id: MissingIdPolicy,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EventMapping {
+    #[serde(rename = "_comment", default)]
+    pub comment: Option<serde_json::Value>,
+    /// Source column → target name: `contact_id`, `type`, `at` or a property.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// Source columns deliberately left out (no "ignored column" note).
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// The event type of every row that no `classify` rule matches, when the
+    /// file has no `type` column.
+    #[serde(rename = "type", default)]
+    pub event_type: Option<String>,
+    /// Computed properties: property name → computation.
+    #[serde(default)]
+    pub computed: BTreeMap<String, Computed>,
+    /// Rows with the same value in this source column (and the same event
+    /// type) become one event: numeric properties are summed, everything
+    /// else is taken from the group's first row.
+    #[serde(default)]
+    pub group_by: Option<String>,
+    /// Rules tried in order on each row; the first that matches decides.
+    #[serde(default)]
+    pub classify: Vec<Classify>,
+    /// Rows with an empty `contact_id`.
+    #[serde(default)]
+    pub missing_contact: MissingIdPolicy,
+    /// When contacts are derived from the events (no contacts file): source
+    /// column → contact field, taken from the contact's first row that has it.
+    #[serde(default)]
+    pub contact_fields: BTreeMap<String, String>,
+    /// Separator of `list of text` cells in CSV; default `;`.
+    #[serde(default)]
+    pub list_separator: Option<String>,
+}
+
+/// A computed property.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Computed {
+    /// The product of two numeric source columns, e.g. `["Quantity", "UnitPrice"]`.
+    pub product: [String; 2],
+    /// Take the absolute value (a refund amount as a positive number).
+    #[serde(default)]
+    pub abs: bool,
+    /// Round the result (and group sums) to this many decimal places.
+    #[serde(default)]
+    pub round: Option<u8>,
+}
+
+/// Classify rows by the start of a column's value.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Classify {
+    /// Source column to look at.
+    pub column: String,
+    /// The value must start with this text.
+    pub prefix: String,
+    /// Matching rows get this event type (it must be built in or declared).
+    #[serde(rename = "type", default)]
+    pub event_type: Option<String>,
+    /// Or: matching rows are not loaded, counted as rejected with this reason
+    /// (not bad rows).
+    #[serde(default)]
+    pub skip: Option<String>,
+}
+
+impl Mapping {
+    /// Parses and checks a mapping from JSON text.
+    pub fn from_json(text: &str) -> Result<Mapping, String> {
+        let m: Mapping = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        m.validate()?;
+        Ok(m)
+    }
+
+    /// Reads a mapping file.
+    pub fn from_file(path: &Path) -> Result<Mapping, super::LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|source| super::LoadError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Mapping::from_json(&text).map_err(|message| super::LoadError::Mapping {
+            path: path.display().to_string(),
+            message,
+        })
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        for c in &self.events.classify {
+            match (&c.event_type, &c.skip) {
+                (Some(_), None) | (None, Some(_)) => {}
+                _ => {
+                    return Err(format!(
+                        "classify rule for column `{}` prefix {:?} needs exactly one of `type` or `skip`",
+                        c.column, c.prefix
+                    ))
+                }
+            }
+        }
+        for (name, c) in &self.events.computed {
+            if c.round.is_some_and(|r| r > 12) {
+                return Err(format!("computed `{name}`: `round` is at most 12"));
+            }
+        }
+        for sep in [&self.contacts.list_separator, &self.events.list_separator]
+            .into_iter()
+            .flatten()
+        {
+            if sep.is_empty() {
+                return Err("`list_separator` must not be empty".to_string());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Rounds to `digits` decimal places (no-op for `None`).
+pub(crate) fn round_to(x: f64, digits: Option<u8>) -> f64 {
+    match digits {
+        None => x,
+        Some(d) => {
+            let f = 10f64.powi(i32::from(d));
+            let r = (x * f).round() / f;
+            if r.is_finite() {
+                r
+            } else {
+                x
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_full_mapping() {
+        let m = Mapping::from_json(
+            r#"{
+              "_comment": ["two", "lines"],
+              "contacts": {"columns": {"date_added": "created_at"}, "ignore": ["lastname"]},
+              "events": {
+                "columns": {"CustomerID": "contact_id", "InvoiceDate": "at"},
+                "type": "purchase",
+                "computed": {"amount": {"product": ["Quantity", "UnitPrice"], "round": 2}},
+                "group_by": "InvoiceNo",
+                "classify": [{"column": "InvoiceNo", "prefix": "C", "type": "refund"}],
+                "missing_contact": "skip"
+              }
+            }"#,
+        )
+        .unwrap();
+        assert_eq!(m.events.missing_contact, MissingIdPolicy::Skip);
+        assert_eq!(m.events.computed["amount"].round, Some(2));
+    }
+
+    #[test]
+    fn rejects_unknown_keys_and_bad_rules() {
+        assert!(Mapping::from_json(r#"{"event": {}}"#).is_err());
+        assert!(Mapping::from_json(
+            r#"{"events": {"classify": [{"column": "a", "prefix": "C"}]}}"#
+        )
+        .is_err());
+        assert!(Mapping::from_json(r#"{"events": {"missing_contact": "drop"}}"#).is_err());
+    }
+
+    #[test]
+    fn rounding() {
+        assert_eq!(round_to(6.0 * 2.55, Some(2)), 15.3);
+        assert_eq!(round_to(1.23456, None), 1.23456);
+    }
+}

@@ -1,0 +1,1 @@
+//! Synthetic contacts and events (`nurture generate`).
