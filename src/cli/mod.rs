@@ -4,7 +4,10 @@
 //! problems, 2 it could not run as asked.
 
 mod check_cmd;
+mod dry_run;
+mod explain_cmd;
 mod paths;
+mod simulate_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -31,6 +34,10 @@ struct Cli {
 enum Command {
     /// Parse and validate rules files (a directory means every *.nurture under it)
     Check(CheckArgs),
+    /// Dry-run a campaign over contacts and their events; nothing is sent
+    Simulate(simulate_cmd::SimulateArgs),
+    /// Why a contact is where it is: every rule and clause with its value
+    Explain(explain_cmd::ExplainArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -65,6 +72,8 @@ pub fn run() -> i32 {
     };
     match cli.command {
         Command::Check(args) => check_cmd::run(&args),
+        Command::Simulate(args) => simulate_cmd::run(&args),
+        Command::Explain(args) => explain_cmd::run(&args),
     }
 }
 

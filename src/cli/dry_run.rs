@@ -1,0 +1,244 @@
+//! What `simulate` and `explain` share: loading the rules and the data,
+//! and working out the period to run.
+
+use super::paths::display;
+use super::EXIT_USAGE;
+use crate::check::ir::Program;
+use crate::check::{self, values};
+use crate::data::{self, Dataset, EventTypeSchema, LoadError, LoadOptions, Mapping, Schema};
+use crate::diagnostics::render;
+use crate::report::{DataCounts, RowCounts};
+use crate::value::Instant;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// The data flags both commands take.
+#[derive(Debug, clap::Args)]
+pub struct DataArgs {
+    /// Contacts: CSV with a header, a JSON array or JSON lines
+    /// [default: derived from the events, one contact per contact_id]
+    #[arg(long)]
+    pub contacts: Option<PathBuf>,
+    /// Events: CSV or JSON lines (gzip-compressed files ending in .gz are read too)
+    #[arg(long)]
+    pub events: PathBuf,
+    /// A column mapping for real exports (see docs/data.md)
+    #[arg(long = "map", value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
+    /// Go on past bad rows, counting them, instead of stopping
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+}
+
+/// A failure that ends the command with its exit code (messages already printed).
+pub struct Exit(pub i32);
+
+/// Checks the rules file; on errors prints the diagnostics and exits 2,
+/// since a dry run cannot run rules that do not check.
+pub fn load_program(path: &Path) -> Result<Program, Exit> {
+    let name = display(path);
+    let checked = match check::check_file(path, &name) {
+        Ok(checked) => checked,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Err(Exit(EXIT_USAGE));
+        }
+    };
+    match checked.program {
+        Some(program) => Ok(program),
+        None => {
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let errors: Vec<_> = checked
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .cloned()
+                .collect();
+            eprint!("{}", render::human(&checked.sources, &errors, color));
+            eprintln!(
+                "error: `{name}` has {} error(s); fix them (see `nurture check {name}`) before a dry run",
+                errors.len()
+            );
+            Err(Exit(EXIT_USAGE))
+        }
+    }
+}
+
+/// The data schema a program declares.
+pub fn schema_of(program: &Program) -> Schema {
+    Schema {
+        fields: program
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), f.ty))
+            .collect(),
+        event_types: program
+            .event_types
+            .iter()
+            .map(|t| EventTypeSchema {
+                name: t.name.clone(),
+                properties: t.properties.clone(),
+            })
+            .collect(),
+        stages: program.stages.clone(),
+        timezone: program.settings.timezone,
+    }
+}
+
+/// Loads contacts and events, printing every bad row; bad rows end the
+/// run with exit 2 unless `--skip-bad-rows`.
+pub fn load_data(program: &Program, args: &DataArgs) -> Result<Dataset, Exit> {
+    let mapping = match &args.mapping {
+        Some(path) => Some(Mapping::from_file(path).map_err(|e| {
+            eprintln!("error: {e}");
+            Exit(EXIT_USAGE)
+        })?),
+        None => None,
+    };
+    let options = LoadOptions {
+        skip_bad_rows: args.skip_bad_rows,
+        mapping,
+    };
+    let schema = schema_of(program);
+    match data::load_paths(&schema, args.contacts.as_deref(), &args.events, &options) {
+        Ok(dataset) => {
+            print_problems(&dataset.report, "warning");
+            Ok(dataset)
+        }
+        Err(LoadError::BadRows(report)) => {
+            print_problems(&report, "error");
+            eprintln!(
+                "error: {} bad row(s); nothing was simulated. Fix them, or rerun with --skip-bad-rows to leave them out",
+                report.problem_count
+            );
+            Err(Exit(EXIT_USAGE))
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            Err(Exit(EXIT_USAGE))
+        }
+    }
+}
+
+fn print_problems(report: &data::LoadReport, level: &str) {
+    for problem in &report.problems {
+        eprintln!("{level}: {problem}");
+    }
+    let unshown = report
+        .problem_count
+        .saturating_sub(report.problems.len() as u64);
+    if unshown > 0 {
+        eprintln!("{level}: … and {unshown} more bad row(s)");
+    }
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
+    for skipped in &report.skipped {
+        eprintln!(
+            "note: {}: {} row(s) left out by the mapping: {}",
+            skipped.file, skipped.count, skipped.reason
+        );
+    }
+}
+
+pub fn data_counts(report: &data::LoadReport) -> DataCounts {
+    let counts = |c: data::RowCounts| RowCounts {
+        read: c.read,
+        used: c.used,
+        rejected: c.rejected,
+    };
+    DataCounts {
+        contacts: counts(report.contacts),
+        events: counts(report.events),
+    }
+}
+
+/// `2025-01-01` (00:00 campaign time; as an end, the end of that day) or
+/// RFC 3339.
+pub fn parse_instant(text: &str, tz: chrono_tz::Tz, end_of_day: bool) -> Result<Instant, String> {
+    if let Ok(date) = values::parse_date(text) {
+        let start = values::start_of_day(date, tz);
+        if end_of_day {
+            let next = date.succ_opt().map(|d| values::start_of_day(d, tz));
+            return Ok(next.map_or(start + 86_399, |n| n - 1));
+        }
+        return Ok(start);
+    }
+    values::parse_datetime(text).map_err(|_| {
+        format!("`{text}` is not a date (2025-01-31) or a date and time (2025-01-31T09:00:00Z)")
+    })
+}
+
+/// `1 day`, `12 hours`, `30 minutes`, `2 weeks`, or `1d`, `12h`, `30m`, `2w`.
+pub fn parse_duration(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (amount, unit) = text.split_at(split);
+    let amount: i64 = amount
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as `1 day` or `6h`"))?;
+    let unit_seconds = match unit.trim() {
+        "m" | "min" | "minute" | "minutes" => 60,
+        "h" | "hour" | "hours" => 3_600,
+        "d" | "day" | "days" => 86_400,
+        "w" | "week" | "weeks" => 7 * 86_400,
+        _ => return Err(format!("`{text}` is not a duration such as `1 day` or `6h`")),
+    };
+    match amount.checked_mul(unit_seconds) {
+        Some(seconds) if seconds > 0 => Ok(seconds),
+        _ => Err(format!("`{text}` must be a positive duration")),
+    }
+}
+
+/// The run period: the flags where given, else the span of the events.
+pub fn period(
+    dataset: &Dataset,
+    from: Option<&str>,
+    to: Option<&str>,
+    tz: chrono_tz::Tz,
+) -> Result<(Instant, Instant), String> {
+    let first = dataset.events.iter().map(|e| e.at).min();
+    let last = dataset.events.iter().map(|e| e.at).max();
+    let from = match from {
+        Some(text) => parse_instant(text, tz, false)?,
+        None => first.ok_or("there are no events to take the period from; give --from and --to")?,
+    };
+    let to = match to {
+        Some(text) => parse_instant(text, tz, true)?,
+        None => last.ok_or("there are no events to take the period from; give --from and --to")?,
+    };
+    if to < from {
+        return Err(format!(
+            "the period ends ({}) before it starts ({})",
+            crate::report::rfc3339(to),
+            crate::report::rfc3339(from)
+        ));
+    }
+    Ok((from, to))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_words_or_letters() {
+        assert_eq!(parse_duration("1 day").unwrap(), 86_400);
+        assert_eq!(parse_duration("6h").unwrap(), 21_600);
+        assert_eq!(parse_duration("2 weeks").unwrap(), 14 * 86_400);
+        assert!(parse_duration("0d").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn a_bare_end_date_covers_the_whole_day() {
+        let tz = chrono_tz::UTC;
+        assert_eq!(parse_instant("1970-01-01", tz, false).unwrap(), 0);
+        assert_eq!(parse_instant("1970-01-01", tz, true).unwrap(), 86_399);
+        assert!(parse_instant("yesterday", tz, false).is_err());
+    }
+}

@@ -1,0 +1,198 @@
+//! `nurture explain`: why one contact is where it is.
+
+use super::dry_run::{self, DataArgs, Exit};
+use super::simulate_cmd::contact_index;
+use super::{usage_error, EXIT_OK};
+use crate::check::ir::{Program, Trigger};
+use crate::eval::explain::{explain, render, Clause};
+use crate::eval::{Clock, Context};
+use crate::report::local;
+use crate::sim::{state_at, RunPlan, TraceEntry};
+use clap::ValueEnum;
+use serde_json::json;
+use std::fmt::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The rules file
+    rules: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+    /// The contact to explain
+    #[arg(long)]
+    contact: String,
+    /// The instant to explain: a date or RFC 3339 [default: the last event]
+    #[arg(long)]
+    at: Option<String>,
+    /// Start of the run that leads up to --at [default: first event]
+    #[arg(long)]
+    from: Option<String>,
+    /// How often time-based conditions are re-evaluated, e.g. `1 day`
+    #[arg(long, default_value = "1 day")]
+    tick: String,
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+    format: ExplainFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExplainFormat {
+    Human,
+    Json,
+}
+
+/// What explain says about one rule.
+struct RuleExplanation {
+    name: String,
+    verdict: String,
+    condition: Option<Clause>,
+}
+
+pub fn run(args: &ExplainArgs) -> i32 {
+    match explain_contact(args) {
+        Ok(code) | Err(Exit(code)) => code,
+    }
+}
+
+fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
+    let program = dry_run::load_program(&args.rules)?;
+    let tz = program.settings.timezone;
+    let tick = dry_run::parse_duration(&args.tick).map_err(|e| Exit(usage_error(&e)))?;
+    let dataset = dry_run::load_data(&program, &args.data)?;
+    let index = contact_index(&dataset, &args.contact).map_err(|e| Exit(usage_error(&e)))?;
+    let (from, last) = dry_run::period(&dataset, args.from.as_deref(), None, tz)
+        .map_err(|e| Exit(usage_error(&e)))?;
+    let at = match &args.at {
+        Some(text) => dry_run::parse_instant(text, tz, false).map_err(|e| Exit(usage_error(&e)))?,
+        None => last,
+    };
+    let ticks = crate::sim::calendar::ticks(from, at, tick, tz);
+    let plan = RunPlan::new(&program, from, at, &ticks);
+    let contact = &dataset.contacts[index];
+    let (state, events, last_fired, outcome) = state_at(&plan, contact, dataset.events_of(index), at);
+    let rules_file = crate::diagnostics::SourceFile::new(
+        args.rules.display().to_string(),
+        std::fs::read_to_string(&args.rules).unwrap_or_default(),
+    );
+    let clock = Clock::new(at, tz);
+    let mut explanations = Vec::new();
+    for (rule_id, rule) in program.rules.iter().enumerate() {
+        let fired = outcome.fired[rule_id];
+        let context = Context::new(&program, clock, &state, &events, last_fired[rule_id]);
+        let (verdict, condition) = match &rule.trigger {
+            Trigger::Condition(condition) => {
+                let clause = explain(&context, Some(&rules_file), condition);
+                (condition_verdict(&program, rule_id, fired, last_fired[rule_id], clause.holds, at), Some(clause))
+            }
+            Trigger::Event(matcher) => {
+                let matching = events
+                    .in_window(matcher.event_type, crate::eval::Lower::Unbounded, at)
+                    .filter(|e| context.matches(matcher, e))
+                    .count();
+                (
+                    format!("event rule: {matching} matching event(s) so far; fired {fired} time(s) in the run"),
+                    None,
+                )
+            }
+        };
+        explanations.push(RuleExplanation {
+            name: rule.name.clone(),
+            verdict,
+            condition,
+        });
+    }
+    let stage = state.stage.map_or("(no stage)", |s| program.stages[s].as_str());
+    let history: Vec<String> = outcome
+        .trace
+        .iter()
+        .flatten()
+        .filter_map(|entry| match entry {
+            TraceEntry::RuleFired { at, rule } => {
+                Some(format!("{} {}", local(*at, tz), program.rules[*rule].name))
+            }
+            _ => None,
+        })
+        .collect();
+    match args.format {
+        ExplainFormat::Human => {
+            let mut out = String::new();
+            let _ = writeln!(out, "Contact {} at {}", contact.id, local(at, tz));
+            let tags: Vec<&str> = state.tags.iter().map(String::as_str).collect();
+            let _ = writeln!(
+                out,
+                "  stage {stage}, {} points, tags: {}{}{}",
+                state.points,
+                if tags.is_empty() { "-".to_string() } else { tags.join(", ") },
+                if state.unsubscribed { ", unsubscribed" } else { "" },
+                if state.do_not_contact { ", do not contact" } else { "" },
+            );
+            if !history.is_empty() {
+                let _ = writeln!(out, "  rules fired so far:");
+                for line in &history {
+                    let _ = writeln!(out, "    {line}");
+                }
+            }
+            for explanation in &explanations {
+                let _ = writeln!(out, "\nrule {}: {}", explanation.name, explanation.verdict);
+                if let Some(clause) = &explanation.condition {
+                    render(clause, 2, &mut out);
+                }
+            }
+            print!("{out}");
+        }
+        ExplainFormat::Json => {
+            let rules: Vec<_> = explanations
+                .iter()
+                .map(|e| json!({ "rule": e.name, "verdict": e.verdict, "condition": e.condition }))
+                .collect();
+            let value = json!({
+                "contact": contact.id,
+                "at": crate::report::rfc3339(at),
+                "stage": state.stage.map(|s| program.stages[s].clone()),
+                "points": state.points,
+                "tags": state.tags,
+                "unsubscribed": state.unsubscribed,
+                "do_not_contact": state.do_not_contact,
+                "fired": history,
+                "rules": rules,
+            });
+            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn condition_verdict(
+    program: &Program,
+    rule_id: usize,
+    fired: u32,
+    last_fired: Option<i64>,
+    holds_now: bool,
+    at: i64,
+) -> String {
+    let tz = program.settings.timezone;
+    let rule = &program.rules[rule_id];
+    match (last_fired, rule.repeat_seconds) {
+        (None, _) if holds_now => "the condition holds now, so the rule fires at this instant".into(),
+        (None, _) => "has not fired: the condition does not hold (✗ marks what fails)".into(),
+        (Some(last), None) => format!(
+            "fired {fired} time(s), last at {}; it fires once per contact",
+            local(last, tz)
+        ),
+        (Some(last), Some(every)) => {
+            let next = last + every;
+            if next <= at {
+                format!(
+                    "fired {fired} time(s), last at {}; may fire again now if the condition holds",
+                    local(last, tz)
+                )
+            } else {
+                format!(
+                    "fired {fired} time(s), last at {}; repeats no sooner than {}",
+                    local(last, tz),
+                    local(next, tz)
+                )
+            }
+        }
+    }
+}
