@@ -1,4 +1,17 @@
 //! Source text to AST. pest is used only inside this module.
 
 pub mod ast;
+mod error;
 mod grammar;
+mod lexer;
+mod limits;
+mod lower;
+mod messages;
+mod parser;
+mod prescan;
+
+pub use error::{codes, SyntaxError};
+pub use parser::parse;
+
+#[cfg(test)]
+mod tests;
