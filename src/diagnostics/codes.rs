@@ -78,6 +78,10 @@ codes! {
     CALENDAR_UNIT = "E0105", "calendar-duration", Error, "A duration is given in months or years, which have no fixed length.";
     DUPLICATE_CLAUSE = "E0106", "duplicate-rule-clause", Error, "A rule has `exit when` or `repeat every` twice.";
     TOO_LARGE = "E0107", "input-too-large", Error, "The file is too large or too complex to parse within the limits.";
+    BAD_ESCAPE = "E0108", "invalid-escape", Error, "A string literal has a backslash escape Nurture does not know.";
+    DOUBLE_COUNT = "E0109", "double-count", Error, "A behaviour clause gives its count twice (`opened 3 emails 2 times`).";
+    COUNT_IN_TRIGGER = "E0110", "count-in-event-trigger", Error, "An `on` trigger has a count or window; it fires once per event.";
+    SYNTAX_TIME_OF_DAY = "E0111", "malformed-time-of-day", Error, "A time of day is written in a form other than HH:MM.";
 
     UNDEFINED_STAGE = "E0201", "undefined-stage", Error, "A stage name is not in the `stages` declaration.";
     UNDEFINED_MESSAGE = "E0202", "undefined-message", Error, "An e-mail or SMS is used but not declared.";

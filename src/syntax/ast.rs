@@ -88,6 +88,9 @@ pub struct Item {
     pub span: Span,
 }
 
+// Built once per file and matched everywhere: boxing the large variants
+// would cost every reader more than the memory it saves.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ItemKind {
     /// `import "shared.nurture"`
@@ -567,6 +570,9 @@ pub struct Step {
     pub span: Span,
 }
 
+// Built once per file and matched everywhere: boxing the large variants
+// would cost every reader more than the memory it saves.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum StepKind {
     MoveTo(Ident),

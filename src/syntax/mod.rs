@@ -1,17 +1,17 @@
 //! Source text to AST. pest is used only inside this module.
 
 pub mod ast;
+mod error;
 mod grammar;
+mod lexer;
+mod limits;
+mod lower;
+mod messages;
+mod parser;
+mod prescan;
 
-/// TEMPORARY stub until the parser lands.
-#[derive(Debug, Clone)]
-pub struct SyntaxError {
-    pub code: &'static str,
-    pub message: String,
-    pub span: ast::Span,
-    pub help: Option<String>,
-}
+pub use error::{codes, SyntaxError};
+pub use parser::parse;
 
-pub fn parse(_source: &str) -> Result<ast::File, Vec<SyntaxError>> {
-    Ok(ast::File { items: vec![], comments: vec![] })
-}
+#[cfg(test)]
+mod tests;
