@@ -115,7 +115,7 @@ codes! {
     BAD_NUMBER = "E0407", "invalid-number", Error, "A number is out of range for where it is used.";
     PAGE_WITHOUT_PATTERN = "E0408", "page-without-pattern", Error, "A page is declared without the URL pattern that says which visits count.";
 
-    UNUSED_DECLARATION = "W0501", "unused-declaration", Warning, "A declared e-mail, SMS, page, form, asset, list, segment or field is never used.";
+    UNUSED_DECLARATION = "W0501", "unused-declaration", Warning, "A declared e-mail, SMS, page, form, asset or list is never used.";
 }
 
 #[cfg(test)]

@@ -17,8 +17,8 @@ pub fn summary(program: &Program, summary: &Summary, data: &DataCounts, by: Opti
     let days = ((summary.to - summary.from) as f64 / 86_400.0).round() as i64;
     let _ = writeln!(
         out,
-        "Dry run of \"{name}\": {} contacts, {} to {} ({} days, {})",
-        thousands(summary.funnel.contacts),
+        "Dry run of \"{name}\": {}, {} to {} ({} days, {})",
+        counted(summary.funnel.contacts, "contact", "contacts"),
         local_date(summary.from, tz),
         local_date(summary.to, tz),
         days,
@@ -31,8 +31,8 @@ pub fn summary(program: &Program, summary: &Summary, data: &DataCounts, by: Opti
         for (value, funnel) in &summary.groups {
             let _ = writeln!(
                 out,
-                "\nFunnel for {by} = {value} ({} contacts)",
-                thousands(funnel.contacts)
+                "\nFunnel for {by} = {value} ({})",
+                counted(funnel.contacts, "contact", "contacts")
             );
             funnel_table(&mut out, program, funnel);
         }
@@ -126,10 +126,10 @@ fn rules(out: &mut String, program: &Program, summary: &Summary) {
         }
         let _ = writeln!(
             out,
-            "  {:<width$}  fired {} times for {} contacts",
+            "  {:<width$}  fired {} for {}",
             rule.name,
-            thousands(*fired),
-            thousands(*contacts)
+            counted(*fired, "time", "times"),
+            counted(*contacts, "contact", "contacts")
         );
     }
     let never = never_fired(summary);
@@ -183,6 +183,11 @@ fn actions(out: &mut String, summary: &Summary) {
         }
         let _ = writeln!(out, "  {:<32} {}", label, parts.join(", "));
     }
+}
+
+/// `1 time`, `2 times`, `1,000 contacts`.
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
 fn data_line(out: &mut String, what: &str, counts: RowCounts) {
