@@ -6,7 +6,7 @@ use super::EXIT_USAGE;
 use crate::check::ir::Program;
 use crate::check::{self, values};
 use crate::data::{self, Dataset, EventTypeSchema, LoadError, LoadOptions, Mapping, Schema};
-use crate::diagnostics::render;
+use crate::diagnostics::{render, SourceMap};
 use crate::report::{DataCounts, RowCounts};
 use crate::value::Instant;
 use std::io::IsTerminal;
@@ -34,8 +34,9 @@ pub struct DataArgs {
 pub struct Exit(pub i32);
 
 /// Checks the rules file; on errors prints the diagnostics and exits 2,
-/// since a dry run cannot run rules that do not check.
-pub fn load_program(path: &Path) -> Result<Program, Exit> {
+/// since a dry run cannot run rules that do not check. The sources come
+/// back too, so explanations can quote the rules.
+pub fn load_program(path: &Path) -> Result<(Program, SourceMap), Exit> {
     let name = display(path);
     let checked = match check::check_file(path, &name) {
         Ok(checked) => checked,
@@ -45,7 +46,7 @@ pub fn load_program(path: &Path) -> Result<Program, Exit> {
         }
     };
     match checked.program {
-        Some(program) => Ok(program),
+        Some(program) => Ok((program, checked.sources)),
         None => {
             let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let errors: Vec<_> = checked

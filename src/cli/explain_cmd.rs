@@ -55,7 +55,7 @@ pub fn run(args: &ExplainArgs) -> i32 {
 }
 
 fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
-    let program = dry_run::load_program(&args.rules)?;
+    let (program, sources) = dry_run::load_program(&args.rules)?;
     let tz = program.settings.timezone;
     let tick = dry_run::parse_duration(&args.tick).map_err(|e| Exit(usage_error(&e)))?;
     let dataset = dry_run::load_data(&program, &args.data)?;
@@ -70,10 +70,6 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
     let plan = RunPlan::new(&program, from, at, &ticks);
     let contact = &dataset.contacts[index];
     let (state, events, last_fired, outcome) = state_at(&plan, contact, dataset.events_of(index), at);
-    let rules_file = crate::diagnostics::SourceFile::new(
-        args.rules.display().to_string(),
-        std::fs::read_to_string(&args.rules).unwrap_or_default(),
-    );
     let clock = Clock::new(at, tz);
     let mut explanations = Vec::new();
     for (rule_id, rule) in program.rules.iter().enumerate() {
@@ -81,7 +77,7 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
         let context = Context::new(&program, clock, &state, &events, last_fired[rule_id]);
         let (verdict, condition) = match &rule.trigger {
             Trigger::Condition(condition) => {
-                let clause = explain(&context, Some(&rules_file), condition);
+                let clause = explain(&context, &sources, rule.file, condition);
                 (condition_verdict(&program, rule_id, fired, last_fired[rule_id], clause.holds, at), Some(clause))
             }
             Trigger::Event(matcher) => {

@@ -56,7 +56,7 @@ pub fn run(args: &SimulateArgs) -> i32 {
 }
 
 fn simulate(args: &SimulateArgs) -> Result<i32, Exit> {
-    let program = dry_run::load_program(&args.rules)?;
+    let (program, _) = dry_run::load_program(&args.rules)?;
     let tz = program.settings.timezone;
     let tick_seconds = dry_run::parse_duration(&args.tick).map_err(|e| Exit(usage_error(&e)))?;
     let by_field = match &args.by {

@@ -3,7 +3,7 @@
 
 use super::{Context, Lower};
 use crate::check::ir::{CondKind, Window};
-use crate::diagnostics::SourceFile;
+use crate::diagnostics::{FileId, SourceMap};
 use crate::report::{local, rfc3339};
 use crate::value::Value;
 use serde::Serialize;
@@ -19,17 +19,28 @@ pub struct Clause {
     pub parts: Vec<Clause>,
 }
 
-/// Explains a condition, clause by clause.
-pub fn explain(context: &Context<'_>, source: Option<&SourceFile>, cond: &crate::check::ir::Cond) -> Clause {
-    let text = source
+/// Explains a condition written in file `file`, clause by clause; segment
+/// tests are expanded into the segment's own clauses.
+pub fn explain(
+    context: &Context<'_>,
+    sources: &SourceMap,
+    file: FileId,
+    cond: &crate::check::ir::Cond,
+) -> Clause {
+    let text = sources
+        .get(file)
         .map(|s| squash(s.slice(cond.span)))
         .unwrap_or_default();
     let parts = match &cond.kind {
         CondKind::And(parts) | CondKind::Or(parts) => parts
             .iter()
-            .map(|p| explain(context, source, p))
+            .map(|p| explain(context, sources, file, p))
             .collect(),
-        CondKind::Not(inner) => vec![explain(context, source, inner)],
+        CondKind::Not(inner) => vec![explain(context, sources, file, inner)],
+        CondKind::InSegment(id) => match context.program.segments.get(*id) {
+            Some(segment) => vec![explain(context, sources, segment.file, &segment.condition)],
+            None => Vec::new(),
+        },
         _ => Vec::new(),
     };
     let holds = match &cond.kind {
@@ -89,6 +100,7 @@ fn detail(context: &Context<'_>, cond: &crate::check::ir::Cond) -> Option<String
             } else {
                 "matching events"
             };
+            let noun = if count == 1 { noun.trim_end_matches('s') } else { noun };
             let mut text = format!(
                 "{count} {noun} {}; needs {}",
                 window_text(context, behaviour.window),
