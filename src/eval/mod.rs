@@ -6,6 +6,7 @@
 
 pub mod events;
 pub mod explain;
+pub mod time;
 
 
 use crate::check::ir::{
@@ -106,7 +107,8 @@ impl<'a> Context<'a> {
             state,
             events,
             fired_at,
-            segments: RefCell::new(vec![None; program.segments.len()]),
+            // Allocated on first use: most evaluations test no segment.
+            segments: RefCell::new(Vec::new()),
         }
     }
 
@@ -154,7 +156,11 @@ impl<'a> Context<'a> {
         };
         // The checker rejects segment cycles, so this recursion ends.
         let value = self.holds(&segment.condition);
-        if let Some(slot) = self.segments.borrow_mut().get_mut(id) {
+        let mut cache = self.segments.borrow_mut();
+        if cache.is_empty() {
+            cache.resize(self.program.segments.len(), None);
+        }
+        if let Some(slot) = cache.get_mut(id) {
             *slot = Some(value);
         }
         value

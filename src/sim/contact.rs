@@ -9,6 +9,7 @@ use super::outcome::{
 use super::sends::Outbox;
 use crate::check::ir::{self, builtin, Program, RuleId, Step, StepKind, Trigger};
 use crate::data::{Contact, Event};
+use crate::eval::time::depends_on_time;
 use crate::eval::{Clock, ContactState, Context, EventView};
 use crate::syntax::ast::Channel;
 use crate::value::Instant;
@@ -24,6 +25,10 @@ pub struct RunPlan<'p> {
     /// Rules in the order they run within an instant: priority first, then
     /// file order.
     pub order: Vec<RuleId>,
+    /// Per rule: whether time alone can make it fire (a time-dependent
+    /// condition, or `repeat every`). Ticks with nothing new evaluate only
+    /// these; the others cannot have changed.
+    pub time_dependent: Vec<bool>,
 }
 
 impl<'p> RunPlan<'p> {
@@ -31,12 +36,23 @@ impl<'p> RunPlan<'p> {
         let mut order: Vec<RuleId> = (0..program.rules.len()).collect();
         // Stable sort: equal priorities keep file order.
         order.sort_by_key(|&r| std::cmp::Reverse(program.rules[r].priority));
+        let time_dependent = program
+            .rules
+            .iter()
+            .map(|rule| match &rule.trigger {
+                Trigger::Condition(condition) => {
+                    rule.repeat_seconds.is_some() || depends_on_time(program, condition)
+                }
+                Trigger::Event(_) => false,
+            })
+            .collect();
         RunPlan {
             program,
             from,
             to,
             ticks,
             order,
+            time_dependent,
         }
     }
 }
@@ -95,6 +111,7 @@ pub fn state_at<'e>(
         to: until.min(plan.to),
         ticks: plan.ticks,
         order: plan.order.clone(),
+        time_dependent: plan.time_dependent.clone(),
     };
     let mut run = ContactRun::new(&bounded, contact, events, true);
     run.run();
@@ -122,6 +139,9 @@ struct ContactRun<'p, 'e> {
     stage_since: Option<Instant>,
     decay_periods_applied: i64,
     created_at: Option<Instant>,
+    /// Something happened (an event, an action, decay) since every
+    /// condition rule was last evaluated.
+    changed: bool,
     outcome: ContactOutcome,
 }
 
@@ -151,6 +171,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             stage_since: contact.created_at.filter(|_| contact.stage.is_some()),
             decay_periods_applied: 0,
             created_at: contact.created_at,
+            changed: true,
             outcome: ContactOutcome {
                 initial_stage: contact.stage,
                 fired: vec![0; program.rules.len()],
@@ -226,6 +247,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         let Some(event) = self.events.apply_next() else {
             return;
         };
+        self.changed = true;
         let index = self.events.applied() - 1;
         self.trace(TraceEntry::Event { at: now, index });
         apply_event_effects(&mut self.state, event);
@@ -249,6 +271,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
     }
 
     fn on_resume(&mut self, now: Instant) {
+        self.changed = true;
         self.decay(now);
         loop {
             let due = self
@@ -305,11 +328,17 @@ impl<'p, 'e> ContactRun<'p, 'e> {
     /// and each rule fires at most once per instant, so this ends.
     fn condition_rules(&mut self, now: Instant) {
         let mut fired_now = vec![false; self.program.rules.len()];
+        // With nothing new since the last full evaluation, only rules that
+        // time alone can change need looking at.
+        let mut only_time_dependent = !self.changed;
         loop {
             let mut any = false;
             for position in 0..self.plan.order.len() {
                 let rule_id = self.plan.order[position];
-                if fired_now[rule_id] || !self.eligible(rule_id, now) {
+                if fired_now[rule_id]
+                    || (only_time_dependent && !self.plan.time_dependent[rule_id])
+                    || !self.eligible(rule_id, now)
+                {
                     continue;
                 }
                 let rule = &self.program.rules[rule_id];
@@ -325,12 +354,15 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                     fired_now[rule_id] = true;
                     any = true;
                     self.fire(rule_id, now);
+                    // Its actions may enable any rule, timed or not.
+                    only_time_dependent = false;
                 }
             }
             if !any {
                 break;
             }
         }
+        self.changed = false;
     }
 
     /// Condition rules fire on entry once, or again after `repeat every`
@@ -634,6 +666,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 (before - decay.amount).max(0)
             };
             self.state.points = after;
+            self.changed = true;
             self.trace(TraceEntry::Decayed {
                 at: now,
                 from: before,
