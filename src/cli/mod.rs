@@ -6,6 +6,7 @@
 mod check_cmd;
 mod dry_run;
 mod explain_cmd;
+mod generate_cmd;
 mod paths;
 mod simulate_cmd;
 
@@ -38,6 +39,8 @@ enum Command {
     Simulate(simulate_cmd::SimulateArgs),
     /// Why a contact is where it is: every rule and clause with its value
     Explain(explain_cmd::ExplainArgs),
+    /// Write realistic synthetic contacts and events for demos and benchmarks
+    Generate(generate_cmd::GenerateArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -74,6 +77,7 @@ pub fn run() -> i32 {
         Command::Check(args) => check_cmd::run(&args),
         Command::Simulate(args) => simulate_cmd::run(&args),
         Command::Explain(args) => explain_cmd::run(&args),
+        Command::Generate(args) => generate_cmd::run(&args),
     }
 }
 
