@@ -121,8 +121,8 @@ fn detail(context: &Context<'_>, cond: &crate::check::ir::Cond) -> Option<String
         }
         CondKind::Today(_) => Some(format!(
             "today is {} ({})",
-            context.clock.today.format("%A"),
-            context.clock.today
+            context.clock.today().format("%A"),
+            context.clock.today()
         )),
         CondKind::Consent(_) => Some(format!(
             "unsubscribed: {}, do not contact: {}",

@@ -35,22 +35,27 @@ pub struct ContactState {
     pub do_not_contact: bool,
 }
 
-/// The calendar facts of an instant in the campaign time zone.
+/// An instant and the campaign time zone its calendar facts are read in.
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {
     pub now: Instant,
     pub tz: chrono_tz::Tz,
-    pub today: NaiveDate,
 }
 
 impl Clock {
     pub fn new(now: Instant, tz: chrono_tz::Tz) -> Self {
-        let today = tz
-            .timestamp_opt(now, 0)
+        Clock { now, tz }
+    }
+
+    /// The local date of `now`. Computed on demand: time-zone lookups are
+    /// the most expensive thing an evaluation does, and few conditions
+    /// need the date.
+    pub fn today(&self) -> NaiveDate {
+        self.tz
+            .timestamp_opt(self.now, 0)
             .single()
             .map(|t| t.date_naive())
-            .unwrap_or_default();
-        Clock { now, tz, today }
+            .unwrap_or_default()
     }
 
     fn instant_of(&self, point: TimePoint) -> Instant {
@@ -141,7 +146,7 @@ impl<'a> Context<'a> {
                 let value = self.aggregate_value(aggregate);
                 self.test(&aggregate.test, value.as_ref())
             }
-            CondKind::Today(pattern) => day_matches(pattern, self.clock.today.weekday()),
+            CondKind::Today(pattern) => day_matches(pattern, self.clock.today().weekday()),
             // Scripts are rejected by the checker until scripting exists.
             CondKind::Script(_) => false,
         }
@@ -304,7 +309,7 @@ impl<'a> Context<'a> {
                 .is_some_and(|v| v > clock.now - seconds && v <= clock.now),
             ValueTest::IsToday => clock
                 .local_date(value)
-                .is_some_and(|d| is_anniversary(d, clock.today)),
+                .is_some_and(|d| is_anniversary(d, clock.today())),
         }
     }
 }

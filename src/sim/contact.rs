@@ -29,6 +29,8 @@ pub struct RunPlan<'p> {
     /// condition, or `repeat every`). Ticks with nothing new evaluate only
     /// these; the others cannot have changed.
     pub time_dependent: Vec<bool>,
+    /// The time-dependent condition rules, in run order.
+    pub timed_order: Vec<RuleId>,
 }
 
 impl<'p> RunPlan<'p> {
@@ -45,6 +47,11 @@ impl<'p> RunPlan<'p> {
                 }
                 Trigger::Event(_) => false,
             })
+            .collect::<Vec<bool>>();
+        let timed_order = order
+            .iter()
+            .copied()
+            .filter(|&r| time_dependent[r])
             .collect();
         RunPlan {
             program,
@@ -53,6 +60,7 @@ impl<'p> RunPlan<'p> {
             ticks,
             order,
             time_dependent,
+            timed_order,
         }
     }
 }
@@ -112,6 +120,7 @@ pub fn state_at<'e>(
         ticks: plan.ticks,
         order: plan.order.clone(),
         time_dependent: plan.time_dependent.clone(),
+        timed_order: plan.timed_order.clone(),
     };
     let mut run = ContactRun::new(&bounded, contact, events, true);
     run.run();
@@ -139,6 +148,8 @@ struct ContactRun<'p, 'e> {
     stage_since: Option<Instant>,
     decay_periods_applied: i64,
     created_at: Option<Instant>,
+    /// Which rules fired at the current instant (reused between instants).
+    fired_now: Vec<bool>,
     /// Something happened (an event, an action, decay) since every
     /// condition rule was last evaluated.
     changed: bool,
@@ -172,6 +183,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             decay_periods_applied: 0,
             created_at: contact.created_at,
             changed: true,
+            fired_now: vec![false; program.rules.len()],
             outcome: ContactOutcome {
                 initial_stage: contact.stage,
                 fired: vec![0; program.rules.len()],
@@ -327,18 +339,21 @@ impl<'p, 'e> ContactRun<'p, 'e> {
     /// Condition rules to a fixpoint: passes repeat while any rule fires,
     /// and each rule fires at most once per instant, so this ends.
     fn condition_rules(&mut self, now: Instant) {
-        let mut fired_now = vec![false; self.program.rules.len()];
+        let mut fired_now = std::mem::take(&mut self.fired_now);
+        fired_now.iter_mut().for_each(|f| *f = false);
         // With nothing new since the last full evaluation, only rules that
         // time alone can change need looking at.
         let mut only_time_dependent = !self.changed;
         loop {
             let mut any = false;
-            for position in 0..self.plan.order.len() {
-                let rule_id = self.plan.order[position];
-                if fired_now[rule_id]
-                    || (only_time_dependent && !self.plan.time_dependent[rule_id])
-                    || !self.eligible(rule_id, now)
-                {
+            let order = if only_time_dependent {
+                &self.plan.timed_order
+            } else {
+                &self.plan.order
+            };
+            for position in 0..order.len() {
+                let rule_id = order[position];
+                if fired_now[rule_id] || !self.eligible(rule_id, now) {
                     continue;
                 }
                 let rule = &self.program.rules[rule_id];
@@ -363,6 +378,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             }
         }
         self.changed = false;
+        self.fired_now = fired_now;
     }
 
     /// Condition rules fire on entry once, or again after `repeat every`
