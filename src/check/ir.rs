@@ -430,7 +430,7 @@ pub enum StepKind {
     WaitUntilTime(u32),
     WaitUntilInstant(Instant),
     Branch {
-        condition: Cond,
+        condition: Box<Cond>,
         then: Vec<Step>,
         otherwise: Vec<Step>,
     },

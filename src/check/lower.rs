@@ -669,10 +669,7 @@ impl Checker<'_> {
     }
 
     fn step(&mut self, step: &ast::Step, place: Place) -> Option<ir::Step> {
-        let unless = match &step.unless {
-            Some(condition) => Some(self.condition(condition, place)),
-            None => None,
-        };
+        let unless = step.unless.as_ref().map(|c| self.condition(c, place));
         let file = self.file;
         let kind = match &step.kind {
             StepKind::MoveTo(stage) => ir::StepKind::MoveTo(self.names.stages.resolve(
@@ -759,7 +756,7 @@ impl Checker<'_> {
                 let then = self.steps(then, place);
                 let otherwise = self.steps(otherwise, place);
                 ir::StepKind::Branch {
-                    condition: condition?,
+                    condition: Box::new(condition?),
                     then,
                     otherwise,
                 }

@@ -108,6 +108,17 @@ impl<'a> EventView<'a> {
         });
     }
 
+    /// Removes a send the simulation recorded for a later delivery.
+    pub fn cancel_send(&mut self, event_type: EventTypeId, at: Instant) {
+        if let Some(i) = self
+            .synthetic
+            .iter()
+            .position(|e| e.event_type as usize == event_type && e.at == at)
+        {
+            self.synthetic.remove(i);
+        }
+    }
+
     /// Every visible event of a type in the window `lower..=now`, oldest
     /// first among data events, then the simulation's own sends.
     pub fn in_window(

@@ -61,6 +61,16 @@ pub fn render(program: &Program, contact: &Contact, events: &[Event], outcome: &
             TraceEntry::Stopped { at, rule } => {
                 format!("{}  rule {} stopped", local(*at, tz), program.rules[*rule].name)
             }
+            TraceEntry::Cancelled { at, record } => {
+                let key = describe(program, &record.action);
+                format!(
+                    "{}    {} {}: not delivered ({})",
+                    local(*at, tz),
+                    key.kind,
+                    key.target,
+                    record.reason.map_or("cancelled", |r| r.as_str())
+                )
+            }
             TraceEntry::Decayed { at, from, to } => {
                 format!("{}  points decayed from {from} to {to}", local(*at, tz))
             }

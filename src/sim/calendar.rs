@@ -6,7 +6,7 @@
 use crate::check::ir::QuietHours;
 use crate::check::values::start_of_day;
 use crate::value::Instant;
-use chrono::{NaiveDate, NaiveTime, TimeZone, Timelike};
+use chrono::{NaiveDate, NaiveTime, Offset, TimeZone, Timelike};
 
 const DAY: i64 = 86_400;
 
@@ -67,6 +67,31 @@ impl QuietHours {
     /// When the quiet period containing `instant` ends.
     pub fn end_after(&self, instant: Instant, tz: chrono_tz::Tz) -> Instant {
         next_local_time(instant, self.to_minute, tz)
+    }
+}
+
+/// `instant` plus a duration. Whole days are calendar days in the campaign
+/// time zone, so `wait 7 days` from 10:00 lands at 10:00 even across a
+/// daylight-saving change; other durations are exact seconds.
+pub fn add_duration(instant: Instant, seconds: i64, tz: chrono_tz::Tz) -> Instant {
+    if seconds <= 0 || seconds % DAY != 0 {
+        return instant.saturating_add(seconds);
+    }
+    let Some(local) = tz.timestamp_opt(instant, 0).single() else {
+        return instant.saturating_add(seconds);
+    };
+    let Some(date) = local
+        .date_naive()
+        .checked_add_days(chrono::Days::new((seconds / DAY) as u64))
+    else {
+        return instant.saturating_add(seconds);
+    };
+    let naive = date.and_time(local.time());
+    match tz.from_local_datetime(&naive).earliest() {
+        Some(t) => t.timestamp(),
+        // The same wall time falls in a DST gap that day: keep the offset
+        // it had, which lands just after the gap.
+        None => naive.and_utc().timestamp() - i64::from(local.offset().fix().local_minus_utc()),
     }
 }
 
@@ -145,6 +170,23 @@ mod tests {
         );
         // The day of the change is 23 hours long.
         assert_eq!(ticks[2] - ticks[1], 23 * 3600);
+    }
+
+    #[test]
+    fn whole_days_are_calendar_days() {
+        // 2025-03-29 10:00 CET + 2 days = 2025-03-31 10:00 CEST (47 hours).
+        let start = instant("2025-03-29T10:00:00+01:00");
+        assert_eq!(
+            add_duration(start, 2 * DAY, Warsaw),
+            instant("2025-03-31T10:00:00+02:00")
+        );
+        assert_eq!(add_duration(start, 3600, Warsaw), start + 3600);
+        // 02:30 on the day of the change does not exist: one hour later.
+        let before_gap = instant("2025-03-29T02:30:00+01:00");
+        assert_eq!(
+            add_duration(before_gap, DAY, Warsaw),
+            instant("2025-03-30T03:30:00+02:00")
+        );
     }
 
     #[test]

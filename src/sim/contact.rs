@@ -2,18 +2,18 @@
 //! each, and the actions they take. This is PRODUCT.md section 4 in code;
 //! `docs/language.md` ("Semantics") says the same in words.
 
-use super::calendar::next_local_time;
+use super::calendar::{add_duration, next_local_time};
 use super::outcome::{
     Action, ActionRecord, ContactOutcome, Reason, Status, TraceEntry, Transition,
 };
 use super::sends::Outbox;
-use crate::check::ir::{self, builtin, Program, RuleId, Step, StepKind, Trigger};
+use crate::check::ir::{self, builtin, MessageId, Program, RuleId, Step, StepKind, Trigger};
 use crate::data::{Contact, Event};
 use crate::eval::time::depends_on_time;
 use crate::eval::{Clock, ContactState, Context, EventView};
 use crate::syntax::ast::Channel;
 use crate::value::Instant;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// What every contact's run shares.
 pub struct RunPlan<'p> {
@@ -31,6 +31,9 @@ pub struct RunPlan<'p> {
     pub time_dependent: Vec<bool>,
     /// The time-dependent condition rules, in run order.
     pub timed_order: Vec<RuleId>,
+    /// Declared messages by name, to recognise sends in the data.
+    email_ids: HashMap<String, MessageId>,
+    sms_ids: HashMap<String, MessageId>,
 }
 
 impl<'p> RunPlan<'p> {
@@ -53,6 +56,13 @@ impl<'p> RunPlan<'p> {
             .copied()
             .filter(|&r| time_dependent[r])
             .collect();
+        let ids = |names: &[String]| {
+            names
+                .iter()
+                .enumerate()
+                .map(|(id, name)| (name.clone(), id))
+                .collect()
+        };
         RunPlan {
             program,
             from,
@@ -61,6 +71,8 @@ impl<'p> RunPlan<'p> {
             order,
             time_dependent,
             timed_order,
+            email_ids: ids(&program.emails),
+            sms_ids: ids(&program.sms),
         }
     }
 }
@@ -114,13 +126,13 @@ pub fn state_at<'e>(
     until: Instant,
 ) -> (ContactState, EventView<'e>, Vec<Option<Instant>>, ContactOutcome) {
     let bounded = RunPlan {
-        program: plan.program,
-        from: plan.from,
         to: until.min(plan.to),
-        ticks: plan.ticks,
         order: plan.order.clone(),
         time_dependent: plan.time_dependent.clone(),
         timed_order: plan.timed_order.clone(),
+        email_ids: plan.email_ids.clone(),
+        sms_ids: plan.sms_ids.clone(),
+        ..*plan
     };
     let mut run = ContactRun::new(&bounded, contact, events, true);
     run.run();
@@ -148,6 +160,9 @@ struct ContactRun<'p, 'e> {
     stage_since: Option<Instant>,
     decay_periods_applied: i64,
     created_at: Option<Instant>,
+    /// Sends decided but not yet delivered: (index in `outcome.actions`,
+    /// channel, message, delivery instant).
+    undelivered: Vec<(usize, Channel, MessageId, Instant)>,
     /// Which rules fired at the current instant (reused between instants).
     fired_now: Vec<bool>,
     /// Something happened (an event, an action, decay) since every
@@ -184,6 +199,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             created_at: contact.created_at,
             changed: true,
             fired_now: vec![false; program.rules.len()],
+            undelivered: Vec::new(),
             outcome: ContactOutcome {
                 initial_stage: contact.stage,
                 fired: vec![0; program.rules.len()],
@@ -202,7 +218,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
     fn run(&mut self) {
         // History before the run changes state but fires nothing.
         for event in self.events.apply_history_before(self.plan.from) {
-            apply_event_effects(&mut self.state, event);
+            self.apply_effects(event);
         }
         let starts_at = self.created_at.unwrap_or(self.plan.from).max(self.plan.from);
         let mut ticks = self
@@ -262,7 +278,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         self.changed = true;
         let index = self.events.applied() - 1;
         self.trace(TraceEntry::Event { at: now, index });
-        apply_event_effects(&mut self.state, event);
+        self.apply_effects(event);
         self.decay(now);
         for position in 0..self.plan.order.len() {
             let rule_id = self.plan.order[position];
@@ -346,13 +362,13 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         let mut only_time_dependent = !self.changed;
         loop {
             let mut any = false;
+            let plan = self.plan;
             let order = if only_time_dependent {
-                &self.plan.timed_order
+                &plan.timed_order
             } else {
-                &self.plan.order
+                &plan.order
             };
-            for position in 0..order.len() {
-                let rule_id = order[position];
+            for &rule_id in order {
                 if fired_now[rule_id] || !self.eligible(rule_id, now) {
                     continue;
                 }
@@ -388,7 +404,10 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         match run.last_fired {
             None => true,
             Some(last) => match self.program.rules[rule_id].repeat_seconds {
-                Some(every) => run.waiting == 0 && now >= last.saturating_add(every),
+                Some(every) => {
+                    run.waiting == 0
+                        && now >= add_duration(last, every, self.program.settings.timezone)
+                }
                 None => false,
             },
         }
@@ -433,7 +452,11 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 }
             }
             let resume_at = match &step.kind {
-                StepKind::Wait(seconds) => Some(now.saturating_add(*seconds)),
+                StepKind::Wait(seconds) => Some(add_duration(
+                    now,
+                    *seconds,
+                    self.program.settings.timezone,
+                )),
                 StepKind::WaitUntilTime(minute) => Some(next_local_time(
                     now,
                     *minute,
@@ -616,6 +639,10 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 record.status = decision.status;
                 record.reason = decision.reason;
                 record.deliver_at = decision.deliver_at;
+                if let Some(at) = decision.deliver_at.filter(|&at| at > now) {
+                    let index = self.outcome.actions.len();
+                    self.undelivered.push((index, *channel, *message, at));
+                }
                 if let Some(at) = decision.deliver_at {
                     let (event_type, name) = match channel {
                         Channel::Email => (builtin::EMAIL_SENT, &self.program.emails[*message]),
@@ -643,8 +670,14 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                     *slot = Some(value.clone());
                 }
             }
-            StepKind::MarkDoNotContact => self.state.do_not_contact = true,
-            StepKind::Unsubscribe => self.state.unsubscribed = true,
+            StepKind::MarkDoNotContact => {
+                self.state.do_not_contact = true;
+                self.cancel_undelivered(now, Reason::DoNotContact);
+            }
+            StepKind::Unsubscribe => {
+                self.state.unsubscribed = true;
+                self.cancel_undelivered(now, Reason::Unsubscribed);
+            }
             // Recorded only: a dry run never notifies, hands off or calls.
             _ => {}
         }
@@ -677,7 +710,9 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 continue;
             }
             let after = if decay.percent {
-                before * (100 - decay.amount) / 100
+                // In 128 bits: the product overflows 64 for large balances.
+                let kept = i128::from(before) * i128::from(100 - decay.amount) / 100;
+                i64::try_from(kept).unwrap_or(i64::MAX)
             } else {
                 (before - decay.amount).max(0)
             };
@@ -692,9 +727,52 @@ impl<'p, 'e> ContactRun<'p, 'e> {
     }
 }
 
-/// What an event does to a contact's state by itself, before any rule.
-fn apply_event_effects(state: &mut ContactState, event: &Event) {
-    if event.event_type as usize == builtin::UNSUBSCRIBED {
-        state.unsubscribed = true;
+impl ContactRun<'_, '_> {
+    /// What an event does by itself, before any rule: an unsubscribe
+    /// withdraws consent (and stops sends not yet delivered); a send in
+    /// the data counts for once-per-contact and frequency caps.
+    fn apply_effects(&mut self, event: &Event) {
+        let message = || match event.properties.first() {
+            Some(Some(crate::value::Value::Text(name))) => Some(name.as_str()),
+            _ => None,
+        };
+        match event.event_type as usize {
+            builtin::UNSUBSCRIBED => {
+                self.state.unsubscribed = true;
+                self.cancel_undelivered(event.at, Reason::Unsubscribed);
+            }
+            builtin::EMAIL_SENT => {
+                let id = message().and_then(|m| self.plan.email_ids.get(m).copied());
+                self.outbox.record_history(Channel::Email, id, event.at);
+            }
+            builtin::SMS_SENT => {
+                let id = message().and_then(|m| self.plan.sms_ids.get(m).copied());
+                self.outbox.record_history(Channel::Sms, id, event.at);
+            }
+            _ => {}
+        }
+    }
+
+    /// Sends delayed past `now` do not go out once consent is withdrawn.
+    fn cancel_undelivered(&mut self, now: Instant, reason: Reason) {
+        let (cancelled, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.undelivered)
+            .into_iter()
+            .partition(|&(_, _, _, at)| at > now);
+        self.undelivered = kept;
+        for (index, channel, message, at) in cancelled {
+            self.outbox.cancel(channel, message, at);
+            let event_type = match channel {
+                Channel::Email => builtin::EMAIL_SENT,
+                Channel::Sms => builtin::SMS_SENT,
+            };
+            self.events.cancel_send(event_type, at);
+            if let Some(record) = self.outcome.actions.get_mut(index) {
+                record.status = Status::Suppressed;
+                record.reason = Some(reason);
+                record.deliver_at = None;
+                let record = record.clone();
+                self.trace(TraceEntry::Cancelled { at: now, record });
+            }
+        }
     }
 }

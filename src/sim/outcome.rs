@@ -119,6 +119,9 @@ pub enum TraceEntry {
     Exited { at: Instant, rule: RuleId },
     Stopped { at: Instant, rule: RuleId },
     Decayed { at: Instant, from: i64, to: i64 },
+    /// A delayed send taken back before its delivery; `record` is the
+    /// action as it finally stands.
+    Cancelled { at: Instant, record: ActionRecord },
 }
 
 /// Everything the reports need about one contact's run.

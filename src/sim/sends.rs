@@ -24,11 +24,29 @@ pub struct Decision {
     pub deliver_at: Option<Instant>,
 }
 
-/// Enough rounds for any mix of quiet hours and caps to settle; each
-/// round moves the delivery strictly later.
-const MAX_ROUNDS: usize = 16;
-
 impl Outbox {
+    /// A message the data says was already sent: it counts for
+    /// once-per-contact (when it is a declared message) and for caps.
+    pub fn record_history(&mut self, channel: Channel, message: Option<MessageId>, at: Instant) {
+        if let Some(message) = message {
+            self.sent.insert((channel, message));
+        }
+        self.deliveries.push((channel, at));
+    }
+
+    /// Takes back a send that has not gone out yet (the contact withdrew
+    /// consent before its delivery time).
+    pub fn cancel(&mut self, channel: Channel, message: MessageId, deliver_at: Instant) {
+        self.sent.remove(&(channel, message));
+        if let Some(i) = self
+            .deliveries
+            .iter()
+            .position(|&(c, at)| c == channel && at == deliver_at)
+        {
+            self.deliveries.remove(i);
+        }
+    }
+
     pub fn decide(
         &mut self,
         settings: &Settings,
@@ -56,7 +74,10 @@ impl Outbox {
         let tz = settings.timezone;
         let mut deliver = now;
         let mut reason = None;
-        for _ in 0..MAX_ROUNDS {
+        // Each round that moves the delivery moves it past a quiet period
+        // or past one earlier delivery, so this many rounds always settle.
+        let max_rounds = 2 * (self.deliveries.len() + 2);
+        for _ in 0..max_rounds {
             let mut moved = false;
             if let Some(quiet) = settings.quiet_hours {
                 if quiet.contains(deliver, tz) {
@@ -174,11 +195,13 @@ mod tests {
 
     #[test]
     fn quiet_hours_delay_to_their_end() {
-        let mut settings = Settings::default();
-        settings.quiet_hours = Some(QuietHours {
-            from_minute: 21 * 60,
-            to_minute: 8 * 60,
-        });
+        let settings = Settings {
+            quiet_hours: Some(QuietHours {
+                from_minute: 21 * 60,
+                to_minute: 8 * 60,
+            }),
+            ..Settings::default()
+        };
         let mut outbox = Outbox::default();
         let d = outbox.decide(&settings, &state(), Channel::Email, 0, false, 22 * 3600);
         assert_eq!(d.status, Status::Delayed);
