@@ -162,7 +162,9 @@ pub struct AssetDef {
 }
 
 /// A URL or file pattern where `*` matches any run of characters.
-/// Query strings and fragments in visited URLs are ignored.
+/// Query strings and fragments in visited URLs are ignored, and a pattern
+/// that is a path (`/pricing*`) matches the path of a full URL too
+/// (`https://example.com/pricing`), since exports differ in which they hold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UrlPattern {
     pub text: String,
@@ -179,8 +181,20 @@ impl UrlPattern {
 
     pub fn matches(&self, value: &str) -> bool {
         let value = value.split(['?', '#']).next().unwrap_or(value);
-        glob_match(&self.parts, value)
+        if glob_match(&self.parts, value) {
+            return true;
+        }
+        self.text.starts_with('/')
+            && url_path(value).is_some_and(|path| glob_match(&self.parts, path))
     }
+}
+
+/// The path of an absolute http(s) URL (`/` when it has none).
+fn url_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    Some(rest.find('/').map_or("/", |at| &rest[at..]))
 }
 
 /// Matches `value` against literal `parts` separated by `*` wildcards.
@@ -451,6 +465,9 @@ mod tests {
         assert!(any_blog.matches("https://x.com/blog/a/comments"));
         assert!(!any_blog.matches("https://x.com/blog/a/comment"));
         assert!(UrlPattern::new("/").matches("/"));
+        assert!(pricing.matches("https://example.com/pricing/team"));
+        assert!(UrlPattern::new("/").matches("https://example.com"));
+        assert!(!pricing.matches("https://example.com/blog/pricing"));
         assert!(!UrlPattern::new("/").matches("/a"));
         // Overlapping prefix and suffix must not both claim the same text.
         assert!(!UrlPattern::new("/ab*ba").matches("/aba"));

@@ -114,7 +114,14 @@ impl Loader<'_> {
         });
     }
 
-    fn import(&mut self, from: FileId, from_path: &Path, from_display: &str, target: &str, span: Span) {
+    fn import(
+        &mut self,
+        from: FileId,
+        from_path: &Path,
+        from_display: &str,
+        target: &str,
+        span: Span,
+    ) {
         let base = from_path.parent().unwrap_or(Path::new(""));
         let path = canonical(&base.join(target));
         let display_base = Path::new(from_display).parent().unwrap_or(Path::new(""));

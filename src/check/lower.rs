@@ -222,7 +222,11 @@ impl Checker<'_> {
 
     fn count(&mut self, count: &ast::Count, none: bool) -> Option<ir::CountTest> {
         let Ok(n) = u64::try_from(count.n.value) else {
-            self.error(codes::BAD_NUMBER, count.n.span, "a count cannot be negative");
+            self.error(
+                codes::BAD_NUMBER,
+                count.n.span,
+                "a count cannot be negative",
+            );
             return None;
         };
         if none {
@@ -354,9 +358,9 @@ impl Checker<'_> {
         match &cond.kind {
             CondKind::And(parts) => Some(ir::Filter::And(self.filters(parts, event_type)?)),
             CondKind::Or(parts) => Some(ir::Filter::Or(self.filters(parts, event_type)?)),
-            CondKind::Not(inner) => Some(ir::Filter::Not(Box::new(
-                self.filter(inner, event_type)?,
-            ))),
+            CondKind::Not(inner) => {
+                Some(ir::Filter::Not(Box::new(self.filter(inner, event_type)?)))
+            }
             CondKind::Paren(inner) => self.filter(inner, event_type),
             CondKind::Field { field, test } => {
                 let event = &self.program.event_types[event_type];
@@ -371,17 +375,14 @@ impl Checker<'_> {
                                 format!("its properties are: {}", names.join(", "))
                             }
                         });
-                    let message = format!(
-                        "`{}` events have no property `{}`",
-                        event.name, field.name
-                    );
+                    let message =
+                        format!("`{}` events have no property `{}`", event.name, field.name);
                     self.error(codes::UNDEFINED_PROPERTY, field.span, message)
                         .help = Some(help);
                     return None;
                 };
                 let ty = event.properties[property].1;
-                let test =
-                    self.value_test(test, ty, &format!("property `{}`", field.name))?;
+                let test = self.value_test(test, ty, &format!("property `{}`", field.name))?;
                 Some(ir::Filter::Property {
                     property,
                     test,
@@ -519,11 +520,19 @@ impl Checker<'_> {
         match &test.kind {
             ValueTestKind::Compare(op, literal) => {
                 if ty == FieldType::TextList {
-                    not_applicable(self, "a comparison", "test list fields with `contains \"value\"`");
+                    not_applicable(
+                        self,
+                        "a comparison",
+                        "test list fields with `contains \"value\"`",
+                    );
                     return None;
                 }
                 if ty == FieldType::Bool && !matches!(op, CmpOp::Eq | CmpOp::Ne) {
-                    not_applicable(self, "an ordering", "compare yes/no fields with `=` or `is`");
+                    not_applicable(
+                        self,
+                        "an ordering",
+                        "compare yes/no fields with `=` or `is`",
+                    );
                     return None;
                 }
                 let value = self.literal_value(literal, ty, subject)?;
@@ -546,7 +555,11 @@ impl Checker<'_> {
             }
             ValueTestKind::Contains(text) => {
                 if !matches!(ty, FieldType::Text | FieldType::TextList) {
-                    not_applicable(self, "`contains`", "`contains` tests text and lists of text");
+                    not_applicable(
+                        self,
+                        "`contains`",
+                        "`contains` tests text and lists of text",
+                    );
                     return None;
                 }
                 Some(ir::ValueTest::Contains(text.value.clone()))
@@ -555,7 +568,11 @@ impl Checker<'_> {
             | ValueTestKind::EndsWith(text)
             | ValueTestKind::Matches(text) => {
                 if ty != FieldType::Text {
-                    not_applicable(self, "a text test", "`starts with`, `ends with` and `matches` test text");
+                    not_applicable(
+                        self,
+                        "a text test",
+                        "`starts with`, `ends with` and `matches` test text",
+                    );
                     return None;
                 }
                 match &test.kind {
@@ -570,7 +587,11 @@ impl Checker<'_> {
             ValueTestKind::IsNotSet => Some(ir::ValueTest::IsNotSet),
             ValueTestKind::Before(literal) | ValueTestKind::After(literal) => {
                 if !is_time {
-                    not_applicable(self, "`before`/`after`", "`before` and `after` test dates; compare numbers with `<` and `>`");
+                    not_applicable(
+                        self,
+                        "`before`/`after`",
+                        "`before` and `after` test dates; compare numbers with `<` and `>`",
+                    );
                     return None;
                 }
                 let point = self.time_point(literal)?;
@@ -583,7 +604,11 @@ impl Checker<'_> {
             | ValueTestKind::MoreThanAgo(duration)
             | ValueTestKind::LessThanAgo(duration) => {
                 if !is_time {
-                    not_applicable(self, "a time test", "only dates and times can be `ago` or `within last`");
+                    not_applicable(
+                        self,
+                        "a time test",
+                        "only dates and times can be `ago` or `within last`",
+                    );
                     return None;
                 }
                 let seconds = self.positive_duration(duration)?;
@@ -595,7 +620,11 @@ impl Checker<'_> {
             }
             ValueTestKind::IsToday => {
                 if !is_time {
-                    not_applicable(self, "`is today`", "`is today` tests dates such as birthdays");
+                    not_applicable(
+                        self,
+                        "`is today`",
+                        "`is today` tests dates such as birthdays",
+                    );
                     return None;
                 }
                 Some(ir::ValueTest::IsToday)
@@ -624,7 +653,12 @@ impl Checker<'_> {
     }
 
     /// A literal as a value of the given type, or a type-mismatch diagnostic.
-    fn literal_value(&mut self, literal: &ast::Literal, ty: FieldType, subject: &str) -> Option<Value> {
+    fn literal_value(
+        &mut self,
+        literal: &ast::Literal,
+        ty: FieldType,
+        subject: &str,
+    ) -> Option<Value> {
         let converted: Result<Value, String> = match (&literal.kind, ty) {
             (LiteralKind::Number(text), FieldType::Number) => {
                 values::parse_number(text).map(Value::Number)
@@ -641,7 +675,10 @@ impl Checker<'_> {
                 self.error(
                     codes::TYPE_MISMATCH,
                     literal.span,
-                    format!("{subject} is {ty}, but this value is {}", literal_type_name(&literal.kind)),
+                    format!(
+                        "{subject} is {ty}, but this value is {}",
+                        literal_type_name(&literal.kind)
+                    ),
                 )
                 .help = Some(example_of(ty));
                 return None;
@@ -708,7 +745,9 @@ impl Checker<'_> {
                 &mut self.diagnostics,
             )?),
             StepKind::RemoveFromList(list) => ir::StepKind::RemoveFromList(
-                self.names.lists.resolve(list, file, &mut self.diagnostics)?,
+                self.names
+                    .lists
+                    .resolve(list, file, &mut self.diagnostics)?,
             ),
             StepKind::SetField { field, value } => {
                 let id = self
@@ -723,7 +762,9 @@ impl Checker<'_> {
                 recipient: *recipient,
                 message: message.as_ref().map(|m| m.value.clone()),
             },
-            StepKind::HandOff(note) => ir::StepKind::HandOff(note.as_ref().map(|n| n.value.clone())),
+            StepKind::HandOff(note) => {
+                ir::StepKind::HandOff(note.as_ref().map(|n| n.value.clone()))
+            }
             StepKind::Webhook(url) => {
                 if !(url.value.starts_with("https://") || url.value.starts_with("http://")) {
                     self.error(
@@ -731,7 +772,9 @@ impl Checker<'_> {
                         url.span,
                         format!("`{}` is not an http(s) URL", url.value),
                     )
-                    .help = Some("webhooks are recorded in dry runs; give the full https:// address".into());
+                    .help = Some(
+                        "webhooks are recorded in dry runs; give the full https:// address".into(),
+                    );
                     return None;
                 }
                 ir::StepKind::Webhook(url.value.clone())
@@ -778,7 +821,11 @@ impl Checker<'_> {
 /// the built-in type), if the verb has targets.
 fn target_property(verb: &Verb) -> Option<ir::PropertyId> {
     match verb {
-        Verb::Received | Verb::Opened | Verb::Clicked | Verb::Visited | Verb::Submitted
+        Verb::Received
+        | Verb::Opened
+        | Verb::Clicked
+        | Verb::Visited
+        | Verb::Submitted
         | Verb::Downloaded => Some(0),
         Verb::Purchased | Verb::UnsubscribedEvent | Verb::Custom(_) => None,
     }
@@ -814,7 +861,9 @@ fn example_of(ty: FieldType) -> String {
         FieldType::Number => "compare it with a number, e.g. 50 (no quotes)".into(),
         FieldType::Bool => "compare it with true or false".into(),
         FieldType::Date => "compare it with a date, e.g. 2024-03-31".into(),
-        FieldType::DateTime => "compare it with a date or date-time, e.g. 2024-03-31T09:00:00Z".into(),
+        FieldType::DateTime => {
+            "compare it with a date or date-time, e.g. 2024-03-31T09:00:00Z".into()
+        }
         FieldType::TextList => "test it with `contains \"value\"`".into(),
     }
 }

@@ -95,7 +95,11 @@ impl Names {
                 codes::UNDEFINED_MESSAGE,
                 "declare it with `email NAME`",
             ),
-            sms: Namespace::new("SMS", codes::UNDEFINED_MESSAGE, "declare it with `sms NAME`"),
+            sms: Namespace::new(
+                "SMS",
+                codes::UNDEFINED_MESSAGE,
+                "declare it with `sms NAME`",
+            ),
             pages: Namespace::new(
                 "page",
                 codes::UNDEFINED_PAGE,
@@ -177,7 +181,12 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn error(&mut self, code: codes::Code, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+    fn error(
+        &mut self,
+        code: codes::Code,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         self.diagnostics
             .push(Diagnostic::new(code, self.file, span, message));
         let last = self.diagnostics.len() - 1;
@@ -353,9 +362,7 @@ impl<'s> Checker<'s> {
                     limit.span,
                     "a frequency cap must allow at least one message",
                 )
-                .help = Some(
-                    "to stop all sends, mark contacts do-not-contact instead".into(),
-                );
+                .help = Some("to stop all sends, mark contacts do-not-contact instead".into());
                 None
             }
         };
@@ -413,13 +420,23 @@ impl<'s> Checker<'s> {
                     return;
                 }
                 for stage in stages {
-                    if self.names.stages.declare(stage, file, diagnostics).is_some() {
+                    if self
+                        .names
+                        .stages
+                        .declare(stage, file, diagnostics)
+                        .is_some()
+                    {
                         self.program.stages.push(stage.name.clone());
                     }
                 }
             }
             ItemKind::Field(field) => {
-                if self.names.fields.declare(&field.name, file, diagnostics).is_some() {
+                if self
+                    .names
+                    .fields
+                    .declare(&field.name, file, diagnostics)
+                    .is_some()
+                {
                     self.program.fields.push(ir::FieldDef {
                         name: field.name.name.clone(),
                         ty: field.ty.ty,
@@ -449,10 +466,9 @@ impl<'s> Checker<'s> {
                 {
                     // Keep indices aligned with declaration order even for
                     // a duplicate: it is checked, then discarded.
-                    self.names.segments.declare_builtin(&format!(
-                        "\u{0}duplicate {}",
-                        self.segment_sites.len()
-                    ));
+                    self.names
+                        .segments
+                        .declare_builtin(&format!("\u{0}duplicate {}", self.segment_sites.len()));
                 }
                 self.segment_sites.push((file, segment.name.span));
                 self.segment_uses.push(Vec::new());
@@ -569,8 +585,12 @@ impl<'s> Checker<'s> {
 
     fn decay(&mut self, decay: &ast::Decay, span: Span) {
         if self.program.decay.is_some() {
-            self.error(codes::DUPLICATE_SETTING, span, "points decay is set more than once")
-                .help = Some("keep one `decay points` line".into());
+            self.error(
+                codes::DUPLICATE_SETTING,
+                span,
+                "points decay is set more than once",
+            )
+            .help = Some("keep one `decay points` line".into());
             return;
         }
         let every_seconds = self.positive_duration(&decay.every);
@@ -664,8 +684,9 @@ impl<'s> Checker<'s> {
     /// Warns about declarations in the checked file that nothing uses.
     /// Fields are left out: they describe the data and serve `--by`
     /// breakdowns even when no rule reads them.
-    /// Files without rules or segments are shared declaration libraries,
-    /// so they are not expected to use what they declare.
+    /// Files without rules are shared declaration libraries (their
+    /// segments included), so they are not expected to use what they
+    /// declare.
     fn report_unused(&mut self, files: &[loader::LoadedFile]) {
         let Some(root) = files.iter().find(|f| !f.imported) else {
             return;
@@ -674,7 +695,7 @@ impl<'s> Checker<'s> {
             .ast
             .items
             .iter()
-            .any(|item| matches!(item.kind, ItemKind::Rule(_) | ItemKind::Segment(_)));
+            .any(|item| matches!(item.kind, ItemKind::Rule(_)));
         if !uses_anything {
             return;
         }

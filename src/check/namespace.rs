@@ -62,10 +62,8 @@ impl Namespace {
             if first_file != usize::MAX {
                 diagnostic = diagnostic.with_label(first_file, first_span, "first declared here");
             } else {
-                diagnostic = diagnostic.with_help(format!(
-                    "`{}` is built in; choose another name",
-                    ident.name
-                ));
+                diagnostic = diagnostic
+                    .with_help(format!("`{}` is built in; choose another name", ident.name));
             }
             diagnostics.push(diagnostic);
             return None;

@@ -20,8 +20,13 @@ pub fn run(args: &CheckArgs) -> i32 {
             Ok(checked) => merged.add(&checked.sources, checked.diagnostics),
             Err(ReadError::NotUtf8 { .. }) => merged.add_file_problem(
                 &name,
-                Diagnostic::new(codes::NOT_UTF8, 0, Span::default(), format!("`{name}` is not UTF-8 text"))
-                    .with_help("save the file as UTF-8; Nurture files are plain text"),
+                Diagnostic::new(
+                    codes::NOT_UTF8,
+                    0,
+                    Span::default(),
+                    format!("`{name}` is not UTF-8 text"),
+                )
+                .with_help("save the file as UTF-8; Nurture files are plain text"),
             ),
             Err(error) => return usage_error(&error.to_string()),
         }
@@ -42,7 +47,8 @@ pub fn run(args: &CheckArgs) -> i32 {
         CheckFormat::Github => render::github(&sources, &diagnostics),
         CheckFormat::Sarif => format!(
             "{}\n",
-            serde_json::to_string_pretty(&render::sarif(&sources, &diagnostics)).unwrap_or_default()
+            serde_json::to_string_pretty(&render::sarif(&sources, &diagnostics))
+                .unwrap_or_default()
         ),
     };
     print!("{out}");

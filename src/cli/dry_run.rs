@@ -185,7 +185,11 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
         "h" | "hour" | "hours" => 3_600,
         "d" | "day" | "days" => 86_400,
         "w" | "week" | "weeks" => 7 * 86_400,
-        _ => return Err(format!("`{text}` is not a duration such as `1 day` or `6h`")),
+        _ => {
+            return Err(format!(
+                "`{text}` is not a duration such as `1 day` or `6h`"
+            ))
+        }
     };
     match amount.checked_mul(unit_seconds) {
         Some(seconds) if seconds > 0 => Ok(seconds),

@@ -69,7 +69,8 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
     let ticks = crate::sim::calendar::ticks(from, at, tick, tz);
     let plan = RunPlan::new(&program, from, at, &ticks);
     let contact = &dataset.contacts[index];
-    let (state, events, last_fired, outcome) = state_at(&plan, contact, dataset.events_of(index), at);
+    let (state, events, last_fired, outcome) =
+        state_at(&plan, contact, dataset.events_of(index), at);
     let clock = Clock::new(at, tz);
     let mut explanations = Vec::new();
     for (rule_id, rule) in program.rules.iter().enumerate() {
@@ -78,7 +79,17 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
         let (verdict, condition) = match &rule.trigger {
             Trigger::Condition(condition) => {
                 let clause = explain(&context, &sources, rule.file, condition);
-                (condition_verdict(&program, rule_id, fired, last_fired[rule_id], clause.holds, at), Some(clause))
+                (
+                    condition_verdict(
+                        &program,
+                        rule_id,
+                        fired,
+                        last_fired[rule_id],
+                        clause.holds,
+                        at,
+                    ),
+                    Some(clause),
+                )
             }
             Trigger::Event(matcher) => {
                 let matching = events
@@ -97,7 +108,9 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
             condition,
         });
     }
-    let stage = state.stage.map_or("(no stage)", |s| program.stages[s].as_str());
+    let stage = state
+        .stage
+        .map_or("(no stage)", |s| program.stages[s].as_str());
     let history: Vec<String> = outcome
         .trace
         .iter()
@@ -118,9 +131,21 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
                 out,
                 "  stage {stage}, {} points, tags: {}{}{}",
                 state.points,
-                if tags.is_empty() { "-".to_string() } else { tags.join(", ") },
-                if state.unsubscribed { ", unsubscribed" } else { "" },
-                if state.do_not_contact { ", do not contact" } else { "" },
+                if tags.is_empty() {
+                    "-".to_string()
+                } else {
+                    tags.join(", ")
+                },
+                if state.unsubscribed {
+                    ", unsubscribed"
+                } else {
+                    ""
+                },
+                if state.do_not_contact {
+                    ", do not contact"
+                } else {
+                    ""
+                },
             );
             if !history.is_empty() {
                 let _ = writeln!(out, "  rules fired so far:");
@@ -152,7 +177,10 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
                 "fired": history,
                 "rules": rules,
             });
-            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
         }
     }
     Ok(EXIT_OK)
@@ -169,7 +197,9 @@ fn condition_verdict(
     let tz = program.settings.timezone;
     let rule = &program.rules[rule_id];
     match (last_fired, rule.repeat_seconds) {
-        (None, _) if holds_now => "the condition holds now, so the rule fires at this instant".into(),
+        (None, _) if holds_now => {
+            "the condition holds now, so the rule fires at this instant".into()
+        }
         (None, _) => "has not fired: the condition does not hold (✗ marks what fails)".into(),
         (Some(last), None) => format!(
             "fired {fired} time(s), last at {}; it fires once per contact",

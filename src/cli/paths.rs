@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 /// named, each once, in a stable order.
 pub fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let defaults = [PathBuf::from(".")];
-    let paths = if paths.is_empty() { &defaults[..] } else { paths };
+    let paths = if paths.is_empty() {
+        &defaults[..]
+    } else {
+        paths
+    };
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -31,7 +35,9 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), String> {
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
         let path = entry.path();
-        let Ok(kind) = entry.file_type() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         if kind.is_dir() {
             let hidden = path
                 .file_name()

@@ -123,7 +123,10 @@ fn simulate(args: &SimulateArgs) -> Result<i32, Exit> {
                 let lines: Vec<&str> = timeline.lines().collect();
                 object.insert("timeline".into(), serde_json::json!(lines));
             }
-            format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default())
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            )
         }
     };
     print!("{text}");
@@ -189,7 +192,10 @@ struct OutboxWriter<'p> {
 impl<'p> OutboxWriter<'p> {
     fn create(program: &'p Program, path: &std::path::Path) -> Result<Self, Exit> {
         let file = File::create(path).map_err(|e| {
-            Exit(usage_error(&format!("cannot write the outbox `{}`: {e}", path.display())))
+            Exit(usage_error(&format!(
+                "cannot write the outbox `{}`: {e}",
+                path.display()
+            )))
         })?;
         Ok(OutboxWriter {
             program,

@@ -565,20 +565,23 @@ impl<'s> Plan<'s> {
             let value = match src {
                 PropSource::Role(role) => match get(*role) {
                     None => None,
-                    Some(cell) => match convert_cell(*pty, cell, &self.separator, &mut caches.times)
-                    {
-                        Ok(v) => v,
-                        Err(()) => return bad(
-                            Some(*role),
-                            D003,
-                            format!(
+                    Some(cell) => {
+                        match convert_cell(*pty, cell, &self.separator, &mut caches.times) {
+                            Ok(v) => v,
+                            Err(()) => {
+                                return bad(
+                                    Some(*role),
+                                    D003,
+                                    format!(
                                 "`{pname}` of a `{}` event is declared as {} but the value is {}",
                                 ty.name,
                                 convert::type_phrase(*pty),
                                 cell.quoted()
                             ),
-                        ),
-                    },
+                                )
+                            }
+                        }
+                    }
                 },
                 PropSource::Product { a, b, abs, round } => {
                     let mut factors = [0.0f64; 2];

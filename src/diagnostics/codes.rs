@@ -125,7 +125,12 @@ mod tests {
     #[test]
     fn codes_are_unique_and_sorted() {
         for pair in CODES.windows(2) {
-            assert!(pair[0].code < pair[1].code, "{} then {}", pair[0].code, pair[1].code);
+            assert!(
+                pair[0].code < pair[1].code,
+                "{} then {}",
+                pair[0].code,
+                pair[1].code
+            );
         }
     }
 

@@ -87,13 +87,20 @@ impl Diagnostic {
 /// whatever order the checks ran in.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (a.file, a.span.start, a.span.end, a.code.as_str(), &a.message).cmp(&(
-            b.file,
-            b.span.start,
-            b.span.end,
-            b.code.as_str(),
-            &b.message,
-        ))
+        (
+            a.file,
+            a.span.start,
+            a.span.end,
+            a.code.as_str(),
+            &a.message,
+        )
+            .cmp(&(
+                b.file,
+                b.span.start,
+                b.span.end,
+                b.code.as_str(),
+                &b.message,
+            ))
     });
 }
 

@@ -93,7 +93,11 @@ impl<'a> EventView<'a> {
     /// the history before a dry run starts.
     pub fn apply_history_before(&mut self, instant: Instant) -> &'a [Event] {
         let start = self.applied;
-        while self.events.get(self.applied).is_some_and(|e| e.at < instant) {
+        while self
+            .events
+            .get(self.applied)
+            .is_some_and(|e| e.at < instant)
+        {
             self.applied += 1;
         }
         &self.events[start..self.applied]
@@ -145,15 +149,12 @@ impl<'a> EventView<'a> {
             .map(|&i| &self.events[i as usize])
             .filter(move |e| e.at <= now);
         let synthetic_wanted = matches!(event_type, builtin::EMAIL_SENT | builtin::SMS_SENT);
-        let synthetic = self
-            .synthetic
-            .iter()
-            .filter(move |e| {
-                synthetic_wanted
-                    && e.event_type as usize == event_type
-                    && e.at <= now
-                    && lower.admits(e.at)
-            });
+        let synthetic = self.synthetic.iter().filter(move |e| {
+            synthetic_wanted
+                && e.event_type as usize == event_type
+                && e.at <= now
+                && lower.admits(e.at)
+        });
         data.chain(synthetic)
     }
 }

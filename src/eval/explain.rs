@@ -91,7 +91,11 @@ fn detail(context: &Context<'_>, cond: &crate::check::ir::Cond) -> Option<String
             .map(|s| format!("segment {} is {}", s.name, context.in_segment(*id))),
         CondKind::Field { field, .. } => {
             let value = context.state.fields.get(*field).and_then(Option::as_ref);
-            Some(format!("{} is {}", program.fields[*field].name, value_text(value)))
+            Some(format!(
+                "{} is {}",
+                program.fields[*field].name,
+                value_text(value)
+            ))
         }
         CondKind::Behaviour(behaviour) => {
             let count = context.behaviour_count(behaviour);
@@ -100,7 +104,11 @@ fn detail(context: &Context<'_>, cond: &crate::check::ir::Cond) -> Option<String
             } else {
                 "matching events"
             };
-            let noun = if count == 1 { noun.trim_end_matches('s') } else { noun };
+            let noun = if count == 1 {
+                noun.trim_end_matches('s')
+            } else {
+                noun
+            };
             let mut text = format!(
                 "{count} {noun} {}; needs {}",
                 window_text(context, behaviour.window),

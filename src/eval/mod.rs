@@ -8,7 +8,6 @@ pub mod events;
 pub mod explain;
 pub mod time;
 
-
 use crate::check::ir::{
     self, Aggregate, Behaviour, CondKind, EventMatcher, Filter, Program, StageTest, TargetPattern,
     TimePoint, ValueTest,
@@ -141,7 +140,9 @@ impl<'a> Context<'a> {
                 let value = self.state.fields.get(*field).and_then(Option::as_ref);
                 self.test(test, value)
             }
-            CondKind::Behaviour(behaviour) => behaviour.count.holds(self.behaviour_count(behaviour)),
+            CondKind::Behaviour(behaviour) => {
+                behaviour.count.holds(self.behaviour_count(behaviour))
+            }
             CondKind::Aggregate(aggregate) => {
                 let value = self.aggregate_value(aggregate);
                 self.test(&aggregate.test, value.as_ref())
@@ -280,23 +281,35 @@ impl<'a> Context<'a> {
             ValueTest::Compare(op, expected) => value
                 .compare(expected)
                 .is_some_and(|ordering| cmp_holds(*op, ordering)),
-            ValueTest::In(options) => options.iter().any(|o| value.compare(o) == Some(Ordering::Equal)),
-            ValueTest::NotIn(options) => !options.iter().any(|o| value.compare(o) == Some(Ordering::Equal)),
+            ValueTest::In(options) => options
+                .iter()
+                .any(|o| value.compare(o) == Some(Ordering::Equal)),
+            ValueTest::NotIn(options) => !options
+                .iter()
+                .any(|o| value.compare(o) == Some(Ordering::Equal)),
             ValueTest::Contains(needle) => match value {
                 Value::Text(text) => text.contains(needle.as_str()),
                 Value::TextList(items) => items.iter().any(|i| i == needle),
                 _ => false,
             },
-            ValueTest::StartsWith(prefix) => value.as_text().is_some_and(|t| t.starts_with(prefix.as_str())),
-            ValueTest::EndsWith(suffix) => value.as_text().is_some_and(|t| t.ends_with(suffix.as_str())),
+            ValueTest::StartsWith(prefix) => value
+                .as_text()
+                .is_some_and(|t| t.starts_with(prefix.as_str())),
+            ValueTest::EndsWith(suffix) => value
+                .as_text()
+                .is_some_and(|t| t.ends_with(suffix.as_str())),
             ValueTest::Matches(regex) => value.as_text().is_some_and(|t| regex.is_match(t)),
             ValueTest::Before(point) => match (value, point) {
                 (Value::Date(d), TimePoint::Date(p)) => d < p,
-                _ => clock.instant_of_value(value).is_some_and(|v| v < clock.instant_of(*point)),
+                _ => clock
+                    .instant_of_value(value)
+                    .is_some_and(|v| v < clock.instant_of(*point)),
             },
             ValueTest::After(point) => match (value, point) {
                 (Value::Date(d), TimePoint::Date(p)) => d > p,
-                _ => clock.instant_of_value(value).is_some_and(|v| v > clock.instant_of(*point)),
+                _ => clock
+                    .instant_of_value(value)
+                    .is_some_and(|v| v > clock.instant_of(*point)),
             },
             ValueTest::WithinLast(seconds) => clock
                 .instant_of_value(value)
@@ -383,9 +396,18 @@ mod tests {
     #[test]
     fn leap_day_birthdays_fall_on_feb_28_in_common_years() {
         let birthday = NaiveDate::from_ymd_opt(2000, 2, 29).unwrap();
-        assert!(is_anniversary(birthday, NaiveDate::from_ymd_opt(2023, 2, 28).unwrap()));
-        assert!(!is_anniversary(birthday, NaiveDate::from_ymd_opt(2024, 2, 28).unwrap()));
-        assert!(is_anniversary(birthday, NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()));
+        assert!(is_anniversary(
+            birthday,
+            NaiveDate::from_ymd_opt(2023, 2, 28).unwrap()
+        ));
+        assert!(!is_anniversary(
+            birthday,
+            NaiveDate::from_ymd_opt(2024, 2, 28).unwrap()
+        ));
+        assert!(is_anniversary(
+            birthday,
+            NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()
+        ));
     }
 
     #[test]
@@ -398,8 +420,14 @@ mod tests {
 
     #[test]
     fn totals_of_nothing_are_zero_but_averages_are_unknown() {
-        assert_eq!(numeric_aggregate(AggFunc::Total, std::iter::empty()), Some(0.0));
-        assert_eq!(numeric_aggregate(AggFunc::Average, std::iter::empty()), None);
+        assert_eq!(
+            numeric_aggregate(AggFunc::Total, std::iter::empty()),
+            Some(0.0)
+        );
+        assert_eq!(
+            numeric_aggregate(AggFunc::Average, std::iter::empty()),
+            None
+        );
         assert_eq!(
             numeric_aggregate(AggFunc::Average, [1.0, 2.0].into_iter()),
             Some(1.5)

@@ -6,7 +6,12 @@ use crate::sim::run::{never_fired, Funnel, Summary};
 use crate::sim::Status;
 use std::fmt::Write;
 
-pub fn summary(program: &Program, summary: &Summary, data: &DataCounts, by: Option<&str>) -> String {
+pub fn summary(
+    program: &Program,
+    summary: &Summary,
+    data: &DataCounts,
+    by: Option<&str>,
+) -> String {
     let tz = program.settings.timezone;
     let mut out = String::new();
     let name = program
@@ -119,7 +124,12 @@ fn transitions(out: &mut String, program: &Program, summary: &Summary) {
 
 fn rules(out: &mut String, program: &Program, summary: &Summary) {
     out.push_str("\nRules\n");
-    let width = program.rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let width = program
+        .rules
+        .iter()
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(0);
     for (rule, (fired, contacts)) in program.rules.iter().zip(&summary.rules) {
         if *fired == 0 {
             continue;
@@ -134,7 +144,10 @@ fn rules(out: &mut String, program: &Program, summary: &Summary) {
     }
     let never = never_fired(summary);
     if !never.is_empty() {
-        let names: Vec<&str> = never.iter().map(|&r| program.rules[r].name.as_str()).collect();
+        let names: Vec<&str> = never
+            .iter()
+            .map(|&r| program.rules[r].name.as_str())
+            .collect();
         let _ = writeln!(out, "  never fired: {}", names.join(", "));
     }
 }

@@ -7,9 +7,15 @@ use crate::sim::run::describe;
 use crate::sim::{ContactOutcome, Status, TraceEntry};
 use std::fmt::Write;
 
-pub fn render(program: &Program, contact: &Contact, events: &[Event], outcome: &ContactOutcome) -> String {
+pub fn render(
+    program: &Program,
+    contact: &Contact,
+    events: &[Event],
+    outcome: &ContactOutcome,
+) -> String {
     let tz = program.settings.timezone;
-    let stage = |s: Option<usize>| s.map_or("(no stage)".to_string(), |s| program.stages[s].clone());
+    let stage =
+        |s: Option<usize>| s.map_or("(no stage)".to_string(), |s| program.stages[s].clone());
     let mut out = String::new();
     let _ = writeln!(out, "Timeline of contact {}", contact.id);
     let _ = writeln!(
@@ -22,11 +28,22 @@ pub fn render(program: &Program, contact: &Contact, events: &[Event], outcome: &
     for entry in outcome.trace.iter().flatten() {
         let line = match entry {
             TraceEntry::Event { at, index } => {
-                let Some(event) = events.get(*index) else { continue };
-                format!("{}  event {}{}", local(*at, tz), event_name(program, event), event_details(program, event))
+                let Some(event) = events.get(*index) else {
+                    continue;
+                };
+                format!(
+                    "{}  event {}{}",
+                    local(*at, tz),
+                    event_name(program, event),
+                    event_details(program, event)
+                )
             }
             TraceEntry::RuleFired { at, rule } => {
-                format!("{}  rule {} fired", local(*at, tz), program.rules[*rule].name)
+                format!(
+                    "{}  rule {} fired",
+                    local(*at, tz),
+                    program.rules[*rule].name
+                )
             }
             TraceEntry::Action(record) => {
                 let key = describe(program, &record.action);
@@ -51,7 +68,11 @@ pub fn render(program: &Program, contact: &Contact, events: &[Event], outcome: &
                 local(*until, tz)
             ),
             TraceEntry::Resumed { at, rule } => {
-                format!("{}  rule {} goes on after its wait", local(*at, tz), program.rules[*rule].name)
+                format!(
+                    "{}  rule {} goes on after its wait",
+                    local(*at, tz),
+                    program.rules[*rule].name
+                )
             }
             TraceEntry::Exited { at, rule } => format!(
                 "{}  rule {} stopped: its exit condition holds",
@@ -59,7 +80,11 @@ pub fn render(program: &Program, contact: &Contact, events: &[Event], outcome: &
                 program.rules[*rule].name
             ),
             TraceEntry::Stopped { at, rule } => {
-                format!("{}  rule {} stopped", local(*at, tz), program.rules[*rule].name)
+                format!(
+                    "{}  rule {} stopped",
+                    local(*at, tz),
+                    program.rules[*rule].name
+                )
             }
             TraceEntry::Cancelled { at, record } => {
                 let key = describe(program, &record.action);
@@ -84,7 +109,11 @@ pub fn render(program: &Program, contact: &Contact, events: &[Event], outcome: &
         outcome.final_points
     );
     if outcome.pending_sequences > 0 {
-        let _ = writeln!(out, "  {} sequence(s) still waiting", outcome.pending_sequences);
+        let _ = writeln!(
+            out,
+            "  {} sequence(s) still waiting",
+            outcome.pending_sequences
+        );
     }
     out
 }

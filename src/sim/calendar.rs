@@ -135,7 +135,9 @@ mod tests {
     use chrono_tz::Europe::Warsaw;
 
     fn instant(text: &str) -> Instant {
-        chrono::DateTime::parse_from_rfc3339(text).unwrap().timestamp()
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .timestamp()
     }
 
     #[test]
@@ -147,7 +149,10 @@ mod tests {
         // 22:30 Warsaw (CET, UTC+1) is quiet and ends at 08:00 local.
         let late = instant("2024-01-10T21:30:00Z");
         assert!(quiet.contains(late, Warsaw));
-        assert_eq!(quiet.end_after(late, Warsaw), instant("2024-01-11T07:00:00Z"));
+        assert_eq!(
+            quiet.end_after(late, Warsaw),
+            instant("2024-01-11T07:00:00Z")
+        );
         assert!(!quiet.contains(instant("2024-01-10T12:00:00Z"), Warsaw));
     }
 
@@ -193,6 +198,9 @@ mod tests {
     fn a_local_time_in_the_dst_gap_moves_past_it() {
         // 02:30 does not exist in Warsaw on 2024-03-31.
         let date = NaiveDate::from_ymd_opt(2024, 3, 31).unwrap();
-        assert_eq!(at_local(date, 150, Warsaw), instant("2024-03-31T03:00:00+02:00"));
+        assert_eq!(
+            at_local(date, 150, Warsaw),
+            instant("2024-03-31T03:00:00+02:00")
+        );
     }
 }

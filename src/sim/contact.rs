@@ -124,7 +124,12 @@ pub fn state_at<'e>(
     contact: &Contact,
     events: &'e [Event],
     until: Instant,
-) -> (ContactState, EventView<'e>, Vec<Option<Instant>>, ContactOutcome) {
+) -> (
+    ContactState,
+    EventView<'e>,
+    Vec<Option<Instant>>,
+    ContactOutcome,
+) {
     let bounded = RunPlan {
         to: until.min(plan.to),
         order: plan.order.clone(),
@@ -220,7 +225,10 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         for event in self.events.apply_history_before(self.plan.from) {
             self.apply_effects(event);
         }
-        let starts_at = self.created_at.unwrap_or(self.plan.from).max(self.plan.from);
+        let starts_at = self
+            .created_at
+            .unwrap_or(self.plan.from)
+            .max(self.plan.from);
         let mut ticks = self
             .plan
             .ticks
@@ -242,7 +250,10 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 .min()
                 .filter(|&t| t <= self.plan.to);
             let next_tick = ticks.peek().copied();
-            let Some(now) = [next_event, next_resume, next_tick].into_iter().flatten().min()
+            let Some(now) = [next_event, next_resume, next_tick]
+                .into_iter()
+                .flatten()
+                .min()
             else {
                 break;
             };
@@ -336,7 +347,14 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 rule: waiting.rule,
             });
             let steps = &self.program.rules[waiting.rule].steps;
-            let flow = self.resume(steps, &waiting.path, &mut Vec::new(), waiting.rule, waiting.fired_at, now);
+            let flow = self.resume(
+                steps,
+                &waiting.path,
+                &mut Vec::new(),
+                waiting.rule,
+                waiting.fired_at,
+                now,
+            );
             if flow == Flow::Stopped {
                 self.trace(TraceEntry::Stopped {
                     at: now,
@@ -416,11 +434,17 @@ impl<'p, 'e> ContactRun<'p, 'e> {
     fn fire(&mut self, rule_id: RuleId, now: Instant) {
         self.rules[rule_id].last_fired = Some(now);
         self.outcome.fired[rule_id] += 1;
-        self.trace(TraceEntry::RuleFired { at: now, rule: rule_id });
+        self.trace(TraceEntry::RuleFired {
+            at: now,
+            rule: rule_id,
+        });
         let steps = &self.program.rules[rule_id].steps;
         let flow = self.run_steps(steps, &mut Vec::new(), 0, rule_id, now, now);
         if flow == Flow::Stopped {
-            self.trace(TraceEntry::Stopped { at: now, rule: rule_id });
+            self.trace(TraceEntry::Stopped {
+                at: now,
+                rule: rule_id,
+            });
         }
     }
 
@@ -452,11 +476,9 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 }
             }
             let resume_at = match &step.kind {
-                StepKind::Wait(seconds) => Some(add_duration(
-                    now,
-                    *seconds,
-                    self.program.settings.timezone,
-                )),
+                StepKind::Wait(seconds) => {
+                    Some(add_duration(now, *seconds, self.program.settings.timezone))
+                }
                 StepKind::WaitUntilTime(minute) => Some(next_local_time(
                     now,
                     *minute,
@@ -548,8 +570,14 @@ impl<'p, 'e> ContactRun<'p, 'e> {
 
     fn holds_in_sequence(&self, condition: &ir::Cond, fired_at: Instant, now: Instant) -> bool {
         let clock = Clock::new(now, self.program.settings.timezone);
-        Context::new(self.program, clock, &self.state, &self.events, Some(fired_at))
-            .holds(condition)
+        Context::new(
+            self.program,
+            clock,
+            &self.state,
+            &self.events,
+            Some(fired_at),
+        )
+        .holds(condition)
     }
 
     fn action_of(&self, kind: &StepKind) -> Option<Action> {
@@ -657,13 +685,19 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 self.state.tags.insert(tag.clone());
             }
             StepKind::RemoveTag(tag) => {
-                self.state.tags.remove(tag);
+                if !self.state.tags.remove(tag) {
+                    record.status = Status::Skipped;
+                    record.reason = Some(Reason::NotPresent);
+                }
             }
             StepKind::AddToList(list) => {
                 self.state.lists.insert(*list);
             }
             StepKind::RemoveFromList(list) => {
-                self.state.lists.remove(list);
+                if !self.state.lists.remove(list) {
+                    record.status = Status::Skipped;
+                    record.reason = Some(Reason::NotPresent);
+                }
             }
             StepKind::SetField { field, value } => {
                 if let Some(slot) = self.state.fields.get_mut(*field) {

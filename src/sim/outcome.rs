@@ -9,15 +9,24 @@ use crate::value::{Instant, Value};
 pub enum Action {
     MoveTo(StageId),
     MoveBackTo(StageId),
-    Send { channel: Channel, message: MessageId },
+    Send {
+        channel: Channel,
+        message: MessageId,
+    },
     AddPoints(i64),
     SetPoints(i64),
     AddTag(String),
     RemoveTag(String),
     AddToList(ListId),
     RemoveFromList(ListId),
-    SetField { field: FieldId, value: Value },
-    Notify { recipient: Recipient, message: Option<String> },
+    SetField {
+        field: FieldId,
+        value: Value,
+    },
+    Notify {
+        recipient: Recipient,
+        message: Option<String>,
+    },
     HandOff(Option<String>),
     Webhook(String),
     MarkDoNotContact,
@@ -69,6 +78,8 @@ pub enum Reason {
     NotBackward,
     /// The step's `unless` condition held.
     Unless,
+    /// A tag or list membership to remove was not there.
+    NotPresent,
 }
 
 impl Reason {
@@ -82,6 +93,7 @@ impl Reason {
             Reason::NotForward => "stage already reached or passed",
             Reason::NotBackward => "move back to a stage that is not lower",
             Reason::Unless => "unless condition held",
+            Reason::NotPresent => "nothing to remove",
         }
     }
 }
@@ -111,17 +123,43 @@ pub struct Transition {
 /// One line of a contact's story, for `--timeline` and `explain`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TraceEntry {
-    Event { at: Instant, index: usize },
-    RuleFired { at: Instant, rule: RuleId },
+    Event {
+        at: Instant,
+        index: usize,
+    },
+    RuleFired {
+        at: Instant,
+        rule: RuleId,
+    },
     Action(ActionRecord),
-    Waiting { at: Instant, rule: RuleId, until: Instant },
-    Resumed { at: Instant, rule: RuleId },
-    Exited { at: Instant, rule: RuleId },
-    Stopped { at: Instant, rule: RuleId },
-    Decayed { at: Instant, from: i64, to: i64 },
+    Waiting {
+        at: Instant,
+        rule: RuleId,
+        until: Instant,
+    },
+    Resumed {
+        at: Instant,
+        rule: RuleId,
+    },
+    Exited {
+        at: Instant,
+        rule: RuleId,
+    },
+    Stopped {
+        at: Instant,
+        rule: RuleId,
+    },
+    Decayed {
+        at: Instant,
+        from: i64,
+        to: i64,
+    },
     /// A delayed send taken back before its delivery; `record` is the
     /// action as it finally stands.
-    Cancelled { at: Instant, record: ActionRecord },
+    Cancelled {
+        at: Instant,
+        record: ActionRecord,
+    },
 }
 
 /// Everything the reports need about one contact's run.

@@ -248,7 +248,14 @@ pub fn run(
         let end = (done + CHUNK).min(total);
         let outcomes: Vec<ContactOutcome> = (done..end)
             .into_par_iter()
-            .map(|i| simulate_contact(&plan, &population.contacts[i], population.events_of(i), false))
+            .map(|i| {
+                simulate_contact(
+                    &plan,
+                    &population.contacts[i],
+                    population.events_of(i),
+                    false,
+                )
+            })
             .collect();
         for (offset, outcome) in outcomes.iter().enumerate() {
             let index = done + offset;

@@ -164,7 +164,10 @@ mod tests {
         let mut unsubscribed = state();
         unsubscribed.unsubscribed = true;
         let d = outbox.decide(&settings, &unsubscribed, Channel::Email, 0, false, 0);
-        assert_eq!((d.status, d.reason), (Status::Suppressed, Some(Reason::Unsubscribed)));
+        assert_eq!(
+            (d.status, d.reason),
+            (Status::Suppressed, Some(Reason::Unsubscribed))
+        );
         let mut dnc = state();
         dnc.do_not_contact = true;
         let d = outbox.decide(&settings, &dnc, Channel::Sms, 0, false, 0);
@@ -187,7 +190,10 @@ mod tests {
         assert_eq!(d.deliver_at, Some(2 * DAY));
         settings.caps[0].policy = CapPolicy::Drop;
         let d = outbox.decide(&settings, &state(), Channel::Email, 2, false, 2 * DAY + 10);
-        assert_eq!((d.status, d.reason), (Status::Dropped, Some(Reason::FrequencyCap)));
+        assert_eq!(
+            (d.status, d.reason),
+            (Status::Dropped, Some(Reason::FrequencyCap))
+        );
         // SMS has no cap.
         let d = outbox.decide(&settings, &state(), Channel::Sms, 0, false, 2 * DAY);
         assert_eq!(d.status, Status::Sent);

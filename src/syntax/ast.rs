@@ -277,7 +277,10 @@ pub struct Rule {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Trigger {
     /// `if …` or `when …`: fires on entry into the condition.
-    Condition { keyword: CondKeyword, condition: Cond },
+    Condition {
+        keyword: CondKeyword,
+        condition: Cond,
+    },
     /// `on …`: fires once per matching event.
     Event(EventMatcher),
 }
@@ -307,7 +310,10 @@ pub enum CondKind {
     /// `stage >= MQL`, `stage is Lead`, `stage in [SQL, Customer]`
     Stage(StageTest),
     /// `points >= 50`
-    Points { op: CmpOp, value: Int },
+    Points {
+        op: CmpOp,
+        value: Int,
+    },
     /// `has tag "hot"`
     HasTag(Text),
     /// `in segment engaged`
@@ -317,7 +323,10 @@ pub enum CondKind {
     /// `is unsubscribed`, `is do not contact`
     Consent(Consent),
     /// `country = "PL"`, `budget is set`, `birthday is today`
-    Field { field: Ident, test: ValueTest },
+    Field {
+        field: Ident,
+        test: ValueTest,
+    },
     /// `opened 5 emails in last 30 days`, `no purchase in last 90 days`
     Behaviour(Behaviour),
     /// `total purchase amount in last 365 days >= 1000`,
@@ -591,7 +600,10 @@ pub enum StepKind {
     AddToList(Ident),
     RemoveFromList(Ident),
     /// `set country to "PL"`
-    SetField { field: Ident, value: Literal },
+    SetField {
+        field: Ident,
+        value: Literal,
+    },
     /// `notify sales "Demo requested"`
     Notify {
         recipient: Recipient,

@@ -3,4 +3,3 @@
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/nurture.pest"]
 pub(crate) struct NurtureGrammar;
-

@@ -18,7 +18,9 @@ pub(crate) fn span_of(pair: &P) -> Span {
 }
 
 pub(crate) fn opt_child<'i>(pair: &P<'i>, rule: Rule) -> Option<P<'i>> {
-    pair.clone().into_inner().find(|child| child.as_rule() == rule)
+    pair.clone()
+        .into_inner()
+        .find(|child| child.as_rule() == rule)
 }
 
 pub(crate) fn child<'i>(pair: &P<'i>, rule: Rule) -> Lowered<P<'i>> {
