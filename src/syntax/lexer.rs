@@ -15,7 +15,9 @@ pub(crate) enum LexemeKind {
     Number,
     /// A string literal, with its quotes if closed. An unclosed string runs
     /// to the end of its line.
-    Str { closed: bool },
+    Str {
+        closed: bool,
+    },
     /// `#` and the rest of the line, without the line break.
     Comment,
     Space,

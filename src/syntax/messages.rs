@@ -15,11 +15,11 @@ use pest::error::{Error, ErrorVariant, InputLocation};
 
 /// Words the grammar reserves (its `reserved` rule): they may not be names.
 pub(crate) const RESERVED_WORDS: &[&str] = &[
-    "after", "again", "and", "asset", "before", "by", "campaign", "contains", "decay", "else",
-    "email", "end", "ends", "event", "every", "exit", "fewer", "field", "form", "from", "if",
-    "import", "in", "is", "less", "list", "matches", "more", "not", "of", "on", "once", "or",
-    "page", "per", "priority", "repeat", "rule", "segment", "since", "sms", "stages", "starts",
-    "then", "time", "times", "to", "twice", "unless", "when", "where", "within",
+    "after", "again", "and", "asset", "at", "before", "by", "campaign", "contains", "decay",
+    "else", "email", "end", "ends", "event", "every", "exactly", "exit", "fewer", "field", "form",
+    "from", "if", "import", "in", "is", "less", "list", "matches", "more", "not", "of", "on",
+    "once", "or", "page", "per", "priority", "repeat", "rule", "segment", "since", "sms", "stages",
+    "starts", "then", "time", "times", "to", "twice", "unless", "when", "where", "within",
 ];
 
 /// Keywords that start an item.
@@ -30,21 +30,55 @@ const ITEM_KEYWORDS: &[&str] = &[
 
 /// Keywords that start a step.
 const STEP_KEYWORDS: &[&str] = &[
-    "move", "send", "add", "remove", "subtract", "set", "notify", "hand", "call", "mark",
-    "unsubscribe", "wait", "if", "stop",
+    "move",
+    "send",
+    "add",
+    "remove",
+    "subtract",
+    "set",
+    "notify",
+    "hand",
+    "call",
+    "mark",
+    "unsubscribe",
+    "wait",
+    "if",
+    "stop",
 ];
 
 /// Keywords that start a condition (besides a field name and `(`).
 const CONDITION_KEYWORDS: &[&str] = &[
-    "stage", "points", "has", "in", "is", "today", "script", "total", "average", "min", "max",
-    "first", "last", "no", "never", "received", "opened", "clicked", "visited", "submitted",
-    "downloaded", "purchased", "purchase", "unsubscribed", "event",
+    "stage",
+    "points",
+    "has",
+    "in",
+    "is",
+    "today",
+    "script",
+    "total",
+    "average",
+    "min",
+    "max",
+    "first",
+    "last",
+    "no",
+    "never",
+    "received",
+    "opened",
+    "clicked",
+    "visited",
+    "submitted",
+    "downloaded",
+    "purchased",
+    "purchase",
+    "unsubscribed",
+    "event",
 ];
 
 /// Words that may precede a new name in a declaration.
 const DECLARING_WORDS: &[&str] = &[
-    "stages", "field", "email", "sms", "page", "form", "asset", "list", "event", "segment",
-    "rule", ",", "{", "->", "→", "[",
+    "stages", "field", "email", "sms", "page", "form", "asset", "list", "event", "segment", "rule",
+    ",", "{", "->", "→", "[",
 ];
 
 const TESTS: &str = "a test such as `= \"PL\"`, `> 10` or `is set`";
@@ -237,7 +271,9 @@ impl<'s> Failure<'s> {
 
     fn reserved_name(&self, positives: &[Rule]) -> Option<SyntaxError> {
         let word = self.found_word()?;
-        let declaring = self.previous(0).is_some_and(|p| DECLARING_WORDS.contains(&p));
+        let declaring = self
+            .previous(0)
+            .is_some_and(|p| DECLARING_WORDS.contains(&p));
         if !positives.contains(&Rule::name) || !RESERVED_WORDS.contains(&word) || !declaring {
             return None;
         }
@@ -314,7 +350,9 @@ impl<'s> Failure<'s> {
         }
         if positives.contains(&Rule::send_channel) {
             let word = self.found_word()?;
-            return Some(format!("say which channel: `send email {word}` or `send sms {word}`"));
+            return Some(format!(
+                "say which channel: `send email {word}` or `send sms {word}`"
+            ));
         }
         None
     }
@@ -330,7 +368,12 @@ impl<'s> Failure<'s> {
     fn context(&self) -> Option<String> {
         let last = self.before.last()?;
         let mut start = last.span.start;
-        if let Some(earlier) = self.before.len().checked_sub(2).and_then(|i| self.before.get(i)) {
+        if let Some(earlier) = self
+            .before
+            .len()
+            .checked_sub(2)
+            .and_then(|i| self.before.get(i))
+        {
             let between = self.source.get(earlier.span.end..last.span.start)?;
             if !between.contains('\n') && earlier.kind == LexemeKind::Word {
                 start = earlier.span.start;
@@ -393,18 +436,21 @@ impl<'s> Failure<'s> {
         if is_known_word(word) {
             return None;
         }
-        closest(word, CONDITION_KEYWORDS.iter().map(|k| k.to_string()).collect())
+        closest(
+            word,
+            CONDITION_KEYWORDS.iter().map(|k| k.to_string()).collect(),
+        )
     }
 }
 
 /// The candidate closest to `word`, if it is close enough to be a typo.
 fn closest(word: &str, candidates: Vec<String>) -> Option<String> {
     candidates
-            .into_iter()
-            .map(|k| (strsim::damerau_levenshtein(word, &k), k))
-            .filter(|(distance, k)| *distance <= max_typo_distance(k))
-            .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)))
-            .map(|(_, k)| k)
+        .into_iter()
+        .map(|k| (strsim::damerau_levenshtein(word, &k), k))
+        .filter(|(distance, k)| *distance <= max_typo_distance(k))
+        .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)))
+        .map(|(_, k)| k)
 }
 
 /// The words a rule accepts, for spelling suggestions.
@@ -418,10 +464,19 @@ fn words_of(rule: Rule) -> Vec<String> {
         Rule::agg_func => &["total", "average", "min", "max", "first", "last"],
         Rule::duration_unit | Rule::cap_period => &["minutes", "hours", "days", "weeks"],
         Rule::day_pattern | Rule::weekday_name => &[
-            "weekend", "weekday", "monday", "tuesday", "wednesday", "thursday", "friday",
-            "saturday", "sunday",
+            "weekend",
+            "weekday",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
         ],
-        Rule::type_expr => &["text", "number", "bool", "boolean", "date", "datetime", "list"],
+        Rule::type_expr => &[
+            "text", "number", "bool", "boolean", "date", "datetime", "list",
+        ],
         _ => return keyword_of(rule).into_iter().collect(),
     };
     words.iter().map(|w| w.to_string()).collect()
@@ -437,19 +492,22 @@ fn max_typo_distance(keyword: &str) -> usize {
 }
 
 fn is_known_word(word: &str) -> bool {
-    [RESERVED_WORDS, ITEM_KEYWORDS, STEP_KEYWORDS, CONDITION_KEYWORDS]
-        .iter()
-        .any(|words| words.contains(&word))
+    [
+        RESERVED_WORDS,
+        ITEM_KEYWORDS,
+        STEP_KEYWORDS,
+        CONDITION_KEYWORDS,
+    ]
+    .iter()
+    .any(|words| words.contains(&word))
 }
 
-/// Whether a new item could start here.
+/// Whether a new item could start here. The end of the input is expected
+/// exactly where an item could start.
 fn expects_item(positives: &[Rule]) -> bool {
     positives.contains(&Rule::file)
-        || positives
-            .iter()
-            .filter(|r| is_item_start(**r))
-            .count()
-            >= 3
+        || positives.contains(&Rule::EOI)
+        || positives.iter().filter(|r| is_item_start(**r)).count() >= 3
 }
 
 fn is_item_start(rule: Rule) -> bool {
@@ -475,7 +533,11 @@ fn shown(text: &str) -> String {
         .flat_map(|c| {
             let escape = c.is_control();
             let plain = if escape { None } else { Some(c) };
-            let escaped: Vec<char> = if escape { c.escape_default().collect() } else { Vec::new() };
+            let escaped: Vec<char> = if escape {
+                c.escape_default().collect()
+            } else {
+                Vec::new()
+            };
             plain.into_iter().chain(escaped)
         })
         .collect();
@@ -494,7 +556,12 @@ fn keyword_of(rule: Rule) -> Option<String> {
 /// without repeats, in the grammar's order.
 fn describe_all(positives: &[Rule], name_kind: &'static str) -> Vec<String> {
     let keywords: Vec<String> = positives.iter().filter_map(|r| keyword_of(*r)).collect();
-    let count_in = |family: &[&str]| keywords.iter().filter(|k| family.contains(&k.as_str())).count();
+    let count_in = |family: &[&str]| {
+        keywords
+            .iter()
+            .filter(|k| family.contains(&k.as_str()))
+            .count()
+    };
     let fold_items = expects_item(positives);
     let fold_steps = count_in(STEP_KEYWORDS) >= 3;
     let fold_conditions = count_in(CONDITION_KEYWORDS) >= 3;
@@ -581,8 +648,16 @@ fn describe(rule: Rule) -> &'static str {
     use Rule as R;
     match rule {
         R::EOI => "the end of the file",
-        R::file | R::import_item | R::stages_item | R::campaign_item | R::field_item
-        | R::content_item | R::event_item | R::segment_item | R::decay_item | R::rule_item
+        R::file
+        | R::import_item
+        | R::stages_item
+        | R::campaign_item
+        | R::field_item
+        | R::content_item
+        | R::event_item
+        | R::segment_item
+        | R::decay_item
+        | R::rule_item
         | R::on_rule_item => AN_ITEM,
         R::timezone_setting | R::quiet_hours_setting | R::cap_setting => {
             "a setting (`timezone`, `quiet hours` or `at most`)"
@@ -618,7 +693,10 @@ fn describe(rule: Rule) -> &'static str {
         R::send_channel => "`email` or `sms`",
         R::again => "`again`",
         R::recipient => "`sales` or `owner`",
-        R::condition | R::or_condition | R::and_condition | R::not_condition
+        R::condition
+        | R::or_condition
+        | R::and_condition
+        | R::not_condition
         | R::paren_condition => A_CONDITION,
         R::stage_condition => "`stage`",
         R::stage_test => "a stage test such as `>= MQL`, `is Lead` or `in [SQL, Customer]`",
@@ -673,7 +751,6 @@ fn describe(rule: Rule) -> &'static str {
         R::agg_property => "a property name",
         R::literal => "a value (a number, a string in double quotes, a date, `true` or `false`)",
         R::literal_list => "a list of values such as `[\"PL\", \"DE\"]`",
-        R::cmp_op => "a comparison (`=`, `!=`, `<`, `<=`, `>` or `>=`)",
         R::colon => "`:`",
         R::comma => "`,`",
         R::equals => "`=`",
@@ -692,12 +769,26 @@ fn describe(rule: Rule) -> &'static str {
         R::int => "a whole number",
         R::string | R::string_inner => "a string in double quotes",
         R::name | R::reserved => "a name",
-        R::WHITESPACE | R::COMMENT => "a space",
-        R::value_test | R::is_not_set_test | R::is_set_test | R::is_today_test | R::is_not_test
-        | R::is_test | R::not_in_test | R::in_test | R::contains_test | R::starts_with_test
-        | R::ends_with_test | R::matches_test | R::before_test | R::after_test
-        | R::within_last_test | R::more_than_ago_test | R::less_than_ago_test
-        | R::compare_test => TESTS,
+        R::WHITESPACE => "a space",
+        R::value_test
+        | R::is_not_set_test
+        | R::is_set_test
+        | R::is_today_test
+        | R::is_not_test
+        | R::is_test
+        | R::not_in_test
+        | R::in_test
+        | R::contains_test
+        | R::starts_with_test
+        | R::ends_with_test
+        | R::matches_test
+        | R::before_test
+        | R::after_test
+        | R::within_last_test
+        | R::more_than_ago_test
+        | R::less_than_ago_test
+        | R::compare_test
+        | R::cmp_op => TESTS,
         _ => "something else",
     }
 }

@@ -5,14 +5,14 @@ use super::pairs::{
     child, children, first_child, has_child, not_understood, opt_child, span_of, Lowered, P,
 };
 use super::primitives::{
-    calendar_child, cmp_op, duration_child, ident, int_child, literal, literal_list,
-    name_child, text_child,
+    calendar_child, cmp_op, duration_child, ident, int_child, literal, literal_list, name_child,
+    text_child,
 };
 use super::too_deep;
 use crate::syntax::ast::{
     AggFunc, Aggregate, Behaviour, CmpOp, Cond, CondKind, Consent, Count, CountOp, DayPattern,
-    EventMatcher, Int, Literal, Span, StageOp, StageTest, Target, ValueTest, ValueTestKind, Verb, Window,
-    WindowKind,
+    EventMatcher, Int, Literal, Span, StageOp, StageTest, Target, ValueTest, ValueTestKind, Verb,
+    Window, WindowKind,
 };
 use crate::syntax::error::{codes, SyntaxError};
 use crate::syntax::grammar::Rule;
@@ -33,9 +33,10 @@ pub(crate) fn condition(pair: &P, depth: usize) -> Lowered<Cond> {
         Rule::or_condition | Rule::filter_or => return operands(pair, depth, CondKind::Or),
         Rule::and_condition | Rule::filter_and => return operands(pair, depth, CondKind::And),
         Rule::not_condition | Rule::filter_not => return negation(pair, depth),
-        Rule::paren_condition | Rule::filter_paren => {
-            CondKind::Paren(Box::new(condition(&last_condition_child(pair)?, depth + 1)?))
-        }
+        Rule::paren_condition | Rule::filter_paren => CondKind::Paren(Box::new(condition(
+            &last_condition_child(pair)?,
+            depth + 1,
+        )?)),
         Rule::stage_condition => CondKind::Stage(stage_test(&child(pair, Rule::stage_test)?)?),
         Rule::points_condition => CondKind::Points {
             op: cmp_op(&child(pair, Rule::cmp_op)?)?,
@@ -172,10 +173,9 @@ pub(crate) fn value_test(pair: &P) -> Lowered<ValueTest> {
         Rule::is_today_test => K::IsToday,
         Rule::is_not_test => K::Compare(CmpOp::Ne, literal_child(&test)?),
         Rule::is_test => K::Compare(CmpOp::Eq, literal_child(&test)?),
-        Rule::compare_test => K::Compare(
-            cmp_op(&child(&test, Rule::cmp_op)?)?,
-            literal_child(&test)?,
-        ),
+        Rule::compare_test => {
+            K::Compare(cmp_op(&child(&test, Rule::cmp_op)?)?, literal_child(&test)?)
+        }
         Rule::not_in_test => K::NotIn(literal_list(&child(&test, Rule::literal_list)?)?),
         Rule::in_test => K::In(literal_list(&child(&test, Rule::literal_list)?)?),
         Rule::contains_test => K::Contains(text_child(&test)?),
@@ -234,7 +234,10 @@ fn verb_phrase_child<'i>(pair: &P<'i>) -> Lowered<P<'i>> {
 
 fn phrase(pair: &P) -> Lowered<Phrase> {
     let (verb, object_rule) = match pair.as_rule() {
-        Rule::email_verb_phrase => (email_verb(&child(pair, Rule::email_verb)?)?, Rule::email_object),
+        Rule::email_verb_phrase => (
+            email_verb(&child(pair, Rule::email_verb)?)?,
+            Rule::email_object,
+        ),
         Rule::visited_phrase => (Verb::Visited, Rule::page_object),
         Rule::submitted_phrase => (Verb::Submitted, Rule::form_object),
         Rule::downloaded_phrase => (Verb::Downloaded, Rule::asset_object),
@@ -245,11 +248,13 @@ fn phrase(pair: &P) -> Lowered<Phrase> {
     };
     let object = first_child(&child(pair, object_rule)?)?;
     let (target, count, distinct) = match object.as_rule() {
-        Rule::counted_emails | Rule::counted_pages | Rule::counted_forms | Rule::counted_assets => (
-            Target::Any,
-            Some(count(&child(&object, Rule::count)?)?),
-            has_child(&object, Rule::distinct),
-        ),
+        Rule::counted_emails | Rule::counted_pages | Rule::counted_forms | Rule::counted_assets => {
+            (
+                Target::Any,
+                Some(count(&child(&object, Rule::count)?)?),
+                has_child(&object, Rule::distinct),
+            )
+        }
         Rule::any_email | Rule::any_page | Rule::any_form | Rule::any_asset | Rule::bare_email => {
             (Target::Any, None, false)
         }
@@ -331,7 +336,9 @@ fn times(pair: &P) -> Lowered<Count> {
 fn behaviour(pair: &P, depth: usize) -> Lowered<Behaviour> {
     let verb_phrase = verb_phrase_child(pair)?;
     let phrase = phrase(&verb_phrase)?;
-    let times = opt_child(pair, Rule::times).map(|t| times(&t)).transpose()?;
+    let times = opt_child(pair, Rule::times)
+        .map(|t| times(&t))
+        .transpose()?;
     let count = match (phrase.count, times) {
         (Some(_), Some(second)) => return Err(double_count(second.span)),
         (object_count, times) => object_count.or(times),
@@ -348,7 +355,9 @@ fn behaviour(pair: &P, depth: usize) -> Lowered<Behaviour> {
         none: has_child(pair, Rule::none_marker),
         count,
         distinct: phrase.distinct,
-        window: opt_child(pair, Rule::window).map(|w| window(&w)).transpose()?,
+        window: opt_child(pair, Rule::window)
+            .map(|w| window(&w))
+            .transpose()?,
         span: span_of(pair),
     })
 }
@@ -413,10 +422,11 @@ fn aggregate(pair: &P, depth: usize) -> Lowered<Aggregate> {
         // `purchase` is a keyword, a custom event a name: both are the
         // event's name as written.
         event: ident(&event),
-        property: opt_child(pair, Rule::agg_property)
-            .map(|p| ident(&p)),
+        property: opt_child(pair, Rule::agg_property).map(|p| ident(&p)),
         filter: where_filter(pair, depth)?,
-        window: opt_child(pair, Rule::window).map(|w| window(&w)).transpose()?,
+        window: opt_child(pair, Rule::window)
+            .map(|w| window(&w))
+            .transpose()?,
         test: value_test(&child(pair, Rule::value_test)?)?,
     })
 }

@@ -1,16 +1,18 @@
 //! Top-level items: declarations, campaign settings and rules.
 
 use super::conditions::{condition, event_matcher};
-use super::pairs::{child, children, first_child, has_child, not_understood, opt_child, span_of, Lowered, P};
+use super::pairs::{
+    child, children, first_child, has_child, not_understood, opt_child, span_of, Lowered, P,
+};
 use super::primitives::{
     duration, duration_child, ident, int_child, name_child, text_child, time_of_day,
     unit_as_duration,
 };
 use super::steps::steps;
 use crate::syntax::ast::{
-    Campaign, CapPolicy, Channel, CondKeyword, ContentDecl, ContentEntry, ContentKind, Decay,
+    Campaign, CapPolicy, Channel, Cond, CondKeyword, ContentDecl, ContentEntry, ContentKind, Decay,
     Duration, EventDecl, FieldDecl, FieldType, Item, ItemKind, PropertyDecl, Rule as RuleItem,
-    SegmentDecl, Setting, SettingKind, Trigger, TypeExpr, Cond,
+    SegmentDecl, Setting, SettingKind, Trigger, TypeExpr,
 };
 use crate::syntax::error::{codes, SyntaxError};
 use crate::syntax::grammar::Rule;
@@ -18,7 +20,9 @@ use crate::syntax::grammar::Rule;
 pub(crate) fn item(pair: &P) -> Lowered<Item> {
     let kind = match pair.as_rule() {
         Rule::import_item => ItemKind::Import(text_child(pair)?),
-        Rule::stages_item => ItemKind::Stages(children(pair, Rule::name).map(|n| ident(&n)).collect()),
+        Rule::stages_item => {
+            ItemKind::Stages(children(pair, Rule::name).map(|n| ident(&n)).collect())
+        }
         Rule::campaign_item => ItemKind::Campaign(campaign(pair)?),
         Rule::field_item => ItemKind::Field(FieldDecl {
             name: name_child(pair)?,
@@ -185,7 +189,10 @@ fn rule(pair: &P) -> Lowered<RuleItem> {
 
 fn trigger(pair: &P) -> Lowered<Trigger> {
     if let Some(on) = opt_child(pair, Rule::on_trigger) {
-        return Ok(Trigger::Event(event_matcher(&child(&on, Rule::event_matcher)?, 0)?));
+        return Ok(Trigger::Event(event_matcher(
+            &child(&on, Rule::event_matcher)?,
+            0,
+        )?));
     }
     let trigger = child(pair, Rule::condition_trigger)?;
     let keyword = match first_child(&trigger)?.as_rule() {

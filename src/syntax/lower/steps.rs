@@ -1,7 +1,9 @@
 //! The steps of a rule: actions, waits and branches.
 
 use super::conditions::condition;
-use super::pairs::{child, children, first_child, has_child, not_understood, opt_child, span_of, Lowered, P};
+use super::pairs::{
+    child, children, first_child, has_child, not_understood, opt_child, span_of, Lowered, P,
+};
 use super::primitives::{
     calendar_child, duration_child, int_child, literal, name_child, text_child, time_of_day_child,
 };
@@ -15,7 +17,9 @@ pub(crate) fn steps(pair: &P, depth: usize) -> Lowered<Vec<Step>> {
     if depth > MAX_TREE_DEPTH {
         return Err(too_deep(span_of(pair)));
     }
-    children(pair, Rule::step).map(|s| step(&s, depth)).collect()
+    children(pair, Rule::step)
+        .map(|s| step(&s, depth))
+        .collect()
 }
 
 fn step(pair: &P, depth: usize) -> Lowered<Step> {
@@ -69,7 +73,9 @@ fn step_kind(pair: &P, depth: usize) -> Lowered<StepKind> {
 }
 
 fn optional_text(pair: &P) -> Lowered<Option<crate::syntax::ast::Text>> {
-    opt_child(pair, Rule::string).map(|_| text_child(pair)).transpose()
+    opt_child(pair, Rule::string)
+        .map(|_| text_child(pair))
+        .transpose()
 }
 
 /// `if C then A [else B] end`
