@@ -45,13 +45,16 @@ rule big_{n}:
     );
 }
 
-const BLOCK_LINES: usize = 24;
-
-/// A valid file of about `lines` lines.
+/// A valid file of at least `lines` lines (whole blocks, so a few more).
 pub(crate) fn rules_with_lines(lines: usize) -> String {
     let mut out = String::from(HEADER);
-    for n in 0..lines.div_ceil(BLOCK_LINES) {
+    let mut count = out.matches('\n').count();
+    let mut n = 0;
+    while count < lines {
+        let before = out.len();
         block(&mut out, n);
+        count += out[before..].matches('\n').count();
+        n += 1;
     }
     out
 }
