@@ -15,10 +15,11 @@ pub(crate) const MAX_NESTING: usize = 64;
 /// which need no brackets, and mixtures of all three.
 pub(crate) const MAX_TREE_DEPTH: usize = 3 * MAX_NESTING;
 
-/// pest's budget of rule calls for one parse. The grammar needs a bounded
-/// number of calls per byte, so this is generous for the largest accepted
-/// file and only trips on input that makes pest backtrack without end.
-const CALL_LIMIT: usize = 1_000_000_000;
+/// pest's budget of rule calls for one parse. Real rules need about 4 calls
+/// per byte and dense conditions about 10; this allows 32 per byte of the
+/// largest accepted file, so it only trips on input that makes pest
+/// backtrack far more than the grammar should, and then within seconds.
+const CALL_LIMIT: usize = 32 * MAX_INPUT_BYTES;
 
 static SET_CALL_LIMIT: Once = Once::new();
 
@@ -26,3 +27,8 @@ static SET_CALL_LIMIT: Once = Once::new();
 pub(crate) fn install_call_limit() {
     SET_CALL_LIMIT.call_once(|| pest::set_call_limit(NonZeroUsize::new(CALL_LIMIT)));
 }
+
+/// The stack of the thread that parses. Deep nesting within the limits
+/// above needs a few megabytes in debug builds; this leaves a wide margin,
+/// and only the pages actually used are ever committed.
+pub(crate) const PARSER_STACK_BYTES: usize = 64 * 1024 * 1024;

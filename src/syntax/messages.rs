@@ -15,11 +15,11 @@ use pest::error::{Error, ErrorVariant, InputLocation};
 
 /// Words the grammar reserves (its `reserved` rule): they may not be names.
 pub(crate) const RESERVED_WORDS: &[&str] = &[
-    "after", "again", "and", "asset", "before", "by", "campaign", "contains", "decay", "else",
-    "email", "end", "ends", "event", "every", "exit", "fewer", "field", "form", "from", "if",
-    "import", "in", "is", "less", "list", "matches", "more", "not", "of", "on", "once", "or",
-    "page", "per", "priority", "repeat", "rule", "segment", "since", "sms", "stages", "starts",
-    "then", "time", "times", "to", "twice", "unless", "when", "where", "within",
+    "after", "again", "and", "asset", "at", "before", "by", "campaign", "contains", "decay",
+    "else", "email", "end", "ends", "event", "every", "exactly", "exit", "fewer", "field", "form",
+    "from", "if", "import", "in", "is", "less", "list", "matches", "more", "not", "of", "on",
+    "once", "or", "page", "per", "priority", "repeat", "rule", "segment", "since", "sms", "stages",
+    "starts", "then", "time", "times", "to", "twice", "unless", "when", "where", "within",
 ];
 
 /// Keywords that start an item.
@@ -502,9 +502,12 @@ fn is_known_word(word: &str) -> bool {
     .any(|words| words.contains(&word))
 }
 
-/// Whether a new item could start here.
+/// Whether a new item could start here. The end of the input is expected
+/// exactly where an item could start.
 fn expects_item(positives: &[Rule]) -> bool {
-    positives.contains(&Rule::file) || positives.iter().filter(|r| is_item_start(**r)).count() >= 3
+    positives.contains(&Rule::file)
+        || positives.contains(&Rule::EOI)
+        || positives.iter().filter(|r| is_item_start(**r)).count() >= 3
 }
 
 fn is_item_start(rule: Rule) -> bool {
@@ -748,7 +751,6 @@ fn describe(rule: Rule) -> &'static str {
         R::agg_property => "a property name",
         R::literal => "a value (a number, a string in double quotes, a date, `true` or `false`)",
         R::literal_list => "a list of values such as `[\"PL\", \"DE\"]`",
-        R::cmp_op => "a comparison (`=`, `!=`, `<`, `<=`, `>` or `>=`)",
         R::colon => "`:`",
         R::comma => "`,`",
         R::equals => "`=`",
@@ -767,7 +769,7 @@ fn describe(rule: Rule) -> &'static str {
         R::int => "a whole number",
         R::string | R::string_inner => "a string in double quotes",
         R::name | R::reserved => "a name",
-        R::WHITESPACE | R::COMMENT => "a space",
+        R::WHITESPACE => "a space",
         R::value_test
         | R::is_not_set_test
         | R::is_set_test
@@ -785,7 +787,8 @@ fn describe(rule: Rule) -> &'static str {
         | R::within_last_test
         | R::more_than_ago_test
         | R::less_than_ago_test
-        | R::compare_test => TESTS,
+        | R::compare_test
+        | R::cmp_op => TESTS,
         _ => "something else",
     }
 }

@@ -7,14 +7,49 @@
 use crate::syntax::ast::Span;
 use crate::syntax::error::{codes, SyntaxError};
 use crate::syntax::grammar::Rule;
+use crate::syntax::lexer::{LexemeKind, Lexer};
 use pest::iterators::Pair;
 
 pub(crate) type P<'i> = Pair<'i, Rule>;
 pub(crate) type Lowered<T> = Result<T, SyntaxError>;
 
+/// The pair's span without trailing spaces and comments. pest skips the
+/// spaces before an optional part even when the part is absent, so a rule
+/// ending in one would otherwise end in whitespace.
 pub(crate) fn span_of(pair: &P) -> Span {
     let span = pair.as_span();
-    Span::new(span.start(), span.end())
+    let source = span.get_input();
+    Span::new(
+        span.start(),
+        trim_trivia_end(source, span.start(), span.end()),
+    )
+}
+
+fn trim_trivia_end(source: &str, start: usize, mut end: usize) -> usize {
+    let bytes = source.as_bytes();
+    loop {
+        let before = end;
+        while end > start && bytes[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        // Only a span that ran past a line break, or to the end of the
+        // input, can end in a comment.
+        let may_end_in_comment = bytes[end..before].contains(&b'\n') || before == source.len();
+        if !may_end_in_comment {
+            return end;
+        }
+        // A comment can only end the span on its last line; strings never
+        // span lines, so lexing from the start of that line is safe.
+        let line_start = source[start..end]
+            .rfind('\n')
+            .map_or(start, |i| start + i + 1);
+        let comment =
+            Lexer::new(&source[..end], line_start).find(|l| l.kind == LexemeKind::Comment);
+        match comment {
+            Some(comment) if comment.span.start >= start => end = comment.span.start,
+            _ => return end,
+        }
+    }
 }
 
 pub(crate) fn opt_child<'i>(pair: &P<'i>, rule: Rule) -> Option<P<'i>> {
