@@ -52,6 +52,10 @@ pub(crate) fn condition(pair: &P, depth: usize) -> Lowered<Cond> {
             field: name_child(pair)?,
             test: value_test(&child(pair, Rule::value_test)?)?,
         },
+        Rule::property_condition => CondKind::Field {
+            field: ident(&child(pair, Rule::property_name)?),
+            test: value_test(&child(pair, Rule::value_test)?)?,
+        },
         Rule::behaviour_condition => CondKind::Behaviour(behaviour(pair, depth)?),
         Rule::aggregate_condition => CondKind::Aggregate(aggregate(pair, depth)?),
         _ => return Err(not_understood(pair)),
@@ -419,9 +423,11 @@ fn aggregate(pair: &P, depth: usize) -> Lowered<Aggregate> {
     let event = child(pair, Rule::agg_event)?;
     Ok(Aggregate {
         func: agg_func(&child(pair, Rule::agg_func)?)?,
-        // `purchase` is a keyword, a custom event a name: both are the
-        // event's name as written.
-        event: ident(&event),
+        // `purchase` is a keyword, a custom event a name (optionally after
+        // `event`): either way the event's name as written.
+        event: opt_child(&event, Rule::name)
+            .map(|name| ident(&name))
+            .unwrap_or_else(|| ident(&event)),
         property: opt_child(pair, Rule::agg_property).map(|p| ident(&p)),
         filter: where_filter(pair, depth)?,
         window: opt_child(pair, Rule::window)

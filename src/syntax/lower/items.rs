@@ -160,7 +160,7 @@ fn event_decl(pair: &P) -> Lowered<EventDecl> {
     let properties = children(pair, Rule::property_decl)
         .map(|property| {
             Ok(PropertyDecl {
-                name: name_child(&property)?,
+                name: ident(&child(&property, Rule::property_name)?),
                 ty: type_expr(&child(&property, Rule::type_expr)?)?,
             })
         })
