@@ -43,6 +43,7 @@ pub fn summary(
         }
     }
     transitions(&mut out, program, summary);
+    segments(&mut out, program, summary);
     rules(&mut out, program, summary);
     actions(&mut out, summary);
     if summary.pending_sequences > 0 {
@@ -118,6 +119,33 @@ fn transitions(out: &mut String, program: &Program, summary: &Summary) {
             format!("{from} → {}", program.stages[*to]),
             thousands(stats.count),
             median
+        );
+    }
+}
+
+fn segments(out: &mut String, program: &Program, summary: &Summary) {
+    if program.segments.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nSegments at the end ({})",
+        local_date(summary.to, program.settings.timezone)
+    );
+    let width = program
+        .segments
+        .iter()
+        .map(|s| s.name.len())
+        .max()
+        .unwrap_or(0);
+    let total = summary.funnel.contacts.max(1) as f64;
+    for (segment, &n) in program.segments.iter().zip(&summary.segments_at_end) {
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>9}  {:>5.1}%",
+            segment.name,
+            thousands(n),
+            n as f64 * 100.0 / total
         );
     }
 }

@@ -73,6 +73,12 @@ pub fn summary(program: &Program, summary: &Summary, data: &DataCounts, by: Opti
             "at_end": summary.funnel.no_stage_at_end,
         },
         "transitions": transitions,
+        "segments_at_end": program
+            .segments
+            .iter()
+            .zip(&summary.segments_at_end)
+            .map(|(segment, n)| json!({ "segment": segment.name, "contacts": n }))
+            .collect::<Vec<_>>(),
         "rules": rules,
         "rules_never_fired": never,
         "actions": actions,

@@ -276,6 +276,11 @@ impl<'p, 'e> ContactRun<'p, 'e> {
     }
 
     fn finish(mut self) -> ContactOutcome {
+        let clock = Clock::new(self.plan.to, self.program.settings.timezone);
+        let context = Context::new(self.program, clock, &self.state, &self.events, None);
+        self.outcome.segments_at_end = (0..self.program.segments.len())
+            .map(|id| context.in_segment(id))
+            .collect();
         self.outcome.final_stage = self.state.stage;
         self.outcome.final_points = self.state.points;
         self.outcome.pending_sequences = self.waiting.len() as u32;

@@ -174,6 +174,8 @@ pub struct ContactOutcome {
     pub actions: Vec<ActionRecord>,
     /// Sequences still waiting when the run ended.
     pub pending_sequences: u32,
+    /// Membership of each segment at the end of the run, by segment id.
+    pub segments_at_end: Vec<bool>,
     /// Present only when a trace was asked for.
     pub trace: Option<Vec<TraceEntry>>,
 }

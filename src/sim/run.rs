@@ -146,6 +146,8 @@ pub struct Summary {
     pub rules: Vec<(u64, u64)>,
     pub actions: BTreeMap<ActionKey, ActionCounts>,
     pub pending_sequences: u64,
+    /// Contacts in each segment at the end of the run, by segment id.
+    pub segments_at_end: Vec<u64>,
     /// Funnels per value of the `--by` field, `(not set)` for none.
     pub groups: BTreeMap<String, Funnel>,
 }
@@ -240,6 +242,7 @@ pub fn run(
         to: config.to,
         funnel: Funnel::new(program.stages.len()),
         rules: vec![(0, 0); program.rules.len()],
+        segments_at_end: vec![0; program.segments.len()],
         ..Summary::default()
     };
     let total = population.contacts.len();
@@ -316,6 +319,13 @@ fn fold(
         tally_action(program, summary, record);
     }
     summary.pending_sequences += u64::from(outcome.pending_sequences);
+    for (count, &member) in summary
+        .segments_at_end
+        .iter_mut()
+        .zip(&outcome.segments_at_end)
+    {
+        *count += u64::from(member);
+    }
 }
 
 fn tally_action(program: &Program, summary: &mut Summary, record: &ActionRecord) {
