@@ -31,6 +31,10 @@ pub struct RunPlan<'p> {
     pub time_dependent: Vec<bool>,
     /// The time-dependent condition rules, in run order.
     pub timed_order: Vec<RuleId>,
+    /// Per time-dependent rule whose condition is an `and`: the parts time
+    /// cannot change. While they are false and nothing happens, the rule
+    /// cannot fire, so quiet ticks skip it.
+    gates: Vec<Option<ir::Cond>>,
     /// Declared messages by name, to recognise sends in the data.
     email_ids: HashMap<String, MessageId>,
     sms_ids: HashMap<String, MessageId>,
@@ -56,6 +60,15 @@ impl<'p> RunPlan<'p> {
             .copied()
             .filter(|&r| time_dependent[r])
             .collect();
+        let gates = program
+            .rules
+            .iter()
+            .zip(&time_dependent)
+            .map(|(rule, &timed)| match &rule.trigger {
+                Trigger::Condition(condition) if timed => timeless_part(program, condition),
+                _ => None,
+            })
+            .collect();
         let ids = |names: &[String]| {
             names
                 .iter()
@@ -71,6 +84,7 @@ impl<'p> RunPlan<'p> {
             order,
             time_dependent,
             timed_order,
+            gates,
             email_ids: ids(&program.emails),
             sms_ids: ids(&program.sms),
         }
@@ -135,6 +149,7 @@ pub fn state_at<'e>(
         order: plan.order.clone(),
         time_dependent: plan.time_dependent.clone(),
         timed_order: plan.timed_order.clone(),
+        gates: plan.gates.clone(),
         email_ids: plan.email_ids.clone(),
         sms_ids: plan.sms_ids.clone(),
         ..*plan
@@ -168,6 +183,9 @@ struct ContactRun<'p, 'e> {
     /// Sends decided but not yet delivered: (index in `outcome.actions`,
     /// channel, message, delivery instant).
     undelivered: Vec<(usize, Channel, MessageId, Instant)>,
+    /// Per rule: its gate (see [`RunPlan`]) was false at the last
+    /// evaluation and nothing has happened since.
+    blocked: Vec<bool>,
     /// Which rules fired at the current instant (reused between instants).
     fired_now: Vec<bool>,
     /// Something happened (an event, an action, decay) since every
@@ -204,6 +222,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             created_at: contact.created_at,
             changed: true,
             fired_now: vec![false; program.rules.len()],
+            blocked: vec![false; program.rules.len()],
             undelivered: Vec::new(),
             outcome: ContactOutcome {
                 initial_stage: contact.stage,
@@ -383,6 +402,10 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         // With nothing new since the last full evaluation, only rules that
         // time alone can change need looking at.
         let mut only_time_dependent = !self.changed;
+        if self.changed {
+            // Gates are judged afresh against what has changed.
+            self.blocked.iter_mut().for_each(|b| *b = false);
+        }
         loop {
             let mut any = false;
             let plan = self.plan;
@@ -392,7 +415,10 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 &plan.order
             };
             for &rule_id in order {
-                if fired_now[rule_id] || !self.eligible(rule_id, now) {
+                if fired_now[rule_id]
+                    || (only_time_dependent && self.blocked[rule_id])
+                    || !self.eligible(rule_id, now)
+                {
                     continue;
                 }
                 let rule = &self.program.rules[rule_id];
@@ -401,8 +427,12 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 };
                 let holds = {
                     let clock = Clock::new(now, self.program.settings.timezone);
-                    Context::new(self.program, clock, &self.state, &self.events, None)
-                        .holds(condition)
+                    let context =
+                        Context::new(self.program, clock, &self.state, &self.events, None);
+                    if let Some(gate) = &plan.gates[rule_id] {
+                        self.blocked[rule_id] = !context.holds(gate);
+                    }
+                    !self.blocked[rule_id] && context.holds(condition)
                 };
                 if holds {
                     fired_now[rule_id] = true;
@@ -764,6 +794,23 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             });
         }
     }
+}
+
+/// The parts of a condition's top-level `and` that time alone cannot
+/// change, as one condition; `None` when there are none.
+fn timeless_part(program: &Program, condition: &ir::Cond) -> Option<ir::Cond> {
+    let ir::CondKind::And(parts) = &condition.kind else {
+        return None;
+    };
+    let timeless: Vec<ir::Cond> = parts
+        .iter()
+        .filter(|part| !depends_on_time(program, part))
+        .cloned()
+        .collect();
+    (!timeless.is_empty()).then(|| ir::Cond {
+        kind: ir::CondKind::And(timeless),
+        span: condition.span,
+    })
 }
 
 impl ContactRun<'_, '_> {
