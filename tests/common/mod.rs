@@ -1,0 +1,181 @@
+//! Helpers shared by the integration tests: run the real `nurture` binary
+//! with a deadline, so that a hang fails the test instead of the CI job.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long one run of the binary may take before the test fails.
+///
+/// On Linux this is CPU time (user + system, read from `/proc`): the
+/// machines that run the tests are shared, and a loaded machine gives a
+/// process a fraction of a core, so wall time would fail good runs. A hang
+/// that burns no CPU (a blocked read, a deadlock) is caught by the wall
+/// clock, at [`WALL_FACTOR`] times the deadline. Elsewhere the deadline is
+/// wall time.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// The wall-clock backstop, as a multiple of the CPU deadline.
+pub const WALL_FACTOR: u32 = 10;
+
+/// The crate root; fixtures and examples are addressed relative to it.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `tests/fixtures/...` under the crate root.
+pub fn fixtures() -> PathBuf {
+    root().join("tests").join("fixtures")
+}
+
+/// A scratch directory for files a test generates, emptied first.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch directory");
+    dir
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// The exit code; `None` when a signal ended the process.
+    pub fn code(&self) -> Option<i32> {
+        self.status.code()
+    }
+
+    /// The stdout parsed as JSON (panics with the output if it is not).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                clip(&self.stdout),
+                clip(&self.stderr)
+            )
+        })
+    }
+
+    /// Panics unless the process ended by itself, without a panic, with
+    /// one of the documented exit codes.
+    pub fn assert_clean_exit(&self, what: &str) {
+        assert!(
+            matches!(self.code(), Some(0..=2)),
+            "{what}: exit status {:?} (a signal or an undocumented code)\nstderr:\n{}",
+            self.status,
+            clip(&self.stderr)
+        );
+        assert!(
+            !self.stderr.contains("panicked"),
+            "{what}: the binary panicked\nstderr:\n{}",
+            clip(&self.stderr)
+        );
+    }
+}
+
+/// Runs `nurture ARGS` in the crate root with the default deadline.
+pub fn nurture(args: &[&str]) -> Run {
+    nurture_in(&root(), args)
+}
+
+/// Runs `nurture ARGS` in `dir` with the default deadline.
+pub fn nurture_in(dir: &Path, args: &[&str]) -> Run {
+    nurture_with_deadline(dir, args, DEADLINE)
+}
+
+/// Runs `nurture ARGS` in `dir`; kills it and fails the test if it has
+/// used more than `deadline` of CPU time (or, where that cannot be read, of
+/// wall time), or more than [`WALL_FACTOR`] times `deadline` of wall time.
+/// Colours are off (`NO_COLOR=1`, and stdout is a pipe) and backtraces are
+/// off so stderr stays short.
+pub fn nurture_with_deadline(dir: &Path, args: &[&str], deadline: Duration) -> Run {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nurture"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("RUST_BACKTRACE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the nurture binary");
+    // Drain both pipes on threads so a chatty child never blocks on a full pipe.
+    let mut out_pipe = child.stdout.take().expect("stdout is piped");
+    let mut err_pipe = child.stderr.take().expect("stderr is piped");
+    let out_reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = out_pipe.read_to_end(&mut bytes);
+        bytes
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = err_pipe.read_to_end(&mut bytes);
+        bytes
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for nurture") {
+            break status;
+        }
+        let wall = started.elapsed();
+        let used = cpu_time(child.id()).unwrap_or(wall);
+        if used > deadline || wall > deadline * WALL_FACTOR {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "`nurture {}` (in {}) did not finish within {deadline:?}: \
+                 {used:?} of CPU time, {wall:?} of wall time",
+                shorten_args(args),
+                dir.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let elapsed = started.elapsed();
+    let stdout = out_reader.join().expect("stdout reader");
+    let stderr = err_reader.join().expect("stderr reader");
+    Run {
+        status,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        elapsed,
+    }
+}
+
+/// User + system CPU time of a running process, from `/proc/PID/stat`
+/// (Linux; `None` elsewhere or once the process is gone).
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may
+    // contain spaces: state is field 3, utime 14 and stime 15 (in ticks).
+    let fields: Vec<&str> = stat
+        .get(stat.rfind(')')? + 1..)?
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on every Linux architecture Rust supports.
+    Some(Duration::from_millis(ticks * 10))
+}
+
+fn shorten_args(args: &[&str]) -> String {
+    clip(&args.join(" ")).to_string()
+}
+
+/// At most the first 4,000 bytes of a text, for failure messages.
+pub fn clip(text: &str) -> &str {
+    let mut end = text.len().min(4_000);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
