@@ -453,7 +453,6 @@ fn long_line() -> String {
 }
 
 #[test]
-#[ignore = "BUG: the human report panics (exit 101) in miette when an error is past column 65,535 of its line: `Formatting argument out of range` at miette graphical.rs:1159"]
 fn a_very_long_line_in_the_human_report() {
     let dir = common::scratch("hostile-long-line-human");
     survives_in_formats(
@@ -466,7 +465,6 @@ fn a_very_long_line_in_the_human_report() {
 }
 
 #[test]
-#[ignore = "BUG: the human report panics (exit 101) in miette when an error is past column 65,535 of its line: `Formatting argument out of range` at miette graphical.rs:1159"]
 fn an_error_just_past_column_65535() {
     let dir = common::scratch("hostile-column-65536");
     let text = format!("email a{} oops\n", " ".repeat(65_600));

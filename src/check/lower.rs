@@ -202,7 +202,9 @@ impl Checker<'_> {
             let property = target_property(&behaviour.matcher.verb);
             if property.is_none() {
                 self.error(
-                    codes::DISTINCT_WITHOUT_TARGET,
+                    // The grammar only allows `different` with a target; this guards
+                    // hand-built ASTs.
+                    codes::SYNTAX,
                     behaviour.span,
                     "`different` needs e-mails, pages, forms or assets to tell apart",
                 )

@@ -102,7 +102,6 @@ codes! {
     TYPE_MISMATCH = "E0301", "type-mismatch", Error, "A value of one type is compared with a field or property of another.";
     BAD_OPERATOR = "E0302", "operator-not-applicable", Error, "An operator does not apply to the type of the value it tests.";
     AGGREGATE_NOT_NUMBER = "E0303", "aggregate-needs-number", Error, "`total`, `average`, `min` or `max` of a property that is not a number.";
-    DISTINCT_WITHOUT_TARGET = "E0304", "different-needs-target", Error, "`different` is used with events that have nothing to tell apart.";
     SINCE_OUTSIDE_SEQUENCE = "E0305", "since-outside-sequence", Error, "A bare `since` window appears where no rule has fired.";
     TIME_TEST_NEEDS_TIME = "E0306", "time-test-on-non-time", Error, "`first`/`last` without a property is an event time and needs a time test.";
 

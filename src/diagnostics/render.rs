@@ -53,23 +53,56 @@ pub fn human(sources: &SourceMap, diagnostics: &[Diagnostic], color: bool) -> St
         .with_links(false);
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let view = MietteView::new(sources, diagnostic);
-        if handler.render_report(&mut out, &view).is_err() {
-            // Rendering only fails on a formatter error; fall back to one line.
-            let (file, region) = locate(sources, diagnostic);
-            out.push_str(&format!(
-                "{}[{}] {}:{}:{}: {}\n",
-                diagnostic.severity.as_str(),
-                diagnostic.code,
-                file,
-                region.start.line,
-                region.start.column,
-                diagnostic.message
-            ));
+        let rendered = snippet_fits(sources, diagnostic)
+            .then(|| {
+                let view = MietteView::new(sources, diagnostic);
+                let mut text = String::new();
+                handler.render_report(&mut text, &view).ok().map(|_| text)
+            })
+            .flatten();
+        match rendered {
+            Some(text) => out.push_str(&text),
+            None => out.push_str(&one_line(sources, diagnostic)),
         }
         out.push('\n');
     }
     out
+}
+
+/// Longest source line shown with a caret; longer lines (minified or
+/// generated files) get the one-line form instead.
+const MAX_SNIPPET_LINE: usize = 2_000;
+
+/// Whether the source line under a diagnostic is short enough to show.
+fn snippet_fits(sources: &SourceMap, diagnostic: &Diagnostic) -> bool {
+    let Some(file) = sources.get(diagnostic.file) else {
+        return true;
+    };
+    let start = diagnostic.span.start.min(file.text.len());
+    let (Some(before), Some(after)) = (file.text.get(..start), file.text.get(start..)) else {
+        return false;
+    };
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = after.find('\n').map_or(file.text.len(), |i| start + i);
+    line_end - line_start <= MAX_SNIPPET_LINE
+}
+
+/// `error[E0201]: file:3:16: message` with the help on the next line.
+fn one_line(sources: &SourceMap, diagnostic: &Diagnostic) -> String {
+    let (file, region) = locate(sources, diagnostic);
+    let mut text = format!(
+        "{}[{}]: {}:{}:{}: {}\n",
+        diagnostic.severity.as_str(),
+        diagnostic.code,
+        file,
+        region.start.line,
+        region.start.column,
+        diagnostic.message
+    );
+    if let Some(help) = &diagnostic.help {
+        text.push_str(&format!("  help: {help}\n"));
+    }
+    text
 }
 
 /// The one-line summary after a human report.
@@ -241,7 +274,10 @@ struct MietteView {
 impl MietteView {
     fn new(sources: &SourceMap, d: &Diagnostic) -> Self {
         let file = sources.get(d.file);
-        let mut labels = vec![LabeledSpan::new_primary_with_span(None, d.span)];
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            None,
+            first_line_of(file, d.span),
+        )];
         let mut notes = Vec::new();
         for label in &d.labels {
             if label.file == d.file {
@@ -273,6 +309,21 @@ impl MietteView {
             source: file.map(|f| NamedSource::new(f.name.clone(), f.text.clone())),
             labels,
         }
+    }
+}
+
+/// A span cut at the end of its first line: a caret under a whole
+/// multi-megabyte string or file says nothing more than one under its start.
+fn first_line_of(
+    file: Option<&super::SourceFile>,
+    span: crate::syntax::ast::Span,
+) -> crate::syntax::ast::Span {
+    let Some(file) = file else { return span };
+    let start = span.start.min(file.text.len());
+    let end = span.end.min(file.text.len()).max(start);
+    match file.text.get(start..end).and_then(|text| text.find('\n')) {
+        Some(0) | None => crate::syntax::ast::Span::new(start, end),
+        Some(i) => crate::syntax::ast::Span::new(start, start + i),
     }
 }
 
