@@ -719,20 +719,16 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             StepKind::AddTag(tag) => {
                 self.state.tags.insert(tag.clone());
             }
-            StepKind::RemoveTag(tag) => {
-                if !self.state.tags.remove(tag) {
-                    record.status = Status::Skipped;
-                    record.reason = Some(Reason::NotPresent);
-                }
+            StepKind::RemoveTag(tag) if !self.state.tags.remove(tag) => {
+                record.status = Status::Skipped;
+                record.reason = Some(Reason::NotPresent);
             }
             StepKind::AddToList(list) => {
                 self.state.lists.insert(*list);
             }
-            StepKind::RemoveFromList(list) => {
-                if !self.state.lists.remove(list) {
-                    record.status = Status::Skipped;
-                    record.reason = Some(Reason::NotPresent);
-                }
+            StepKind::RemoveFromList(list) if !self.state.lists.remove(list) => {
+                record.status = Status::Skipped;
+                record.reason = Some(Reason::NotPresent);
             }
             StepKind::SetField { field, value } => {
                 if let Some(slot) = self.state.fields.get_mut(*field) {
