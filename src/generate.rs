@@ -1459,3 +1459,76 @@ mod stats {
         );
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod timing {
+    use super::*;
+    use crate::data::{self, LoadOptions};
+    use std::time::Instant as Clock;
+
+    /// CPU seconds used by this process so far (Linux; 0 elsewhere).
+    fn cpu() -> f64 {
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let f: Vec<f64> = after
+            .split_whitespace()
+            .map(|x| x.parse().unwrap_or(0.0))
+            .collect();
+        (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / 100.0
+    }
+
+    /// Generation and loading at full scale (1M contacts, ~10M events).
+    /// `NURTURE_GEN_DIR=/tmp/gen cargo test --release --lib generate::timing -- --ignored --nocapture`
+    #[test]
+    #[ignore = "benchmark: needs a release build and ~1 GB of disk"]
+    fn million_contacts() {
+        let dir = std::env::var_os("NURTURE_GEN_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("nurture-gen-1m"));
+        let contacts: u64 = std::env::var("NURTURE_GEN_CONTACTS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1_000_000);
+        let o = GenerateOptions {
+            contacts,
+            seed: 1,
+            ..GenerateOptions::default()
+        };
+        let (t, c) = (Clock::now(), cpu());
+        let s = if std::env::var_os("NURTURE_LOAD_ONLY").is_some() {
+            GenerateSummary::default()
+        } else {
+            generate_to_dir(&o, &dir).unwrap()
+        };
+        println!(
+            "generate: {} contacts, {} events in {:.2?}, {:.1} s CPU ({} threads)",
+            s.contacts,
+            s.events,
+            t.elapsed(),
+            cpu() - c,
+            rayon::current_num_threads()
+        );
+        let schema = super::tests::b2b_schema();
+        let (t, c) = (Clock::now(), cpu());
+        let d = data::load(
+            &schema,
+            &dir.join("contacts.csv"),
+            &dir.join("events.csv"),
+            &LoadOptions::default(),
+        )
+        .unwrap();
+        println!(
+            "load: {} contacts, {} events in {:.2?}, {:.1} s CPU; report {:?} {:?}",
+            d.contacts.len(),
+            d.events.len(),
+            t.elapsed(),
+            cpu() - c,
+            d.report.contacts,
+            d.report.events
+        );
+        assert_eq!(d.report.events.rejected, 0);
+        // Freeing 10M events takes a while and is not part of loading.
+        std::mem::forget(d);
+    }
+}

@@ -453,8 +453,10 @@ pub(crate) fn load_contacts(
     report.notes.append(&mut notes);
 
     let mut set = ContactSet {
+        index: HashMap::with_capacity(batches.iter().map(|b| b.rows.len()).sum()),
         file: file.clone(),
-        ..ContactSet::default()
+        contacts: Vec::with_capacity(batches.iter().map(|b| b.rows.len()).sum()),
+        rejected: HashMap::new(),
     };
     let mut first_line: Vec<u64> = Vec::new();
     let mut unknown = BTreeSet::new();
@@ -464,9 +466,15 @@ pub(crate) fn load_contacts(
         report.contacts.read += batch.read;
         let mut problems = batch.problems;
         for (line, contact) in batch.rows {
-            match set.index.get(&contact.id) {
-                Some(&first) => {
-                    let first = first_line.get(first as usize).copied().unwrap_or(0);
+            let Ok(index) = u32::try_from(set.contacts.len()) else {
+                return Err(LoadError::Format {
+                    file: file.clone(),
+                    message: "more than 4294967295 contacts".to_string(),
+                });
+            };
+            match set.index.entry(contact.id.clone()) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    let first = first_line.get(*first.get() as usize).copied().unwrap_or(0);
                     problems.push(problem(
                         &file,
                         line,
@@ -478,14 +486,8 @@ pub(crate) fn load_contacts(
                         ),
                     ));
                 }
-                None => {
-                    let Ok(index) = u32::try_from(set.contacts.len()) else {
-                        return Err(LoadError::Format {
-                            file: file.clone(),
-                            message: "more than 4294967295 contacts".to_string(),
-                        });
-                    };
-                    set.index.insert(contact.id.clone(), index);
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(index);
                     first_line.push(line);
                     set.contacts.push(contact);
                 }

@@ -103,7 +103,9 @@ enum Outcome<'a> {
 struct Caches {
     times: TimeParser,
     last_type: Option<(String, u16)>,
-    last_contact: Option<(String, u32)>,
+    /// The last contact found; events are usually grouped by contact and
+    /// often in the contacts file's order, so it or the next one is likely.
+    last_contact: Option<u32>,
 }
 
 impl<'s> Plan<'s> {
@@ -370,8 +372,9 @@ impl<'s> Plan<'s> {
         })
     }
 
-    fn new_batch(&self) -> Batch {
+    fn new_batch(&self, records: usize) -> Batch {
         Batch {
+            events: Vec::with_capacity(records),
             skipped: vec![0; self.skip_reasons.len()],
             ..Batch::default()
         }
@@ -419,8 +422,8 @@ impl<'s> Plan<'s> {
                 );
             }
             Some(cell) => match cell.scalar_text() {
-                Some(Cow::Borrowed(s)) => Cow::Borrowed(s.trim()),
-                Some(Cow::Owned(s)) => Cow::Owned(s.trim().to_string()),
+                Some(Cow::Borrowed(s)) => Cow::Borrowed(s.trim_ascii()),
+                Some(Cow::Owned(s)) => Cow::Owned(s.trim_ascii().to_string()),
                 None => {
                     return bad(
                         Some(CONTACT),
@@ -454,7 +457,7 @@ impl<'s> Plan<'s> {
             None => match get(TYPE) {
                 Some(cell) => {
                     let text = cell.scalar_text().unwrap_or_default();
-                    let text = text.trim();
+                    let text = text.trim_ascii();
                     match &caches.last_type {
                         Some((name, t)) if name == text => *t,
                         _ => match self
@@ -521,15 +524,24 @@ impl<'s> Plan<'s> {
         // Resolve the contact (unless contacts are derived).
         let mut contact = 0u32;
         if let Some(set) = self.contacts {
-            let cached = match &caches.last_contact {
-                Some((id, idx)) if id.as_str() == contact_text.as_ref() => Some(*idx),
+            let is = |idx: u32| {
+                set.contacts
+                    .get(idx as usize)
+                    .is_some_and(|c| c.id == contact_text.as_ref())
+            };
+            let cached = match caches.last_contact {
+                Some(idx) if is(idx) => Some(idx),
+                Some(idx) if is(idx.wrapping_add(1)) => Some(idx + 1),
                 _ => None,
             };
             contact = match cached {
-                Some(idx) => idx,
+                Some(idx) => {
+                    caches.last_contact = Some(idx);
+                    idx
+                }
                 None => match set.index.get(contact_text.as_ref()) {
                     Some(&idx) => {
-                        caches.last_contact = Some((contact_text.to_string(), idx));
+                        caches.last_contact = Some(idx);
                         idx
                     }
                     None => {
@@ -565,20 +577,23 @@ impl<'s> Plan<'s> {
             let value = match src {
                 PropSource::Role(role) => match get(*role) {
                     None => None,
-                    Some(cell) => match convert_cell(*pty, cell, &self.separator, &mut caches.times)
-                    {
-                        Ok(v) => v,
-                        Err(()) => return bad(
-                            Some(*role),
-                            D003,
-                            format!(
+                    Some(cell) => {
+                        match convert_cell(*pty, cell, &self.separator, &mut caches.times) {
+                            Ok(v) => v,
+                            Err(()) => {
+                                return bad(
+                                    Some(*role),
+                                    D003,
+                                    format!(
                                 "`{pname}` of a `{}` event is declared as {} but the value is {}",
                                 ty.name,
                                 convert::type_phrase(*pty),
                                 cell.quoted()
                             ),
-                        ),
-                    },
+                                )
+                            }
+                        }
+                    }
                 },
                 PropSource::Product { a, b, abs, round } => {
                     let mut factors = [0.0f64; 2];
@@ -709,7 +724,7 @@ impl Converter for Plan<'_> {
     type Out = Batch;
 
     fn csv(&self, records: &[ByteRecord]) -> Batch {
-        let mut batch = self.new_batch();
+        let mut batch = self.new_batch(records.len());
         let mut caches = self.caches();
         let mut cells: Vec<Option<Cell<'_>>> = vec![None; self.roles];
         let mut foreign = BTreeSet::new();
@@ -729,7 +744,7 @@ impl Converter for Plan<'_> {
     }
 
     fn json(&self, records: &[JsonRecord<'_>]) -> Batch {
-        let mut batch = self.new_batch();
+        let mut batch = self.new_batch(records.len());
         let mut caches = self.caches();
         let mut foreign = BTreeSet::new();
         let mut unknown = BTreeSet::new();
@@ -981,8 +996,11 @@ pub(crate) fn load_events(
     report.events.skipped = skipped_total;
     report.events.rejected = report.events.read.saturating_sub(used);
 
-    // Stable: equal (contact, at) keep input order.
-    events.par_sort_by_key(|e| (e.contact, e.at));
+    // Stable: equal (contact, at) keep input order. Exports are often
+    // sorted already; then there is nothing to do.
+    if !events.is_sorted_by_key(|e| (e.contact, e.at)) {
+        events.par_sort_by_key(|e| (e.contact, e.at));
+    }
     Ok((contacts, events))
 }
 

@@ -125,11 +125,22 @@ impl Binding {
             )));
         }
         cells.iter_mut().for_each(|c| *c = None);
+        // Validate the whole record once, then cut fields out of it.
+        let whole = std::str::from_utf8(record.as_slice())
+            .map_err(|_| CellsError::Malformed("the row is not valid UTF-8 text".to_string()))?;
         for &(col, role) in &self.columns {
-            let bytes = record.get(col).unwrap_or(&[]);
-            let text = std::str::from_utf8(bytes).map_err(|_| {
-                CellsError::Malformed("the row is not valid UTF-8 text".to_string())
-            })?;
+            let Some(range) = record.range(col) else {
+                continue;
+            };
+            if range.is_empty() {
+                continue;
+            }
+            // Fields end at ASCII delimiters, so these are char boundaries.
+            let Some(text) = whole.get(range) else {
+                return Err(CellsError::Malformed(
+                    "the row is not valid UTF-8 text".to_string(),
+                ));
+            };
             if let Some(slot) = cells.get_mut(role) {
                 *slot = Some(Cell::Text(text));
             }

@@ -883,3 +883,39 @@ mod property {
         }
     }
 }
+
+/// The real Online Retail export (not part of the repository).
+/// `cargo test --release --lib data::tests::online_retail_real -- --ignored --nocapture`
+/// reads `$NURTURE_ONLINE_RETAIL` or `../shared/data/online_retail/online_retail.csv.gz`.
+#[test]
+#[ignore = "needs the shared Online Retail data set"]
+fn online_retail_real() {
+    let path = std::env::var_os("NURTURE_ONLINE_RETAIL")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../shared/data/online_retail/online_retail.csv.gz")
+        });
+    let options = LoadOptions {
+        skip_bad_rows: false,
+        mapping: Some(retail_mapping()),
+    };
+    let t = std::time::Instant::now();
+    let d = load_paths(&retail_schema(), None, &path, &options).unwrap();
+    let elapsed = t.elapsed();
+    let r = &d.report;
+    let refunds = d.events.iter().filter(|e| e.event_type == 9).count();
+    let orders = d.events.iter().filter(|e| e.event_type == 7).count();
+    println!("loaded in {elapsed:.2?}");
+    println!("rows: {:?}", r.events);
+    println!("skipped: {:?}", r.skipped);
+    println!("problems: {} {:?}", r.problem_count, r.problems_by_code);
+    println!("notes: {:#?}", r.notes);
+    println!(
+        "customers {}, orders {orders}, cancellations {refunds}, events {}",
+        d.contacts.len(),
+        d.events.len()
+    );
+    assert_eq!(r.events.read, r.events.used + r.events.rejected);
+    assert!(!r.has_bad_rows());
+}
