@@ -2,12 +2,12 @@
 
 use super::codes::{D001, D002, D003, D004, D007, D008, D009};
 use super::convert::{self, TimeParser};
+use super::csvsplit::Records;
 use super::mapping::{ContactMapping, MissingIdPolicy};
-use super::row::{problem, Binding, Cell, CellsError, Problems};
+use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
 use super::source::{self, Converter, Header, Input, JsonRecord};
 use super::{did_you_mean, Contact, LoadError, LoadReport, Schema, SkippedRows};
 use crate::value::Value;
-use csv::ByteRecord;
 use std::collections::{BTreeSet, HashMap};
 
 const ID: usize = 0;
@@ -368,20 +368,23 @@ pub(crate) fn convert_cell(
 impl Converter for Plan<'_> {
     type Out = Batch;
 
-    fn csv(&self, records: &[ByteRecord]) -> Batch {
+    fn csv(&self, block: &[u8], first_line: u64) -> Batch {
         let mut batch = Batch::default();
         let mut times = TimeParser::new(self.schema.timezone);
-        let mut cells: Vec<Option<Cell<'_>>> = vec![None; role_count(self.schema)];
-        for record in records {
+        let mut spare: Vec<Option<Cell<'_>>> = Vec::new();
+        let mut records = Records::new(block, first_line);
+        while let Some(record) = records.next_record() {
             batch.read += 1;
-            let line = record.position().map_or(0, csv::Position::line);
-            let outcome = match self.binding.fill_csv(record, &mut cells) {
+            let line = record.line;
+            let mut cells = recycle(spare, role_count(self.schema));
+            let outcome = match self.binding.fill_csv(&record, &mut cells) {
                 Ok(()) => self.convert(line, &cells, &mut times),
                 Err(CellsError::Malformed(msg)) => {
                     Outcome::Bad(problem(&self.file, line, None, D001, msg), None)
                 }
             };
             self.finish(&mut batch, line, outcome);
+            spare = recycle(cells, 0);
         }
         batch
     }

@@ -3,13 +3,13 @@
 use super::codes::{D001, D002, D003, D005, D006, D008, D010, D011};
 use super::contacts::{convert_cell, json_kind, ContactSet};
 use super::convert::{self, TimeParser};
+use super::csvsplit::Records;
 use super::mapping::{round_to, EventMapping, MissingIdPolicy};
-use super::row::{problem, Binding, Cell, CellsError, Problems};
+use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
 use super::source::{self, Converter, Header, Input, JsonRecord};
 use super::{did_you_mean, Contact, Event, LoadError, LoadReport, Schema, SkippedRows};
 use crate::syntax::ast::FieldType;
 use crate::value::{Instant, Value};
-use csv::ByteRecord;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
@@ -723,21 +723,25 @@ impl<'s> Plan<'s> {
 impl Converter for Plan<'_> {
     type Out = Batch;
 
-    fn csv(&self, records: &[ByteRecord]) -> Batch {
-        let mut batch = self.new_batch(records.len());
+    fn csv(&self, block: &[u8], first_line: u64) -> Batch {
+        // Rows are rarely shorter than 40 bytes.
+        let mut batch = self.new_batch(block.len() / 40);
         let mut caches = self.caches();
-        let mut cells: Vec<Option<Cell<'_>>> = vec![None; self.roles];
+        let mut spare: Vec<Option<Cell<'_>>> = Vec::new();
         let mut foreign = BTreeSet::new();
-        for record in records {
+        let mut records = Records::new(block, first_line);
+        while let Some(record) = records.next_record() {
             batch.read += 1;
-            let line = record.position().map_or(0, csv::Position::line);
-            let outcome = match self.binding.fill_csv(record, &mut cells) {
+            let line = record.line;
+            let mut cells = recycle(spare, self.roles);
+            let outcome = match self.binding.fill_csv(&record, &mut cells) {
                 Ok(()) => self.convert(line, &cells, &mut caches, &mut foreign),
                 Err(CellsError::Malformed(msg)) => {
                     Outcome::Bad(problem(&self.file, line, None, D001, msg))
                 }
             };
             self.finish(&mut batch, line, outcome);
+            spare = recycle(cells, 0);
         }
         batch.foreign_seen = foreign;
         batch

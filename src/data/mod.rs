@@ -47,6 +47,7 @@
 pub mod codes;
 mod contacts;
 mod convert;
+mod csvsplit;
 mod events;
 pub mod mapping;
 mod row;

@@ -919,3 +919,32 @@ fn online_retail_real() {
     assert_eq!(r.events.read, r.events.used + r.events.rejected);
     assert!(!r.has_bad_rows());
 }
+
+#[test]
+fn line_numbers_stay_right_across_blocks() {
+    // Over 2 MiB, so the file is cut into several blocks, with quoted line
+    // breaks everywhere and a bad row near the end.
+    let mut events = String::from("contact_id,type,at,email\n");
+    let mut line = 2u64;
+    for k in 0..60_000u64 {
+        events.push_str(&format!(
+            "c1,email.sent,2025-01-01,\"mail {k}\nsecond line, with comma \"\"q\"\"\"\n"
+        ));
+        line += 2;
+    }
+    events.push_str("c1,email.sent,not a time,x\n");
+    let bad_line = line;
+    events.push_str("c1,email.sent,2025-01-02,\"last\"\n");
+    assert!(events.len() > 3 << 20);
+    let d = load_str(&schema(), Some("id\nc1\n"), &events, &opts(true)).unwrap();
+    assert_eq!(d.events.len(), 60_001);
+    assert_eq!(d.report.problems.len(), 1);
+    assert_eq!(
+        (d.report.problems[0].code, d.report.problems[0].line),
+        ("D008", bad_line)
+    );
+    assert_eq!(
+        d.events[7].properties[0],
+        Some(Value::Text("mail 7\nsecond line, with comma \"q\"".into()))
+    );
+}
