@@ -15,6 +15,7 @@
 //! quote runs to the end of the file.
 
 use memchr::{memchr, memchr2, memchr_iter, memrchr};
+
 use std::io::Read;
 use std::ops::Range;
 
@@ -164,27 +165,39 @@ impl<'a> Records<'a> {
                 return None;
             }
             let start = self.pos;
-            let rest = &self.buf[start..];
-            let nl = memchr(b'\n', rest);
-            let line_end = nl.map_or(self.buf.len(), |i| start + i);
-            let mut content_end = line_end;
-            if content_end > start && self.buf[content_end - 1] == b'\r' {
-                content_end -= 1;
+            // Fast path: one pass that splits at commas up to the line end,
+            // unless a quote shows up.
+            self.fields.clear();
+            let mut field_start = start;
+            let mut quoted = false;
+            let mut line_end = self.buf.len();
+            for (i, &b) in self.buf[start..].iter().enumerate() {
+                match b {
+                    b',' => {
+                        self.fields.push(field_start..start + i);
+                        field_start = start + i + 1;
+                    }
+                    b'\n' => {
+                        line_end = start + i;
+                        break;
+                    }
+                    b'"' => {
+                        quoted = true;
+                        break;
+                    }
+                    _ => {}
+                }
             }
-            let line_bytes = &self.buf[start..content_end];
-            if memchr(b'"', line_bytes).is_none() {
-                // Fast path: no quotes on this line.
+            if !quoted {
+                let mut content_end = line_end;
+                if content_end > field_start && self.buf[content_end - 1] == b'\r' {
+                    content_end -= 1;
+                }
                 let line = self.line;
                 self.pos = line_end + 1;
                 self.line += 1;
-                if line_bytes.is_empty() {
+                if content_end == start {
                     continue;
-                }
-                self.fields.clear();
-                let mut field_start = start;
-                for comma in memchr_iter(b',', line_bytes) {
-                    self.fields.push(field_start..start + comma);
-                    field_start = start + comma + 1;
                 }
                 self.fields.push(field_start..content_end);
                 return Some(Record {
