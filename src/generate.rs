@@ -448,7 +448,7 @@ struct ChunkOut {
 }
 
 /// Calibrated so that `events_per_contact = 10` gives about 10.
-const BASE_EVENTS: f64 = 14.2;
+const BASE_EVENTS: f64 = 16.0;
 
 impl World {
     fn new(o: &GenerateOptions) -> World {
@@ -1377,10 +1377,16 @@ mod stats {
     #[test]
     #[ignore = "prints calibration figures"]
     fn print_stats() {
-        let n = 20_000;
+        let env = |k: &str, d: u64| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(d)
+        };
+        let n = env("NURTURE_GEN_CONTACTS", 20_000);
         let o = GenerateOptions {
             contacts: n,
-            seed: 5,
+            seed: env("NURTURE_GEN_SEED", 5),
             ..GenerateOptions::default()
         };
         let (mut c, mut e) = (Vec::new(), Vec::new());
