@@ -119,6 +119,9 @@ fn loads_csv_contacts_and_events() {
     );
     assert_eq!(d.contact_event_ranges, vec![0..4, 4..5, 5..6]);
     assert_eq!(d.events_of(2).len(), 1);
+    assert_eq!(d.events_of(99).len(), 0);
+    assert_eq!(d.find_contact("c3"), Some(2));
+    assert_eq!(d.find_contact("nobody"), None);
     let purchase = &d.events[2];
     assert_eq!(
         purchase.properties,
@@ -152,6 +155,8 @@ fn loads_csv_contacts_and_events() {
     );
     assert!(r.problems.is_empty());
     assert_eq!((r.contact_count, r.event_count), (3, 6));
+    let json = serde_json::to_value(r).unwrap();
+    assert_eq!(json["events"]["read"], 6);
 }
 
 fn d_type(t: &u16) -> &'static str {
