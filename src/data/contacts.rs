@@ -450,60 +450,60 @@ pub(crate) fn load_contacts(
 ) -> Result<ContactSet, LoadError> {
     let file = input.name.clone();
     let mut notes = Vec::new();
-    let batches = source::run(input, |header| {
-        Plan::new(schema, &file, header, mapping, &mut notes)
-    })?;
-    report.notes.append(&mut notes);
-
     let mut set = ContactSet {
-        index: HashMap::with_capacity(batches.iter().map(|b| b.rows.len()).sum()),
         file: file.clone(),
-        contacts: Vec::with_capacity(batches.iter().map(|b| b.rows.len()).sum()),
-        rejected: HashMap::new(),
+        ..ContactSet::default()
     };
     let mut first_line: Vec<u64> = Vec::new();
     let mut unknown = BTreeSet::new();
     let mut rejected_ids: Vec<(String, u64)> = Vec::new();
     let mut skipped = 0u64;
-    for batch in batches {
-        report.contacts.read += batch.read;
-        let mut problems = batch.problems;
-        for (line, contact) in batch.rows {
-            let Ok(index) = u32::try_from(set.contacts.len()) else {
-                return Err(LoadError::Format {
-                    file: file.clone(),
-                    message: "more than 4294967295 contacts".to_string(),
-                });
-            };
-            match set.index.entry(contact.id.clone()) {
-                std::collections::hash_map::Entry::Occupied(first) => {
-                    let first = first_line.get(*first.get() as usize).copied().unwrap_or(0);
-                    problems.push(problem(
-                        &file,
-                        line,
-                        Some("id"),
-                        D007,
-                        format!(
-                            "the id {} was already used on line {first}; this row is rejected",
-                            convert::quote(&contact.id)
-                        ),
-                    ));
-                }
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(index);
-                    first_line.push(line);
-                    set.contacts.push(contact);
+    let mut read = 0u64;
+    source::run(
+        input,
+        |header| Plan::new(schema, &file, header, mapping, &mut notes),
+        |batch: Batch| {
+            read += batch.read;
+            let mut problems = batch.problems;
+            for (line, contact) in batch.rows {
+                let Ok(index) = u32::try_from(set.contacts.len()) else {
+                    return Err(LoadError::Format {
+                        file: file.clone(),
+                        message: "more than 4294967295 contacts".to_string(),
+                    });
+                };
+                match set.index.entry(contact.id.clone()) {
+                    std::collections::hash_map::Entry::Occupied(first) => {
+                        let first = first_line.get(*first.get() as usize).copied().unwrap_or(0);
+                        problems.push(problem(
+                            &file,
+                            line,
+                            Some("id"),
+                            D007,
+                            format!(
+                                "the id {} was already used on line {first}; this row is rejected",
+                                convert::quote(&contact.id)
+                            ),
+                        ));
+                    }
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(index);
+                        first_line.push(line);
+                        set.contacts.push(contact);
+                    }
                 }
             }
-        }
-        // Duplicate-id problems were appended after the batch's own, so put
-        // the batch back in line order before merging.
-        problems.kept.sort_by_key(|p| p.line);
-        problems.merge_into(report);
-        rejected_ids.extend(batch.rejected_ids);
-        skipped += batch.skipped;
-        unknown.extend(batch.unknown_keys);
-    }
+            // Duplicate-id problems were appended after the batch's own, so
+            // put the batch back in line order before merging.
+            problems.kept.sort_by_key(|p| p.line);
+            problems.merge_into(report);
+            rejected_ids.extend(batch.rejected_ids);
+            skipped += batch.skipped;
+            unknown.extend(batch.unknown_keys);
+            Ok(())
+        },
+    )?;
+    report.notes.append(&mut notes);
     for (id, line) in rejected_ids {
         if !set.index.contains_key(&id) {
             set.rejected.entry(id).or_insert(line);
@@ -514,9 +514,10 @@ pub(crate) fn load_contacts(
             "{file}: key `{key}` is not a declared field nor one of id, stage, points, tags, created_at; it is ignored"
         ));
     }
+    report.contacts.read = read;
     report.contacts.used = set.contacts.len() as u64;
     report.contacts.skipped = skipped;
-    report.contacts.rejected = report.contacts.read - report.contacts.used;
+    report.contacts.rejected = read.saturating_sub(report.contacts.used);
     if skipped > 0 {
         report.skipped.push(SkippedRows {
             file: file.clone(),

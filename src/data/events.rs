@@ -812,163 +812,48 @@ pub(crate) fn load_events(
     let mut notes = Vec::new();
     let mut skip_reasons = Vec::new();
     let mut prop_names = Vec::new();
-    let batches = source::run(input, |header| {
-        let plan = Plan::new(
-            schema,
-            &file,
-            header,
-            mapping,
-            contact_set.as_ref(),
-            &mut notes,
-        )?;
-        skip_reasons = plan.skip_reasons.clone();
-        prop_names = plan.prop_names.clone();
-        Ok(plan)
-    })?;
-    report.notes.append(&mut notes);
-
     let derived = contact_set.is_none();
+    let mut merge = Merge {
+        schema,
+        file: &file,
+        mapping,
+        given: contact_set.as_ref(),
+        grouping: mapping.and_then(|m| m.group_by.as_ref()).is_some(),
+        roundings: (0..schema.event_types.len())
+            .map(|t| mapping_rounding(schema, mapping, u16::try_from(t).unwrap_or(u16::MAX)))
+            .collect(),
+        derived: Vec::new(),
+        derived_index: HashMap::new(),
+        events: Vec::new(),
+        groups: HashMap::new(),
+        skipped: Vec::new(),
+        foreign: BTreeSet::new(),
+        unknown_keys: BTreeSet::new(),
+        read: 0,
+        used: 0,
+    };
+    source::run(
+        input,
+        |header| {
+            let plan = Plan::new(
+                schema,
+                &file,
+                header,
+                mapping,
+                contact_set.as_ref(),
+                &mut notes,
+            )?;
+            skip_reasons = plan.skip_reasons.clone();
+            prop_names = plan.prop_names.clone();
+            Ok(plan)
+        },
+        |batch| merge.batch(batch, report),
+    )?;
+    report.notes.append(&mut notes);
     report.contacts_derived = derived;
-    let mut contacts: Vec<Contact> = Vec::new();
-    let mut derived_index: HashMap<Box<str>, u32> = HashMap::new();
-    if let Some(set) = contact_set {
-        contacts = set.contacts;
-    }
-    let grouping = mapping.and_then(|m| m.group_by.as_ref()).is_some();
-
-    let total: usize = batches.iter().map(|b| b.events.len()).sum();
-    let mut events: Vec<Event> = Vec::with_capacity(total);
-    let mut groups: HashMap<(u16, Box<str>), GroupEntry> = HashMap::new();
-    let mut skipped = vec![0u64; skip_reasons.len()];
-    let mut foreign: BTreeSet<(u16, usize)> = BTreeSet::new();
-    let mut unknown_keys: BTreeSet<String> = BTreeSet::new();
-    let mut used = 0u64;
-    let nfields = schema.fields.len();
-    let roundings: Vec<Vec<Option<u8>>> = (0..schema.event_types.len())
-        .map(|t| mapping_rounding(schema, mapping, u16::try_from(t).unwrap_or(u16::MAX)))
-        .collect();
-
-    for batch in batches {
-        report.events.read += batch.read;
-        let mut problems = batch.problems;
-        for (k, n) in batch.skipped.iter().enumerate() {
-            if let Some(s) = skipped.get_mut(k) {
-                *s += n;
-            }
-        }
-        foreign.extend(batch.foreign_seen);
-        unknown_keys.extend(batch.unknown_keys);
-        if !derived && !grouping {
-            used += batch.events.len() as u64;
-            events.extend(batch.events);
-            problems.merge_into(report);
-            continue;
-        }
-        let mut names = batch.names.into_iter();
-        let mut cfields = batch.cfields.into_iter();
-        for ((mut event, line), group) in
-            batch.events.into_iter().zip(batch.lines).zip(batch.groups)
-        {
-            let name = if derived { names.next() } else { None };
-            let fields = if derived { cfields.next() } else { None };
-            // The contact this row names, if it is already known.
-            let known = match &name {
-                Some(n) => derived_index.get(n).copied(),
-                None => Some(event.contact),
-            };
-            if let Some(g) = group {
-                let key = (event.event_type, g);
-                if let Some(entry) = groups.get(&key) {
-                    if known != Some(entry.contact) {
-                        let this = name.as_deref().map_or_else(
-                            || {
-                                contacts
-                                    .get(event.contact as usize)
-                                    .map_or("", |c| c.id.as_str())
-                                    .to_string()
-                            },
-                            str::to_string,
-                        );
-                        let first = contacts
-                            .get(entry.contact as usize)
-                            .map_or("", |c| c.id.as_str());
-                        problems.push(problem(
-                            &file,
-                            line,
-                            mapping.and_then(|m| m.group_by.as_deref()),
-                            D011,
-                            format!(
-                                "this row is grouped with line {} (same {} {}), which is for contact {}, but this row is for contact {}",
-                                entry.line,
-                                mapping.and_then(|m| m.group_by.as_deref()).unwrap_or("group"),
-                                convert::quote(&key.1),
-                                convert::quote(first),
-                                convert::quote(&this)
-                            ),
-                        ));
-                        continue;
-                    }
-                    let rounding = roundings
-                        .get(usize::from(event.event_type))
-                        .map_or(&[][..], Vec::as_slice);
-                    if let Some(target) = events.get_mut(entry.index) {
-                        merge_into(target, std::mem::take(&mut event.properties), rounding);
-                    }
-                    used += 1;
-                    continue;
-                }
-                let contact = match resolve(
-                    &mut contacts,
-                    &mut derived_index,
-                    name.as_deref(),
-                    known,
-                    nfields,
-                ) {
-                    Some(c) => c,
-                    None => return Err(too_many(&file)),
-                };
-                groups.insert(
-                    key,
-                    GroupEntry {
-                        index: events.len(),
-                        line,
-                        contact,
-                    },
-                );
-                event.contact = contact;
-            } else {
-                event.contact = match resolve(
-                    &mut contacts,
-                    &mut derived_index,
-                    name.as_deref(),
-                    known,
-                    nfields,
-                ) {
-                    Some(c) => c,
-                    None => return Err(too_many(&file)),
-                };
-            }
-            if derived {
-                if let Some(c) = contacts.get_mut(event.contact as usize) {
-                    c.created_at = Some(c.created_at.map_or(event.at, |t| t.min(event.at)));
-                    if let Some(fields) = fields {
-                        for (slot, value) in c.fields.iter_mut().zip(fields) {
-                            if slot.is_none() {
-                                *slot = value;
-                            }
-                        }
-                    }
-                }
-            }
-            used += 1;
-            events.push(event);
-        }
-        problems.kept.sort_by_key(|p| p.line);
-        problems.merge_into(report);
-    }
 
     // Notes: each said once.
-    for (t, role) in foreign {
+    for &(t, role) in &merge.foreign {
         let tname = schema
             .event_types
             .get(usize::from(t))
@@ -981,13 +866,13 @@ pub(crate) fn load_events(
             "{file}: `{pname}` is not a property of `{tname}` events; where set on them it is ignored"
         ));
     }
-    for key in unknown_keys {
+    for key in &merge.unknown_keys {
         report.notes.push(format!(
             "{file}: key `{key}` is not contact_id, type, at or a property of any event type; it is ignored"
         ));
     }
-    let skipped_total: u64 = skipped.iter().sum();
-    for (reason, count) in skip_reasons.into_iter().zip(skipped) {
+    let skipped_total: u64 = merge.skipped.iter().sum();
+    for (reason, &count) in skip_reasons.into_iter().zip(&merge.skipped) {
         if count > 0 {
             report.skipped.push(SkippedRows {
                 file: file.clone(),
@@ -996,16 +881,166 @@ pub(crate) fn load_events(
             });
         }
     }
-    report.events.used = used;
+    report.events.read = merge.read;
+    report.events.used = merge.used;
     report.events.skipped = skipped_total;
-    report.events.rejected = report.events.read.saturating_sub(used);
+    report.events.rejected = merge.read.saturating_sub(merge.used);
 
+    let mut events = merge.events;
+    let contacts = match contact_set {
+        Some(set) => set.contacts,
+        None => merge.derived,
+    };
     // Stable: equal (contact, at) keep input order. Exports are often
     // sorted already; then there is nothing to do.
     if !events.is_sorted_by_key(|e| (e.contact, e.at)) {
         events.par_sort_by_key(|e| (e.contact, e.at));
     }
     Ok((contacts, events))
+}
+
+/// Puts converted batches together, in file order: derives contacts,
+/// groups rows, counts.
+struct Merge<'a> {
+    schema: &'a Schema,
+    file: &'a str,
+    mapping: Option<&'a EventMapping>,
+    given: Option<&'a ContactSet>,
+    grouping: bool,
+    roundings: Vec<Vec<Option<u8>>>,
+    derived: Vec<Contact>,
+    derived_index: HashMap<Box<str>, u32>,
+    events: Vec<Event>,
+    groups: HashMap<(u16, Box<str>), GroupEntry>,
+    skipped: Vec<u64>,
+    foreign: BTreeSet<(u16, usize)>,
+    unknown_keys: BTreeSet<String>,
+    read: u64,
+    used: u64,
+}
+
+impl Merge<'_> {
+    fn contact_id(&self, index: u32) -> &str {
+        let contacts = match self.given {
+            Some(set) => &set.contacts,
+            None => &self.derived,
+        };
+        contacts.get(index as usize).map_or("", |c| c.id.as_str())
+    }
+
+    fn batch(&mut self, batch: Batch, report: &mut LoadReport) -> Result<(), LoadError> {
+        self.read += batch.read;
+        let mut problems = batch.problems;
+        if self.skipped.len() < batch.skipped.len() {
+            self.skipped.resize(batch.skipped.len(), 0);
+        }
+        for (s, n) in self.skipped.iter_mut().zip(&batch.skipped) {
+            *s += n;
+        }
+        self.foreign.extend(batch.foreign_seen);
+        self.unknown_keys.extend(batch.unknown_keys);
+        let derived = self.given.is_none();
+        if !derived && !self.grouping {
+            self.used += batch.events.len() as u64;
+            self.events.extend(batch.events);
+            problems.merge_into(report);
+            return Ok(());
+        }
+        let nfields = self.schema.fields.len();
+        let group_column = self.mapping.and_then(|m| m.group_by.as_deref());
+        let mut names = batch.names.into_iter();
+        let mut cfields = batch.cfields.into_iter();
+        for ((mut event, line), group) in
+            batch.events.into_iter().zip(batch.lines).zip(batch.groups)
+        {
+            let name = if derived { names.next() } else { None };
+            let fields = if derived { cfields.next() } else { None };
+            // The contact this row names, if it is already known.
+            let known = match &name {
+                Some(n) => self.derived_index.get(n).copied(),
+                None => Some(event.contact),
+            };
+            if let Some(g) = group {
+                let key = (event.event_type, g);
+                if let Some(entry) = self.groups.get(&key) {
+                    if known != Some(entry.contact) {
+                        let this = match (&name, known) {
+                            (Some(n), _) => n.to_string(),
+                            (None, Some(k)) => self.contact_id(k).to_string(),
+                            (None, None) => String::new(),
+                        };
+                        problems.push(problem(
+                            self.file,
+                            line,
+                            group_column,
+                            D011,
+                            format!(
+                                "this row is grouped with line {} (same {} {}), which is for contact {}, but this row is for contact {}",
+                                entry.line,
+                                group_column.unwrap_or("group"),
+                                convert::quote(&key.1),
+                                convert::quote(self.contact_id(entry.contact)),
+                                convert::quote(&this)
+                            ),
+                        ));
+                        continue;
+                    }
+                    let rounding = self
+                        .roundings
+                        .get(usize::from(event.event_type))
+                        .map_or(&[][..], Vec::as_slice);
+                    if let Some(target) = self.events.get_mut(entry.index) {
+                        merge_into(target, std::mem::take(&mut event.properties), rounding);
+                    }
+                    self.used += 1;
+                    continue;
+                }
+                let contact = resolve(
+                    &mut self.derived,
+                    &mut self.derived_index,
+                    name.as_deref(),
+                    known,
+                    nfields,
+                )
+                .ok_or_else(|| too_many(self.file))?;
+                self.groups.insert(
+                    key,
+                    GroupEntry {
+                        index: self.events.len(),
+                        line,
+                        contact,
+                    },
+                );
+                event.contact = contact;
+            } else {
+                event.contact = resolve(
+                    &mut self.derived,
+                    &mut self.derived_index,
+                    name.as_deref(),
+                    known,
+                    nfields,
+                )
+                .ok_or_else(|| too_many(self.file))?;
+            }
+            if derived {
+                if let Some(c) = self.derived.get_mut(event.contact as usize) {
+                    c.created_at = Some(c.created_at.map_or(event.at, |t| t.min(event.at)));
+                    if let Some(fields) = fields {
+                        for (slot, value) in c.fields.iter_mut().zip(fields) {
+                            if slot.is_none() {
+                                *slot = value;
+                            }
+                        }
+                    }
+                }
+            }
+            self.used += 1;
+            self.events.push(event);
+        }
+        problems.kept.sort_by_key(|p| p.line);
+        problems.merge_into(report);
+        Ok(())
+    }
 }
 
 fn too_many(file: &str) -> LoadError {

@@ -163,14 +163,18 @@ pub(crate) enum Header {
     Json,
 }
 
-/// Reads an input and converts it batch by batch; the outputs come back in
-/// file order.
+/// Reads an input and converts it batch by batch in parallel; `consume`
+/// gets the outputs in file order, on the calling thread, while later
+/// batches are still being converted (so finished batches are freed early).
+/// After `consume` fails, the remaining outputs are dropped and its error is
+/// returned.
 pub(crate) fn run<C: Converter>(
     mut input: Input,
     make: impl FnOnce(Header) -> Result<C, LoadError>,
-) -> Result<Vec<C::Out>, LoadError> {
+    consume: impl FnMut(C::Out) -> Result<(), LoadError>,
+) -> Result<(), LoadError> {
     match sniff(&mut input)? {
-        Layout::Csv => run_csv(input, make),
+        Layout::Csv => run_csv(input, make, consume),
         layout => {
             let name = input.name.clone();
             let mut bytes = Vec::new();
@@ -190,10 +194,11 @@ pub(crate) fn run<C: Converter>(
                 split_json_lines(&bytes)
             };
             let converter = make(Header::Json)?;
-            Ok(records
+            let outs: Vec<C::Out> = records
                 .par_chunks(BATCH)
                 .map(|chunk| converter.json(chunk))
-                .collect())
+                .collect();
+            outs.into_iter().try_for_each(consume)
         }
     }
 }
@@ -201,7 +206,8 @@ pub(crate) fn run<C: Converter>(
 fn run_csv<C: Converter>(
     input: Input,
     make: impl FnOnce(Header) -> Result<C, LoadError>,
-) -> Result<Vec<C::Out>, LoadError> {
+    mut consume: impl FnMut(C::Out) -> Result<(), LoadError>,
+) -> Result<(), LoadError> {
     let name = input.name.clone();
     let io_err = |source| LoadError::Io {
         path: name.clone(),
@@ -223,35 +229,60 @@ fn run_csv<C: Converter>(
 
     // One thread cuts the input into blocks of whole records (cheap: it
     // only looks at quotes and line ends); the rayon pool parses and
-    // converts them. Blocks carry their sequence number.
+    // converts them; this thread puts the results back in order (blocks
+    // carry their sequence number) and hands them to `consume`.
     let (tx, rx) = mpsc::sync_channel::<(usize, Vec<u8>, u64)>(4);
+    let (out_tx, out_rx) = mpsc::channel::<(usize, C::Out)>();
+    let thread_failed = || LoadError::Format {
+        file: name.clone(),
+        message: "a CSV reader thread failed".to_string(),
+    };
     std::thread::scope(|scope| {
         let producer = scope.spawn(move || -> std::io::Result<()> {
             let mut seq = 0;
             let mut block = Some(first);
             while let Some(b) = block {
                 let lines = csvsplit::count_lines(&b);
-                if !b.is_empty() && tx.send((seq, b, line)).is_err() {
-                    return Ok(());
+                if !b.is_empty() {
+                    if tx.send((seq, b, line)).is_err() {
+                        return Ok(());
+                    }
+                    seq += 1;
                 }
-                seq += 1;
                 line += lines;
                 block = blocks.next_block()?;
             }
             Ok(())
         });
-        let mut outs: Vec<(usize, C::Out)> = rx
-            .into_iter()
-            .par_bridge()
-            .map(|(seq, block, first_line)| (seq, converter.csv(&block, first_line)))
-            .collect();
-        let produced = producer.join().map_err(|_| LoadError::Format {
-            file: name.clone(),
-            message: "the CSV reader thread failed".to_string(),
-        })?;
-        produced.map_err(io_err)?;
-        outs.sort_by_key(|(seq, _)| *seq);
-        Ok(outs.into_iter().map(|(_, out)| out).collect())
+        let converter = &converter;
+        let workers = scope.spawn(move || {
+            rx.into_iter()
+                .par_bridge()
+                .for_each_with(out_tx, |out, (seq, block, first_line)| {
+                    // The receiver only goes away after a panic.
+                    let _ = out.send((seq, converter.csv(&block, first_line)));
+                });
+        });
+        let mut pending = std::collections::BTreeMap::new();
+        let mut next = 0usize;
+        let mut failed = None;
+        for (seq, out) in out_rx {
+            pending.insert(seq, out);
+            while let Some(out) = pending.remove(&next) {
+                next += 1;
+                if failed.is_none() {
+                    if let Err(e) = consume(out) {
+                        failed = Some(e);
+                    }
+                }
+            }
+        }
+        workers.join().map_err(|_| thread_failed())?;
+        let produced = producer.join().map_err(|_| thread_failed())?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        produced.map_err(io_err)
     })
 }
 
