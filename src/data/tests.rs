@@ -953,3 +953,46 @@ fn line_numbers_stay_right_across_blocks() {
         Some(Value::Text("mail 7\nsecond line, with comma \"q\"".into()))
     );
 }
+
+#[test]
+fn same_result_with_one_or_two_threads_on_a_multi_block_unsorted_file() {
+    let mut contacts = String::from("id\n");
+    for i in 0..2000 {
+        contacts.push_str(&format!("c{i}\n"));
+    }
+    let mut events = String::from("contact_id,type,at,email\n");
+    let mut x = 12345u64;
+    for k in 0..120_000u64 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let c = (x >> 33) % 2000;
+        let day = 1 + (x >> 20) % 28;
+        events.push_str(&format!(
+            "c{c},email.sent,2025-02-{day:02}T10:00:00Z,mail-{k}\n"
+        ));
+    }
+    assert!(events.len() > 5 << 20);
+    let run = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| load_str(&schema(), Some(&contacts), &events, &opts(false)))
+            .unwrap()
+    };
+    let (a, b) = (run(1), run(2));
+    assert_eq!(a.events, b.events);
+    assert_eq!(a.contact_event_ranges, b.contact_event_ranges);
+    assert_eq!(a.report, b.report);
+    // Sorted by (contact, at, input order).
+    let k = |e: &Event| match &e.properties[0] {
+        Some(Value::Text(s)) => s[5..].parse::<u64>().unwrap(),
+        _ => unreachable!(),
+    };
+    assert!(a.events.windows(2).all(|w| {
+        let (p, q) = ((w[0].contact, w[0].at), (w[1].contact, w[1].at));
+        p < q || (p == q && k(&w[0]) < k(&w[1]))
+    }));
+    assert_eq!(a.events.len(), 120_000);
+}
