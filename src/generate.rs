@@ -448,7 +448,7 @@ struct ChunkOut {
 }
 
 /// Calibrated so that `events_per_contact = 10` gives about 10.
-const BASE_EVENTS: f64 = 14.2;
+const BASE_EVENTS: f64 = 16.0;
 
 impl World {
     fn new(o: &GenerateOptions) -> World {
@@ -1377,10 +1377,16 @@ mod stats {
     #[test]
     #[ignore = "prints calibration figures"]
     fn print_stats() {
-        let n = 20_000;
+        let env = |k: &str, d: u64| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(d)
+        };
+        let n = env("NURTURE_GEN_CONTACTS", 20_000);
         let o = GenerateOptions {
             contacts: n,
-            seed: 5,
+            seed: env("NURTURE_GEN_SEED", 5),
             ..GenerateOptions::default()
         };
         let (mut c, mut e) = (Vec::new(), Vec::new());
@@ -1457,5 +1463,78 @@ mod stats {
             "unsubscribed    {:.3}",
             share(&|e| e.event_type == ty("unsubscribed"))
         );
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod timing {
+    use super::*;
+    use crate::data::{self, LoadOptions};
+    use std::time::Instant as Clock;
+
+    /// CPU seconds used by this process so far (Linux; 0 elsewhere).
+    fn cpu() -> f64 {
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let f: Vec<f64> = after
+            .split_whitespace()
+            .map(|x| x.parse().unwrap_or(0.0))
+            .collect();
+        (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / 100.0
+    }
+
+    /// Generation and loading at full scale (1M contacts, ~10M events).
+    /// `NURTURE_GEN_DIR=/tmp/gen cargo test --release --lib generate::timing -- --ignored --nocapture`
+    #[test]
+    #[ignore = "benchmark: needs a release build and ~1 GB of disk"]
+    fn million_contacts() {
+        let dir = std::env::var_os("NURTURE_GEN_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("nurture-gen-1m"));
+        let contacts: u64 = std::env::var("NURTURE_GEN_CONTACTS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1_000_000);
+        let o = GenerateOptions {
+            contacts,
+            seed: 1,
+            ..GenerateOptions::default()
+        };
+        let (t, c) = (Clock::now(), cpu());
+        let s = if std::env::var_os("NURTURE_LOAD_ONLY").is_some() {
+            GenerateSummary::default()
+        } else {
+            generate_to_dir(&o, &dir).unwrap()
+        };
+        println!(
+            "generate: {} contacts, {} events in {:.2?}, {:.1} s CPU ({} threads)",
+            s.contacts,
+            s.events,
+            t.elapsed(),
+            cpu() - c,
+            rayon::current_num_threads()
+        );
+        let schema = super::tests::b2b_schema();
+        let (t, c) = (Clock::now(), cpu());
+        let d = data::load(
+            &schema,
+            &dir.join("contacts.csv"),
+            &dir.join("events.csv"),
+            &LoadOptions::default(),
+        )
+        .unwrap();
+        println!(
+            "load: {} contacts, {} events in {:.2?}, {:.1} s CPU; report {:?} {:?}",
+            d.contacts.len(),
+            d.events.len(),
+            t.elapsed(),
+            cpu() - c,
+            d.report.contacts,
+            d.report.events
+        );
+        assert_eq!(d.report.events.rejected, 0);
+        // Freeing 10M events takes a while and is not part of loading.
+        std::mem::forget(d);
     }
 }

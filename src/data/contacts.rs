@@ -2,12 +2,12 @@
 
 use super::codes::{D001, D002, D003, D004, D007, D008, D009};
 use super::convert::{self, TimeParser};
+use super::csvsplit::Records;
 use super::mapping::{ContactMapping, MissingIdPolicy};
-use super::row::{problem, Binding, Cell, CellsError, Problems};
+use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
 use super::source::{self, Converter, Header, Input, JsonRecord};
 use super::{did_you_mean, Contact, LoadError, LoadReport, Schema, SkippedRows};
 use crate::value::Value;
-use csv::ByteRecord;
 use std::collections::{BTreeSet, HashMap};
 
 const ID: usize = 0;
@@ -368,20 +368,23 @@ pub(crate) fn convert_cell(
 impl Converter for Plan<'_> {
     type Out = Batch;
 
-    fn csv(&self, records: &[ByteRecord]) -> Batch {
+    fn csv(&self, block: &[u8], first_line: u64) -> Batch {
         let mut batch = Batch::default();
         let mut times = TimeParser::new(self.schema.timezone);
-        let mut cells: Vec<Option<Cell<'_>>> = vec![None; role_count(self.schema)];
-        for record in records {
+        let mut spare: Vec<Option<Cell<'_>>> = Vec::new();
+        let mut records = Records::new(block, first_line);
+        while let Some(record) = records.next_record() {
             batch.read += 1;
-            let line = record.position().map_or(0, csv::Position::line);
-            let outcome = match self.binding.fill_csv(record, &mut cells) {
+            let line = record.line;
+            let mut cells = recycle(spare, role_count(self.schema));
+            let outcome = match self.binding.fill_csv(&record, &mut cells) {
                 Ok(()) => self.convert(line, &cells, &mut times),
                 Err(CellsError::Malformed(msg)) => {
                     Outcome::Bad(problem(&self.file, line, None, D001, msg), None)
                 }
             };
             self.finish(&mut batch, line, outcome);
+            spare = recycle(cells, 0);
         }
         batch
     }
@@ -447,11 +450,6 @@ pub(crate) fn load_contacts(
 ) -> Result<ContactSet, LoadError> {
     let file = input.name.clone();
     let mut notes = Vec::new();
-    let batches = source::run(input, |header| {
-        Plan::new(schema, &file, header, mapping, &mut notes)
-    })?;
-    report.notes.append(&mut notes);
-
     let mut set = ContactSet {
         file: file.clone(),
         ..ContactSet::default()
@@ -460,45 +458,52 @@ pub(crate) fn load_contacts(
     let mut unknown = BTreeSet::new();
     let mut rejected_ids: Vec<(String, u64)> = Vec::new();
     let mut skipped = 0u64;
-    for batch in batches {
-        report.contacts.read += batch.read;
-        let mut problems = batch.problems;
-        for (line, contact) in batch.rows {
-            match set.index.get(&contact.id) {
-                Some(&first) => {
-                    let first = first_line.get(first as usize).copied().unwrap_or(0);
-                    problems.push(problem(
-                        &file,
-                        line,
-                        Some("id"),
-                        D007,
-                        format!(
-                            "the id {} was already used on line {first}; this row is rejected",
-                            convert::quote(&contact.id)
-                        ),
-                    ));
-                }
-                None => {
-                    let Ok(index) = u32::try_from(set.contacts.len()) else {
-                        return Err(LoadError::Format {
-                            file: file.clone(),
-                            message: "more than 4294967295 contacts".to_string(),
-                        });
-                    };
-                    set.index.insert(contact.id.clone(), index);
-                    first_line.push(line);
-                    set.contacts.push(contact);
+    let mut read = 0u64;
+    source::run(
+        input,
+        |header| Plan::new(schema, &file, header, mapping, &mut notes),
+        |batch: Batch| {
+            read += batch.read;
+            let mut problems = batch.problems;
+            for (line, contact) in batch.rows {
+                let Ok(index) = u32::try_from(set.contacts.len()) else {
+                    return Err(LoadError::Format {
+                        file: file.clone(),
+                        message: "more than 4294967295 contacts".to_string(),
+                    });
+                };
+                match set.index.entry(contact.id.clone()) {
+                    std::collections::hash_map::Entry::Occupied(first) => {
+                        let first = first_line.get(*first.get() as usize).copied().unwrap_or(0);
+                        problems.push(problem(
+                            &file,
+                            line,
+                            Some("id"),
+                            D007,
+                            format!(
+                                "the id {} was already used on line {first}; this row is rejected",
+                                convert::quote(&contact.id)
+                            ),
+                        ));
+                    }
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(index);
+                        first_line.push(line);
+                        set.contacts.push(contact);
+                    }
                 }
             }
-        }
-        // Duplicate-id problems were appended after the batch's own, so put
-        // the batch back in line order before merging.
-        problems.kept.sort_by_key(|p| p.line);
-        problems.merge_into(report);
-        rejected_ids.extend(batch.rejected_ids);
-        skipped += batch.skipped;
-        unknown.extend(batch.unknown_keys);
-    }
+            // Duplicate-id problems were appended after the batch's own, so
+            // put the batch back in line order before merging.
+            problems.kept.sort_by_key(|p| p.line);
+            problems.merge_into(report);
+            rejected_ids.extend(batch.rejected_ids);
+            skipped += batch.skipped;
+            unknown.extend(batch.unknown_keys);
+            Ok(())
+        },
+    )?;
+    report.notes.append(&mut notes);
     for (id, line) in rejected_ids {
         if !set.index.contains_key(&id) {
             set.rejected.entry(id).or_insert(line);
@@ -509,9 +514,10 @@ pub(crate) fn load_contacts(
             "{file}: key `{key}` is not a declared field nor one of id, stage, points, tags, created_at; it is ignored"
         ));
     }
+    report.contacts.read = read;
     report.contacts.used = set.contacts.len() as u64;
     report.contacts.skipped = skipped;
-    report.contacts.rejected = report.contacts.read - report.contacts.used;
+    report.contacts.rejected = read.saturating_sub(report.contacts.used);
     if skipped > 0 {
         report.skipped.push(SkippedRows {
             file: file.clone(),

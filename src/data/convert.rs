@@ -18,6 +18,8 @@ pub(crate) struct Mismatch;
 pub(crate) struct TimeParser {
     tz: Tz,
     last_local: Option<(NaiveDateTime, Instant)>,
+    /// The last `YYYY-MM-DD` seen and its day number.
+    last_date: Option<([u8; 10], i64)>,
 }
 
 impl TimeParser {
@@ -25,6 +27,7 @@ impl TimeParser {
         TimeParser {
             tz,
             last_local: None,
+            last_date: None,
         }
     }
 
@@ -35,7 +38,21 @@ impl TimeParser {
     /// without an offset are in the campaign time zone; in a DST gap the
     /// earliest valid instant after it is used, in an overlap the earlier one.
     pub(crate) fn parse(&mut self, text: &str) -> Option<Instant> {
-        let b = text.trim().as_bytes();
+        let b = text.trim_ascii().as_bytes();
+        // Fast path: `YYYY-MM-DDTHH:MM:SSZ` with a date seen just before.
+        if b.len() == 20 && matches!(b[10], b'T' | b't') && matches!(b[19], b'Z' | b'z') {
+            if let Some((date, days)) = self.last_date {
+                if b[..10] == date && b[13] == b':' && b[16] == b':' {
+                    let hh = two_digits(b, 11)?;
+                    let mm = two_digits(b, 14)?;
+                    let ss = two_digits(b, 17)?;
+                    if hh > 23 || mm > 59 || ss > 60 {
+                        return None;
+                    }
+                    return Some(days * 86_400 + i64::from(hh * 3600 + mm * 60 + ss.min(59)));
+                }
+            }
+        }
         let (y, mo, d) = parse_ymd(b)?;
         if b.len() == 10 {
             let date = NaiveDate::from_ymd_opt(y, mo, d)?;
@@ -71,7 +88,6 @@ impl TimeParser {
         }
         // A leap second counts as the second before it, as chrono does.
         let ss = ss.min(59);
-        let date = NaiveDate::from_ymd_opt(y, mo, d)?;
         let zone = &rest[i..];
         let offset: Option<i64> = match zone {
             [] => None,
@@ -94,9 +110,15 @@ impl TimeParser {
         match offset {
             Some(off) => {
                 let days = days_from_civil(i64::from(y), mo, d);
+                if let Ok(date) = <[u8; 10]>::try_from(&b[..10]) {
+                    self.last_date = Some((date, days));
+                }
                 Some(days * 86_400 + i64::from(hh * 3600 + mm * 60 + ss) - off)
             }
-            None => self.local(date.and_hms_opt(hh, mm, ss)?),
+            None => {
+                let date = NaiveDate::from_ymd_opt(y, mo, d)?;
+                self.local(date.and_hms_opt(hh, mm, ss)?)
+            }
         }
     }
 
@@ -406,6 +428,24 @@ mod tests {
             let expected = chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp();
             assert_eq!(utc(s), Some(expected), "{s}");
         }
+    }
+
+    #[test]
+    fn repeated_dates_use_the_cache_correctly() {
+        let mut p = TimeParser::new(chrono_tz::UTC);
+        for s in [
+            "2025-03-01T10:00:00Z",
+            "2025-03-01T23:59:59Z",
+            "2025-03-01T00:00:00+02:00",
+            "2025-03-01T05:06:07z",
+            "2025-03-02T05:06:07Z",
+        ] {
+            let expected = chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp();
+            assert_eq!(p.parse(s), Some(expected), "{s}");
+        }
+        assert_eq!(p.parse("2025-03-02T24:00:00Z"), None);
+        assert_eq!(p.parse("2025-03-02T1x:00:00Z"), None);
+        assert_eq!(p.parse("2025-03-02T10-00-00Z"), None);
     }
 
     #[test]

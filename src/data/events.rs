@@ -3,13 +3,13 @@
 use super::codes::{D001, D002, D003, D005, D006, D008, D010, D011};
 use super::contacts::{convert_cell, json_kind, ContactSet};
 use super::convert::{self, TimeParser};
+use super::csvsplit::Records;
 use super::mapping::{round_to, EventMapping, MissingIdPolicy};
-use super::row::{problem, Binding, Cell, CellsError, Problems};
+use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
 use super::source::{self, Converter, Header, Input, JsonRecord};
 use super::{did_you_mean, Contact, Event, LoadError, LoadReport, Schema, SkippedRows};
 use crate::syntax::ast::FieldType;
 use crate::value::{Instant, Value};
-use csv::ByteRecord;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
@@ -103,7 +103,9 @@ enum Outcome<'a> {
 struct Caches {
     times: TimeParser,
     last_type: Option<(String, u16)>,
-    last_contact: Option<(String, u32)>,
+    /// The last contact found; events are usually grouped by contact and
+    /// often in the contacts file's order, so it or the next one is likely.
+    last_contact: Option<u32>,
 }
 
 impl<'s> Plan<'s> {
@@ -370,8 +372,9 @@ impl<'s> Plan<'s> {
         })
     }
 
-    fn new_batch(&self) -> Batch {
+    fn new_batch(&self, records: usize) -> Batch {
         Batch {
+            events: Vec::with_capacity(records),
             skipped: vec![0; self.skip_reasons.len()],
             ..Batch::default()
         }
@@ -419,8 +422,8 @@ impl<'s> Plan<'s> {
                 );
             }
             Some(cell) => match cell.scalar_text() {
-                Some(Cow::Borrowed(s)) => Cow::Borrowed(s.trim()),
-                Some(Cow::Owned(s)) => Cow::Owned(s.trim().to_string()),
+                Some(Cow::Borrowed(s)) => Cow::Borrowed(s.trim_ascii()),
+                Some(Cow::Owned(s)) => Cow::Owned(s.trim_ascii().to_string()),
                 None => {
                     return bad(
                         Some(CONTACT),
@@ -454,7 +457,7 @@ impl<'s> Plan<'s> {
             None => match get(TYPE) {
                 Some(cell) => {
                     let text = cell.scalar_text().unwrap_or_default();
-                    let text = text.trim();
+                    let text = text.trim_ascii();
                     match &caches.last_type {
                         Some((name, t)) if name == text => *t,
                         _ => match self
@@ -521,15 +524,24 @@ impl<'s> Plan<'s> {
         // Resolve the contact (unless contacts are derived).
         let mut contact = 0u32;
         if let Some(set) = self.contacts {
-            let cached = match &caches.last_contact {
-                Some((id, idx)) if id.as_str() == contact_text.as_ref() => Some(*idx),
+            let is = |idx: u32| {
+                set.contacts
+                    .get(idx as usize)
+                    .is_some_and(|c| c.id == contact_text.as_ref())
+            };
+            let cached = match caches.last_contact {
+                Some(idx) if is(idx) => Some(idx),
+                Some(idx) if is(idx.wrapping_add(1)) => Some(idx + 1),
                 _ => None,
             };
             contact = match cached {
-                Some(idx) => idx,
+                Some(idx) => {
+                    caches.last_contact = Some(idx);
+                    idx
+                }
                 None => match set.index.get(contact_text.as_ref()) {
                     Some(&idx) => {
-                        caches.last_contact = Some((contact_text.to_string(), idx));
+                        caches.last_contact = Some(idx);
                         idx
                     }
                     None => {
@@ -711,28 +723,32 @@ impl<'s> Plan<'s> {
 impl Converter for Plan<'_> {
     type Out = Batch;
 
-    fn csv(&self, records: &[ByteRecord]) -> Batch {
-        let mut batch = self.new_batch();
+    fn csv(&self, block: &[u8], first_line: u64) -> Batch {
+        // Rows are rarely shorter than 40 bytes.
+        let mut batch = self.new_batch(block.len() / 40);
         let mut caches = self.caches();
-        let mut cells: Vec<Option<Cell<'_>>> = vec![None; self.roles];
+        let mut spare: Vec<Option<Cell<'_>>> = Vec::new();
         let mut foreign = BTreeSet::new();
-        for record in records {
+        let mut records = Records::new(block, first_line);
+        while let Some(record) = records.next_record() {
             batch.read += 1;
-            let line = record.position().map_or(0, csv::Position::line);
-            let outcome = match self.binding.fill_csv(record, &mut cells) {
+            let line = record.line;
+            let mut cells = recycle(spare, self.roles);
+            let outcome = match self.binding.fill_csv(&record, &mut cells) {
                 Ok(()) => self.convert(line, &cells, &mut caches, &mut foreign),
                 Err(CellsError::Malformed(msg)) => {
                     Outcome::Bad(problem(&self.file, line, None, D001, msg))
                 }
             };
             self.finish(&mut batch, line, outcome);
+            spare = recycle(cells, 0);
         }
         batch.foreign_seen = foreign;
         batch
     }
 
     fn json(&self, records: &[JsonRecord<'_>]) -> Batch {
-        let mut batch = self.new_batch();
+        let mut batch = self.new_batch(records.len());
         let mut caches = self.caches();
         let mut foreign = BTreeSet::new();
         let mut unknown = BTreeSet::new();
@@ -796,163 +812,48 @@ pub(crate) fn load_events(
     let mut notes = Vec::new();
     let mut skip_reasons = Vec::new();
     let mut prop_names = Vec::new();
-    let batches = source::run(input, |header| {
-        let plan = Plan::new(
-            schema,
-            &file,
-            header,
-            mapping,
-            contact_set.as_ref(),
-            &mut notes,
-        )?;
-        skip_reasons = plan.skip_reasons.clone();
-        prop_names = plan.prop_names.clone();
-        Ok(plan)
-    })?;
-    report.notes.append(&mut notes);
-
     let derived = contact_set.is_none();
+    let mut merge = Merge {
+        schema,
+        file: &file,
+        mapping,
+        given: contact_set.as_ref(),
+        grouping: mapping.and_then(|m| m.group_by.as_ref()).is_some(),
+        roundings: (0..schema.event_types.len())
+            .map(|t| mapping_rounding(schema, mapping, u16::try_from(t).unwrap_or(u16::MAX)))
+            .collect(),
+        derived: Vec::new(),
+        derived_index: HashMap::new(),
+        events: Vec::new(),
+        groups: HashMap::new(),
+        skipped: Vec::new(),
+        foreign: BTreeSet::new(),
+        unknown_keys: BTreeSet::new(),
+        read: 0,
+        used: 0,
+    };
+    source::run(
+        input,
+        |header| {
+            let plan = Plan::new(
+                schema,
+                &file,
+                header,
+                mapping,
+                contact_set.as_ref(),
+                &mut notes,
+            )?;
+            skip_reasons = plan.skip_reasons.clone();
+            prop_names = plan.prop_names.clone();
+            Ok(plan)
+        },
+        |batch| merge.batch(batch, report),
+    )?;
+    report.notes.append(&mut notes);
     report.contacts_derived = derived;
-    let mut contacts: Vec<Contact> = Vec::new();
-    let mut derived_index: HashMap<Box<str>, u32> = HashMap::new();
-    if let Some(set) = contact_set {
-        contacts = set.contacts;
-    }
-    let grouping = mapping.and_then(|m| m.group_by.as_ref()).is_some();
-
-    let total: usize = batches.iter().map(|b| b.events.len()).sum();
-    let mut events: Vec<Event> = Vec::with_capacity(total);
-    let mut groups: HashMap<(u16, Box<str>), GroupEntry> = HashMap::new();
-    let mut skipped = vec![0u64; skip_reasons.len()];
-    let mut foreign: BTreeSet<(u16, usize)> = BTreeSet::new();
-    let mut unknown_keys: BTreeSet<String> = BTreeSet::new();
-    let mut used = 0u64;
-    let nfields = schema.fields.len();
-    let roundings: Vec<Vec<Option<u8>>> = (0..schema.event_types.len())
-        .map(|t| mapping_rounding(schema, mapping, u16::try_from(t).unwrap_or(u16::MAX)))
-        .collect();
-
-    for batch in batches {
-        report.events.read += batch.read;
-        let mut problems = batch.problems;
-        for (k, n) in batch.skipped.iter().enumerate() {
-            if let Some(s) = skipped.get_mut(k) {
-                *s += n;
-            }
-        }
-        foreign.extend(batch.foreign_seen);
-        unknown_keys.extend(batch.unknown_keys);
-        if !derived && !grouping {
-            used += batch.events.len() as u64;
-            events.extend(batch.events);
-            problems.merge_into(report);
-            continue;
-        }
-        let mut names = batch.names.into_iter();
-        let mut cfields = batch.cfields.into_iter();
-        for ((mut event, line), group) in
-            batch.events.into_iter().zip(batch.lines).zip(batch.groups)
-        {
-            let name = if derived { names.next() } else { None };
-            let fields = if derived { cfields.next() } else { None };
-            // The contact this row names, if it is already known.
-            let known = match &name {
-                Some(n) => derived_index.get(n).copied(),
-                None => Some(event.contact),
-            };
-            if let Some(g) = group {
-                let key = (event.event_type, g);
-                if let Some(entry) = groups.get(&key) {
-                    if known != Some(entry.contact) {
-                        let this = name.as_deref().map_or_else(
-                            || {
-                                contacts
-                                    .get(event.contact as usize)
-                                    .map_or("", |c| c.id.as_str())
-                                    .to_string()
-                            },
-                            str::to_string,
-                        );
-                        let first = contacts
-                            .get(entry.contact as usize)
-                            .map_or("", |c| c.id.as_str());
-                        problems.push(problem(
-                            &file,
-                            line,
-                            mapping.and_then(|m| m.group_by.as_deref()),
-                            D011,
-                            format!(
-                                "this row is grouped with line {} (same {} {}), which is for contact {}, but this row is for contact {}",
-                                entry.line,
-                                mapping.and_then(|m| m.group_by.as_deref()).unwrap_or("group"),
-                                convert::quote(&key.1),
-                                convert::quote(first),
-                                convert::quote(&this)
-                            ),
-                        ));
-                        continue;
-                    }
-                    let rounding = roundings
-                        .get(usize::from(event.event_type))
-                        .map_or(&[][..], Vec::as_slice);
-                    if let Some(target) = events.get_mut(entry.index) {
-                        merge_into(target, std::mem::take(&mut event.properties), rounding);
-                    }
-                    used += 1;
-                    continue;
-                }
-                let contact = match resolve(
-                    &mut contacts,
-                    &mut derived_index,
-                    name.as_deref(),
-                    known,
-                    nfields,
-                ) {
-                    Some(c) => c,
-                    None => return Err(too_many(&file)),
-                };
-                groups.insert(
-                    key,
-                    GroupEntry {
-                        index: events.len(),
-                        line,
-                        contact,
-                    },
-                );
-                event.contact = contact;
-            } else {
-                event.contact = match resolve(
-                    &mut contacts,
-                    &mut derived_index,
-                    name.as_deref(),
-                    known,
-                    nfields,
-                ) {
-                    Some(c) => c,
-                    None => return Err(too_many(&file)),
-                };
-            }
-            if derived {
-                if let Some(c) = contacts.get_mut(event.contact as usize) {
-                    c.created_at = Some(c.created_at.map_or(event.at, |t| t.min(event.at)));
-                    if let Some(fields) = fields {
-                        for (slot, value) in c.fields.iter_mut().zip(fields) {
-                            if slot.is_none() {
-                                *slot = value;
-                            }
-                        }
-                    }
-                }
-            }
-            used += 1;
-            events.push(event);
-        }
-        problems.kept.sort_by_key(|p| p.line);
-        problems.merge_into(report);
-    }
 
     // Notes: each said once.
-    for (t, role) in foreign {
+    for &(t, role) in &merge.foreign {
         let tname = schema
             .event_types
             .get(usize::from(t))
@@ -965,13 +866,13 @@ pub(crate) fn load_events(
             "{file}: `{pname}` is not a property of `{tname}` events; where set on them it is ignored"
         ));
     }
-    for key in unknown_keys {
+    for key in &merge.unknown_keys {
         report.notes.push(format!(
             "{file}: key `{key}` is not contact_id, type, at or a property of any event type; it is ignored"
         ));
     }
-    let skipped_total: u64 = skipped.iter().sum();
-    for (reason, count) in skip_reasons.into_iter().zip(skipped) {
+    let skipped_total: u64 = merge.skipped.iter().sum();
+    for (reason, &count) in skip_reasons.into_iter().zip(&merge.skipped) {
         if count > 0 {
             report.skipped.push(SkippedRows {
                 file: file.clone(),
@@ -980,13 +881,166 @@ pub(crate) fn load_events(
             });
         }
     }
-    report.events.used = used;
+    report.events.read = merge.read;
+    report.events.used = merge.used;
     report.events.skipped = skipped_total;
-    report.events.rejected = report.events.read.saturating_sub(used);
+    report.events.rejected = merge.read.saturating_sub(merge.used);
 
-    // Stable: equal (contact, at) keep input order.
-    events.par_sort_by_key(|e| (e.contact, e.at));
+    let mut events = merge.events;
+    let contacts = match contact_set {
+        Some(set) => set.contacts,
+        None => merge.derived,
+    };
+    // Stable: equal (contact, at) keep input order. Exports are often
+    // sorted already; then there is nothing to do.
+    if !events.is_sorted_by_key(|e| (e.contact, e.at)) {
+        events.par_sort_by_key(|e| (e.contact, e.at));
+    }
     Ok((contacts, events))
+}
+
+/// Puts converted batches together, in file order: derives contacts,
+/// groups rows, counts.
+struct Merge<'a> {
+    schema: &'a Schema,
+    file: &'a str,
+    mapping: Option<&'a EventMapping>,
+    given: Option<&'a ContactSet>,
+    grouping: bool,
+    roundings: Vec<Vec<Option<u8>>>,
+    derived: Vec<Contact>,
+    derived_index: HashMap<Box<str>, u32>,
+    events: Vec<Event>,
+    groups: HashMap<(u16, Box<str>), GroupEntry>,
+    skipped: Vec<u64>,
+    foreign: BTreeSet<(u16, usize)>,
+    unknown_keys: BTreeSet<String>,
+    read: u64,
+    used: u64,
+}
+
+impl Merge<'_> {
+    fn contact_id(&self, index: u32) -> &str {
+        let contacts = match self.given {
+            Some(set) => &set.contacts,
+            None => &self.derived,
+        };
+        contacts.get(index as usize).map_or("", |c| c.id.as_str())
+    }
+
+    fn batch(&mut self, batch: Batch, report: &mut LoadReport) -> Result<(), LoadError> {
+        self.read += batch.read;
+        let mut problems = batch.problems;
+        if self.skipped.len() < batch.skipped.len() {
+            self.skipped.resize(batch.skipped.len(), 0);
+        }
+        for (s, n) in self.skipped.iter_mut().zip(&batch.skipped) {
+            *s += n;
+        }
+        self.foreign.extend(batch.foreign_seen);
+        self.unknown_keys.extend(batch.unknown_keys);
+        let derived = self.given.is_none();
+        if !derived && !self.grouping {
+            self.used += batch.events.len() as u64;
+            self.events.extend(batch.events);
+            problems.merge_into(report);
+            return Ok(());
+        }
+        let nfields = self.schema.fields.len();
+        let group_column = self.mapping.and_then(|m| m.group_by.as_deref());
+        let mut names = batch.names.into_iter();
+        let mut cfields = batch.cfields.into_iter();
+        for ((mut event, line), group) in
+            batch.events.into_iter().zip(batch.lines).zip(batch.groups)
+        {
+            let name = if derived { names.next() } else { None };
+            let fields = if derived { cfields.next() } else { None };
+            // The contact this row names, if it is already known.
+            let known = match &name {
+                Some(n) => self.derived_index.get(n).copied(),
+                None => Some(event.contact),
+            };
+            if let Some(g) = group {
+                let key = (event.event_type, g);
+                if let Some(entry) = self.groups.get(&key) {
+                    if known != Some(entry.contact) {
+                        let this = match (&name, known) {
+                            (Some(n), _) => n.to_string(),
+                            (None, Some(k)) => self.contact_id(k).to_string(),
+                            (None, None) => String::new(),
+                        };
+                        problems.push(problem(
+                            self.file,
+                            line,
+                            group_column,
+                            D011,
+                            format!(
+                                "this row is grouped with line {} (same {} {}), which is for contact {}, but this row is for contact {}",
+                                entry.line,
+                                group_column.unwrap_or("group"),
+                                convert::quote(&key.1),
+                                convert::quote(self.contact_id(entry.contact)),
+                                convert::quote(&this)
+                            ),
+                        ));
+                        continue;
+                    }
+                    let rounding = self
+                        .roundings
+                        .get(usize::from(event.event_type))
+                        .map_or(&[][..], Vec::as_slice);
+                    if let Some(target) = self.events.get_mut(entry.index) {
+                        merge_into(target, std::mem::take(&mut event.properties), rounding);
+                    }
+                    self.used += 1;
+                    continue;
+                }
+                let contact = resolve(
+                    &mut self.derived,
+                    &mut self.derived_index,
+                    name.as_deref(),
+                    known,
+                    nfields,
+                )
+                .ok_or_else(|| too_many(self.file))?;
+                self.groups.insert(
+                    key,
+                    GroupEntry {
+                        index: self.events.len(),
+                        line,
+                        contact,
+                    },
+                );
+                event.contact = contact;
+            } else {
+                event.contact = resolve(
+                    &mut self.derived,
+                    &mut self.derived_index,
+                    name.as_deref(),
+                    known,
+                    nfields,
+                )
+                .ok_or_else(|| too_many(self.file))?;
+            }
+            if derived {
+                if let Some(c) = self.derived.get_mut(event.contact as usize) {
+                    c.created_at = Some(c.created_at.map_or(event.at, |t| t.min(event.at)));
+                    if let Some(fields) = fields {
+                        for (slot, value) in c.fields.iter_mut().zip(fields) {
+                            if slot.is_none() {
+                                *slot = value;
+                            }
+                        }
+                    }
+                }
+            }
+            self.used += 1;
+            self.events.push(event);
+        }
+        problems.kept.sort_by_key(|p| p.line);
+        problems.merge_into(report);
+        Ok(())
+    }
 }
 
 fn too_many(file: &str) -> LoadError {

@@ -47,6 +47,7 @@
 pub mod codes;
 mod contacts;
 mod convert;
+mod csvsplit;
 mod events;
 pub mod mapping;
 mod row;
@@ -187,6 +188,12 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// The index of the contact with this id (a linear search: for one-off
+    /// look-ups such as `--contact ID`).
+    pub fn find_contact(&self, id: &str) -> Option<usize> {
+        self.contacts.iter().position(|c| c.id == id)
+    }
+
     /// The events of contact `index`, in time order.
     pub fn events_of(&self, index: usize) -> &[Event] {
         match self.contact_event_ranges.get(index) {
@@ -197,7 +204,7 @@ impl Dataset {
 }
 
 /// Row counts of one file. `read == used + rejected` always.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RowCounts {
     /// Records read (CSV rows after the header, JSON records).
     pub read: u64,
@@ -219,14 +226,14 @@ impl RowCounts {
 }
 
 /// Rows left out on purpose by the mapping, per file and reason.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SkippedRows {
     pub file: String,
     pub reason: String,
     pub count: u64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct LoadReport {
     pub contacts: RowCounts,
     pub events: RowCounts,
@@ -257,7 +264,7 @@ impl LoadReport {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct RowProblem {
     pub file: String,
     /// 1-based line the record starts on.

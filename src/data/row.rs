@@ -2,8 +2,8 @@
 //! problem collection, and filling role slots from a CSV record or a JSON
 //! object.
 
+use super::csvsplit::Record;
 use super::{LoadReport, RowProblem, MAX_STORED_PROBLEMS};
-use csv::ByteRecord;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One cell of a record: CSV text or a JSON value.
@@ -113,7 +113,7 @@ impl Binding {
     /// Fills `cells` from a CSV record.
     pub(crate) fn fill_csv<'r>(
         &self,
-        record: &'r ByteRecord,
+        record: &Record<'r>,
         cells: &mut [Option<Cell<'r>>],
     ) -> Result<(), CellsError> {
         if record.len() != self.width {
@@ -125,13 +125,27 @@ impl Binding {
             )));
         }
         cells.iter_mut().for_each(|c| *c = None);
+        // One UTF-8 check for the whole record, then cut fields out of it.
+        let Some(text) = record.text() else {
+            return Err(CellsError::Malformed(
+                "the row is not valid UTF-8 text".to_string(),
+            ));
+        };
         for &(col, role) in &self.columns {
-            let bytes = record.get(col).unwrap_or(&[]);
-            let text = std::str::from_utf8(bytes).map_err(|_| {
-                CellsError::Malformed("the row is not valid UTF-8 text".to_string())
-            })?;
+            let Some(range) = record.range(col) else {
+                continue;
+            };
+            if range.is_empty() {
+                continue;
+            }
+            // Fields end at ASCII delimiters, so these are char boundaries.
+            let Some(field) = text.get(range) else {
+                return Err(CellsError::Malformed(
+                    "the row is not valid UTF-8 text".to_string(),
+                ));
+            };
             if let Some(slot) = cells.get_mut(role) {
-                *slot = Some(Cell::Text(text));
+                *slot = Some(Cell::Text(field));
             }
         }
         Ok(())
@@ -190,4 +204,17 @@ fn map_is_outer(
     outer: &serde_json::Map<String, serde_json::Value>,
 ) -> bool {
     std::ptr::eq(map, outer)
+}
+
+/// Reuses a cell buffer for the next record: the cells of one record borrow
+/// from it, so the buffer is emptied and handed back with a fresh lifetime
+/// (the allocation is kept), then filled with `len` empty cells.
+pub(crate) fn recycle<'b>(v: Vec<Option<Cell<'_>>>, len: usize) -> Vec<Option<Cell<'b>>> {
+    let mut v: Vec<Option<Cell<'b>>> = {
+        let mut v = v;
+        v.clear();
+        v.into_iter().map(|_| None).collect()
+    };
+    v.resize(len, None);
+    v
 }

@@ -5,15 +5,18 @@
 //! sequence number; results are put back in that order before anything
 //! depends on it, so the thread count never changes the output.
 
+use super::csvsplit::{self, Blocks};
 use super::LoadError;
-use csv::ByteRecord;
 use rayon::prelude::*;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::mpsc;
 
-/// Records per batch handed to a worker.
+/// JSON records per batch handed to a worker.
 const BATCH: usize = 8192;
+/// Bytes of CSV per block handed to a worker (whole records; a block grows
+/// to hold a record that is longer).
+const CSV_BLOCK: usize = 2 << 20;
 
 /// The layout of an input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,8 +150,9 @@ pub(crate) struct JsonRecord<'a> {
 /// results (never mutate shared state).
 pub(crate) trait Converter: Sync {
     type Out: Send;
-    /// CSV records (the header excluded), in file order.
-    fn csv(&self, records: &[ByteRecord]) -> Self::Out;
+    /// A block of whole CSV records (never the header); `first_line` is
+    /// the line number of its first byte.
+    fn csv(&self, block: &[u8], first_line: u64) -> Self::Out;
     /// JSON records, in file order.
     fn json(&self, records: &[JsonRecord<'_>]) -> Self::Out;
 }
@@ -159,14 +163,18 @@ pub(crate) enum Header {
     Json,
 }
 
-/// Reads an input and converts it batch by batch; the outputs come back in
-/// file order.
+/// Reads an input and converts it batch by batch in parallel; `consume`
+/// gets the outputs in file order, on the calling thread, while later
+/// batches are still being converted (so finished batches are freed early).
+/// After `consume` fails, the remaining outputs are dropped and its error is
+/// returned.
 pub(crate) fn run<C: Converter>(
     mut input: Input,
     make: impl FnOnce(Header) -> Result<C, LoadError>,
-) -> Result<Vec<C::Out>, LoadError> {
+    consume: impl FnMut(C::Out) -> Result<(), LoadError>,
+) -> Result<(), LoadError> {
     match sniff(&mut input)? {
-        Layout::Csv => run_csv(input, make),
+        Layout::Csv => run_csv(input, make, consume),
         layout => {
             let name = input.name.clone();
             let mut bytes = Vec::new();
@@ -186,10 +194,11 @@ pub(crate) fn run<C: Converter>(
                 split_json_lines(&bytes)
             };
             let converter = make(Header::Json)?;
-            Ok(records
+            let outs: Vec<C::Out> = records
                 .par_chunks(BATCH)
                 .map(|chunk| converter.json(chunk))
-                .collect())
+                .collect();
+            outs.into_iter().try_for_each(consume)
         }
     }
 }
@@ -197,86 +206,83 @@ pub(crate) fn run<C: Converter>(
 fn run_csv<C: Converter>(
     input: Input,
     make: impl FnOnce(Header) -> Result<C, LoadError>,
-) -> Result<Vec<C::Out>, LoadError> {
+    mut consume: impl FnMut(C::Out) -> Result<(), LoadError>,
+) -> Result<(), LoadError> {
     let name = input.name.clone();
-    let csv_err = |e: csv::Error| match e.into_kind() {
-        csv::ErrorKind::Io(source) => LoadError::Io {
-            path: name.clone(),
-            source,
-        },
-        other => LoadError::Format {
-            file: name.clone(),
-            message: format!("{other:?}"),
-        },
+    let io_err = |source| LoadError::Io {
+        path: name.clone(),
+        source,
     };
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(input.reader);
-    let header: Vec<String> = rdr
-        .byte_headers()
-        .map_err(csv_err)?
+    let empty = || LoadError::Format {
+        file: name.clone(),
+        message: "the file is empty: a CSV file needs a header line".to_string(),
+    };
+    let mut blocks = Blocks::new(input.reader, CSV_BLOCK);
+    let first = blocks.next_block().map_err(io_err)?.ok_or_else(empty)?;
+    let (header, header_end, mut line) = csvsplit::header(&first).ok_or_else(empty)?;
+    let header: Vec<String> = header
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
-    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-        return Err(LoadError::Format {
-            file: name.clone(),
-            message: "the file is empty: a CSV file needs a header line".to_string(),
-        });
-    }
     let converter = make(Header::Csv(header))?;
+    let first = first.get(header_end..).unwrap_or_default().to_vec();
 
-    // One thread parses CSV into recycled batches of records; the rayon
-    // pool converts them. Batches carry their sequence number.
-    let (tx, rx) = mpsc::sync_channel::<(usize, Vec<ByteRecord>, usize)>(4);
-    let (back_tx, back_rx) = mpsc::channel::<Vec<ByteRecord>>();
+    // One thread cuts the input into blocks of whole records (cheap: it
+    // only looks at quotes and line ends); the rayon pool parses and
+    // converts them; this thread puts the results back in order (blocks
+    // carry their sequence number) and hands them to `consume`.
+    let (tx, rx) = mpsc::sync_channel::<(usize, Vec<u8>, u64)>(4);
+    let (out_tx, out_rx) = mpsc::channel::<(usize, C::Out)>();
+    let thread_failed = || LoadError::Format {
+        file: name.clone(),
+        message: "a CSV reader thread failed".to_string(),
+    };
     std::thread::scope(|scope| {
-        let producer = scope.spawn(move || -> Result<(), csv::Error> {
+        let producer = scope.spawn(move || -> std::io::Result<()> {
             let mut seq = 0;
-            loop {
-                let mut batch = back_rx.try_recv().unwrap_or_default();
-                let mut n = 0;
-                let mut done = false;
-                while n < BATCH {
-                    if n == batch.len() {
-                        batch.push(ByteRecord::new());
+            let mut block = Some(first);
+            while let Some(b) = block {
+                let lines = csvsplit::count_lines(&b);
+                if !b.is_empty() {
+                    if tx.send((seq, b, line)).is_err() {
+                        return Ok(());
                     }
-                    if !rdr.read_byte_record(&mut batch[n])? {
-                        done = true;
-                        break;
+                    seq += 1;
+                }
+                line += lines;
+                block = blocks.next_block()?;
+            }
+            Ok(())
+        });
+        let converter = &converter;
+        let workers = scope.spawn(move || {
+            rx.into_iter()
+                .par_bridge()
+                .for_each_with(out_tx, |out, (seq, block, first_line)| {
+                    // The receiver only goes away after a panic.
+                    let _ = out.send((seq, converter.csv(&block, first_line)));
+                });
+        });
+        let mut pending = std::collections::BTreeMap::new();
+        let mut next = 0usize;
+        let mut failed = None;
+        for (seq, out) in out_rx {
+            pending.insert(seq, out);
+            while let Some(out) = pending.remove(&next) {
+                next += 1;
+                if failed.is_none() {
+                    if let Err(e) = consume(out) {
+                        failed = Some(e);
                     }
-                    n += 1;
-                }
-                if n > 0 && tx.send((seq, batch, n)).is_err() {
-                    return Ok(());
-                }
-                seq += 1;
-                if done {
-                    return Ok(());
                 }
             }
-        });
-        let back = std::sync::Mutex::new(back_tx);
-        let mut outs: Vec<(usize, C::Out)> = rx
-            .into_iter()
-            .par_bridge()
-            .map(|(seq, batch, n)| {
-                let out = converter.csv(&batch[..n]);
-                if let Ok(back) = back.lock() {
-                    // The producer may be gone; then the batch is just dropped.
-                    let _ = back.send(batch);
-                }
-                (seq, out)
-            })
-            .collect();
-        let produced = producer.join().map_err(|_| LoadError::Format {
-            file: name.clone(),
-            message: "the CSV reader thread failed".to_string(),
-        })?;
-        produced.map_err(csv_err)?;
-        outs.sort_by_key(|(seq, _)| *seq);
-        Ok(outs.into_iter().map(|(_, out)| out).collect())
+        }
+        workers.join().map_err(|_| thread_failed())?;
+        let produced = producer.join().map_err(|_| thread_failed())?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        produced.map_err(io_err)
     })
 }
 

@@ -119,6 +119,9 @@ fn loads_csv_contacts_and_events() {
     );
     assert_eq!(d.contact_event_ranges, vec![0..4, 4..5, 5..6]);
     assert_eq!(d.events_of(2).len(), 1);
+    assert_eq!(d.events_of(99).len(), 0);
+    assert_eq!(d.find_contact("c3"), Some(2));
+    assert_eq!(d.find_contact("nobody"), None);
     let purchase = &d.events[2];
     assert_eq!(
         purchase.properties,
@@ -152,6 +155,8 @@ fn loads_csv_contacts_and_events() {
     );
     assert!(r.problems.is_empty());
     assert_eq!((r.contact_count, r.event_count), (3, 6));
+    let json = serde_json::to_value(r).unwrap();
+    assert_eq!(json["events"]["read"], 6);
 }
 
 fn d_type(t: &u16) -> &'static str {
@@ -882,4 +887,112 @@ mod property {
             prop_assert!(strict.is_err());
         }
     }
+}
+
+/// The real Online Retail export (not part of the repository).
+/// `cargo test --release --lib data::tests::online_retail_real -- --ignored --nocapture`
+/// reads `$NURTURE_ONLINE_RETAIL` or `../shared/data/online_retail/online_retail.csv.gz`.
+#[test]
+#[ignore = "needs the shared Online Retail data set"]
+fn online_retail_real() {
+    let path = std::env::var_os("NURTURE_ONLINE_RETAIL")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../shared/data/online_retail/online_retail.csv.gz")
+        });
+    let options = LoadOptions {
+        skip_bad_rows: false,
+        mapping: Some(retail_mapping()),
+    };
+    let t = std::time::Instant::now();
+    let d = load_paths(&retail_schema(), None, &path, &options).unwrap();
+    let elapsed = t.elapsed();
+    let r = &d.report;
+    let refunds = d.events.iter().filter(|e| e.event_type == 9).count();
+    let orders = d.events.iter().filter(|e| e.event_type == 7).count();
+    println!("loaded in {elapsed:.2?}");
+    println!("rows: {:?}", r.events);
+    println!("skipped: {:?}", r.skipped);
+    println!("problems: {} {:?}", r.problem_count, r.problems_by_code);
+    println!("notes: {:#?}", r.notes);
+    println!(
+        "customers {}, orders {orders}, cancellations {refunds}, events {}",
+        d.contacts.len(),
+        d.events.len()
+    );
+    assert_eq!(r.events.read, r.events.used + r.events.rejected);
+    assert!(!r.has_bad_rows());
+}
+
+#[test]
+fn line_numbers_stay_right_across_blocks() {
+    // Over 2 MiB, so the file is cut into several blocks, with quoted line
+    // breaks everywhere and a bad row near the end.
+    let mut events = String::from("contact_id,type,at,email\n");
+    let mut line = 2u64;
+    for k in 0..60_000u64 {
+        events.push_str(&format!(
+            "c1,email.sent,2025-01-01,\"mail {k}\nsecond line, with comma \"\"q\"\"\"\n"
+        ));
+        line += 2;
+    }
+    events.push_str("c1,email.sent,not a time,x\n");
+    let bad_line = line;
+    events.push_str("c1,email.sent,2025-01-02,\"last\"\n");
+    assert!(events.len() > 3 << 20);
+    let d = load_str(&schema(), Some("id\nc1\n"), &events, &opts(true)).unwrap();
+    assert_eq!(d.events.len(), 60_001);
+    assert_eq!(d.report.problems.len(), 1);
+    assert_eq!(
+        (d.report.problems[0].code, d.report.problems[0].line),
+        ("D008", bad_line)
+    );
+    assert_eq!(
+        d.events[7].properties[0],
+        Some(Value::Text("mail 7\nsecond line, with comma \"q\"".into()))
+    );
+}
+
+#[test]
+fn same_result_with_one_or_two_threads_on_a_multi_block_unsorted_file() {
+    let mut contacts = String::from("id\n");
+    for i in 0..2000 {
+        contacts.push_str(&format!("c{i}\n"));
+    }
+    let mut events = String::from("contact_id,type,at,email\n");
+    let mut x = 12345u64;
+    for k in 0..120_000u64 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let c = (x >> 33) % 2000;
+        let day = 1 + (x >> 20) % 28;
+        events.push_str(&format!(
+            "c{c},email.sent,2025-02-{day:02}T10:00:00Z,mail-{k}\n"
+        ));
+    }
+    assert!(events.len() > 5 << 20);
+    let run = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| load_str(&schema(), Some(&contacts), &events, &opts(false)))
+            .unwrap()
+    };
+    let (a, b) = (run(1), run(2));
+    assert_eq!(a.events, b.events);
+    assert_eq!(a.contact_event_ranges, b.contact_event_ranges);
+    assert_eq!(a.report, b.report);
+    // Sorted by (contact, at, input order).
+    let k = |e: &Event| match &e.properties[0] {
+        Some(Value::Text(s)) => s[5..].parse::<u64>().unwrap(),
+        _ => unreachable!(),
+    };
+    assert!(a.events.windows(2).all(|w| {
+        let (p, q) = ((w[0].contact, w[0].at), (w[1].contact, w[1].at));
+        p < q || (p == q && k(&w[0]) < k(&w[1]))
+    }));
+    assert_eq!(a.events.len(), 120_000);
 }

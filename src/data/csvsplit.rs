@@ -1,0 +1,401 @@
+//! A small RFC 4180 reader built for parallel loading.
+//!
+//! The input is cut into blocks that end on a record boundary (a cheap scan
+//! that only looks at quotes and line ends); workers then split their blocks
+//! into records and fields in parallel. Records without quotes take a fast
+//! path (search for `\n`, then for `,`); records with quotes go through a
+//! byte-by-byte state machine that unescapes `""`.
+//!
+//! Quote rules (the same in the boundary scan and the parser, so they always
+//! agree): a `"` opens a quoted field only at the start of a field; inside
+//! quotes `""` is one quote and a lone `"` closes the field; anything after
+//! the closing quote up to the next `,` or line end is kept as it is; a `"`
+//! in the middle of an unquoted field is an ordinary character. Records end
+//! at `\n` or `\r\n` outside quotes; empty lines are skipped. An unterminated
+//! quote runs to the end of the file.
+
+use memchr::{memchr, memchr2, memchr_iter, memrchr};
+
+use std::io::Read;
+use std::ops::Range;
+
+/// Where the last complete record of `block` ends (just after its `\n`),
+/// given that `block` starts at a record boundary. `None` if no record ends
+/// in it.
+pub(crate) fn last_boundary(block: &[u8]) -> Option<usize> {
+    if memchr(b'"', block).is_none() {
+        return memrchr(b'\n', block).map(|i| i + 1);
+    }
+    let mut inside = false;
+    let mut pos = 0;
+    let mut last = None;
+    while let Some(off) = memchr2(b'"', b'\n', block.get(pos..)?) {
+        let i = pos + off;
+        if block[i] == b'\n' {
+            if !inside {
+                last = Some(i + 1);
+            }
+            pos = i + 1;
+        } else if inside {
+            match block.get(i + 1) {
+                Some(b'"') => pos = i + 2,
+                // A quote at the very end: cannot tell yet; what follows
+                // is carried over, so the boundary found so far stands.
+                None => break,
+                Some(_) => {
+                    inside = false;
+                    pos = i + 1;
+                }
+            }
+        } else {
+            let at_field_start = i == 0 || matches!(block[i - 1], b',' | b'\n');
+            inside = at_field_start;
+            pos = i + 1;
+        }
+    }
+    last
+}
+
+/// Reads `reader` into blocks that end on record boundaries. Blocks are at
+/// least `size` bytes (except the last) and hold whole records; the split
+/// points depend only on the bytes, never on how the reader returns them.
+pub(crate) struct Blocks<R> {
+    reader: R,
+    size: usize,
+    carry: Vec<u8>,
+    done: bool,
+}
+
+impl<R: Read> Blocks<R> {
+    pub(crate) fn new(reader: R, size: usize) -> Self {
+        Blocks {
+            reader,
+            size: size.max(1),
+            carry: Vec::new(),
+            done: false,
+        }
+    }
+
+    /// The next block, or `None` at the end.
+    pub(crate) fn next_block(&mut self) -> std::io::Result<Option<Vec<u8>>> {
+        let mut buf = std::mem::take(&mut self.carry);
+        let mut want = self.size;
+        loop {
+            // Fill up to `want` bytes (or the end of the input).
+            if buf.len() < want && !self.done {
+                let missing = (want - buf.len()) as u64;
+                (&mut self.reader).take(missing).read_to_end(&mut buf)?;
+                if buf.len() < want {
+                    self.done = true;
+                }
+            }
+            if self.done {
+                return Ok(if buf.is_empty() { None } else { Some(buf) });
+            }
+            match last_boundary(&buf) {
+                Some(end) => {
+                    self.carry = buf.split_off(end);
+                    return Ok(Some(buf));
+                }
+                // One record longer than the block: read more.
+                None => want = want.saturating_mul(2),
+            }
+        }
+    }
+}
+
+/// One record: its 1-based starting line and its fields.
+#[derive(Debug)]
+pub(crate) struct Record<'a> {
+    pub line: u64,
+    data: &'a [u8],
+    fields: &'a [Range<usize>],
+    /// The bytes that hold all fields (for one UTF-8 check).
+    span: Range<usize>,
+}
+
+impl<'a> Record<'a> {
+    pub(crate) fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// The record's text, if it is valid UTF-8; field `i` is
+    /// `text[range(i)]`.
+    pub(crate) fn text(&self) -> Option<&'a str> {
+        std::str::from_utf8(self.data.get(self.span.clone())?).ok()
+    }
+
+    /// The range of field `i` within [`Record::text`].
+    pub(crate) fn range(&self, i: usize) -> Option<Range<usize>> {
+        let r = self.fields.get(i)?;
+        Some(r.start.checked_sub(self.span.start)?..r.end.checked_sub(self.span.start)?)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn field(&self, i: usize) -> Option<&'a [u8]> {
+        self.data.get(self.fields.get(i)?.clone())
+    }
+}
+
+/// Splits one block into records.
+pub(crate) struct Records<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    line: u64,
+    fields: Vec<Range<usize>>,
+    scratch: Vec<u8>,
+}
+
+impl<'a> Records<'a> {
+    /// `first_line`: the line number of the block's first byte.
+    pub(crate) fn new(buf: &'a [u8], first_line: u64) -> Self {
+        Records {
+            buf,
+            pos: 0,
+            line: first_line,
+            fields: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The next non-empty record.
+    pub(crate) fn next_record(&mut self) -> Option<Record<'_>> {
+        loop {
+            if self.pos >= self.buf.len() {
+                return None;
+            }
+            let start = self.pos;
+            // Fast path: one pass that splits at commas up to the line end,
+            // unless a quote shows up.
+            self.fields.clear();
+            let mut field_start = start;
+            let mut quoted = false;
+            let mut line_end = self.buf.len();
+            for (i, &b) in self.buf[start..].iter().enumerate() {
+                match b {
+                    b',' => {
+                        self.fields.push(field_start..start + i);
+                        field_start = start + i + 1;
+                    }
+                    b'\n' => {
+                        line_end = start + i;
+                        break;
+                    }
+                    b'"' => {
+                        quoted = true;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            if !quoted {
+                let mut content_end = line_end;
+                if content_end > field_start && self.buf[content_end - 1] == b'\r' {
+                    content_end -= 1;
+                }
+                let line = self.line;
+                self.pos = line_end + 1;
+                self.line += 1;
+                if content_end == start {
+                    continue;
+                }
+                self.fields.push(field_start..content_end);
+                return Some(Record {
+                    line,
+                    data: self.buf,
+                    fields: &self.fields,
+                    span: start..content_end,
+                });
+            }
+            let line = self.line;
+            self.slow_record(start);
+            return Some(Record {
+                line,
+                data: &self.scratch,
+                fields: &self.fields,
+                span: 0..self.scratch.len(),
+            });
+        }
+    }
+
+    /// Parses a record with quotes into `scratch`, moving `pos` and `line`.
+    fn slow_record(&mut self, start: usize) {
+        #[derive(PartialEq)]
+        enum State {
+            FieldStart,
+            Unquoted,
+            Quoted,
+            AfterQuote,
+        }
+        self.fields.clear();
+        self.scratch.clear();
+        let buf = self.buf;
+        let mut state = State::FieldStart;
+        let mut field_start = 0;
+        let mut i = start;
+        loop {
+            let Some(&b) = buf.get(i) else {
+                // End of input ends the record (also inside quotes).
+                self.fields.push(field_start..self.scratch.len());
+                self.pos = buf.len();
+                return;
+            };
+            let at_line_end = b == b'\n' || (b == b'\r' && buf.get(i + 1) == Some(&b'\n'));
+            match state {
+                State::Quoted => {
+                    if b == b'"' {
+                        if buf.get(i + 1) == Some(&b'"') {
+                            self.scratch.push(b'"');
+                            i += 2;
+                            continue;
+                        }
+                        state = State::AfterQuote;
+                    } else {
+                        if b == b'\n' {
+                            self.line += 1;
+                        }
+                        self.scratch.push(b);
+                    }
+                    i += 1;
+                }
+                _ if at_line_end => {
+                    self.fields.push(field_start..self.scratch.len());
+                    let nl = if b == b'\r' { i + 1 } else { i };
+                    self.pos = nl + 1;
+                    self.line += 1;
+                    return;
+                }
+                _ if b == b',' => {
+                    self.fields.push(field_start..self.scratch.len());
+                    field_start = self.scratch.len();
+                    state = State::FieldStart;
+                    i += 1;
+                }
+                State::FieldStart if b == b'"' => {
+                    state = State::Quoted;
+                    i += 1;
+                }
+                _ => {
+                    self.scratch.push(b);
+                    state = State::Unquoted;
+                    i += 1;
+                }
+            }
+        }
+    }
+}
+
+/// The header line: the first non-empty record of the input, and the
+/// number of bytes and lines it took.
+pub(crate) fn header(block: &[u8]) -> Option<(Vec<Vec<u8>>, usize, u64)> {
+    let mut records = Records::new(block, 1);
+    let rec = records.next_record()?;
+    let fields: Vec<Vec<u8>> = (0..rec.len())
+        .filter_map(|i| rec.data.get(rec.fields.get(i)?.clone()).map(<[u8]>::to_vec))
+        .collect();
+    let (pos, line) = (records.pos.min(block.len()), records.line);
+    Some((fields, pos, line))
+}
+
+/// Newlines in `bytes`.
+pub(crate) fn count_lines(bytes: &[u8]) -> u64 {
+    memchr_iter(b'\n', bytes).count() as u64
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Vec<(u64, Vec<String>)> {
+        let mut r = Records::new(text.as_bytes(), 1);
+        let mut out = Vec::new();
+        while let Some(rec) = r.next_record() {
+            let fields = (0..rec.len())
+                .map(|i| String::from_utf8(rec.field(i).unwrap().to_vec()).unwrap())
+                .collect();
+            out.push((rec.line, fields));
+        }
+        out
+    }
+
+    fn row(line: u64, f: &[&str]) -> (u64, Vec<String>) {
+        (line, f.iter().map(|s| (*s).to_string()).collect())
+    }
+
+    #[test]
+    fn plain_and_quoted_records() {
+        assert_eq!(
+            parse("a,b,c\n1,,3\r\n\n\"x,y\",\"he said \"\"hi\"\"\",\"multi\nline\"\nlast,row"),
+            vec![
+                row(1, &["a", "b", "c"]),
+                row(2, &["1", "", "3"]),
+                row(4, &["x,y", "he said \"hi\"", "multi\nline"]),
+                row(6, &["last", "row"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn odd_quotes_match_the_documented_rules() {
+        // A quote inside an unquoted field is literal; text after a closing
+        // quote is kept; an unterminated quote runs to the end.
+        assert_eq!(
+            parse("ab\"c,d\n\"q\"tail,e\n\"open,f\ng\n"),
+            vec![
+                row(1, &["ab\"c", "d"]),
+                row(2, &["qtail", "e"]),
+                row(3, &["open,f\ng\n"]),
+            ]
+        );
+        assert_eq!(parse("\"\"\n,\n"), vec![row(1, &[""]), row(2, &["", ""])]);
+        assert_eq!(
+            parse("a,\"b\"\r\nc,d"),
+            vec![row(1, &["a", "b"]), row(2, &["c", "d"])]
+        );
+    }
+
+    #[test]
+    fn boundaries_agree_with_the_parser() {
+        assert_eq!(last_boundary(b"a,b\nc,d"), Some(4));
+        assert_eq!(last_boundary(b"a,\"b\nc\",d"), None);
+        assert_eq!(last_boundary(b"a,\"b\nc\",d\ne"), Some(10));
+        assert_eq!(last_boundary(b"ab\"c\nd"), Some(5));
+        assert_eq!(last_boundary(b"\"a\"\"\nb\"\nc"), Some(8));
+        assert_eq!(last_boundary(b"x\n\"a\""), Some(2));
+        assert_eq!(last_boundary(b"abc"), None);
+    }
+
+    /// Splitting into blocks of any size gives the same records as parsing
+    /// the whole input at once.
+    #[test]
+    fn blocks_of_any_size_give_the_same_records() {
+        let text = "h1,h2\n\"a\nb\",1\r\nplain,2\n\n\"x\"\"y\",3\nab\"c,4\n\"unterminated,5\nz,6\n";
+        let whole = parse(text);
+        for size in 1..text.len() + 2 {
+            let mut blocks = Blocks::new(std::io::Cursor::new(text.as_bytes()), size);
+            let mut line = 1;
+            let mut got = Vec::new();
+            while let Some(block) = blocks.next_block().unwrap() {
+                let mut r = Records::new(&block, line);
+                while let Some(rec) = r.next_record() {
+                    let fields = (0..rec.len())
+                        .map(|i| String::from_utf8(rec.field(i).unwrap().to_vec()).unwrap())
+                        .collect();
+                    got.push((rec.line, fields));
+                }
+                line += count_lines(&block);
+            }
+            assert_eq!(got, whole, "block size {size}");
+        }
+    }
+
+    #[test]
+    fn header_line() {
+        let (h, pos, line) = header(b"\n id ,b\nx,y\n").unwrap();
+        assert_eq!(h, vec![b" id ".to_vec(), b"b".to_vec()]);
+        assert_eq!((pos, line), (8, 3));
+        assert!(header(b"").is_none());
+        assert!(header(b"\n\n").is_none());
+    }
+}
