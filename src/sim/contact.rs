@@ -719,16 +719,16 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             StepKind::AddTag(tag) => {
                 self.state.tags.insert(tag.clone());
             }
-            StepKind::RemoveTag(tag) if !self.state.tags.remove(tag) => {
-                record.status = Status::Skipped;
-                record.reason = Some(Reason::NotPresent);
+            StepKind::RemoveTag(tag) => {
+                let removed = self.state.tags.remove(tag);
+                skip_unless_removed(removed, &mut record);
             }
             StepKind::AddToList(list) => {
                 self.state.lists.insert(*list);
             }
-            StepKind::RemoveFromList(list) if !self.state.lists.remove(list) => {
-                record.status = Status::Skipped;
-                record.reason = Some(Reason::NotPresent);
+            StepKind::RemoveFromList(list) => {
+                let removed = self.state.lists.remove(list);
+                skip_unless_removed(removed, &mut record);
             }
             StepKind::SetField { field, value } => {
                 if let Some(slot) = self.state.fields.get_mut(*field) {
@@ -789,6 +789,14 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 to: after,
             });
         }
+    }
+}
+
+/// Removing what is not there is recorded as skipped, not done.
+fn skip_unless_removed(removed: bool, record: &mut ActionRecord) {
+    if !removed {
+        record.status = Status::Skipped;
+        record.reason = Some(Reason::NotPresent);
     }
 }
 
