@@ -2,7 +2,7 @@
 //!
 //! A mapping is a small JSON file that says how the columns of an export
 //! become the columns Nurture expects, so that a Mautic contact export or a
-//! shop's order lines load without writing code. See `FORMATS.md` for the
+//! shop's order lines load without writing code. See `docs/data.md` for the
 //! documented format and [`Mapping`] for the fields.
 
 use serde::Deserialize;
