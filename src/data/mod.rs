@@ -12,8 +12,8 @@
 //!
 //! The format comes from the file name (`.csv`, `.json`, `.jsonl`,
 //! `.ndjson`, each optionally `.gz`), otherwise from the first non-space
-//! byte. Gzip files are decompressed on the fly. `docs/data.md` in the
-//! file is the user-facing description, with every conversion rule.
+//! byte. Gzip files are decompressed on the fly. `docs/data.md` is the
+//! user-facing description, with every conversion rule.
 //!
 //! # Bad rows
 //!
