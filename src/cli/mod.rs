@@ -8,6 +8,7 @@ mod dry_run;
 mod explain_cmd;
 mod generate_cmd;
 mod paths;
+mod segments_cmd;
 mod simulate_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -41,6 +42,8 @@ enum Command {
     Explain(explain_cmd::ExplainArgs),
     /// Write realistic synthetic contacts and events for demos and benchmarks
     Generate(generate_cmd::GenerateArgs),
+    /// Count the contacts in every segment at one instant, on the data as it is
+    Segments(segments_cmd::SegmentsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -82,6 +85,7 @@ pub fn run() -> i32 {
         Command::Simulate(args) => simulate_cmd::run(&args),
         Command::Explain(args) => explain_cmd::run(&args),
         Command::Generate(args) => generate_cmd::run(&args),
+        Command::Segments(args) => segments_cmd::run(&args),
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod events;
 pub mod explain;
+pub mod population;
 pub mod time;
 
 use crate::check::ir::{
@@ -32,6 +33,31 @@ pub struct ContactState {
     pub fields: Vec<Option<Value>>,
     pub unsubscribed: bool,
     pub do_not_contact: bool,
+}
+
+impl ContactState {
+    /// The state a contact's data row describes, before any event or rule.
+    pub fn from_contact(program: &Program, contact: &crate::data::Contact) -> Self {
+        let mut fields = contact.fields.clone();
+        fields.resize(program.fields.len(), None);
+        ContactState {
+            stage: contact.stage,
+            points: contact.points,
+            tags: contact.tags.iter().cloned().collect(),
+            lists: BTreeSet::new(),
+            fields,
+            unsubscribed: false,
+            do_not_contact: false,
+        }
+    }
+
+    /// What an event in the data does to the state by itself: an
+    /// `unsubscribed` event withdraws consent.
+    pub fn apply_event(&mut self, event: &Event) {
+        if event.event_type as usize == ir::builtin::UNSUBSCRIBED {
+            self.unsubscribed = true;
+        }
+    }
 }
 
 /// An instant and the campaign time zone its calendar facts are read in.

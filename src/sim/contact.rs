@@ -13,7 +13,7 @@ use crate::eval::time::depends_on_time;
 use crate::eval::{Clock, ContactState, Context, EventView};
 use crate::syntax::ast::Channel;
 use crate::value::Instant;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// What every contact's run shares.
 pub struct RunPlan<'p> {
@@ -197,17 +197,7 @@ struct ContactRun<'p, 'e> {
 impl<'p, 'e> ContactRun<'p, 'e> {
     fn new(plan: &'p RunPlan<'p>, contact: &Contact, events: &'e [Event], trace: bool) -> Self {
         let program = plan.program;
-        let mut fields = contact.fields.clone();
-        fields.resize(program.fields.len(), None);
-        let state = ContactState {
-            stage: contact.stage,
-            points: contact.points,
-            tags: contact.tags.iter().cloned().collect(),
-            lists: BTreeSet::new(),
-            fields,
-            unsubscribed: false,
-            do_not_contact: false,
-        };
+        let state = ContactState::from_contact(program, contact);
         ContactRun {
             plan,
             program,
@@ -826,11 +816,9 @@ impl ContactRun<'_, '_> {
             Some(Some(crate::value::Value::Text(name))) => Some(name.as_str()),
             _ => None,
         };
+        self.state.apply_event(event);
         match event.event_type as usize {
-            builtin::UNSUBSCRIBED => {
-                self.state.unsubscribed = true;
-                self.cancel_undelivered(event.at, Reason::Unsubscribed);
-            }
+            builtin::UNSUBSCRIBED => self.cancel_undelivered(event.at, Reason::Unsubscribed),
             builtin::EMAIL_SENT => {
                 let id = message().and_then(|m| self.plan.email_ids.get(m).copied());
                 self.outbox.record_history(Channel::Email, id, event.at);

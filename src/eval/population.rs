@@ -1,0 +1,100 @@
+//! Point-in-time counts over a whole population: how many contacts are in
+//! each segment, and for how many each condition rule's condition holds, at
+//! one instant, on the data as it is (no rule has run).
+//!
+//! This is the query a warehouse would answer with SQL, so it is what the
+//! DuckDB comparison in `benches/duckdb/` measures.
+
+use super::{Clock, ContactState, Context, EventView};
+use crate::check::ir::{Program, Trigger};
+use crate::data::{Contact, Event};
+use crate::value::Instant;
+use rayon::prelude::*;
+use std::ops::Range;
+
+/// Counts at one instant.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PointInTime {
+    pub contacts: u64,
+    /// By segment id.
+    pub segments: Vec<u64>,
+    /// By rule id; `None` for event rules, which have no condition.
+    pub rule_conditions: Vec<Option<u64>>,
+}
+
+/// Evaluates every segment and condition rule for every contact at `at`.
+pub fn counts_at(
+    program: &Program,
+    contacts: &[Contact],
+    events: &[Event],
+    ranges: &[Range<usize>],
+    at: Instant,
+) -> PointInTime {
+    let per_contact = |index: usize| -> (Vec<bool>, Vec<bool>) {
+        let contact = &contacts[index];
+        let own = ranges
+            .get(index)
+            .and_then(|r| events.get(r.clone()))
+            .unwrap_or(&[]);
+        let mut state = ContactState::from_contact(program, contact);
+        let mut view = EventView::new(own, program.event_types.len());
+        for event in view.apply_history_before(at.saturating_add(1)) {
+            state.apply_event(event);
+        }
+        let context = Context::new(
+            program,
+            Clock::new(at, program.settings.timezone),
+            &state,
+            &view,
+            None,
+        );
+        let segments = (0..program.segments.len())
+            .map(|id| context.in_segment(id))
+            .collect();
+        let rules = program
+            .rules
+            .iter()
+            .map(|rule| match &rule.trigger {
+                Trigger::Condition(condition) => context.holds(condition),
+                Trigger::Event(_) => false,
+            })
+            .collect();
+        (segments, rules)
+    };
+    let zero = || {
+        (
+            vec![0u64; program.segments.len()],
+            vec![0u64; program.rules.len()],
+        )
+    };
+    // Sums of counts do not depend on how the work is split.
+    let (segments, rules) = (0..contacts.len())
+        .into_par_iter()
+        .map(per_contact)
+        .fold(zero, |(mut s, mut r), (cs, cr)| {
+            add(&mut s, &cs);
+            add(&mut r, &cr);
+            (s, r)
+        })
+        .reduce(zero, |(mut s1, mut r1), (s2, r2)| {
+            s1.iter_mut().zip(s2).for_each(|(a, b)| *a += b);
+            r1.iter_mut().zip(r2).for_each(|(a, b)| *a += b);
+            (s1, r1)
+        });
+    PointInTime {
+        contacts: contacts.len() as u64,
+        segments,
+        rule_conditions: program
+            .rules
+            .iter()
+            .zip(rules)
+            .map(|(rule, n)| matches!(rule.trigger, Trigger::Condition(_)).then_some(n))
+            .collect(),
+    }
+}
+
+fn add(totals: &mut [u64], flags: &[bool]) {
+    for (total, &flag) in totals.iter_mut().zip(flags) {
+        *total += u64::from(flag);
+    }
+}
