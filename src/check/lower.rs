@@ -635,11 +635,18 @@ impl Checker<'_> {
     }
 
     fn regex(&mut self, pattern: &ast::Text) -> Option<regex::Regex> {
+        if let Some(regex) = self.regexes.get(&pattern.value) {
+            // A `Regex` clone shares the compiled program.
+            return Some(regex.clone());
+        }
         match regex::RegexBuilder::new(&pattern.value)
             .size_limit(1 << 20)
             .build()
         {
-            Ok(regex) => Some(regex),
+            Ok(regex) => {
+                self.regexes.insert(pattern.value.clone(), regex.clone());
+                Some(regex)
+            }
             Err(error) => {
                 let why = error.to_string();
                 let last_line = why.lines().last().unwrap_or("invalid pattern").trim();

@@ -148,6 +148,9 @@ struct Checker<'s> {
     /// Segments each segment uses, for cycle detection.
     segment_uses: Vec<Vec<(ir::SegmentId, Span)>>,
     segment_sites: Vec<(FileId, Span)>,
+    /// Compiled `matches` patterns by their text: compiling is the most
+    /// expensive part of checking, and large files repeat patterns.
+    regexes: std::collections::HashMap<String, regex::Regex>,
 }
 
 impl<'s> Checker<'s> {
@@ -178,6 +181,7 @@ impl<'s> Checker<'s> {
             },
             segment_uses: Vec::new(),
             segment_sites: Vec::new(),
+            regexes: std::collections::HashMap::new(),
         }
     }
 
