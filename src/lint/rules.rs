@@ -192,6 +192,9 @@ fn impossible(cond: &Cond, file: usize, out: &mut Vec<Finding>) {
     }
 }
 
+/// The most clauses of one kind in one `and` that are compared pairwise.
+const MAX_CLAUSES: usize = 64;
+
 fn contradiction(parts: &[&Cond]) -> Option<String> {
     // Stage tests: the set of stages they all allow. The stage count is not
     // known here, so tests are tried on every stage id they mention and the
@@ -203,7 +206,9 @@ fn contradiction(parts: &[&Cond]) -> Option<String> {
             _ => None,
         })
         .collect();
-    if stage_tests.len() >= 2 {
+    // Bounded so that a generated condition of thousands of clauses stays
+    // cheap; real conditions have a handful.
+    if (2..=MAX_CLAUSES).contains(&stage_tests.len()) {
         let max = stage_tests
             .iter()
             .flat_map(|t| match t {
@@ -253,6 +258,7 @@ fn contradiction(parts: &[&Cond]) -> Option<String> {
             _ => None,
         })
         .collect();
+    let behaviours = &behaviours[..behaviours.len().min(MAX_CLAUSES)];
     for (i, a) in behaviours.iter().enumerate() {
         if count_range(a.count).is_none() {
             return Some("no count of events passes its count test".into());
@@ -355,6 +361,9 @@ fn move_to_lower(program: &Program, rule: &RuleDef, out: &mut Vec<Finding>) {
     let Trigger::Condition(cond) = &rule.trigger else {
         return;
     };
+    if !immediate_steps(&rule.steps).any(|s| matches!(s.kind, StepKind::MoveTo(_))) {
+        return;
+    }
     let (unstaged, allowed) = allowed_stages(cond, program.stages.len());
     if unstaged {
         return;
@@ -516,98 +525,107 @@ fn send_without_channel(rule: &RuleDef, out: &mut Vec<Finding>) {
 
 // --- shadowed-rule, conflicting-stage-moves -------------------------------------------
 
+/// How many earlier rules of one group a rule is compared with for
+/// conflicting moves: enough for any real campaign, and it keeps a
+/// generated file with thousands of rules linear.
+const MAX_CONFLICT_PEERS: usize = 64;
+
+/// Trigger text, priority, repeat and (for event rules) the steps' text.
+type ShadowKey<'a> = (&'a str, i64, Option<i64>, Vec<String>);
+
 fn pairs(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
+    use std::collections::HashMap;
     let rules = &program.rules;
     let keys: Vec<String> = rules.iter().map(|rule| trigger_key(cx, rule)).collect();
-    let mut shadowed = vec![false; rules.len()];
-    for j in 0..rules.len() {
-        for i in 0..j {
-            let (a, b) = (&rules[i], &rules[j]);
-            if keys[i] != keys[j]
-                || a.priority != b.priority
-                || a.repeat_seconds != b.repeat_seconds
-            {
-                continue;
-            }
-            let same_steps = steps_key(cx, a) == steps_key(cx, b);
-            // Event rules with other steps are just two reactions to one
-            // event; condition rules on one condition fire together.
-            let event_rule = matches!(b.trigger, Trigger::Event(_));
-            if !shadowed[j] && (same_steps || !event_rule) {
-                shadowed[j] = true;
-                out.push(
-                    Finding::new(
-                        r::SHADOWED_RULE,
-                        b.file,
-                        b.span,
-                        if same_steps {
-                            format!(
-                                "rule `{}` repeats rule `{}`: same trigger, same steps",
-                                b.name, a.name
-                            )
-                        } else {
-                            format!(
-                                "rule `{}` has the same trigger as rule `{}`",
-                                b.name, a.name
-                            )
-                        },
+    // Shadowed: the first earlier rule with the same trigger, priority and
+    // repeat (and, for event rules, the same steps).
+    let mut first: HashMap<ShadowKey<'_>, usize> = HashMap::new();
+    for (j, b) in rules.iter().enumerate() {
+        let event_rule = matches!(b.trigger, Trigger::Event(_));
+        // Event rules with other steps are just two reactions to one
+        // event; condition rules on one condition fire together.
+        let steps = if event_rule {
+            steps_key(cx, b)
+        } else {
+            Vec::new()
+        };
+        let key = (keys[j].as_str(), b.priority, b.repeat_seconds, steps);
+        let Some(&i) = first.get(&key) else {
+            first.insert(key, j);
+            continue;
+        };
+        let a = &rules[i];
+        let same_steps = event_rule || steps_key(cx, a) == steps_key(cx, b);
+        out.push(
+            Finding::new(
+                r::SHADOWED_RULE,
+                b.file,
+                b.span,
+                if same_steps {
+                    format!(
+                        "rule `{}` repeats rule `{}`: same trigger, same steps",
+                        b.name, a.name
                     )
-                    .help(if same_steps {
-                        "remove the copy: every effect happens twice"
-                    } else {
-                        "merge the steps into the earlier rule, or give one a `priority`"
-                    })
-                    .label(a.span, "the earlier rule"),
-                );
-            }
-        }
+                } else {
+                    format!(
+                        "rule `{}` has the same trigger as rule `{}`",
+                        b.name, a.name
+                    )
+                },
+            )
+            .help(if same_steps {
+                "remove the copy: every effect happens twice"
+            } else {
+                "merge the steps into the earlier rule, or give one a `priority`"
+            })
+            .label(a.span, "the earlier rule"),
+        );
     }
     // Conflicting moves: overlapping event triggers (or identical
     // conditions), the same priority, different immediate targets.
-    for j in 0..rules.len() {
-        for i in 0..j {
-            let (a, b) = (&rules[i], &rules[j]);
-            if a.priority != b.priority {
-                continue;
-            }
+    let mut groups: HashMap<(i64, String), Vec<usize>> = HashMap::new();
+    for (j, b) in rules.iter().enumerate() {
+        let Some(y) = first_move(b) else { continue };
+        let group = match &b.trigger {
+            Trigger::Event(m) => format!("event {}", m.event_type),
+            Trigger::Condition(_) => keys[j].clone(),
+        };
+        let peers = groups.entry((b.priority, group)).or_default();
+        let conflict = peers.iter().take(MAX_CONFLICT_PEERS).find_map(|&i| {
+            let a = &rules[i];
             let overlap = match (&a.trigger, &b.trigger) {
                 (Trigger::Event(x), Trigger::Event(y)) => {
-                    x.event_type == y.event_type
-                        && x.filter.is_none()
+                    x.filter.is_none()
                         && y.filter.is_none()
                         && (x.target.is_none()
                             || y.target.is_none()
                             || same_target(&x.target, &y.target))
                 }
-                (Trigger::Condition(_), Trigger::Condition(_)) => keys[i] == keys[j],
+                (Trigger::Condition(_), Trigger::Condition(_)) => true,
                 _ => false,
             };
-            if !overlap {
-                continue;
-            }
-            let (Some(x), Some(y)) = (first_move(a), first_move(b)) else {
-                continue;
-            };
-            if x.1 != y.1 {
-                let name = |s: usize| program.stages.get(s).cloned().unwrap_or_default();
-                out.push(
-                    Finding::new(
-                        r::CONFLICTING_STAGE_MOVES,
-                        b.file,
-                        y.0,
-                        format!(
-                            "rules `{}` and `{}` can move the same contact to `{}` and `{}` at the same instant",
-                            a.name,
-                            b.name,
-                            name(x.1),
-                            name(y.1)
-                        ),
-                    )
-                    .help("give one of them a `priority`, or make their triggers exclusive")
-                    .label(x.0, "the other move"),
-                );
-            }
-        }
+            let x = first_move(a)?;
+            (overlap && x.1 != y.1).then_some((a, x))
+        });
+        peers.push(j);
+        let Some((a, x)) = conflict else { continue };
+        let name = |s: usize| program.stages.get(s).cloned().unwrap_or_default();
+        out.push(
+            Finding::new(
+                r::CONFLICTING_STAGE_MOVES,
+                b.file,
+                y.0,
+                format!(
+                    "rules `{}` and `{}` can move the same contact to `{}` and `{}` at the same instant",
+                    a.name,
+                    b.name,
+                    name(x.1),
+                    name(y.1)
+                ),
+            )
+            .help("give one of them a `priority`, or make their triggers exclusive")
+            .label(x.0, "the other move"),
+        );
     }
 }
 
