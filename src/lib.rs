@@ -10,6 +10,7 @@ pub mod data;
 pub mod diagnostics;
 pub mod eval;
 pub mod generate;
+pub mod lint;
 pub mod report;
 pub mod sim;
 pub mod syntax;

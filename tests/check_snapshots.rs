@@ -143,7 +143,6 @@ code_snapshots! {
     e0406_invalid_time_of_day => "E0406",
     e0407_invalid_number => "E0407",
     e0408_page_without_pattern => "E0408",
-    w0501_unused_declaration => "W0501",
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod namespace;
 pub mod values;
 
 use crate::diagnostics::{codes, Diagnostic, FileId, SourceMap};
+use crate::lint::LintConfig;
 use crate::syntax::ast::{self, ContentKind, ItemKind, SettingKind, Span};
 use ir::{Program, Settings};
 use namespace::Namespace;
@@ -31,14 +32,32 @@ impl Checked {
     }
 }
 
-/// Checks a rules file on disk and everything it imports.
+/// Checks a rules file on disk and everything it imports, with the lints
+/// at their default levels.
 pub fn check_file(path: &Path, display: &str) -> Result<Checked, loader::ReadError> {
+    check_file_with(path, display, &LintConfig::default())
+}
+
+/// Checks a rules file on disk with the lint levels of a project config.
+pub fn check_file_with(
+    path: &Path,
+    display: &str,
+    lints: &LintConfig,
+) -> Result<Checked, loader::ReadError> {
     let text = loader::read_source(path, display)?;
-    Ok(check_source(path, display, text))
+    Ok(check_source_with(path, display, text, lints))
 }
 
 /// Checks source text as if read from `path` (imports resolve next to it).
 pub fn check_source(path: &Path, display: &str, text: String) -> Checked {
+    check_source_with(path, display, text, &LintConfig::default())
+}
+
+/// [`check_source`] with the lint levels of a project config. The lints
+/// that only need declarations run whenever every file parsed; the others
+/// only on a program that checked without errors. A lint configured as an
+/// error makes the check fail but leaves the program in place.
+pub fn check_source_with(path: &Path, display: &str, text: String, lints: &LintConfig) -> Checked {
     let mut sources = SourceMap::default();
     let mut diagnostics = Vec::new();
     let files = loader::load(path, display, text, &mut sources, &mut diagnostics);
@@ -50,7 +69,16 @@ pub fn check_source(path: &Path, display: &str, text: String) -> Checked {
         let mut checker = Checker::new(&sources);
         let checked = checker.run(&files);
         diagnostics.append(&mut checker.diagnostics);
-        if !diagnostics.iter().any(Diagnostic::is_error) {
+        let valid = !diagnostics.iter().any(Diagnostic::is_error);
+        let declared = checker.declarations();
+        let context = crate::lint::Context {
+            sources: &sources,
+            files: &files,
+            declared: &declared,
+            program: valid.then_some(&checked),
+        };
+        diagnostics.extend(crate::lint::run(&context, lints));
+        if valid {
             program = Some(checked);
         }
     }
@@ -228,7 +256,6 @@ impl<'s> Checker<'s> {
             }
         }
         self.report_segment_cycles();
-        self.report_unused(files);
         std::mem::replace(
             &mut self.program,
             Program {
@@ -685,51 +712,40 @@ impl<'s> Checker<'s> {
         }
     }
 
-    /// Warns about declarations in the checked file that nothing uses.
-    /// Fields are left out: they describe the data and serve `--by`
-    /// breakdowns even when no rule reads them.
-    /// Files without rules are shared declaration libraries (their
-    /// segments included), so they are not expected to use what they
-    /// declare.
-    fn report_unused(&mut self, files: &[loader::LoadedFile]) {
-        let Some(root) = files.iter().find(|f| !f.imported) else {
-            return;
-        };
-        let uses_anything = root
-            .ast
-            .items
-            .iter()
-            .any(|item| matches!(item.kind, ItemKind::Rule(_)));
-        if !uses_anything {
-            return;
-        }
-        let root_file = root.file;
-        let namespaces = [
-            &self.names.emails,
-            &self.names.sms,
-            &self.names.pages,
-            &self.names.forms,
-            &self.names.assets,
-            &self.names.lists,
+    /// Every declaration with its site and whether anything used it, for
+    /// the lints (`unused-declaration`, `unreachable-stage`, …).
+    fn declarations(&self) -> Vec<crate::lint::Declared> {
+        use crate::lint::DeclKind;
+        let _ = self.sources;
+        let n = &self.names;
+        let tables = [
+            (DeclKind::Stage, &n.stages),
+            (DeclKind::Field, &n.fields),
+            (DeclKind::Email, &n.emails),
+            (DeclKind::Sms, &n.sms),
+            (DeclKind::Page, &n.pages),
+            (DeclKind::Form, &n.forms),
+            (DeclKind::Asset, &n.assets),
+            (DeclKind::List, &n.lists),
+            (DeclKind::Segment, &n.segments),
         ];
-        let mut warnings = Vec::new();
-        for namespace in namespaces {
+        let mut out = Vec::new();
+        for (kind, namespace) in tables {
             for (id, name) in namespace.names.iter().enumerate() {
                 let (file, span) = namespace.sites[id];
-                if file == root_file && !namespace.used[id] {
-                    warnings.push(
-                        Diagnostic::new(
-                            codes::UNUSED_DECLARATION,
-                            file,
-                            span,
-                            format!("{} `{}` is declared but never used", namespace.noun, name),
-                        )
-                        .with_help("use it in a rule or segment, or remove the declaration"),
-                    );
+                if file == usize::MAX {
+                    continue; // built in, or a placeholder for a duplicate
                 }
+                out.push(crate::lint::Declared {
+                    kind,
+                    noun: namespace.noun,
+                    name: name.clone(),
+                    file,
+                    span,
+                    used: namespace.used[id],
+                });
             }
         }
-        let _ = self.sources;
-        self.diagnostics.append(&mut warnings);
+        out
     }
 }

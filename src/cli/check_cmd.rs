@@ -4,9 +4,11 @@ use super::paths::{display, rule_files};
 use super::{usage_error, CheckArgs, CheckFormat, EXIT_OK, EXIT_PROBLEMS};
 use crate::check::{self, loader::ReadError};
 use crate::diagnostics::{codes, render, Diagnostic, SourceFile, SourceMap};
+use crate::lint::{self, LintConfig};
 use crate::syntax::ast::Span;
 use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
 pub fn run(args: &CheckArgs) -> i32 {
     let files = match rule_files(&args.paths) {
@@ -14,9 +16,23 @@ pub fn run(args: &CheckArgs) -> i32 {
         Err(message) => return usage_error(&message),
     };
     let mut merged = Merged::default();
+    // One `nurture.toml` per directory, found by walking up from it.
+    let mut configs: HashMap<PathBuf, LintConfig> = HashMap::new();
     for path in &files {
         let name = display(path);
-        match check::check_file(path, &name) {
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        if !configs.contains_key(&dir) {
+            let config = match lint::config::discover(&dir) {
+                Some(file) => match LintConfig::load(&file) {
+                    Ok(config) => config,
+                    Err(message) => return usage_error(&message),
+                },
+                None => LintConfig::default(),
+            };
+            configs.insert(dir.clone(), config);
+        }
+        let config = configs.get(&dir).cloned().unwrap_or_default();
+        match check::check_file_with(path, &name, &config) {
             Ok(checked) => merged.add(&checked.sources, checked.diagnostics),
             Err(ReadError::NotUtf8 { .. }) => merged.add_file_problem(
                 &name,

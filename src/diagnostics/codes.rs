@@ -24,20 +24,33 @@ impl Code {
         self.0
     }
 
-    /// The registry entry; every `Code` constant has one (a test checks).
+    /// The registry entry; every `Code` constant and every lint id has one
+    /// (a test checks).
     pub fn info(self) -> &'static CodeInfo {
         CODES
             .iter()
+            .chain(crate::lint::registry::LINT_CODES)
             .find(|info| info.code == self.0)
             .unwrap_or(&UNKNOWN)
     }
 
-    /// Looks a code up by its text, e.g. one produced by the parser.
+    /// Looks a code or lint id up by its text, e.g. one produced by the parser.
     pub fn from_text(text: &str) -> Option<Code> {
         CODES
             .iter()
+            .chain(crate::lint::registry::LINT_CODES)
             .find(|info| info.code == text)
             .map(|info| Code(info.code))
+    }
+
+    /// The code of a lint: its kebab-case id (see [`crate::lint::LINTS`]).
+    pub const fn lint(id: &'static str) -> Code {
+        Code(id)
+    }
+
+    /// Whether this is a lint id rather than a fixed checker code.
+    pub fn is_lint(self) -> bool {
+        crate::lint::registry::find(self.0).is_some()
     }
 }
 
@@ -114,7 +127,8 @@ codes! {
     BAD_NUMBER = "E0407", "invalid-number", Error, "A number is out of range for where it is used.";
     PAGE_WITHOUT_PATTERN = "E0408", "page-without-pattern", Error, "A page is declared without the URL pattern that says which visits count.";
 
-    UNUSED_DECLARATION = "W0501", "unused-declaration", Warning, "A declared e-mail, SMS, page, form, asset or list is never used.";
+    // W0501 (unused-declaration) is retired: it is the lint
+    // `unused-declaration` now (see `crate::lint`). Never reuse W0501.
 }
 
 #[cfg(test)]

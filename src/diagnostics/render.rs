@@ -3,6 +3,7 @@
 
 use super::codes::CODES;
 use super::{Diagnostic, Position, Severity, SourceMap};
+use crate::lint::LINTS;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use serde_json::{json, Value as Json};
 use std::fmt;
@@ -176,7 +177,13 @@ pub fn github(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
             region.start.column,
             region.end.line,
             region.end.column,
-            escape_property(&format!("{} {}", d.code, d.code.info().title)),
+            escape_property(
+                &if let Some(lint) = crate::lint::registry::find(d.code.as_str()) {
+                    format!("{} ({} lint)", d.code, lint.category.as_str())
+                } else {
+                    format!("{} {}", d.code, d.code.info().title)
+                }
+            ),
             escape_data(&message)
         ));
     }
@@ -193,26 +200,56 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// A SARIF 2.1.0 log with rule metadata from the code registry.
-pub fn sarif(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Json {
-    let rules: Vec<Json> = CODES
-        .iter()
-        .map(|info| {
-            json!({
-                "id": info.code,
-                "name": info.title,
-                "shortDescription": { "text": info.summary },
-                "fullDescription": { "text": info.summary },
-                "helpUri": format!("https://github.com/nurture-lang/nurture/blob/main/docs/diagnostics.md#{}", info.code.to_lowercase()),
-                "defaultConfiguration": { "level": sarif_level(info.severity) },
-            })
+const DOCS_URI: &str = "https://github.com/nurture-lang/nurture/blob/main/docs/diagnostics.md";
+
+/// SARIF rule metadata: every checker code, then every lint, in the
+/// order `ruleIndex` counts.
+fn sarif_rules() -> Vec<Json> {
+    let codes = CODES.iter().map(|info| {
+        json!({
+            "id": info.code,
+            "name": info.title,
+            "shortDescription": { "text": info.summary },
+            "fullDescription": { "text": info.summary },
+            "helpUri": format!("{DOCS_URI}#{}", info.code.to_lowercase()),
+            "defaultConfiguration": { "level": sarif_level(info.severity) },
         })
-        .collect();
+    });
+    let lints = LINTS.iter().map(|lint| {
+        let configuration = match lint.default.severity() {
+            Some(severity) => json!({ "level": sarif_level(severity) }),
+            None => json!({ "enabled": false, "level": "warning" }),
+        };
+        json!({
+            "id": lint.id,
+            "name": lint.id,
+            "shortDescription": { "text": lint.summary },
+            "fullDescription": { "text": lint.rationale },
+            "helpUri": format!("{DOCS_URI}#{}", lint.id),
+            "defaultConfiguration": configuration,
+            "properties": { "tags": ["lint", lint.category.as_str()] },
+        })
+    });
+    codes.chain(lints).collect()
+}
+
+/// The index of a code or lint id in [`sarif_rules`].
+fn sarif_rule_index(code: &str) -> Option<usize> {
+    CODES
+        .iter()
+        .map(|info| info.code)
+        .chain(LINTS.iter().map(|lint| lint.id))
+        .position(|id| id == code)
+}
+
+/// A SARIF 2.1.0 log with rule metadata from the code and lint registries.
+pub fn sarif(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Json {
+    let rules = sarif_rules();
     let results: Vec<Json> = diagnostics
         .iter()
         .map(|d| {
             let (file, region) = locate(sources, d);
-            let rule_index = CODES.iter().position(|info| info.code == d.code.as_str());
+            let rule_index = sarif_rule_index(d.code.as_str());
             let mut text = d.message.clone();
             if let Some(help) = &d.help {
                 text.push_str(" (help: ");
