@@ -13,4 +13,5 @@ pub mod generate;
 pub mod report;
 pub mod sim;
 pub mod syntax;
+pub mod testing;
 pub mod value;
