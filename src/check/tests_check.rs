@@ -264,6 +264,10 @@ impl TestChecker<'_> {
         events.sort_by_key(|e| e.at);
         let at = at.or_else(|| events.last().map(|e| e.at));
         let Some(at) = at else {
+            if self.diagnostics.len() != errors_before {
+                // The events or the instant were already reported.
+                return None;
+            }
             self.invalid(
                 test.name.span,
                 "this test has no events and no `at`, so there is no instant to check".into(),
@@ -450,5 +454,79 @@ fn self_instant(program: &Program, literal: &Literal) -> Option<Instant> {
             .map(|d| values::start_of_day(d, program.settings.timezone)),
         LiteralKind::DateTime(text) => values::parse_datetime(text).ok(),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use crate::check::check_source;
+    use std::path::Path;
+
+    fn codes(source: &str) -> Vec<&'static str> {
+        let checked = check_source(Path::new("t.nurture"), "t.nurture", source.to_string());
+        checked
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect()
+    }
+
+    const RULES: &str =
+        "stages Lead, MQL\nfield budget: number\nemail hi\npage pricing = \"/pricing*\"\n\
+        segment rich = budget > 10\nrule r: when in segment rich then move to MQL, send email hi\n\
+        on visited pricing then add 1 point\n";
+
+    #[test]
+    fn a_correct_test_resolves() {
+        let source = format!(
+            "{RULES}test \"t\" {{ given stage Lead, budget 20\n events 2025-01-01 visited pricing\n \
+             expect stage MQL expect sent email hi expect fired r expect in segment rich expect points 1 }}"
+        );
+        let checked = check_source(Path::new("t.nurture"), "t.nurture", source);
+        assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
+        assert_eq!(checked.tests.len(), 1);
+        let case = &checked.tests[0];
+        assert_eq!(case.events.len(), 1);
+        assert_eq!(case.from, case.at);
+        assert_eq!(case.expectations.len(), 5);
+    }
+
+    #[test]
+    fn every_kind_of_undefined_name_is_e0601() {
+        for bad in [
+            "given stage Leed at 2025-01-01 expect points 0",
+            "given budgt 3 at 2025-01-01 expect points 0",
+            "events 2025-01-01 opened email hello expect points 0",
+            "events 2025-01-01 visited pricng expect points 0",
+            "events 2025-01-01 event webinar expect points 0",
+            "events 2025-01-01 purchase amout 3 expect points 0",
+            "at 2025-01-01 expect in segment poor",
+            "at 2025-01-01 expect sent email bye",
+            "at 2025-01-01 expect fired s",
+        ] {
+            let source = format!("{RULES}test \"t\" {{ {bad} }}");
+            assert_eq!(codes(&source), vec!["E0601"], "{bad}");
+        }
+    }
+
+    #[test]
+    fn unusable_tests_are_e0602() {
+        for bad in [
+            "given budget \"lots\" at 2025-01-01 expect points 0",
+            "at 2025-02-30 expect points 0",
+            "expect points 0",
+            "at 2025-01-01",
+            "events 2025-01-05 purchase at 2025-01-01 expect points 0",
+            "at 2025-01-01 at 2025-01-02 expect points 0",
+        ] {
+            let source = format!("{RULES}test \"t\" {{ {bad} }}");
+            assert_eq!(codes(&source), vec!["E0602"], "{bad}");
+        }
+        let twice = format!(
+            "{RULES}test \"t\" {{ at 2025-01-01 expect points 0 }}\ntest \"t\" {{ at 2025-01-01 expect points 0 }}"
+        );
+        assert_eq!(codes(&twice), vec!["E0602"]);
     }
 }

@@ -168,3 +168,153 @@ fn expectation(pair: &P) -> Lowered<Expectation> {
         _ => return Err(not_understood(&inner)),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use crate::syntax::ast::*;
+    use crate::syntax::parse;
+
+    fn test_block(source: &str) -> TestBlock {
+        match parse(source).unwrap().items.remove(0).kind {
+            ItemKind::Test(test) => test,
+            other => panic!("not a test: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_clause_lowers() {
+        let source = r#"test "t" {
+  given contact stage Lead, points -3, tag "vip", country "PL"
+  events
+    2025-01-02T10:00:00Z opened email welcome
+    2025-01-03 visited "/pricing"
+    2025-01-03 visited page pricing
+    2025-01-04T10:00:00Z purchase amount 120, category "pro"
+    2025-01-05 event "page.visited" url "/x"
+    2025-01-05 clicked email stay url "/keep-me"
+    2025-01-06 submitted form demo
+    2025-01-06 downloaded asset sheet
+    2025-01-06 unsubscribed
+  from 2025-01-01
+  at 2025-01-07
+  expect stage MQL
+  expect stage >= Lead
+  expect points >= 12
+  expect points 5
+  expect not tag "hot"
+  expect in segment engaged
+  expect sent email mql_nurture
+  expect not sent sms nudge
+  expect fired lead_to_mql
+}"#;
+        let test = test_block(source);
+        assert_eq!(test.name.value, "t");
+        assert_eq!(test.clauses.len(), 13);
+        let TestClauseKind::Given(parts) = &test.clauses[0].kind else {
+            panic!()
+        };
+        assert!(matches!(&parts[0], GivenPart::Stage(s) if s.name == "Lead"));
+        assert!(matches!(&parts[1], GivenPart::Points(p) if p.value == -3));
+        assert!(matches!(&parts[2], GivenPart::Tag(t) if t.value == "vip"));
+        assert!(
+            matches!(&parts[3], GivenPart::Field { name, value } if name.name == "country" && value.kind == LiteralKind::Text("PL".into()))
+        );
+        let TestClauseKind::Events(events) = &test.clauses[1].kind else {
+            panic!()
+        };
+        assert_eq!(events.len(), 9);
+        assert!(
+            matches!(&events[0].kind, TestEventKind::Email { verb: Verb::Opened, email } if email.name == "welcome")
+        );
+        assert_eq!(
+            &source[events[0].span.start..events[0].span.end],
+            "2025-01-02T10:00:00Z opened email welcome"
+        );
+        assert!(matches!(&events[1].kind, TestEventKind::VisitedUrl(u) if u.value == "/pricing"));
+        assert!(matches!(&events[2].kind, TestEventKind::VisitedPage(p) if p.name == "pricing"));
+        assert!(matches!(events[3].kind, TestEventKind::Purchase));
+        assert_eq!(events[3].properties.len(), 2);
+        assert_eq!(events[3].properties[1].0.name, "category");
+        assert!(matches!(&events[4].kind, TestEventKind::Custom(t) if t.name == "page.visited"));
+        assert_eq!(events[5].properties[0].0.name, "url");
+        assert!(matches!(events[8].kind, TestEventKind::Unsubscribed));
+        assert!(matches!(test.clauses[2].kind, TestClauseKind::From(_)));
+        assert!(matches!(test.clauses[3].kind, TestClauseKind::At(_)));
+        let expects: Vec<(bool, &Expectation)> = test.clauses[4..]
+            .iter()
+            .map(|c| match &c.kind {
+                TestClauseKind::Expect {
+                    negated,
+                    expectation,
+                } => (*negated, expectation),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert!(matches!(
+            expects[0],
+            (false, Expectation::Stage { op: None, .. })
+        ));
+        assert!(matches!(
+            expects[1],
+            (
+                false,
+                Expectation::Stage {
+                    op: Some(CmpOp::Ge),
+                    ..
+                }
+            )
+        ));
+        assert!(
+            matches!(expects[2], (false, Expectation::Points { op: CmpOp::Ge, value }) if value.value == 12)
+        );
+        assert!(
+            matches!(expects[3], (false, Expectation::Points { op: CmpOp::Eq, value }) if value.value == 5)
+        );
+        assert!(matches!(expects[4], (true, Expectation::Tag(_))));
+        assert!(matches!(expects[5], (false, Expectation::InSegment(_))));
+        assert!(matches!(
+            expects[6],
+            (
+                false,
+                Expectation::Sent {
+                    channel: Channel::Email,
+                    ..
+                }
+            )
+        ));
+        assert!(matches!(
+            expects[7],
+            (
+                true,
+                Expectation::Sent {
+                    channel: Channel::Sms,
+                    ..
+                }
+            )
+        ));
+        assert!(matches!(expects[8], (false, Expectation::Fired(r)) if r.name == "lead_to_mql"));
+    }
+
+    #[test]
+    fn a_property_named_like_a_clause_keyword_does_not_swallow_the_clause() {
+        let test = test_block(
+            "test \"t\" { events 2025-01-01 purchase amount 5 at 2025-01-02 expect points 0 }",
+        );
+        let TestClauseKind::Events(events) = &test.clauses[0].kind else {
+            panic!()
+        };
+        assert_eq!(events[0].properties.len(), 1);
+        assert!(matches!(test.clauses[1].kind, TestClauseKind::At(_)));
+    }
+
+    #[test]
+    fn tests_sit_among_other_items_and_bad_ones_are_syntax_errors() {
+        let file = parse("stages A\ntest \"x\" { at 2025-01-01 expect stage A }\nrule r: if points > 1 then move to A").unwrap();
+        assert_eq!(file.items.len(), 3);
+        assert!(parse("test \"x\" { expect stage }").is_err());
+        assert!(parse("test x { }").is_err());
+        assert!(parse("test \"x\" { events 2025-01-01 opened email }").is_err());
+    }
+}
