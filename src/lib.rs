@@ -14,4 +14,5 @@ pub mod lint;
 pub mod report;
 pub mod sim;
 pub mod syntax;
+pub mod testing;
 pub mod value;

@@ -143,6 +143,8 @@ code_snapshots! {
     e0406_invalid_time_of_day => "E0406",
     e0407_invalid_number => "E0407",
     e0408_page_without_pattern => "E0408",
+    e0601_undefined_name_in_test => "E0601",
+    e0602_invalid_test => "E0602",
 }
 
 #[test]

@@ -177,6 +177,7 @@ impl Loader<'_> {
                 ItemKind::Rule(_) => "a rule",
                 ItemKind::Campaign(_) => "campaign settings",
                 ItemKind::Decay(_) => "points decay",
+                ItemKind::Test(_) => "a test",
                 _ => continue,
             };
             self.diagnostics.push(

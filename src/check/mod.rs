@@ -7,6 +7,7 @@ pub mod ir;
 pub mod loader;
 mod lower;
 mod namespace;
+pub mod tests_check;
 pub mod values;
 
 use crate::diagnostics::{codes, Diagnostic, FileId, SourceMap};
@@ -24,6 +25,8 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
     /// Present when there are no errors.
     pub program: Option<Program>,
+    /// The root file's `test` blocks, resolved (empty when there are errors).
+    pub tests: Vec<tests_check::TestCase>,
 }
 
 impl Checked {
@@ -82,11 +85,26 @@ pub fn check_source_with(path: &Path, display: &str, text: String, lints: &LintC
             program = Some(checked);
         }
     }
+    let mut tests = Vec::new();
+    if let (Some(checked), Some(root)) = (&program, files.iter().find(|f| !f.imported)) {
+        tests = tests_check::check_tests(
+            checked,
+            &sources,
+            root.file,
+            &root.ast.items,
+            &mut diagnostics,
+        );
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            program = None;
+            tests.clear();
+        }
+    }
     crate::diagnostics::sort(&mut diagnostics);
     Checked {
         sources,
         diagnostics,
         program,
+        tests,
     }
 }
 
@@ -505,7 +523,8 @@ impl<'s> Checker<'s> {
                 self.segment_uses.push(Vec::new());
             }
             ItemKind::Decay(decay) => self.decay(decay, item.span),
-            ItemKind::Import(_) | ItemKind::Campaign(_) | ItemKind::Rule(_) => {}
+            ItemKind::Import(_) | ItemKind::Campaign(_) | ItemKind::Rule(_) | ItemKind::Test(_) => {
+            }
         }
     }
 

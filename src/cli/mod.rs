@@ -10,6 +10,7 @@ mod generate_cmd;
 mod paths;
 mod segments_cmd;
 mod simulate_cmd;
+mod test_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -36,6 +37,8 @@ struct Cli {
 enum Command {
     /// Parse and validate rules files (a directory means every *.nurture under it)
     Check(CheckArgs),
+    /// Run the tests written in rules files (a directory means every *.nurture under it)
+    Test(test_cmd::TestArgs),
     /// Dry-run a campaign over contacts and their events; nothing is sent
     Simulate(simulate_cmd::SimulateArgs),
     /// Why a contact is where it is: every rule and clause with its value
@@ -82,6 +85,7 @@ pub fn run() -> i32 {
     };
     match cli.command {
         Command::Check(args) => check_cmd::run(&args),
+        Command::Test(args) => test_cmd::run(&args),
         Command::Simulate(args) => simulate_cmd::run(&args),
         Command::Explain(args) => explain_cmd::run(&args),
         Command::Generate(args) => generate_cmd::run(&args),

@@ -127,6 +127,9 @@ codes! {
     BAD_NUMBER = "E0407", "invalid-number", Error, "A number is out of range for where it is used.";
     PAGE_WITHOUT_PATTERN = "E0408", "page-without-pattern", Error, "A page is declared without the URL pattern that says which visits count.";
 
+    TEST_UNDEFINED = "E0601", "undefined-name-in-test", Error, "A test uses a stage, field, message, page, form, asset, segment, rule, event type or property that is not declared.";
+    TEST_INVALID = "E0602", "invalid-test", Error, "A test cannot run as written: a bad instant or value, an event after `at`, no instant to check, no expectations, or a duplicate name.";
+
     // W0501 (unused-declaration) is retired: it is the lint
     // `unused-declaration` now (see `crate::lint`). Never reuse W0501.
 }

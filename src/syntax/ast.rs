@@ -111,6 +111,96 @@ pub enum ItemKind {
     Decay(Decay),
     /// `rule name: if … then …` or a bare `on … then …`
     Rule(Rule),
+    /// `test "name" { given … events … at … expect … }`
+    Test(TestBlock),
+}
+
+/// A test written in the language: a contact, its events, an instant and
+/// what must hold then.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestBlock {
+    pub name: Text,
+    pub clauses: Vec<TestClause>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestClause {
+    pub kind: TestClauseKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TestClauseKind {
+    /// `given contact stage Lead, points 10, tag "vip", country "PL"`
+    Given(Vec<GivenPart>),
+    /// `events` followed by timestamped events.
+    Events(Vec<TestEvent>),
+    /// `from 2025-01-01`: where the run starts (default: the first event).
+    From(Literal),
+    /// `at 2025-01-05`: the instant the expectations are checked at.
+    At(Literal),
+    /// `expect [not] …`
+    Expect {
+        negated: bool,
+        expectation: Expectation,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum GivenPart {
+    Stage(Ident),
+    Points(Int),
+    Tag(Text),
+    Field { name: Ident, value: Literal },
+}
+
+/// One event of a test: `2025-01-02T10:00:00Z opened email welcome`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestEvent {
+    pub at: Literal,
+    pub kind: TestEventKind,
+    /// `amount 120, category "pro"`
+    pub properties: Vec<(Ident, Literal)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TestEventKind {
+    /// `received|opened|clicked email NAME`; the verb is one of those three.
+    Email {
+        verb: Verb,
+        email: Ident,
+    },
+    /// `visited "/pricing"`
+    VisitedUrl(Text),
+    /// `visited pricing` / `visited page pricing`: a URL the page matches.
+    VisitedPage(Ident),
+    SubmittedForm(Ident),
+    DownloadedAsset(Ident),
+    Purchase,
+    Unsubscribed,
+    /// `event webinar_attended …` or `event "page.visited" url "/x"`.
+    Custom(Ident),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expectation {
+    /// `stage MQL` (is exactly) or `stage >= MQL` (funnel order).
+    Stage {
+        op: Option<CmpOp>,
+        stage: Ident,
+    },
+    Points {
+        op: CmpOp,
+        value: Int,
+    },
+    Tag(Text),
+    InSegment(Ident),
+    Sent {
+        channel: Channel,
+        message: Ident,
+    },
+    Fired(Ident),
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -25,7 +25,7 @@ pub(crate) const RESERVED_WORDS: &[&str] = &[
 /// Keywords that start an item.
 const ITEM_KEYWORDS: &[&str] = &[
     "import", "stages", "campaign", "field", "email", "sms", "page", "form", "asset", "list",
-    "event", "segment", "decay", "rule", "on",
+    "event", "segment", "decay", "rule", "on", "test",
 ];
 
 /// Keywords that start a step.

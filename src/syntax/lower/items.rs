@@ -40,6 +40,7 @@ pub(crate) fn item(pair: &P) -> Lowered<Item> {
             every: duration_child(pair)?,
         }),
         Rule::rule_item | Rule::on_rule_item => ItemKind::Rule(rule(pair)?),
+        Rule::test_item => ItemKind::Test(super::test_items::test_block(pair)?),
         _ => return Err(not_understood(pair)),
     };
     Ok(Item {

@@ -6,6 +6,7 @@ mod items;
 mod pairs;
 mod primitives;
 mod steps;
+mod test_items;
 
 use super::ast::{Item, Span};
 use super::error::{codes, SyntaxError};

@@ -1,0 +1,532 @@
+//! Checking `test` blocks: every name a test uses is resolved against the
+//! checked program, every value converted to its declared type, and the
+//! test becomes a [`TestCase`] the runner in `crate::testing` can execute.
+//!
+//! Problems are reported with the E06xx codes.
+
+use super::ir::{MessageId, Program, RuleId, SegmentId, StageId};
+use super::values;
+use crate::data::{Contact, Event};
+use crate::diagnostics::{codes, did_you_mean, Diagnostic, FileId, SourceMap};
+use crate::syntax::ast::{
+    self, Channel, CmpOp, Expectation, GivenPart, Ident, Literal, LiteralKind, TestClauseKind,
+    TestEventKind, Verb,
+};
+use crate::syntax::ast::{FieldType, Span};
+use crate::value::{Instant, Value};
+
+/// One test, resolved and ready to run.
+#[derive(Debug, Clone)]
+pub struct TestCase {
+    pub name: String,
+    pub file: FileId,
+    pub span: Span,
+    pub contact: Contact,
+    /// In time order (stable: same-instant events keep the written order).
+    pub events: Vec<Event>,
+    /// Where the run starts: `from`, else the first event, else `at`.
+    pub from: Instant,
+    pub at: Instant,
+    pub expectations: Vec<Expect>,
+}
+
+/// One `expect` line.
+#[derive(Debug, Clone)]
+pub struct Expect {
+    pub negated: bool,
+    pub kind: ExpectKind,
+    /// The line as written, whitespace squashed.
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum ExpectKind {
+    Stage {
+        op: Option<CmpOp>,
+        stage: StageId,
+    },
+    Points {
+        op: CmpOp,
+        value: i64,
+    },
+    Tag(String),
+    InSegment(SegmentId),
+    Sent {
+        channel: Channel,
+        message: MessageId,
+    },
+    Fired(RuleId),
+}
+
+struct TestChecker<'a> {
+    program: &'a Program,
+    file: FileId,
+    diagnostics: &'a mut Vec<Diagnostic>,
+}
+
+/// Resolves the tests of one file's items.
+pub fn check_tests(
+    program: &Program,
+    sources: &SourceMap,
+    file: FileId,
+    items: &[ast::Item],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<TestCase> {
+    let mut checker = TestChecker {
+        program,
+        file,
+        diagnostics,
+    };
+    let mut cases = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for item in items {
+        if let ast::ItemKind::Test(test) = &item.kind {
+            if !seen.insert(test.name.value.clone()) {
+                checker.invalid(
+                    test.name.span,
+                    format!("there is already a test named \"{}\"", test.name.value),
+                    "give every test in a file its own name",
+                );
+            }
+            if let Some(case) = checker.test(test, item.span, sources) {
+                cases.push(case);
+            }
+        }
+    }
+    cases
+}
+
+fn names(list: &[String]) -> impl Iterator<Item = &str> {
+    list.iter().map(String::as_str)
+}
+
+impl TestChecker<'_> {
+    fn invalid(&mut self, span: Span, message: String, help: &str) {
+        self.diagnostics
+            .push(Diagnostic::new(codes::TEST_INVALID, self.file, span, message).with_help(help));
+    }
+
+    fn undefined<'n>(
+        &mut self,
+        noun: &str,
+        ident: &Ident,
+        candidates: impl IntoIterator<Item = &'n str>,
+    ) {
+        let help = did_you_mean(&ident.name, candidates)
+            .unwrap_or_else(|| format!("declare the {noun} or correct the name"));
+        self.diagnostics.push(
+            Diagnostic::new(
+                codes::TEST_UNDEFINED,
+                self.file,
+                ident.span,
+                format!(
+                    "this test uses {noun} `{}`, which is not declared",
+                    ident.name
+                ),
+            )
+            .with_help(help),
+        );
+    }
+
+    fn lookup(&mut self, noun: &str, ident: &Ident, list: &[String]) -> Option<usize> {
+        let found = list.iter().position(|n| *n == ident.name);
+        if found.is_none() {
+            self.undefined(noun, ident, names(list));
+        }
+        found
+    }
+
+    fn instant(&mut self, literal: &Literal) -> Option<Instant> {
+        let tz = self.program.settings.timezone;
+        let parsed = match &literal.kind {
+            LiteralKind::Date(text) => {
+                values::parse_date(text).map(|d| values::start_of_day(d, tz))
+            }
+            LiteralKind::DateTime(text) => values::parse_datetime(text),
+            _ => Err("expected a date or a date and time".into()),
+        };
+        match parsed {
+            Ok(t) => Some(t),
+            Err(why) => {
+                self.invalid(
+                    literal.span,
+                    why,
+                    "write e.g. 2025-01-31 or 2025-01-31T10:00:00Z",
+                );
+                None
+            }
+        }
+    }
+
+    fn value(&mut self, literal: &Literal, ty: FieldType, what: &str) -> Option<Value> {
+        let tz = self.program.settings.timezone;
+        let value = match (&literal.kind, ty) {
+            (LiteralKind::Number(n), FieldType::Number) => {
+                values::parse_number(n).ok().map(Value::Number)
+            }
+            (LiteralKind::Text(t), FieldType::Text) => Some(Value::Text(t.clone())),
+            (LiteralKind::Text(t), FieldType::TextList) => Some(Value::TextList(
+                t.split(';')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+            )),
+            (LiteralKind::Bool(b), FieldType::Bool) => Some(Value::Bool(*b)),
+            (LiteralKind::Date(d), FieldType::Date) => values::parse_date(d).ok().map(Value::Date),
+            (LiteralKind::Date(d), FieldType::DateTime) => values::parse_date(d)
+                .ok()
+                .map(|d| Value::DateTime(values::start_of_day(d, tz))),
+            (LiteralKind::DateTime(t), FieldType::DateTime) => {
+                values::parse_datetime(t).ok().map(Value::DateTime)
+            }
+            _ => None,
+        };
+        if value.is_none() {
+            self.invalid(
+                literal.span,
+                format!("this value is not a valid {ty} for {what}"),
+                "give a value of the declared type (a list of text is written \"a;b\")",
+            );
+        }
+        value
+    }
+
+    fn test(&mut self, test: &ast::TestBlock, span: Span, sources: &SourceMap) -> Option<TestCase> {
+        let program = self.program;
+        let errors_before = self.diagnostics.len();
+        let mut contact = Contact {
+            id: test.name.value.clone(),
+            fields: vec![None; program.fields.len()],
+            stage: None,
+            points: 0,
+            tags: Vec::new(),
+            created_at: None,
+        };
+        let mut events: Vec<Event> = Vec::new();
+        let mut from = None;
+        let mut at = None;
+        let mut expectations = Vec::new();
+        for clause in &test.clauses {
+            match &clause.kind {
+                TestClauseKind::Given(parts) => {
+                    for part in parts {
+                        self.given(part, &mut contact);
+                    }
+                }
+                TestClauseKind::Events(list) => {
+                    for event in list {
+                        if let Some(e) = self.event(event) {
+                            events.push(e);
+                        }
+                    }
+                }
+                TestClauseKind::From(literal) | TestClauseKind::At(literal) => {
+                    let is_at = matches!(clause.kind, TestClauseKind::At(_));
+                    let slot = if is_at { &mut at } else { &mut from };
+                    if slot.is_some() {
+                        let word = if is_at { "at" } else { "from" };
+                        self.invalid(
+                            clause.span,
+                            format!("this test already has `{word}`"),
+                            "a test runs up to one instant; keep one",
+                        );
+                        continue;
+                    }
+                    let value = self.instant(literal);
+                    let slot = if is_at { &mut at } else { &mut from };
+                    *slot = value;
+                }
+                TestClauseKind::Expect {
+                    negated,
+                    expectation,
+                } => {
+                    if let Some(kind) = self.expectation(expectation) {
+                        let text = sources
+                            .get(self.file)
+                            .map(|s| {
+                                s.slice(clause.span)
+                                    .split_whitespace()
+                                    .collect::<Vec<_>>()
+                                    .join(" ")
+                            })
+                            .unwrap_or_default();
+                        expectations.push(Expect {
+                            negated: *negated,
+                            kind,
+                            text,
+                            span: clause.span,
+                        });
+                    }
+                }
+            }
+        }
+        events.sort_by_key(|e| e.at);
+        let at = at.or_else(|| events.last().map(|e| e.at));
+        let Some(at) = at else {
+            if self.diagnostics.len() != errors_before {
+                // The events or the instant were already reported.
+                return None;
+            }
+            self.invalid(
+                test.name.span,
+                "this test has no events and no `at`, so there is no instant to check".into(),
+                "add `at 2025-01-31` (or a date and time) to say when the expectations hold",
+            );
+            return None;
+        };
+        if let Some(late) = test.clauses.iter().find_map(|c| match &c.kind {
+            TestClauseKind::Events(list) => list
+                .iter()
+                .find(|e| self_instant(program, &e.at).is_some_and(|t| t > at)),
+            _ => None,
+        }) {
+            self.invalid(
+                late.span,
+                "this event happens after the test's `at`, so it can never count".into(),
+                "move `at` later or the event earlier",
+            );
+        }
+        if expectations.is_empty() && self.diagnostics.len() == errors_before {
+            self.invalid(
+                test.name.span,
+                "this test expects nothing".into(),
+                "add at least one `expect` line, e.g. `expect stage Lead`",
+            );
+        }
+        let from = from
+            .or_else(|| events.first().map(|e| e.at))
+            .unwrap_or(at)
+            .min(at);
+        (self.diagnostics.len() == errors_before).then(|| TestCase {
+            name: test.name.value.clone(),
+            file: self.file,
+            span,
+            contact,
+            events,
+            from,
+            at,
+            expectations,
+        })
+    }
+
+    fn given(&mut self, part: &GivenPart, contact: &mut Contact) {
+        let program = self.program;
+        match part {
+            GivenPart::Stage(stage) => {
+                contact.stage = self.lookup("stage", stage, &program.stages);
+            }
+            GivenPart::Points(points) => contact.points = points.value,
+            GivenPart::Tag(tag) => {
+                if !contact.tags.contains(&tag.value) {
+                    contact.tags.push(tag.value.clone());
+                }
+            }
+            GivenPart::Field { name, value } => {
+                let fields: Vec<String> = program.fields.iter().map(|f| f.name.clone()).collect();
+                if let Some(id) = self.lookup("field", name, &fields) {
+                    let what = format!("field `{}`", name.name);
+                    contact.fields[id] = self.value(value, program.fields[id].ty, &what);
+                }
+            }
+        }
+    }
+
+    fn event_type(&mut self, ident: &Ident) -> Option<usize> {
+        let types: Vec<String> = self
+            .program
+            .event_types
+            .iter()
+            .map(|t| t.name.clone())
+            .collect();
+        self.lookup("event type", ident, &types)
+    }
+
+    fn event(&mut self, event: &ast::TestEvent) -> Option<Event> {
+        let program = self.program;
+        let at = self.instant(&event.at);
+        let builtin = |name: &str| program.event_types.iter().position(|t| t.name == name);
+        let text = |s: &str| Some(Value::Text(s.to_string()));
+        let (type_id, implicit): (Option<usize>, Vec<(&str, Option<Value>)>) = match &event.kind {
+            TestEventKind::Email { verb, email } => {
+                let name = match verb {
+                    Verb::Received => "email.sent",
+                    Verb::Clicked => "email.clicked",
+                    _ => "email.opened",
+                };
+                self.lookup("e-mail", email, &program.emails);
+                (builtin(name), vec![("email", text(&email.name))])
+            }
+            TestEventKind::VisitedUrl(url) => {
+                (builtin("page.visited"), vec![("url", text(&url.value))])
+            }
+            TestEventKind::VisitedPage(page) => {
+                let pages: Vec<String> = program.pages.iter().map(|p| p.name.clone()).collect();
+                let url = self
+                    .lookup("page", page, &pages)
+                    .map(|id| program.pages[id].pattern.text.replace('*', ""));
+                (
+                    builtin("page.visited"),
+                    vec![("url", url.as_deref().and_then(text))],
+                )
+            }
+            TestEventKind::SubmittedForm(form) => {
+                self.lookup("form", form, &program.forms);
+                (builtin("form.submitted"), vec![("form", text(&form.name))])
+            }
+            TestEventKind::DownloadedAsset(asset) => {
+                let assets: Vec<String> = program.assets.iter().map(|a| a.name.clone()).collect();
+                let url = self
+                    .lookup("asset", asset, &assets)
+                    .map(|id| program.assets[id].pattern.text.replace('*', ""));
+                (
+                    builtin("asset.downloaded"),
+                    vec![("asset", url.as_deref().and_then(text))],
+                )
+            }
+            TestEventKind::Purchase => (builtin("purchase"), Vec::new()),
+            TestEventKind::Unsubscribed => (builtin("unsubscribed"), Vec::new()),
+            TestEventKind::Custom(name) => (self.event_type(name), Vec::new()),
+        };
+        let type_id = type_id?;
+        let def = &program.event_types[type_id];
+        let mut properties: Vec<Option<Value>> = vec![None; def.properties.len()];
+        for (name, value) in implicit {
+            if let Some(i) = def.properties.iter().position(|(p, _)| p == name) {
+                properties[i] = value;
+            }
+        }
+        let declared: Vec<String> = def.properties.iter().map(|(p, _)| p.clone()).collect();
+        for (name, literal) in &event.properties {
+            if let Some(i) = self.lookup(&format!("property of `{}`", def.name), name, &declared) {
+                let what = format!("property `{}`", name.name);
+                properties[i] = self.value(literal, def.properties[i].1, &what);
+            }
+        }
+        Some(Event {
+            contact: 0,
+            event_type: u16::try_from(type_id).ok()?,
+            at: at?,
+            properties,
+        })
+    }
+
+    fn expectation(&mut self, expectation: &Expectation) -> Option<ExpectKind> {
+        let program = self.program;
+        Some(match expectation {
+            Expectation::Stage { op, stage } => ExpectKind::Stage {
+                op: *op,
+                stage: self.lookup("stage", stage, &program.stages)?,
+            },
+            Expectation::Points { op, value } => ExpectKind::Points {
+                op: *op,
+                value: value.value,
+            },
+            Expectation::Tag(tag) => ExpectKind::Tag(tag.value.clone()),
+            Expectation::InSegment(segment) => {
+                let segments: Vec<String> =
+                    program.segments.iter().map(|s| s.name.clone()).collect();
+                ExpectKind::InSegment(self.lookup("segment", segment, &segments)?)
+            }
+            Expectation::Sent { channel, message } => {
+                let (noun, list) = match channel {
+                    Channel::Email => ("e-mail", &program.emails),
+                    Channel::Sms => ("SMS", &program.sms),
+                };
+                ExpectKind::Sent {
+                    channel: *channel,
+                    message: self.lookup(noun, message, list)?,
+                }
+            }
+            Expectation::Fired(rule) => {
+                let rules: Vec<String> = program.rules.iter().map(|r| r.name.clone()).collect();
+                ExpectKind::Fired(self.lookup("rule", rule, &rules)?)
+            }
+        })
+    }
+}
+
+/// An instant without reporting (the literal was reported once already).
+fn self_instant(program: &Program, literal: &Literal) -> Option<Instant> {
+    match &literal.kind {
+        LiteralKind::Date(text) => values::parse_date(text)
+            .ok()
+            .map(|d| values::start_of_day(d, program.settings.timezone)),
+        LiteralKind::DateTime(text) => values::parse_datetime(text).ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use crate::check::check_source;
+    use std::path::Path;
+
+    fn codes(source: &str) -> Vec<&'static str> {
+        let checked = check_source(Path::new("t.nurture"), "t.nurture", source.to_string());
+        checked
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect()
+    }
+
+    const RULES: &str =
+        "stages Lead, MQL\nfield budget: number\nemail hi\npage pricing = \"/pricing*\"\n\
+        segment rich = budget > 10\nrule r: when in segment rich then move to MQL, send email hi\n\
+        on visited pricing then add 1 point\n";
+
+    #[test]
+    fn a_correct_test_resolves() {
+        let source = format!(
+            "{RULES}test \"t\" {{ given stage Lead, budget 20\n events 2025-01-01 visited pricing\n \
+             expect stage MQL expect sent email hi expect fired r expect in segment rich expect points 1 }}"
+        );
+        let checked = check_source(Path::new("t.nurture"), "t.nurture", source);
+        assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
+        assert_eq!(checked.tests.len(), 1);
+        let case = &checked.tests[0];
+        assert_eq!(case.events.len(), 1);
+        assert_eq!(case.from, case.at);
+        assert_eq!(case.expectations.len(), 5);
+    }
+
+    #[test]
+    fn every_kind_of_undefined_name_is_e0601() {
+        for bad in [
+            "given stage Leed at 2025-01-01 expect points 0",
+            "given budgt 3 at 2025-01-01 expect points 0",
+            "events 2025-01-01 opened email hello expect points 0",
+            "events 2025-01-01 visited pricng expect points 0",
+            "events 2025-01-01 event webinar expect points 0",
+            "events 2025-01-01 purchase amout 3 expect points 0",
+            "at 2025-01-01 expect in segment poor",
+            "at 2025-01-01 expect sent email bye",
+            "at 2025-01-01 expect fired s",
+        ] {
+            let source = format!("{RULES}test \"t\" {{ {bad} }}");
+            assert_eq!(codes(&source), vec!["E0601"], "{bad}");
+        }
+    }
+
+    #[test]
+    fn unusable_tests_are_e0602() {
+        for bad in [
+            "given budget \"lots\" at 2025-01-01 expect points 0",
+            "at 2025-02-30 expect points 0",
+            "expect points 0",
+            "at 2025-01-01",
+            "events 2025-01-05 purchase at 2025-01-01 expect points 0",
+            "at 2025-01-01 at 2025-01-02 expect points 0",
+        ] {
+            let source = format!("{RULES}test \"t\" {{ {bad} }}");
+            assert_eq!(codes(&source), vec!["E0602"], "{bad}");
+        }
+        let twice = format!(
+            "{RULES}test \"t\" {{ at 2025-01-01 expect points 0 }}\ntest \"t\" {{ at 2025-01-01 expect points 0 }}"
+        );
+        assert_eq!(codes(&twice), vec!["E0602"]);
+    }
+}

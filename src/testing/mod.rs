@@ -1,0 +1,284 @@
+//! `nurture test`: runs the `test` blocks of checked files with the real
+//! simulator and judges their expectations.
+//!
+//! A test's contact runs from `from` (default: its first event) to `at`,
+//! with daily ticks at 00:00 campaign time as in `simulate`; expectations
+//! are judged on the state at `at` and on everything the run recorded.
+
+use crate::check::ir::{Program, RuleId, Step, StepKind, Trigger};
+use crate::check::tests_check::{Expect, ExpectKind, TestCase};
+use crate::diagnostics::SourceMap;
+use crate::eval::explain::{explain, render};
+use crate::eval::{cmp_holds, Clock, ContactState, Context, EventView};
+use crate::sim::outcome::{Action, Status};
+use crate::sim::{state_at, ContactOutcome, RunPlan};
+use serde::Serialize;
+
+const DAY: i64 = 86_400;
+
+/// What became of one test.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestResult {
+    pub name: String,
+    /// 1-based line of the `test` keyword.
+    pub line: usize,
+    pub passed: bool,
+    pub failures: Vec<Failure>,
+    /// How often each rule fired in this test's run, by rule id.
+    #[serde(skip)]
+    pub fired: Vec<u32>,
+}
+
+/// One expectation that did not hold.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    /// The `expect` line as written.
+    pub expectation: String,
+    pub line: usize,
+    pub expected: String,
+    pub actual: String,
+    /// The clause trees of the rules that decided it, rendered.
+    pub explanation: String,
+}
+
+/// Runs one test.
+pub fn run_test(program: &Program, sources: &SourceMap, case: &TestCase) -> TestResult {
+    let tz = program.settings.timezone;
+    let ticks = crate::sim::calendar::ticks(case.from, case.at, DAY, tz);
+    let plan = RunPlan::new(program, case.from, case.at, &ticks);
+    let (state, events, last_fired, outcome) =
+        state_at(&plan, &case.contact, &case.events, case.at);
+    let run = Run {
+        program,
+        sources,
+        state: &state,
+        events: &events,
+        last_fired: &last_fired,
+        outcome: &outcome,
+        clock: Clock::new(case.at, tz),
+    };
+    let line = |span: crate::syntax::ast::Span| {
+        sources
+            .get(case.file)
+            .map_or(0, |s| s.position(span.start).line)
+    };
+    let failures: Vec<Failure> = case
+        .expectations
+        .iter()
+        .filter_map(|expect| {
+            let (holds, expected, actual) = run.judge(expect);
+            (holds == expect.negated).then(|| Failure {
+                expectation: expect.text.clone(),
+                line: line(expect.span),
+                expected,
+                actual,
+                explanation: run.explain(&expect.kind),
+            })
+        })
+        .collect();
+    TestResult {
+        name: case.name.clone(),
+        line: line(case.span),
+        passed: failures.is_empty(),
+        failures,
+        fired: outcome.fired.clone(),
+    }
+}
+
+struct Run<'a, 'e> {
+    program: &'a Program,
+    sources: &'a SourceMap,
+    state: &'a ContactState,
+    events: &'a EventView<'e>,
+    last_fired: &'a [Option<i64>],
+    outcome: &'a ContactOutcome,
+    clock: Clock,
+}
+
+impl Run<'_, '_> {
+    fn stage_name(&self, stage: Option<usize>) -> String {
+        stage.map_or("(no stage)".into(), |s| self.program.stages[s].clone())
+    }
+
+    fn sent(&self, channel: crate::syntax::ast::Channel, message: usize) -> bool {
+        self.outcome.actions.iter().any(|a| {
+            matches!(a.action, Action::Send { channel: c, message: m } if c == channel && m == message)
+                && matches!(a.status, Status::Sent | Status::Delayed)
+        })
+    }
+
+    /// Whether the positive form holds, what it expects, what there is.
+    fn judge(&self, expect: &Expect) -> (bool, String, String) {
+        let not = if expect.negated { "not " } else { "" };
+        let program = self.program;
+        match &expect.kind {
+            ExpectKind::Stage { op, stage } => {
+                let current = self.state.stage;
+                let holds = match op {
+                    None => current == Some(*stage),
+                    Some(op) => current.is_some_and(|c| cmp_holds(*op, c.cmp(stage))),
+                };
+                let op = op.map_or(String::new(), |o| format!("{} ", o.symbol()));
+                (
+                    holds,
+                    format!("stage {not}{op}{}", program.stages[*stage]),
+                    format!("stage {}", self.stage_name(current)),
+                )
+            }
+            ExpectKind::Points { op, value } => (
+                cmp_holds(*op, self.state.points.cmp(value)),
+                format!("points {not}{} {value}", op.symbol()),
+                format!("points {}", self.state.points),
+            ),
+            ExpectKind::Tag(tag) => (
+                self.state.tags.contains(tag),
+                format!("{not}tag {tag:?}"),
+                if self.state.tags.is_empty() {
+                    "no tags".into()
+                } else {
+                    let tags: Vec<String> =
+                        self.state.tags.iter().map(|t| format!("{t:?}")).collect();
+                    format!("tags {}", tags.join(", "))
+                },
+            ),
+            ExpectKind::InSegment(segment) => {
+                let context = Context::new(program, self.clock, self.state, self.events, None);
+                let holds = context.in_segment(*segment);
+                let name = &program.segments[*segment].name;
+                (
+                    holds,
+                    format!("{not}in segment {name}"),
+                    format!("{}in segment {name}", if holds { "" } else { "not " }),
+                )
+            }
+            ExpectKind::Sent { channel, message } => {
+                let (noun, names) = match channel {
+                    crate::syntax::ast::Channel::Email => ("email", &program.emails),
+                    crate::syntax::ast::Channel::Sms => ("sms", &program.sms),
+                };
+                let sent: Vec<&str> = self
+                    .outcome
+                    .actions
+                    .iter()
+                    .filter_map(|a| match a.action {
+                        Action::Send {
+                            channel: c,
+                            message: m,
+                        } if c == *channel
+                            && matches!(a.status, Status::Sent | Status::Delayed) =>
+                        {
+                            Some(names[m].as_str())
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                (
+                    self.sent(*channel, *message),
+                    format!("{not}sent {noun} {}", names[*message]),
+                    if sent.is_empty() {
+                        format!("no {noun} sent")
+                    } else {
+                        format!("sent {noun} {}", sent.join(", "))
+                    },
+                )
+            }
+            ExpectKind::Fired(rule) => {
+                let fired: Vec<&str> = self
+                    .outcome
+                    .fired
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(r, _)| program.rules[r].name.as_str())
+                    .collect();
+                (
+                    self.outcome.fired[*rule] > 0,
+                    format!("{not}fired {}", program.rules[*rule].name),
+                    if fired.is_empty() {
+                        "no rule fired".into()
+                    } else {
+                        format!("fired {}", fired.join(", "))
+                    },
+                )
+            }
+        }
+    }
+
+    /// The rules that decide an expectation, explained at `at`.
+    fn explain(&self, kind: &ExpectKind) -> String {
+        let program = self.program;
+        let mut out = String::new();
+        if let ExpectKind::InSegment(segment) = kind {
+            let def = &program.segments[*segment];
+            let context = Context::new(program, self.clock, self.state, self.events, None);
+            out.push_str(&format!("segment {}:\n", def.name));
+            render(
+                &explain(&context, self.sources, def.file, &def.condition),
+                2,
+                &mut out,
+            );
+            return out;
+        }
+        let rules: Vec<RuleId> = (0..program.rules.len())
+            .filter(|&r| match kind {
+                ExpectKind::Fired(rule) => r == *rule,
+                _ => steps_mention(&program.rules[r].steps, kind),
+            })
+            .collect();
+        if rules.is_empty() {
+            out.push_str("no rule can make this hold\n");
+        }
+        for r in rules {
+            let rule = &program.rules[r];
+            let fired = self.outcome.fired[r];
+            out.push_str(&format!("rule {}: fired {fired} time(s)\n", rule.name));
+            match &rule.trigger {
+                Trigger::Condition(condition) => {
+                    let context = Context::new(
+                        program,
+                        self.clock,
+                        self.state,
+                        self.events,
+                        self.last_fired[r],
+                    );
+                    render(
+                        &explain(&context, self.sources, rule.file, condition),
+                        2,
+                        &mut out,
+                    );
+                }
+                Trigger::Event(_) => {
+                    out.push_str("  (an event rule: it fires once per matching event)\n");
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Whether some step (also inside branches) can affect what `kind` tests.
+fn steps_mention(steps: &[Step], kind: &ExpectKind) -> bool {
+    steps.iter().any(|step| match (&step.kind, kind) {
+        (
+            StepKind::Branch {
+                then, otherwise, ..
+            },
+            _,
+        ) => steps_mention(then, kind) || steps_mention(otherwise, kind),
+        (StepKind::MoveTo(s) | StepKind::MoveBackTo(s), ExpectKind::Stage { stage, op }) => {
+            op.is_some() || s == stage
+        }
+        (StepKind::AddPoints(_) | StepKind::SetPoints(_), ExpectKind::Points { .. }) => true,
+        (StepKind::AddTag(t) | StepKind::RemoveTag(t), ExpectKind::Tag(tag)) => t == tag,
+        (
+            StepKind::Send {
+                channel, message, ..
+            },
+            ExpectKind::Sent {
+                channel: c,
+                message: m,
+            },
+        ) => channel == c && message == m,
+        _ => false,
+    })
+}
