@@ -36,13 +36,10 @@ pub fn assemble(mut out: Out, comments: &[Comment], source: &str) -> String {
                     continue;
                 }
             }
-            // A second comment for the same line goes before the next one.
-            match placed.get_mut(line + 1) {
-                Some(next) => next.before.push((false, text)),
-                None => at_end.push((false, text)),
-            }
-            continue;
+            // A second comment for the same line is placed like a comment
+            // on its own line, which is what it becomes.
         }
+        let blank = blank && trailing_line.is_none();
         match first_start_after(&out.starts, comment.span.end) {
             Some(line) => match placed.get_mut(line) {
                 Some(p) => p.before.push((blank, text)),
