@@ -1,6 +1,8 @@
 //! Formatter tests: layout of every construct, comments in every position,
 //! and a property test over generated programs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use super::{format, FormatError};
 use crate::syntax::{ast_eq::same_ignoring_spans, parse};
 use proptest::prelude::*;
@@ -101,7 +103,7 @@ fn long_conditions_wrap_at_and_or() {
     );
     let seg = format!(
         "segment s = {}",
-        vec!["visited pricing in last 30 days"; 4].join(" or ")
+        ["visited pricing in last 30 days"; 4].join(" or ")
     );
     assert_eq!(
         fmt(&seg),

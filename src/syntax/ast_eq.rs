@@ -261,6 +261,7 @@ fn value_test(t: &mut ValueTest) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::syntax::parse;
