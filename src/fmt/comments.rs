@@ -93,13 +93,10 @@ fn own_line(source: &str, at: usize) -> bool {
 
 /// The output line of the last node that ends at or before `at`.
 fn last_end_before(ends: &[(usize, usize)], at: usize) -> Option<usize> {
+    // Sorted by (end, line): the entry just before `at` is, of the nodes
+    // ending last, the one printed last.
     let idx = ends.partition_point(|&(end, _)| end <= at);
-    let &(end, _) = ends.get(idx.checked_sub(1)?)?;
-    // Of the nodes ending there, the one printed last.
-    ends.iter()
-        .filter(|&&(e, _)| e == end)
-        .map(|&(_, line)| line)
-        .max()
+    ends.get(idx.checked_sub(1)?).map(|&(_, line)| line)
 }
 
 /// The output line of the first node that starts at or after `at`.
