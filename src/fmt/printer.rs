@@ -894,6 +894,10 @@ fn verb_phrase(m: &EventMatcher, counted: Option<(&Count, bool)>, noun: bool) ->
                 }
                 f.s(" ").s(if c.n.value == 1 { singular } else { plural });
             }
+            // `on opened email`: an `on` trigger names one event.
+            (Target::Any, None) if noun && singular == "email" => {
+                f.s(" email");
+            }
             (Target::Any, None) => {
                 f.s(" ").s(any);
             }

@@ -75,7 +75,7 @@ fn rules_layout() {
     same("rule r:\n  on purchase where amount >= 300\n  then add 2 points\n");
     assert_eq!(
         fmt("on\n  opened email\n  then add 1 point"),
-        "on opened any email then add 1 point\n"
+        "on opened email then add 1 point\n"
     );
 }
 
