@@ -9,6 +9,7 @@ pub mod cli;
 pub mod data;
 pub mod diagnostics;
 pub mod eval;
+pub mod fmt;
 pub mod generate;
 pub mod lint;
 pub mod report;

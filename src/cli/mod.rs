@@ -6,6 +6,7 @@
 mod check_cmd;
 mod dry_run;
 mod explain_cmd;
+mod fmt_cmd;
 mod generate_cmd;
 mod paths;
 mod segments_cmd;
@@ -37,6 +38,8 @@ struct Cli {
 enum Command {
     /// Parse and validate rules files (a directory means every *.nurture under it)
     Check(CheckArgs),
+    /// Rewrite rules files in the canonical layout
+    Fmt(FmtArgs),
     /// Run the tests written in rules files (a directory means every *.nurture under it)
     Test(test_cmd::TestArgs),
     /// Dry-run a campaign over contacts and their events; nothing is sent
@@ -59,6 +62,15 @@ pub struct CheckArgs {
     /// Exit with 1 when there are warnings, not only errors
     #[arg(long)]
     deny_warnings: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FmtArgs {
+    /// Files or directories to format [default: the current directory]
+    paths: Vec<PathBuf>,
+    /// Write nothing; list the files that would change and exit with 1 if any
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -85,6 +97,7 @@ pub fn run() -> i32 {
     };
     match cli.command {
         Command::Check(args) => check_cmd::run(&args),
+        Command::Fmt(args) => fmt_cmd::run(&args),
         Command::Test(args) => test_cmd::run(&args),
         Command::Simulate(args) => simulate_cmd::run(&args),
         Command::Explain(args) => explain_cmd::run(&args),

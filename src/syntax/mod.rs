@@ -1,6 +1,7 @@
 //! Source text to AST. pest is used only inside this module.
 
 pub mod ast;
+pub mod ast_eq;
 mod error;
 mod grammar;
 mod lexer;
