@@ -2,19 +2,11 @@
 
 use super::generate::rules_with_bytes;
 use crate::syntax::{codes, parse};
-use std::time::{Duration, Instant};
 
-/// Parses and checks that it was quick and that error spans are in bounds.
+/// Parses and checks that error spans are in bounds. (Hangs would stop the
+/// test run; speed is measured by `benches/check.rs`, not asserted here.)
 fn survives(source: &str) -> Result<(), Vec<&'static str>> {
-    let start = Instant::now();
-    let result = parse(source);
-    // Generous: debug builds on a shared machine. Hangs are what this catches.
-    assert!(
-        start.elapsed() < Duration::from_secs(60),
-        "took {:?}",
-        start.elapsed()
-    );
-    match result {
+    match parse(source) {
         Ok(_) => Ok(()),
         Err(errors) => {
             assert!(!errors.is_empty());
@@ -99,9 +91,11 @@ fn non_ascii_text() {
     assert!(survives("🙂").is_err());
 }
 
+/// Half a megabyte here; `tests/hostile.rs` runs the 5 MB file through the
+/// release-mode binary, where it takes seconds rather than minutes.
 #[test]
-fn a_valid_five_megabyte_file() {
-    let source = rules_with_bytes(5 * 1024 * 1024);
+fn a_large_valid_file() {
+    let source = rules_with_bytes(512 * 1024);
     assert!(survives(&source).is_ok());
 }
 
