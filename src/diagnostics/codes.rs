@@ -94,7 +94,7 @@ codes! {
     UNDEFINED_EVENT = "E0209", "undefined-event-type", Error, "An event type is neither built in nor declared.";
     UNDEFINED_PROPERTY = "E0210", "undefined-property", Error, "An event type has no property of this name.";
     DUPLICATE = "E0211", "duplicate-declaration", Error, "A name is declared twice in the same namespace.";
-    UNDEFINED_SCRIPT = "E0212", "undefined-script", Error, "A `script` condition names a script that is not defined.";
+    UNDEFINED_SCRIPT = "E0212", "undefined-script", Error, "A `script` condition names a script that is not declared.";
     SEGMENT_CYCLE = "E0213", "segment-cycle", Error, "Segments refer to each other in a cycle.";
     DUPLICATE_STAGES = "E0214", "duplicate-stages", Error, "The funnel is declared by more than one `stages` line.";
     DUPLICATE_SETTING = "E0215", "duplicate-setting", Error, "A campaign block or one of its settings appears twice.";
@@ -113,6 +113,10 @@ codes! {
     BAD_TIME_OF_DAY = "E0406", "invalid-time-of-day", Error, "A time of day is not between 00:00 and 23:59.";
     BAD_NUMBER = "E0407", "invalid-number", Error, "A number is out of range for where it is used.";
     PAGE_WITHOUT_PATTERN = "E0408", "page-without-pattern", Error, "A page is declared without the URL pattern that says which visits count.";
+
+    SCRIPT_SYNTAX = "E0701", "script-syntax", Error, "A script is not valid rhai, or uses something the sandbox forbids (`eval`, `import`, too deep an expression).";
+    SCRIPT_UNKNOWN_FUNCTION = "E0702", "script-unknown-function", Error, "A script calls a function that neither the script nor the sandbox defines.";
+    SCRIPT_RESULT_TYPE = "E0703", "script-result-type", Error, "A script whose result is not true/false is used as a predicate.";
 
     UNUSED_DECLARATION = "W0501", "unused-declaration", Warning, "A declared e-mail, SMS, page, form, asset or list is never used.";
 }

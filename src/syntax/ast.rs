@@ -111,6 +111,21 @@ pub enum ItemKind {
     Decay(Decay),
     /// `rule name: if … then …` or a bare `on … then …`
     Rule(Rule),
+    /// `script name ``` rhai ``` `: a scripted predicate.
+    Script(ScriptDecl),
+}
+
+/// A `script` block: a named rhai program, its declared result type if any,
+/// and its body exactly as written between the fences.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScriptDecl {
+    pub name: Ident,
+    /// `script name: bool ```…``` `; `None` when not declared.
+    pub ty: Option<FieldType>,
+    /// The rhai text between the fences.
+    pub body: String,
+    /// Where the rhai text starts and ends in the file (fences excluded).
+    pub body_span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
