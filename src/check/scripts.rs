@@ -78,6 +78,8 @@ pub fn compile(
         let call = match path.last() {
             Some(ASTNode::Expr(Expr::FnCall(call, pos))) => Some((call.name.clone(), *pos)),
             Some(ASTNode::Expr(Expr::MethodCall(call, pos))) => Some((call.name.clone(), *pos)),
+            // A call on its own as a statement.
+            Some(ASTNode::Stmt(Stmt::FnCall(call, pos))) => Some((call.name.clone(), *pos)),
             _ => None,
         };
         if let Some((fn_name, pos)) = call {
@@ -126,5 +128,45 @@ fn constant_type(ast: &rhai::AST) -> Option<FieldType> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::ast::Ident;
+
+    fn decl(body: &str, start: usize) -> ScriptDecl {
+        ScriptDecl {
+            name: Ident {
+                name: "s".into(),
+                span: Span::default(),
+            },
+            ty: None,
+            body: body.into(),
+            body_span: Span::new(start, start + body.len()),
+        }
+    }
+
+    #[test]
+    fn rhai_positions_map_to_file_offsets() {
+        let d = decl("\nlet é = 1;\nfoo(é)\n", 100);
+        // Line 3, column 1 is `foo`.
+        assert_eq!(offset_of(&d, Position::new(3, 1)), 100 + 12 + 1);
+        // Column counts characters, not bytes: `= 1` after `é` on line 2.
+        assert_eq!(
+            &d.body[offset_of(&d, Position::new(2, 7)) - 100..][..1],
+            "="
+        );
+        assert_eq!(offset_of(&d, Position::NONE), 100);
+    }
+
+    #[test]
+    fn compile_reports_unknown_functions_and_constant_types() {
+        let mut diagnostics = Vec::new();
+        assert!(compile(&decl("nope(1)", 0), 0, &mut diagnostics).is_none());
+        assert_eq!(diagnostics[0].code.info().code, "E0702");
+        let def = compile(&decl("1 + 2", 0), 0, &mut diagnostics);
+        assert_eq!(def.and_then(|d| d.result), Some(FieldType::Number));
     }
 }
