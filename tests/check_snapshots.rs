@@ -145,6 +145,9 @@ code_snapshots! {
     e0408_page_without_pattern => "E0408",
     e0601_undefined_name_in_test => "E0601",
     e0602_invalid_test => "E0602",
+    e0701_script_syntax => "E0701",
+    e0702_script_unknown_function => "E0702",
+    e0703_script_result_type => "E0703",
 }
 
 #[test]
@@ -261,12 +264,20 @@ fn docs_section<'d>(docs: &'d str, code: &str) -> Option<&'d str> {
     let heading = format!("\n## {code}\n");
     let start = docs.find(&heading)? + 1;
     let body = start + heading.len() - 1;
-    let mut in_code = false;
+    // The fence that opened the code block we are in, if any: a block that
+    // quotes a `script` (whose body is fenced with three backticks) is
+    // fenced with four, and only the same fence closes it.
+    let mut fence: Option<&str> = None;
     let mut offset = body;
     for line in docs[body..].split_inclusive('\n') {
-        if line.starts_with("```") {
-            in_code = !in_code;
-        } else if !in_code && (line.starts_with("# ") || line.starts_with("## ")) {
+        let ticks = &line[..line.len() - line.trim_start_matches('`').len()];
+        if ticks.len() >= 3 {
+            match fence {
+                None => fence = Some(ticks),
+                Some(open) if open == ticks && line.trim_end() == ticks => fence = None,
+                Some(_) => {}
+            }
+        } else if fence.is_none() && (line.starts_with("# ") || line.starts_with("## ")) {
             break;
         }
         offset += line.len();
@@ -278,10 +289,14 @@ fn docs_section<'d>(docs: &'d str, code: &str) -> Option<&'d str> {
 fn nurture_blocks(section: &str) -> Vec<String> {
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;
+    let mut fence = "```";
     for line in section.lines() {
         match (&mut current, line) {
-            (None, "```nurture") => current = Some(String::new()),
-            (Some(block), "```") => {
+            (None, "```nurture" | "````nurture") => {
+                fence = line.trim_end_matches("nurture");
+                current = Some(String::new());
+            }
+            (Some(block), line) if line == fence => {
                 blocks.push(std::mem::take(block));
                 current = None;
             }

@@ -20,6 +20,7 @@ pub type SegmentId = usize;
 pub type ListId = usize;
 pub type MessageId = usize;
 pub type RuleId = usize;
+pub type ScriptId = usize;
 
 /// A resolved campaign, ready to run.
 #[derive(Debug, Clone)]
@@ -42,6 +43,18 @@ pub struct Program {
     pub decay: Option<PointsDecay>,
     /// In file order (imports contribute no rules).
     pub rules: Vec<RuleDef>,
+    /// Scripts, compiled once by the checker, in declaration order.
+    pub scripts: Vec<ScriptDef>,
+}
+
+/// A compiled `script` block. The compiled rhai program is shared, never
+/// recompiled: every contact and every thread evaluates the same `AST`.
+#[derive(Debug, Clone)]
+pub struct ScriptDef {
+    pub name: String,
+    /// The declared result type (`script name: bool`), if any.
+    pub result: Option<FieldType>,
+    pub ast: std::sync::Arc<rhai::AST>,
 }
 
 #[derive(Debug, Clone)]
@@ -279,8 +292,8 @@ pub enum CondKind {
     Behaviour(Behaviour),
     Aggregate(Aggregate),
     Today(DayPattern),
-    /// A named scripted predicate (filled in by the scripting work).
-    Script(String),
+    /// A named scripted predicate (see `eval::script`).
+    Script(ScriptId),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -141,16 +141,25 @@ impl Checker<'_> {
             }
             CondKind::Today(pattern) => ir::CondKind::Today(pattern.clone()),
             CondKind::Script(name) => {
-                self.error(
-                    codes::UNDEFINED_SCRIPT,
-                    name.span,
-                    format!("script `{}` is not defined", name.name),
-                )
-                .help = Some(
-                    "scripted predicates are not available yet; write the condition in the language"
-                        .into(),
-                );
-                return None;
+                let id = self
+                    .names
+                    .scripts
+                    .resolve(name, self.file, &mut self.diagnostics)?;
+                let result = self.program.scripts.get(id).and_then(|s| s.result);
+                if let Some(ty) = result.filter(|ty| *ty != ast::FieldType::Bool) {
+                    self.error(
+                        codes::SCRIPT_RESULT_TYPE,
+                        name.span,
+                        format!(
+                            "script `{}` gives a {} but a condition needs true or false",
+                            name.name,
+                            ty
+                        ),
+                    )
+                    .help = Some("compare its result instead, or make the script end in a true/false expression".into());
+                    return None;
+                }
+                ir::CondKind::Script(id)
             }
         };
         Some(ir::Cond {

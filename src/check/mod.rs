@@ -7,6 +7,7 @@ pub mod ir;
 pub mod loader;
 mod lower;
 mod namespace;
+pub mod scripts;
 pub mod tests_check;
 pub mod values;
 
@@ -121,6 +122,7 @@ struct Names {
     events: Namespace,
     segments: Namespace,
     rules: Namespace,
+    scripts: Namespace,
 }
 
 impl Names {
@@ -169,6 +171,11 @@ impl Names {
                 "declare it with `segment NAME = <condition>`",
             ),
             rules: Namespace::new("rule", codes::DUPLICATE, ""),
+            scripts: Namespace::new(
+                "script",
+                codes::UNDEFINED_SCRIPT,
+                "declare it with `script NAME ``` rhai ``` ` (docs/language.md section 11)",
+            ),
         }
     }
 
@@ -224,6 +231,7 @@ impl<'s> Checker<'s> {
                 segments: Vec::new(),
                 decay: None,
                 rules: Vec::new(),
+                scripts: Vec::new(),
             },
             segment_uses: Vec::new(),
             segment_sites: Vec::new(),
@@ -290,6 +298,7 @@ impl<'s> Checker<'s> {
                 segments: Vec::new(),
                 decay: None,
                 rules: Vec::new(),
+                scripts: Vec::new(),
             },
         )
     }
@@ -523,6 +532,25 @@ impl<'s> Checker<'s> {
                 self.segment_uses.push(Vec::new());
             }
             ItemKind::Decay(decay) => self.decay(decay, item.span),
+            ItemKind::Script(script) => {
+                if self
+                    .names
+                    .scripts
+                    .declare(&script.name, file, diagnostics)
+                    .is_some()
+                {
+                    // A script that does not compile keeps its slot so ids
+                    // stay aligned; the error keeps the program from running.
+                    let def = scripts::compile(script, file, diagnostics).unwrap_or_else(|| {
+                        ir::ScriptDef {
+                            name: script.name.name.clone(),
+                            result: script.ty,
+                            ast: std::sync::Arc::new(rhai::AST::empty()),
+                        }
+                    });
+                    self.program.scripts.push(def);
+                }
+            }
             ItemKind::Import(_) | ItemKind::Campaign(_) | ItemKind::Rule(_) | ItemKind::Test(_) => {
             }
         }

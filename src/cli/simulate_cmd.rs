@@ -130,6 +130,18 @@ fn simulate(args: &SimulateArgs) -> Result<i32, Exit> {
         }
     };
     print!("{text}");
+    if !summary.script_errors.is_empty() {
+        // A failed script counted as false: the numbers above are not what
+        // the rules mean, so the run fails, naming every failure.
+        for error in &summary.script_errors {
+            eprintln!("error[script]: {error}");
+        }
+        eprintln!(
+            "{} script evaluation(s) failed and counted as false",
+            summary.script_errors.len()
+        );
+        return Ok(super::EXIT_PROBLEMS);
+    }
     Ok(EXIT_OK)
 }
 

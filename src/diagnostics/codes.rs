@@ -107,7 +107,7 @@ codes! {
     UNDEFINED_EVENT = "E0209", "undefined-event-type", Error, "An event type is neither built in nor declared.";
     UNDEFINED_PROPERTY = "E0210", "undefined-property", Error, "An event type has no property of this name.";
     DUPLICATE = "E0211", "duplicate-declaration", Error, "A name is declared twice in the same namespace.";
-    UNDEFINED_SCRIPT = "E0212", "undefined-script", Error, "A `script` condition names a script that is not defined.";
+    UNDEFINED_SCRIPT = "E0212", "undefined-script", Error, "A `script` condition names a script that is not declared.";
     SEGMENT_CYCLE = "E0213", "segment-cycle", Error, "Segments refer to each other in a cycle.";
     DUPLICATE_STAGES = "E0214", "duplicate-stages", Error, "The funnel is declared by more than one `stages` line.";
     DUPLICATE_SETTING = "E0215", "duplicate-setting", Error, "A campaign block or one of its settings appears twice.";
@@ -129,6 +129,10 @@ codes! {
 
     TEST_UNDEFINED = "E0601", "undefined-name-in-test", Error, "A test uses a stage, field, message, page, form, asset, segment, rule, event type or property that is not declared.";
     TEST_INVALID = "E0602", "invalid-test", Error, "A test cannot run as written: a bad instant or value, an event after `at`, no instant to check, no expectations, or a duplicate name.";
+
+    SCRIPT_SYNTAX = "E0701", "script-syntax", Error, "A script is not valid rhai, or uses something the sandbox forbids (`eval`, `import`, too deep an expression).";
+    SCRIPT_UNKNOWN_FUNCTION = "E0702", "script-unknown-function", Error, "A script calls a function that neither the script nor the sandbox defines.";
+    SCRIPT_RESULT_TYPE = "E0703", "script-result-type", Error, "A script whose result is not true/false is used as a predicate.";
 
     // W0501 (unused-declaration) is retired: it is the lint
     // `unused-declaration` now (see `crate::lint`). Never reuse W0501.

@@ -7,6 +7,7 @@
 pub mod events;
 pub mod explain;
 pub mod population;
+pub mod script;
 pub mod time;
 
 use crate::check::ir::{
@@ -174,8 +175,7 @@ impl<'a> Context<'a> {
                 self.test(&aggregate.test, value.as_ref())
             }
             CondKind::Today(pattern) => day_matches(pattern, self.clock.today().weekday()),
-            // Scripts are rejected by the checker until scripting exists.
-            CondKind::Script(_) => false,
+            CondKind::Script(id) => script::holds(self, *id),
         }
     }
 

@@ -35,7 +35,7 @@ fn depends(program: &Program, cond: &crate::check::ir::Cond, depth: usize) -> bo
                 || sends_show_up_later(aggregate.event_type)
         }
         CondKind::Today(_) => true,
-        // Unknown until scripting exists: assume the worst.
+        // A script may read windows that end at the evaluation instant.
         CondKind::Script(_) => true,
         CondKind::Stage(_)
         | CondKind::Points { .. }

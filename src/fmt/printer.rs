@@ -217,6 +217,7 @@ fn print_item(out: &mut Out, item: &Item) {
         }
         ItemKind::Rule(r) => print_rule(out, r),
         ItemKind::Test(t) => print_test(out, t, item.span),
+        ItemKind::Script(s) => print_script(out, s),
     }
 }
 
@@ -460,6 +461,26 @@ fn print_step(out: &mut Out, s: &Step, column: usize) {
     }
     let line = out.current();
     out.ends.push((s.span.end, line));
+}
+
+/// `script name: type ```…``` `: the rhai body is printed exactly as
+/// written; it is another language, with its own layout.
+fn print_script(out: &mut Out, script: &ScriptDecl) {
+    let mut head = Frag::default();
+    head.s("script ").append(ident(&script.name));
+    if let Some(ty) = script.ty {
+        head.s(": ").s(&ty.to_string());
+    }
+    head.s(" ```");
+    out.push(head);
+    for (i, line) in script.body.split('\n').enumerate() {
+        if i > 0 {
+            out.newline(0);
+        }
+        out.text(line);
+    }
+    out.mark(Span::new(script.body_span.end, script.body_span.end));
+    out.text("```");
 }
 
 // ------------------------------------------------------------------- tests

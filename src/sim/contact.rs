@@ -126,6 +126,9 @@ pub fn simulate_contact(
     events: &[Event],
     trace: bool,
 ) -> ContactOutcome {
+    // Script errors are collected per thread; a contact runs on one thread
+    // from start to finish, so what is recorded in between is its own.
+    crate::eval::script::take_errors();
     let mut run = ContactRun::new(plan, contact, events, trace);
     run.run();
     run.finish()
@@ -286,10 +289,12 @@ impl<'p, 'e> ContactRun<'p, 'e> {
 
     fn finish(mut self) -> ContactOutcome {
         let clock = Clock::new(self.plan.to, self.program.settings.timezone);
+        crate::eval::script::set_rule(None);
         let context = Context::new(self.program, clock, &self.state, &self.events, None);
         self.outcome.segments_at_end = (0..self.program.segments.len())
             .map(|id| context.in_segment(id))
             .collect();
+        self.outcome.script_errors = crate::eval::script::take_errors();
         self.outcome.final_stage = self.state.stage;
         self.outcome.final_points = self.state.points;
         self.outcome.pending_sequences = self.waiting.len() as u32;
@@ -338,6 +343,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             let waiting = self.waiting.swap_remove(index);
             self.rules[waiting.rule].waiting = self.rules[waiting.rule].waiting.saturating_sub(1);
             let rule = &self.program.rules[waiting.rule];
+            crate::eval::script::set_rule(Some(waiting.rule));
             let exit = rule.exit.as_ref().is_some_and(|exit| {
                 let clock = Clock::new(now, self.program.settings.timezone);
                 Context::new(
@@ -415,6 +421,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 let Trigger::Condition(condition) = &rule.trigger else {
                     continue;
                 };
+                crate::eval::script::set_rule(Some(rule_id));
                 let holds = {
                     let clock = Clock::new(now, self.program.settings.timezone);
                     let context =

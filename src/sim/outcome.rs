@@ -178,4 +178,6 @@ pub struct ContactOutcome {
     pub segments_at_end: Vec<bool>,
     /// Present only when a trace was asked for.
     pub trace: Option<Vec<TraceEntry>>,
+    /// Scripts that failed at run time (each counted as false).
+    pub script_errors: Vec<crate::eval::script::ScriptError>,
 }

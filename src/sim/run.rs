@@ -150,6 +150,9 @@ pub struct Summary {
     pub segments_at_end: Vec<u64>,
     /// Funnels per value of the `--by` field, `(not set)` for none.
     pub groups: BTreeMap<String, Funnel>,
+    /// Every run-time script error, in words naming the script, the rule
+    /// and the contact (a failed script counts as false).
+    pub script_errors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -283,6 +286,20 @@ fn fold(
     outcome: &ContactOutcome,
 ) {
     summary.funnel.add(outcome);
+    for error in &outcome.script_errors {
+        summary.script_errors.push(format!(
+            "script `{}`{} for contact `{}` at {}: {}",
+            error.script,
+            error
+                .rule
+                .as_ref()
+                .map(|r| format!(" in rule `{r}`"))
+                .unwrap_or_default(),
+            contact.id,
+            crate::report::rfc3339(error.at),
+            error.message
+        ));
+    }
     if let Some(field) = config.by_field {
         let key = contact
             .fields

@@ -113,6 +113,8 @@ pub enum ItemKind {
     Rule(Rule),
     /// `test "name" { given … events … at … expect … }`
     Test(TestBlock),
+    /// `script name ``` rhai ``` `: a scripted predicate.
+    Script(ScriptDecl),
 }
 
 /// A test written in the language: a contact, its events, an instant and
@@ -201,6 +203,19 @@ pub enum Expectation {
         message: Ident,
     },
     Fired(Ident),
+}
+
+/// A `script` block: a named rhai program, its declared result type if any,
+/// and its body exactly as written between the fences.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScriptDecl {
+    pub name: Ident,
+    /// `script name: bool ```…``` `; `None` when not declared.
+    pub ty: Option<FieldType>,
+    /// The rhai text between the fences.
+    pub body: String,
+    /// Where the rhai text starts and ends in the file (fences excluded).
+    pub body_span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]

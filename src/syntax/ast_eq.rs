@@ -160,6 +160,10 @@ fn strip_item(item: &mut Item) {
             cond(&mut s.condition);
         }
         ItemKind::Test(t) => test_block(t),
+        ItemKind::Script(s) => {
+            ident(&mut s.name);
+            z(&mut s.body_span);
+        }
         ItemKind::Decay(d) => {
             int(&mut d.amount);
             duration(&mut d.every);

@@ -20,6 +20,10 @@ pub(crate) enum LexemeKind {
     },
     /// `#` and the rest of the line, without the line break.
     Comment,
+    /// A script body between ``` fences, fences included (to the end of
+    /// the file when unclosed): rhai text, where `#`, quotes and brackets
+    /// mean nothing to Nurture.
+    Fence,
     Space,
     /// A run of operator characters (`>=`, `==`) or any other single character.
     Symbol,
@@ -82,6 +86,13 @@ impl<'s> Lexer<'s> {
         (trim_cr(bytes, bytes.len()).min(bytes.len()), false)
     }
 
+    fn fence_len(&self) -> usize {
+        let body = &self.rest()[3..];
+        body.windows(3)
+            .position(|w| w == b"```")
+            .map_or(self.rest().len(), |at| 3 + at + 3)
+    }
+
     fn next_kind_and_len(&self) -> (LexemeKind, usize) {
         let first = self.rest()[0];
         match first {
@@ -97,6 +108,7 @@ impl<'s> Lexer<'s> {
                 let (len, closed) = self.string_len();
                 (LexemeKind::Str { closed }, len)
             }
+            b'`' if self.rest().starts_with(b"```") => (LexemeKind::Fence, self.fence_len()),
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => (LexemeKind::Word, self.run_len(is_name_byte)),
             b'0'..=b'9' => (
                 LexemeKind::Number,

@@ -12,7 +12,7 @@ use super::steps::steps;
 use crate::syntax::ast::{
     Campaign, CapPolicy, Channel, Cond, CondKeyword, ContentDecl, ContentEntry, ContentKind, Decay,
     Duration, EventDecl, FieldDecl, FieldType, Item, ItemKind, PropertyDecl, Rule as RuleItem,
-    SegmentDecl, Setting, SettingKind, Trigger, TypeExpr,
+    ScriptDecl, SegmentDecl, Setting, SettingKind, Span, Trigger, TypeExpr,
 };
 use crate::syntax::error::{codes, SyntaxError};
 use crate::syntax::grammar::Rule;
@@ -41,11 +41,45 @@ pub(crate) fn item(pair: &P) -> Lowered<Item> {
         }),
         Rule::rule_item | Rule::on_rule_item => ItemKind::Rule(rule(pair)?),
         Rule::test_item => ItemKind::Test(super::test_items::test_block(pair)?),
+        Rule::script_item => ItemKind::Script(script(pair)?),
         _ => return Err(not_understood(pair)),
     };
     Ok(Item {
         kind,
         span: span_of(pair),
+    })
+}
+
+/// `script name[: type] ``` body ``` `: the body is kept verbatim.
+fn script(pair: &P) -> Lowered<ScriptDecl> {
+    let body = child(pair, Rule::script_body)?;
+    let fenced = span_of(&body);
+    let text = body.as_str();
+    let inner = text
+        .get(3..text.len().saturating_sub(3))
+        .unwrap_or_default()
+        .to_string();
+    let ty = match opt_child(pair, Rule::script_type) {
+        None => None,
+        Some(ty) => Some(
+            match ty
+                .clone()
+                .into_inner()
+                .find(|c| c.as_rule() != Rule::colon)
+                .map(|c| c.as_rule())
+            {
+                Some(Rule::kw_number) => FieldType::Number,
+                Some(Rule::kw_text) => FieldType::Text,
+                Some(Rule::kw_bool | Rule::kw_boolean) => FieldType::Bool,
+                _ => return Err(not_understood(&ty)),
+            },
+        ),
+    };
+    Ok(ScriptDecl {
+        name: name_child(pair)?,
+        ty,
+        body: inner,
+        body_span: Span::new(fenced.start + 3, fenced.end.saturating_sub(3)),
     })
 }
 

@@ -1,0 +1,402 @@
+//! Scripted predicates (docs/language.md section 11): the sandbox stops
+//! hostile scripts with the documented error, scripts agree with the
+//! equivalent built-in conditions, and a failed script in `simulate` counts
+//! as false, is reported and fails the run.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use nurture::check::check_source;
+use nurture::check::ir::{self, Program};
+use nurture::data::Event;
+use nurture::diagnostics::Diagnostic;
+use nurture::eval::script::{self, ScriptError};
+use nurture::eval::{Clock, ContactState, Context, EventView};
+use nurture::value::{Instant, Value};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+const DAY: i64 = 86_400;
+const NOW: Instant = 1_750_000_000;
+
+fn checked(rules: &str) -> (Option<Program>, Vec<Diagnostic>) {
+    let checked = check_source(Path::new("t.nurture"), "t.nurture", rules.to_string());
+    (checked.program, checked.diagnostics)
+}
+
+fn program(rules: &str) -> Program {
+    match checked(rules) {
+        (Some(program), _) => program,
+        (None, diagnostics) => panic!("does not check: {diagnostics:#?}"),
+    }
+}
+
+fn codes(rules: &str) -> Vec<String> {
+    checked(rules)
+        .1
+        .iter()
+        .map(|d| d.code.info().code.to_string())
+        .collect()
+}
+
+fn state(program: &Program, points: i64) -> ContactState {
+    ContactState {
+        stage: Some(0),
+        points,
+        tags: BTreeSet::from(["vip".to_string()]),
+        lists: BTreeSet::new(),
+        fields: vec![None; program.fields.len()],
+        unsubscribed: false,
+        do_not_contact: false,
+    }
+}
+
+fn purchase(program: &Program, at: Instant, amount: f64, category: &str) -> Event {
+    let ty = program
+        .event_types
+        .iter()
+        .position(|t| t.name == "purchase")
+        .unwrap();
+    let mut properties = vec![None; program.event_types[ty].properties.len()];
+    properties[0] = Some(Value::Number(amount));
+    properties[2] = Some(Value::Text(category.into()));
+    Event {
+        contact: 0,
+        event_type: ty as u16,
+        at,
+        properties,
+    }
+}
+
+/// Whether segment `name` holds for a contact at NOW, with the script
+/// errors recorded meanwhile.
+fn segment_holds(
+    program: &Program,
+    name: &str,
+    state: &ContactState,
+    events: &[Event],
+) -> (bool, Vec<ScriptError>) {
+    script::take_errors();
+    let mut view = EventView::new(events, program.event_types.len());
+    view.apply_history_before(NOW + 1);
+    let context = Context::new(
+        program,
+        Clock::new(NOW, program.settings.timezone),
+        state,
+        &view,
+        None,
+    );
+    let id = program
+        .segments
+        .iter()
+        .position(|s| s.name == name)
+        .unwrap();
+    let holds = context.in_segment(id);
+    (holds, script::take_errors())
+}
+
+/// Runs a one-script file on an empty contact; returns the one error.
+fn hostile(body: &str) -> String {
+    let rules = format!("script bad ```\n{body}\n```\nsegment s = script bad\n");
+    let program = program(&rules);
+    let st = state(&program, 0);
+    let (holds, errors) = segment_holds(&program, "s", &st, &[]);
+    assert!(!holds, "a failed script counts as false");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].script, "bad");
+    errors[0].message.clone()
+}
+
+#[test]
+fn endless_loop_hits_the_operations_limit() {
+    let m = hostile("loop { }");
+    assert!(m.contains("limit `operations`"), "{m}");
+}
+
+#[test]
+fn runaway_recursion_hits_the_call_depth_limit() {
+    let m = hostile("fn f(n) { f(n + 1) }\nf(0)");
+    assert!(m.contains("limit `call depth`"), "{m}");
+}
+
+#[test]
+fn a_string_that_doubles_itself_hits_the_string_limit() {
+    let m = hostile("let s = \"ab\";\nloop { s += s; }");
+    assert!(m.contains("limit `string size`"), "{m}");
+}
+
+#[test]
+fn a_growing_array_hits_the_array_limit() {
+    let m = hostile("let a = [];\nloop { a.push(1); }");
+    assert!(m.contains("limit `array size`"), "{m}");
+}
+
+#[test]
+fn a_growing_map_hits_the_map_limit() {
+    let m = hostile("let m = #{};\nlet i = 0;\nloop { m.set(\"k\" + i, i); i += 1; }");
+    assert!(m.contains("limit `map size`"), "{m}");
+    let m =
+        hostile("let m = #{};\nlet i = 0;\nloop { m += #{k: i}; m.set(\"k\" + i, i); i += 1; }");
+    assert!(m.contains("limit `map size`"), "{m}");
+    // rhai does not size-check `m[key] = v` on a map; such growth is bounded
+    // by the operations limit instead (at most a few ten thousand entries).
+    let m = hostile("let m = #{};\nlet i = 0;\nloop { m[\"k\" + i] = i; i += 1; }");
+    assert!(m.contains("limit `operations`"), "{m}");
+}
+
+#[test]
+fn many_variables_hit_the_variables_limit() {
+    let body: String = (0..300).map(|i| format!("let v{i} = {i};\n")).collect();
+    let m = hostile(&format!("{body}true"));
+    assert!(m.contains("limit `variables`"), "{m}");
+}
+
+#[test]
+fn a_non_boolean_result_is_a_run_time_error() {
+    let m = hostile("points() + 1");
+    assert!(m.contains("where true or false is needed"), "{m}");
+}
+
+#[test]
+fn eval_import_and_the_clock_are_rejected_at_check_time() {
+    assert_eq!(
+        codes("script s ```\neval(\"1\")\n```\nsegment x = script s\n"),
+        ["E0701"]
+    );
+    assert_eq!(
+        codes("script s ```\nimport \"x\" as y;\ntrue\n```\nsegment x = script s\n"),
+        ["E0701"]
+    );
+    assert_eq!(
+        codes("script s ```\ntimestamp() > 0\n```\nsegment x = script s\n"),
+        ["E0702"]
+    );
+    let deep = format!("{}true", "!".repeat(100));
+    assert_eq!(
+        codes(&format!(
+            "script s ```\n{deep}\n```\nsegment x = script s\n"
+        )),
+        ["E0701"]
+    );
+}
+
+#[test]
+fn declared_or_constant_number_used_as_predicate_is_caught_at_check_time() {
+    assert_eq!(
+        codes("script n: number ```\npoints()\n```\nsegment x = script n\n"),
+        ["E0703"]
+    );
+    assert_eq!(
+        codes("script n ```\n1 + 2\n```\nsegment x = script n\n"),
+        ["E0703"]
+    );
+}
+
+#[test]
+fn diagnostics_point_at_the_line_and_column_in_the_file() {
+    let rules = "stages A\n\nscript s ```\nlet x = 1;\nlet y = nope(x);\ny > 0\n```\nsegment x = script s\n";
+    let (_, diagnostics) = checked(rules);
+    assert_eq!(diagnostics.len(), 1);
+    let at = diagnostics[0].span.start;
+    assert_eq!(&rules[at..at + 4], "nope");
+}
+
+#[test]
+fn the_contact_view_reads_points_stage_tags_fields_and_events() {
+    let program = program(
+        "stages Lead, Customer\nfield budget: number\n\
+         script view ```\n\
+         points() == 7 && stage() == \"Lead\" && stage_index() == 0 && has_tag(\"vip\")\n\
+         && field(\"budget\") == 1200.0 && count(\"purchase\") == 2\n\
+         && count(\"purchase\", 10) == 1 && sum(\"purchase\", \"amount\") == 30.0\n\
+         && average(\"purchase\", \"amount\") == 15.0\n\
+         && count(\"purchase\", -1, #{category: \"shoes\"}) == 1\n\
+         && days_since_last(\"purchase\") == 1.0 && days_since_first(\"purchase\") == 20.0\n\
+         && days_since_last(\"page.visited\") == ()\n\
+         ```\nsegment s = script view\n",
+    );
+    let mut st = state(&program, 7);
+    st.fields[0] = Some(Value::Number(1200.0));
+    let events = vec![
+        purchase(&program, NOW - 20 * DAY, 10.0, "shoes"),
+        purchase(&program, NOW - DAY, 20.0, "hats"),
+        // The future is invisible: "now" is the evaluation instant.
+        purchase(&program, NOW + DAY, 99.0, "hats"),
+    ];
+    let (holds, errors) = segment_holds(&program, "s", &st, &events);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(holds);
+}
+
+/// A small deterministic population: contacts with points and purchases.
+fn population(program: &Program, n: usize) -> Vec<(ContactState, Vec<Event>)> {
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |m: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % m
+    };
+    (0..n)
+        .map(|_| {
+            let st = state(program, next(200) as i64);
+            let mut events: Vec<Event> = (0..next(8))
+                .map(|_| {
+                    let cat = if next(3) == 0 { "shoes" } else { "hats" };
+                    purchase(program, NOW - next(400) as i64 * DAY, next(300) as f64, cat)
+                })
+                .collect();
+            events.sort_by_key(|e| e.at);
+            (st, events)
+        })
+        .collect()
+}
+
+const AGREEMENT: &str = "stages Lead, Customer\n\
+    segment builtin = points >= 50 and purchased at least 2 times in the last 180 days \
+    and total purchase amount where category = \"shoes\" in the last 365 days >= 100\n\
+    script scripted ```\n\
+    points() >= 50 && count(\"purchase\", 180) >= 2\n\
+    && sum(\"purchase\", \"amount\", 365, #{category: \"shoes\"}) >= 100.0\n\
+    ```\n\
+    segment by_script = script scripted\n";
+
+#[test]
+fn a_script_and_the_equivalent_condition_agree() {
+    let program = program(AGREEMENT);
+    let mut qualified = 0;
+    for (st, events) in population(&program, 2_000) {
+        let (a, _) = segment_holds(&program, "builtin", &st, &events);
+        let (b, errors) = segment_holds(&program, "by_script", &st, &events);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(a, b, "points {} events {:?}", st.points, events);
+        qualified += usize::from(a);
+    }
+    // The population is not trivial: some qualify, most do not.
+    assert!(qualified > 20 && qualified < 1_500, "{qualified}");
+}
+
+#[test]
+fn scripts_are_compiled_once_and_shared() {
+    let program = program(AGREEMENT);
+    let script: &ir::ScriptDef = &program.scripts[0];
+    let copy = program.clone();
+    assert!(std::sync::Arc::ptr_eq(&script.ast, &copy.scripts[0].ast));
+}
+
+/// `simulate` on a failing script: the condition is false, the error names
+/// the script, the rule and the contact, and the run exits 1.
+#[test]
+fn simulate_reports_a_failed_script_and_exits_1() {
+    let dir = std::env::temp_dir().join(format!("nurture-scripts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("r.nurture"),
+        "stages Lead, Customer\nscript spin ```\nloop { }\n```\n\
+         rule promote: when script spin then move to Customer\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("contacts.csv"),
+        "id,stage,created_at\nc1,Lead,2025-01-01T00:00:00Z\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("events.jsonl"),
+        "{\"contact_id\":\"c1\",\"type\":\"purchase\",\"at\":\"2025-01-02T00:00:00Z\",\"properties\":{\"amount\":5}}\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nurture"))
+        .current_dir(&dir)
+        .args([
+            "simulate",
+            "r.nurture",
+            "--contacts",
+            "contacts.csv",
+            "--events",
+            "events.jsonl",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-01-03",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("script `spin` in rule `promote` for contact `c1`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("limit `operations`"), "{stderr}");
+}
+
+/// The cost of a scripted predicate against the same condition in the
+/// language. `cargo test --release --test scripts -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn cost_of_a_scripted_predicate() {
+    let program = program(AGREEMENT);
+    let pop = population(&program, 2_000);
+    let time = |name: &str| {
+        let start = std::time::Instant::now();
+        let mut n = 0usize;
+        for _ in 0..20 {
+            for (st, events) in &pop {
+                n += usize::from(segment_holds(&program, name, st, events).0);
+            }
+        }
+        (start.elapsed().as_secs_f64(), n)
+    };
+    let (builtin, a) = time("builtin");
+    let (scripted, b) = time("by_script");
+    assert_eq!(a, b);
+    let ratio = scripted / builtin;
+    println!(
+        "built-in {:.1} ns/eval, script {:.1} ns/eval, ratio {ratio:.1}x",
+        builtin * 1e9 / 40_000.0,
+        scripted * 1e9 / 40_000.0
+    );
+    assert!(ratio < 50.0, "ratio {ratio}");
+}
+
+/// The seed example scores RFM champions with a script; it runs cleanly
+/// and the script picks a real but small share of the shop's customers.
+#[test]
+fn the_ecommerce_example_scores_rfm_champions() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nurture"))
+        .current_dir(root)
+        .args([
+            "simulate",
+            "examples/ecommerce_lifecycle.nurture",
+            "--contacts",
+            "examples/data/ecommerce_lifecycle_contacts.csv",
+            "--events",
+            "examples/data/ecommerce_lifecycle_events.csv",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let champions = json["segments_at_end"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["segment"] == "rfm_champion")
+        .unwrap()["contacts"]
+        .as_u64()
+        .unwrap();
+    let contacts = json["contacts"].as_u64().unwrap();
+    assert!(
+        champions > 0 && champions * 4 < contacts,
+        "{champions} of {contacts}"
+    );
+}
