@@ -10,7 +10,7 @@
 
 use nurture::check::check_source;
 use nurture::check::ir::Program;
-use nurture::data::{self, Contact, Dataset, EventTypeSchema, LoadError, LoadOptions, Schema};
+use nurture::data::{self, Contact, Dataset, LoadError, LoadOptions, Schema};
 use nurture::report::{self, DataCounts, RowCounts};
 use nurture::sim::run::{run, OutcomeSink, Population, RunConfig};
 use nurture::sim::ContactOutcome;
@@ -32,27 +32,6 @@ fn b2b() -> &'static Program {
         .program
         .expect("the B2B example checks")
     })
-}
-
-/// The data schema a program declares (as `cli::dry_run::schema_of`).
-fn schema_of(program: &Program) -> Schema {
-    Schema {
-        fields: program
-            .fields
-            .iter()
-            .map(|f| (f.name.clone(), f.ty))
-            .collect(),
-        event_types: program
-            .event_types
-            .iter()
-            .map(|t| EventTypeSchema {
-                name: t.name.clone(),
-                properties: t.properties.clone(),
-            })
-            .collect(),
-        stages: program.stages.clone(),
-        timezone: program.settings.timezone,
-    }
 }
 
 // ------------------------------------------------------------ random data
@@ -353,7 +332,7 @@ proptest! {
     fn the_thread_count_never_changes_the_output(population in population(24, 160)) {
         let program = b2b();
         let dataset = data::load_str(
-            &schema_of(program),
+            &Schema::of_program(program),
             Some(&population.contacts_csv()),
             &population.events_csv(),
             &LoadOptions::default(),
@@ -436,7 +415,7 @@ proptest! {
         bad_events in prop::collection::vec((0u8..7, any::<prop::sample::Index>()), 0..6),
     ) {
         let program = b2b();
-        let schema = schema_of(program);
+        let schema = Schema::of_program(program);
         let good_contacts: Vec<String> = population
             .contacts
             .iter()

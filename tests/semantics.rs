@@ -20,7 +20,7 @@
 
 use nurture::check::check_source;
 use nurture::check::ir::Program;
-use nurture::data::{self, Dataset, EventTypeSchema, LoadOptions, Schema};
+use nurture::data::{self, Dataset, LoadOptions, Schema};
 use nurture::report::rfc3339;
 use nurture::sim::calendar;
 use nurture::sim::run::describe;
@@ -52,28 +52,6 @@ fn program(rules: &str) -> Program {
     }
 }
 
-/// The data schema a program declares (a copy of `cli::dry_run::schema_of`,
-/// which is private to the CLI).
-fn schema_of(program: &Program) -> Schema {
-    Schema {
-        fields: program
-            .fields
-            .iter()
-            .map(|f| (f.name.clone(), f.ty))
-            .collect(),
-        event_types: program
-            .event_types
-            .iter()
-            .map(|t| EventTypeSchema {
-                name: t.name.clone(),
-                properties: t.properties.clone(),
-            })
-            .collect(),
-        stages: program.stages.clone(),
-        timezone: program.settings.timezone,
-    }
-}
-
 /// A finished dry run of a small population.
 struct Sim {
     program: Program,
@@ -97,7 +75,7 @@ fn simulate_with_tick(
 ) -> Sim {
     let program = program(rules);
     let dataset = data::load_str(
-        &schema_of(&program),
+        &Schema::of_program(&program),
         Some(contacts),
         events,
         &LoadOptions::default(),

@@ -5,7 +5,7 @@ use super::paths::display;
 use super::EXIT_USAGE;
 use crate::check::ir::Program;
 use crate::check::{self, values};
-use crate::data::{self, Dataset, EventTypeSchema, LoadError, LoadOptions, Mapping, Schema};
+use crate::data::{self, Dataset, LoadError, LoadOptions, Mapping, Schema};
 use crate::diagnostics::{render, SourceMap};
 use crate::report::{DataCounts, RowCounts};
 use crate::value::Instant;
@@ -65,27 +65,6 @@ pub fn load_program(path: &Path) -> Result<(Program, SourceMap), Exit> {
     }
 }
 
-/// The data schema a program declares.
-pub fn schema_of(program: &Program) -> Schema {
-    Schema {
-        fields: program
-            .fields
-            .iter()
-            .map(|f| (f.name.clone(), f.ty))
-            .collect(),
-        event_types: program
-            .event_types
-            .iter()
-            .map(|t| EventTypeSchema {
-                name: t.name.clone(),
-                properties: t.properties.clone(),
-            })
-            .collect(),
-        stages: program.stages.clone(),
-        timezone: program.settings.timezone,
-    }
-}
-
 /// Loads contacts and events, printing every bad row; bad rows end the
 /// run with exit 2 unless `--skip-bad-rows`.
 pub fn load_data(program: &Program, args: &DataArgs) -> Result<Dataset, Exit> {
@@ -100,7 +79,7 @@ pub fn load_data(program: &Program, args: &DataArgs) -> Result<Dataset, Exit> {
         skip_bad_rows: args.skip_bad_rows,
         mapping,
     };
-    let schema = schema_of(program);
+    let schema = Schema::of_program(program);
     match data::load_paths(&schema, args.contacts.as_deref(), &args.events, &options) {
         Ok(dataset) => {
             print_problems(&dataset.report, "warning");

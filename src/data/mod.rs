@@ -99,28 +99,34 @@ impl EventTypeSchema {
 }
 
 impl Schema {
-    /// The built-in event types, in this fixed order.
+    /// The built-in event types, in the checker's order (one list:
+    /// `check::ir::BUILTIN_EVENT_TYPES`).
     pub fn builtin_event_types() -> Vec<EventTypeSchema> {
-        use FieldType::{Number, Text};
-        vec![
-            EventTypeSchema::new("email.sent", &[("email", Text)]),
-            EventTypeSchema::new("email.opened", &[("email", Text)]),
-            EventTypeSchema::new("email.clicked", &[("email", Text), ("url", Text)]),
-            EventTypeSchema::new("sms.sent", &[("sms", Text)]),
-            EventTypeSchema::new("page.visited", &[("url", Text)]),
-            EventTypeSchema::new("form.submitted", &[("form", Text)]),
-            EventTypeSchema::new("asset.downloaded", &[("asset", Text)]),
-            EventTypeSchema::new(
-                "purchase",
-                &[
-                    ("amount", Number),
-                    ("order_id", Text),
-                    ("category", Text),
-                    ("channel", Text),
-                ],
-            ),
-            EventTypeSchema::new("unsubscribed", &[]),
-        ]
+        crate::check::ir::BUILTIN_EVENT_TYPES
+            .iter()
+            .map(|(name, properties)| EventTypeSchema::new(name, properties))
+            .collect()
+    }
+
+    /// The schema a checked rules program declares.
+    pub fn of_program(program: &crate::check::ir::Program) -> Schema {
+        Schema {
+            fields: program
+                .fields
+                .iter()
+                .map(|f| (f.name.clone(), f.ty))
+                .collect(),
+            event_types: program
+                .event_types
+                .iter()
+                .map(|t| EventTypeSchema {
+                    name: t.name.clone(),
+                    properties: t.properties.clone(),
+                })
+                .collect(),
+            stages: program.stages.clone(),
+            timezone: program.settings.timezone,
+        }
     }
 
     /// A schema with the built-in event types followed by `custom`.

@@ -344,17 +344,10 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             self.rules[waiting.rule].waiting = self.rules[waiting.rule].waiting.saturating_sub(1);
             let rule = &self.program.rules[waiting.rule];
             crate::eval::script::set_rule(Some(waiting.rule));
-            let exit = rule.exit.as_ref().is_some_and(|exit| {
-                let clock = Clock::new(now, self.program.settings.timezone);
-                Context::new(
-                    self.program,
-                    clock,
-                    &self.state,
-                    &self.events,
-                    Some(waiting.fired_at),
-                )
-                .holds(exit)
-            });
+            let exit = rule
+                .exit
+                .as_ref()
+                .is_some_and(|exit| self.holds_in_sequence(exit, waiting.fired_at, now));
             if exit {
                 self.trace(TraceEntry::Exited {
                     at: now,
