@@ -23,7 +23,7 @@ pub type RuleId = usize;
 pub type ScriptId = usize;
 
 /// A resolved campaign, ready to run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Program {
     /// Funnel order, lowest first.
     pub stages: Vec<String>,

@@ -14,7 +14,7 @@ pub mod values;
 use crate::diagnostics::{codes, Diagnostic, FileId, SourceMap};
 use crate::lint::LintConfig;
 use crate::syntax::ast::{self, ContentKind, ItemKind, SettingKind, Span};
-use ir::{Program, Settings};
+use ir::Program;
 use namespace::Namespace;
 use std::path::Path;
 
@@ -218,20 +218,8 @@ impl<'s> Checker<'s> {
             names,
             file: 0,
             program: Program {
-                stages: Vec::new(),
-                settings: Settings::default(),
-                fields: Vec::new(),
                 event_types: ir::builtin_event_types(),
-                emails: Vec::new(),
-                sms: Vec::new(),
-                pages: Vec::new(),
-                forms: Vec::new(),
-                assets: Vec::new(),
-                lists: Vec::new(),
-                segments: Vec::new(),
-                decay: None,
-                rules: Vec::new(),
-                scripts: Vec::new(),
+                ..Program::default()
             },
             segment_uses: Vec::new(),
             segment_sites: Vec::new(),
@@ -282,25 +270,7 @@ impl<'s> Checker<'s> {
             }
         }
         self.report_segment_cycles();
-        std::mem::replace(
-            &mut self.program,
-            Program {
-                stages: Vec::new(),
-                settings: Settings::default(),
-                fields: Vec::new(),
-                event_types: Vec::new(),
-                emails: Vec::new(),
-                sms: Vec::new(),
-                pages: Vec::new(),
-                forms: Vec::new(),
-                assets: Vec::new(),
-                lists: Vec::new(),
-                segments: Vec::new(),
-                decay: None,
-                rules: Vec::new(),
-                scripts: Vec::new(),
-            },
-        )
+        std::mem::take(&mut self.program)
     }
 
     fn campaign(&mut self, campaign: &ast::Campaign, span: Span) {
