@@ -1,0 +1,122 @@
+//! One contact evaluated against 100 rules at one instant (PRODUCT.md
+//! section 8: under 10 µs).
+//!
+//! Run with `cargo bench --bench eval`. A `harness = false` bench on
+//! `std::time`: it builds a program of 100 condition rules of the shapes the
+//! examples use (stage tests, behaviour counts with windows, aggregates,
+//! field tests, segments), one contact with 40 events, and times evaluating
+//! every rule's condition at one instant, median of many batches.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use nurture::check::ir::Trigger;
+use nurture::data::{self, LoadOptions, Schema};
+use nurture::eval::{Clock, ContactState, Context, EventView};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+const RULES: usize = 100;
+const BATCH: usize = 2_000;
+const BATCHES: usize = 31;
+
+fn rules_text() -> String {
+    let mut text = String::from(
+        "stages Subscriber, Lead, MQL, SQL, Customer\n\
+         field country: text\nfield company_size: number\n\
+         email welcome, nurture, offer\npage pricing = \"/pricing*\"\nform demo\n\
+         segment engaged = opened 3 emails in last 30 days or clicked any email in last 14 days\n",
+    );
+    let shapes = [
+        "stage is Lead and opened {n} emails in last 30 days",
+        "visited pricing {n} times in last 60 days and not submitted form demo",
+        "total purchase amount in last 365 days >= {n}00",
+        "country in [\"PL\", \"DE\"] and company_size > {n}",
+        "in segment engaged and points >= {n}",
+        "stage >= MQL and no purchase in last {n}0 days",
+        "last purchase more than {n} days ago or clicked email offer",
+        "opened email welcome at least {n} times and stage < SQL",
+    ];
+    for i in 0..RULES {
+        let shape = shapes[i % shapes.len()].replace("{n}", &(1 + i % 7).to_string());
+        let _ = write!(text, "rule r{i}:\n  when {shape}\n  then add 1 point\n");
+    }
+    text.push_str("on opened email then send email nurture\n");
+    text
+}
+
+fn events_csv() -> String {
+    let mut csv = String::from("contact_id,type,at,email,url,amount\n");
+    for day in 0..40 {
+        let (kind, email, url, amount) = match day % 4 {
+            0 => ("email.opened", "welcome", "", ""),
+            1 => ("email.clicked", "offer", "", ""),
+            2 => ("page.visited", "", "/pricing/team", ""),
+            _ => ("purchase", "", "", "120"),
+        };
+        let _ = writeln!(
+            csv,
+            "c1,{kind},2025-0{}-{:02}T10:00:00Z,{email},{url},{amount}",
+            1 + day / 28,
+            1 + day % 28
+        );
+    }
+    csv
+}
+
+fn main() {
+    let checked =
+        nurture::check::check_source(Path::new("eval.nurture"), "eval.nurture", rules_text());
+    let program = checked
+        .program
+        .unwrap_or_else(|| panic!("the bench program checks: {:#?}", checked.diagnostics));
+    let schema = Schema::of_program(&program);
+    let dataset = data::load_str(
+        &schema,
+        Some("id,country,company_size,stage,points\nc1,PL,40,Lead,12\n"),
+        &events_csv(),
+        &LoadOptions::default(),
+    )
+    .expect("the bench data loads");
+    let contact = &dataset.contacts[0];
+    let events = dataset.events_of(0);
+    let state = ContactState::from_contact(&program, contact);
+    let mut view = EventView::new(events, program.event_types.len());
+    let now = events.last().map(|e| e.at).unwrap_or_default() + 86_400;
+    view.apply_history_before(now + 1);
+    let conditions: Vec<_> = program
+        .rules
+        .iter()
+        .filter_map(|rule| match &rule.trigger {
+            Trigger::Condition(condition) => Some(condition),
+            Trigger::Event(_) => None,
+        })
+        .collect();
+    assert_eq!(conditions.len(), RULES);
+
+    let mut samples = Vec::with_capacity(BATCHES);
+    let mut holding = 0;
+    for _ in 0..BATCHES {
+        let start = Instant::now();
+        for _ in 0..BATCH {
+            let context = Context::new(
+                &program,
+                Clock::new(now, program.settings.timezone),
+                &state,
+                &view,
+                None,
+            );
+            holding = conditions.iter().filter(|c| context.holds(c)).count();
+        }
+        samples.push(start.elapsed().as_secs_f64() / BATCH as f64);
+    }
+    samples.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "eval: one contact ({} events) × {RULES} rules at one instant: median {:.2} µs, min {:.2} µs, max {:.2} µs ({} of {RULES} conditions hold; {BATCHES} batches of {BATCH})",
+        events.len(),
+        samples[BATCHES / 2] * 1e6,
+        samples[0] * 1e6,
+        samples[BATCHES - 1] * 1e6,
+        holding,
+    );
+}
