@@ -1243,7 +1243,7 @@ mod tests {
         let n = d.contacts.len();
         let count = |f: &dyn Fn(usize) -> bool| (0..n).filter(|c| f(*c)).count() as f64 / n as f64;
         let prop = |e: &data::Event, i: usize| match &e.properties[i] {
-            Some(crate::value::Value::Text(s)) => s.clone(),
+            Some(crate::value::Value::Text(s)) => s.to_string(),
             _ => String::new(),
         };
         let opened = count(&|c| has(c, ty("email.opened"), &|_| true));
@@ -1386,7 +1386,7 @@ mod stats {
         .unwrap();
         let ty = |name: &str| schema.event_type_index(name).unwrap() as u16;
         let text = |e: &data::Event| match e.properties.first() {
-            Some(Some(crate::value::Value::Text(s))) => s.clone(),
+            Some(Some(crate::value::Value::Text(s))) => s.to_string(),
             _ => String::new(),
         };
         let share = |f: &dyn Fn(&data::Event) -> bool| {

@@ -12,9 +12,14 @@ use std::fmt;
 /// Seconds since the Unix epoch, UTC. Every instant in Nurture is one of these.
 pub type Instant = i64;
 
+/// Text values are shared, not copied: a loader gives every repeat of the
+/// same cell (an e-mail name, a page URL) one allocation, and cloning a
+/// value into a contact's state is a reference count.
+pub type Text = std::sync::Arc<str>;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
-    Text(String),
+    Text(Text),
     Number(f64),
     Bool(bool),
     Date(NaiveDate),

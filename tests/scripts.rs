@@ -63,7 +63,7 @@ fn purchase(program: &Program, at: Instant, amount: f64, category: &str) -> Even
         contact: 0,
         event_type: ty as u16,
         at,
-        properties,
+        properties: properties.into(),
     }
 }
 

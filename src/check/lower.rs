@@ -681,7 +681,7 @@ impl Checker<'_> {
             (LiteralKind::Number(text), FieldType::Number) => {
                 values::parse_number(text).map(Value::Number)
             }
-            (LiteralKind::Text(text), FieldType::Text) => Ok(Value::Text(text.clone())),
+            (LiteralKind::Text(text), FieldType::Text) => Ok(Value::Text(text.as_str().into())),
             (LiteralKind::Bool(b), FieldType::Bool) => Ok(Value::Bool(*b)),
             (LiteralKind::Date(text), FieldType::Date) => values::parse_date(text).map(Value::Date),
             (LiteralKind::Date(text), FieldType::DateTime) => values::parse_date(text)

@@ -165,7 +165,7 @@ impl TestChecker<'_> {
             (LiteralKind::Number(n), FieldType::Number) => {
                 values::parse_number(n).ok().map(Value::Number)
             }
-            (LiteralKind::Text(t), FieldType::Text) => Some(Value::Text(t.clone())),
+            (LiteralKind::Text(t), FieldType::Text) => Some(Value::Text(t.as_str().into())),
             (LiteralKind::Text(t), FieldType::TextList) => Some(Value::TextList(
                 t.split(';')
                     .map(|s| s.trim().to_string())
@@ -346,7 +346,7 @@ impl TestChecker<'_> {
         let program = self.program;
         let at = self.instant(&event.at);
         let builtin = |name: &str| program.event_types.iter().position(|t| t.name == name);
-        let text = |s: &str| Some(Value::Text(s.to_string()));
+        let text = |s: &str| Some(Value::Text(s.into()));
         let (type_id, implicit): (Option<usize>, Vec<(&str, Option<Value>)>) = match &event.kind {
             TestEventKind::Email { verb, email } => {
                 let name = match verb {
@@ -407,7 +407,7 @@ impl TestChecker<'_> {
             contact: 0,
             event_type: u16::try_from(type_id).ok()?,
             at: at?,
-            properties,
+            properties: properties.into(),
         })
     }
 

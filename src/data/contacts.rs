@@ -1,7 +1,7 @@
 //! The contacts file.
 
 use super::codes::{D001, D002, D003, D004, D007, D008, D009};
-use super::convert::{self, TimeParser};
+use super::convert::{self, Decoder};
 use super::csvsplit::Records;
 use super::mapping::{ContactMapping, MissingIdPolicy};
 use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
@@ -166,7 +166,7 @@ impl<'s> Plan<'s> {
         })
     }
 
-    fn convert(&self, line: u64, cells: &[Option<Cell<'_>>], times: &mut TimeParser) -> Outcome {
+    fn convert(&self, line: u64, cells: &[Option<Cell<'_>>], decoder: &mut Decoder) -> Outcome {
         let col = |role: usize| self.binding.role_names.get(role).map(String::as_str);
         let bad = |role: Option<usize>, code, message: String, id: Option<&str>| {
             Outcome::Bad(
@@ -259,7 +259,7 @@ impl<'s> Plan<'s> {
                 crate::syntax::ast::FieldType::TextList,
                 cell,
                 &self.separator,
-                times,
+                decoder,
             ) {
                 Ok(Some(Value::TextList(mut items))) => {
                     let mut seen = std::collections::HashSet::new();
@@ -284,7 +284,7 @@ impl<'s> Plan<'s> {
 
         let created_at = match get(CREATED_AT) {
             None => None,
-            Some(cell) => match cell.scalar_text().and_then(|t| times.parse(&t)) {
+            Some(cell) => match cell.scalar_text().and_then(|t| decoder.times.parse(&t)) {
                 Some(t) => Some(t),
                 None => {
                     return bad(
@@ -304,7 +304,7 @@ impl<'s> Plan<'s> {
         for (i, (name, ty)) in self.schema.fields.iter().enumerate() {
             let value = match get(FIELD0 + i) {
                 None => None,
-                Some(cell) => match convert_cell(*ty, cell, &self.separator, times) {
+                Some(cell) => match convert_cell(*ty, cell, &self.separator, decoder) {
                     Ok(v) => v,
                     Err(()) => {
                         return bad(
@@ -352,16 +352,16 @@ pub(crate) fn convert_cell(
     ty: crate::syntax::ast::FieldType,
     cell: Cell<'_>,
     separator: &str,
-    times: &mut TimeParser,
+    decoder: &mut Decoder,
 ) -> Result<Option<Value>, ()> {
     if cell.is_blank() {
         return Ok(None);
     }
     match cell {
-        Cell::Text(s) => convert::convert_text(ty, s, separator, times)
+        Cell::Text(s) => convert::convert_text(ty, s, separator, decoder)
             .map(Some)
             .map_err(|_| ()),
-        Cell::Json(j) => convert::convert_json(ty, j, separator, times).map_err(|_| ()),
+        Cell::Json(j) => convert::convert_json(ty, j, separator, decoder).map_err(|_| ()),
     }
 }
 
@@ -370,7 +370,7 @@ impl Converter for Plan<'_> {
 
     fn csv(&self, block: &[u8], first_line: u64) -> Batch {
         let mut batch = Batch::default();
-        let mut times = TimeParser::new(self.schema.timezone);
+        let mut decoder = Decoder::new(self.schema.timezone);
         let mut spare: Vec<Option<Cell<'_>>> = Vec::new();
         let mut records = Records::new(block, first_line);
         while let Some(record) = records.next_record() {
@@ -378,7 +378,7 @@ impl Converter for Plan<'_> {
             let line = record.line;
             let mut cells = recycle(spare, role_count(self.schema));
             let outcome = match self.binding.fill_csv(&record, &mut cells) {
-                Ok(()) => self.convert(line, &cells, &mut times),
+                Ok(()) => self.convert(line, &cells, &mut decoder),
                 Err(CellsError::Malformed(msg)) => {
                     Outcome::Bad(problem(&self.file, line, None, D001, msg), None)
                 }
@@ -391,7 +391,7 @@ impl Converter for Plan<'_> {
 
     fn json(&self, records: &[JsonRecord<'_>]) -> Batch {
         let mut batch = Batch::default();
-        let mut times = TimeParser::new(self.schema.timezone);
+        let mut decoder = Decoder::new(self.schema.timezone);
         for record in records {
             batch.read += 1;
             let line = record.line;
@@ -407,7 +407,7 @@ impl Converter for Plan<'_> {
                         .binding
                         .fill_json(&map, None, &mut cells, &mut batch.unknown_keys)
                     {
-                        Ok(()) => self.convert(line, &cells, &mut times),
+                        Ok(()) => self.convert(line, &cells, &mut decoder),
                         Err(CellsError::Malformed(msg)) => {
                             Outcome::Bad(problem(&self.file, line, None, D001, msg), None)
                         }

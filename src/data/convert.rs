@@ -2,7 +2,7 @@
 //! timestamps.
 
 use crate::syntax::ast::FieldType;
-use crate::value::{Instant, Value};
+use crate::value::{Instant, Text, Value};
 use chrono::{LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 
@@ -10,6 +10,52 @@ use chrono_tz::Tz;
 /// whether the cell is a field, a property or a special column.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Mismatch;
+
+/// What converting a stream of cells remembers between cells: one decoder
+/// per block of rows, so nothing is shared between threads.
+#[derive(Clone, Debug)]
+pub(crate) struct Decoder {
+    pub times: TimeParser,
+    pub texts: TextCache,
+}
+
+impl Decoder {
+    pub(crate) fn new(tz: Tz) -> Self {
+        Decoder {
+            times: TimeParser::new(tz),
+            texts: TextCache::default(),
+        }
+    }
+}
+
+/// Gives every repeat of a short text one shared allocation. Event
+/// properties repeat a handful of values (e-mail names, page URLs) across
+/// millions of rows; one allocation per cell was most of the loader's time
+/// in the allocator and a third of its memory. Bounded, so a column of
+/// unique ids costs a lookup and no more memory than before.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TextCache {
+    known: std::collections::HashSet<Text, ahash::RandomState>,
+}
+
+impl TextCache {
+    const MAX_ENTRIES: usize = 4096;
+    const MAX_LEN: usize = 128;
+
+    pub(crate) fn share(&mut self, text: &str) -> Text {
+        if text.len() > Self::MAX_LEN {
+            return text.into();
+        }
+        if let Some(known) = self.known.get(text) {
+            return known.clone();
+        }
+        let shared: Text = text.into();
+        if self.known.len() < Self::MAX_ENTRIES {
+            self.known.insert(shared.clone());
+        }
+        shared
+    }
+}
 
 /// Parses timestamps, interpreting wall-clock times without an offset in the
 /// campaign time zone. Keeps a one-entry cache for bare dates, which repeat a
@@ -284,14 +330,18 @@ pub(crate) fn convert_text(
     ty: FieldType,
     text: &str,
     list_separator: &str,
-    times: &mut TimeParser,
+    decoder: &mut Decoder,
 ) -> Result<Value, Mismatch> {
     match ty {
-        FieldType::Text => Ok(Value::Text(text.to_string())),
+        FieldType::Text => Ok(Value::Text(decoder.texts.share(text))),
         FieldType::Number => parse_number(text).map(Value::Number).ok_or(Mismatch),
         FieldType::Bool => parse_bool(text).map(Value::Bool).ok_or(Mismatch),
         FieldType::Date => parse_date(text).map(Value::Date).ok_or(Mismatch),
-        FieldType::DateTime => times.parse(text).map(Value::DateTime).ok_or(Mismatch),
+        FieldType::DateTime => decoder
+            .times
+            .parse(text)
+            .map(Value::DateTime)
+            .ok_or(Mismatch),
         FieldType::TextList => Ok(Value::TextList(split_list(text, list_separator))),
     }
 }
@@ -303,7 +353,7 @@ pub(crate) fn convert_json(
     ty: FieldType,
     json: &serde_json::Value,
     list_separator: &str,
-    times: &mut TimeParser,
+    decoder: &mut Decoder,
 ) -> Result<Option<Value>, Mismatch> {
     use serde_json::Value as J;
     match json {
@@ -312,7 +362,7 @@ pub(crate) fn convert_json(
             if is_blank(s) {
                 Ok(None)
             } else {
-                convert_text(ty, s, list_separator, times).map(Some)
+                convert_text(ty, s, list_separator, decoder).map(Some)
             }
         }
         J::Number(n) => match ty {
@@ -321,7 +371,7 @@ pub(crate) fn convert_json(
                 .filter(|f| f.is_finite())
                 .map(|f| Some(Value::Number(f)))
                 .ok_or(Mismatch),
-            FieldType::Text => Ok(Some(Value::Text(n.to_string()))),
+            FieldType::Text => Ok(Some(Value::Text(n.to_string().into()))),
             FieldType::TextList => Ok(Some(Value::TextList(vec![n.to_string()]))),
             FieldType::Bool => match n.as_f64() {
                 Some(1.0) => Ok(Some(Value::Bool(true))),
@@ -332,7 +382,7 @@ pub(crate) fn convert_json(
         },
         J::Bool(b) => match ty {
             FieldType::Bool => Ok(Some(Value::Bool(*b))),
-            FieldType::Text => Ok(Some(Value::Text(b.to_string()))),
+            FieldType::Text => Ok(Some(Value::Text(b.to_string().into()))),
             _ => Err(Mismatch),
         },
         J::Array(items) => match ty {
@@ -499,8 +549,8 @@ mod tests {
 
     #[test]
     fn scalar_conversions() {
-        let mut t = TimeParser::new(chrono_tz::UTC);
-        let c = |ty, s: &str, t: &mut TimeParser| convert_text(ty, s, ";", t);
+        let mut t = Decoder::new(chrono_tz::UTC);
+        let c = |ty, s: &str, t: &mut Decoder| convert_text(ty, s, ";", t);
         assert_eq!(
             c(FieldType::Number, " 12.5 ", &mut t),
             Ok(Value::Number(12.5))
@@ -543,8 +593,8 @@ mod tests {
     #[test]
     fn json_conversions() {
         use serde_json::json;
-        let mut t = TimeParser::new(chrono_tz::UTC);
-        let c = |ty, v: serde_json::Value, t: &mut TimeParser| convert_json(ty, &v, ";", t);
+        let mut t = Decoder::new(chrono_tz::UTC);
+        let c = |ty, v: serde_json::Value, t: &mut Decoder| convert_json(ty, &v, ";", t);
         assert_eq!(
             c(FieldType::Number, json!(3), &mut t),
             Ok(Some(Value::Number(3.0)))

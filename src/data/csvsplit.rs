@@ -112,6 +112,9 @@ pub(crate) struct Record<'a> {
     fields: &'a [Range<usize>],
     /// The bytes that hold all fields (for one UTF-8 check).
     span: Range<usize>,
+    /// `data` as text, when all of it is valid UTF-8 (checked once per
+    /// block rather than once per record).
+    text: Option<&'a str>,
 }
 
 impl<'a> Record<'a> {
@@ -122,7 +125,12 @@ impl<'a> Record<'a> {
     /// The record's text, if it is valid UTF-8; field `i` is
     /// `text[range(i)]`.
     pub(crate) fn text(&self) -> Option<&'a str> {
-        std::str::from_utf8(self.data.get(self.span.clone())?).ok()
+        match self.text {
+            // The span starts and ends next to ASCII delimiters, so it is
+            // on char boundaries.
+            Some(text) => text.get(self.span.clone()),
+            None => std::str::from_utf8(self.data.get(self.span.clone())?).ok(),
+        }
     }
 
     /// The range of field `i` within [`Record::text`].
@@ -137,9 +145,71 @@ impl<'a> Record<'a> {
     }
 }
 
+/// The positions of `,` and `\n` in a buffer, in order, found eight bytes
+/// at a time. Rows are short and dense with commas, so a search that starts
+/// over at every hit (memchr) costs more than it saves; this keeps the
+/// matches of one word as bits and hands them out one by one.
+pub(crate) struct Delimiters<'a> {
+    buf: &'a [u8],
+    /// Start of the word the bits in `hits` belong to.
+    word_start: usize,
+    /// One high bit per matching byte of the current word.
+    hits: u64,
+}
+
+impl<'a> Delimiters<'a> {
+    pub(crate) fn new(buf: &'a [u8]) -> Self {
+        let mut d = Delimiters {
+            buf,
+            word_start: 0,
+            hits: 0,
+        };
+        d.hits = d.word_hits();
+        d
+    }
+
+    fn word_hits(&self) -> u64 {
+        let mut word = [0u8; 8];
+        if let Some(bytes) = self.buf.get(self.word_start..) {
+            let n = bytes.len().min(8);
+            word[..n].copy_from_slice(&bytes[..n]);
+        }
+        let x = u64::from_le_bytes(word);
+        zero_bytes(x ^ u64::from_le_bytes([b','; 8]))
+            | zero_bytes(x ^ u64::from_le_bytes([b'\n'; 8]))
+    }
+}
+
+/// The high bit of every byte of `x` that is zero, and no other bit.
+fn zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+}
+
+impl Iterator for Delimiters<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        while self.hits == 0 {
+            self.word_start += 8;
+            if self.word_start >= self.buf.len() {
+                return None;
+            }
+            self.hits = self.word_hits();
+        }
+        let byte = (self.hits.trailing_zeros() / 8) as usize;
+        self.hits &= self.hits - 1;
+        Some(self.word_start + byte)
+    }
+}
+
 /// Splits one block into records.
 pub(crate) struct Records<'a> {
     buf: &'a [u8],
+    /// `buf` as text if it is all valid UTF-8.
+    text: Option<&'a str>,
+    /// Where `,` and `\n` are, when `buf` has no quote at all.
+    unquoted: Option<Delimiters<'a>>,
     pos: usize,
     line: u64,
     fields: Vec<Range<usize>>,
@@ -151,6 +221,8 @@ impl<'a> Records<'a> {
     pub(crate) fn new(buf: &'a [u8], first_line: u64) -> Self {
         Records {
             buf,
+            text: std::str::from_utf8(buf).ok(),
+            unquoted: memchr(b'"', buf).is_none().then(|| Delimiters::new(buf)),
             pos: 0,
             line: first_line,
             fields: Vec::new(),
@@ -160,61 +232,92 @@ impl<'a> Records<'a> {
 
     /// The next non-empty record.
     pub(crate) fn next_record(&mut self) -> Option<Record<'_>> {
+        if self.unquoted.is_some() {
+            return self.next_unquoted();
+        }
         loop {
-            if self.pos >= self.buf.len() {
-                return None;
-            }
             let start = self.pos;
-            // Fast path: one pass that splits at commas up to the line end,
-            // unless a quote shows up.
-            self.fields.clear();
-            let mut field_start = start;
-            let mut quoted = false;
-            let mut line_end = self.buf.len();
-            for (i, &b) in self.buf[start..].iter().enumerate() {
-                match b {
-                    b',' => {
-                        self.fields.push(field_start..start + i);
-                        field_start = start + i + 1;
-                    }
-                    b'\n' => {
-                        line_end = start + i;
-                        break;
-                    }
-                    b'"' => {
-                        quoted = true;
-                        break;
-                    }
-                    _ => {}
-                }
-            }
-            if !quoted {
-                let mut content_end = line_end;
-                if content_end > field_start && self.buf[content_end - 1] == b'\r' {
-                    content_end -= 1;
-                }
+            let rest = self.buf.get(start..).filter(|r| !r.is_empty())?;
+            let line_len = memchr(b'\n', rest).unwrap_or(rest.len());
+            if memchr(b'"', &rest[..line_len]).is_some() {
                 let line = self.line;
-                self.pos = line_end + 1;
-                self.line += 1;
-                if content_end == start {
-                    continue;
-                }
-                self.fields.push(field_start..content_end);
+                self.slow_record(start);
                 return Some(Record {
                     line,
-                    data: self.buf,
+                    data: &self.scratch,
+                    text: None,
                     fields: &self.fields,
-                    span: start..content_end,
+                    span: 0..self.scratch.len(),
                 });
             }
-            let line = self.line;
-            self.slow_record(start);
-            return Some(Record {
-                line,
-                data: &self.scratch,
-                fields: &self.fields,
-                span: 0..self.scratch.len(),
-            });
+            self.fields.clear();
+            let mut field_start = start;
+            for comma in memchr_iter(b',', &rest[..line_len]) {
+                self.fields.push(field_start..start + comma);
+                field_start = start + comma + 1;
+            }
+            if let Some((line, span)) = self.end_line(field_start, start, start + line_len) {
+                return Some(self.unquoted_record(line, span));
+            }
+        }
+    }
+
+    /// A block without any quote: one search for `,` and `\n` runs over the
+    /// whole block, so short records do not pay a search set-up each.
+    fn next_unquoted(&mut self) -> Option<Record<'_>> {
+        loop {
+            let start = self.pos;
+            if start >= self.buf.len() {
+                return None;
+            }
+            self.fields.clear();
+            let mut field_start = start;
+            let mut line_end = self.buf.len();
+            while let Some(hit) = self.unquoted.as_mut().and_then(Iterator::next) {
+                if self.buf.get(hit) == Some(&b',') {
+                    self.fields.push(field_start..hit);
+                    field_start = hit + 1;
+                } else {
+                    line_end = hit;
+                    break;
+                }
+            }
+            if let Some((line, span)) = self.end_line(field_start, start, line_end) {
+                return Some(self.unquoted_record(line, span));
+            }
+        }
+    }
+
+    /// Finishes an unquoted record that runs from `start` to the newline at
+    /// `line_end` (or the end of the block): its line number and span;
+    /// `None` for an empty line.
+    fn end_line(
+        &mut self,
+        field_start: usize,
+        start: usize,
+        line_end: usize,
+    ) -> Option<(u64, Range<usize>)> {
+        let mut content_end = line_end;
+        if content_end > field_start && self.buf.get(content_end - 1) == Some(&b'\r') {
+            content_end -= 1;
+        }
+        let line = self.line;
+        self.pos = line_end + 1;
+        self.line += 1;
+        if content_end == start {
+            return None;
+        }
+        self.fields.push(field_start..content_end);
+        Some((line, start..content_end))
+    }
+
+    fn unquoted_record(&self, line: u64, span: Range<usize>) -> Record<'_> {
+        Record {
+            line,
+            data: self.buf,
+            text: self.text,
+            fields: &self.fields,
+            span,
         }
     }
 
@@ -306,6 +409,34 @@ pub(crate) fn count_lines(bytes: &[u8]) -> u64 {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn delimiters_are_every_comma_and_newline(bytes in proptest::collection::vec(
+            proptest::sample::select(vec![b',', b'\n', b'a', b'\r', 0u8, 0x80, 0xff, b'+', b'-']), 0..70)) {
+            let expected: Vec<usize> = bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b',' || **b == b'\n')
+                .map(|(i, _)| i)
+                .collect();
+            proptest::prop_assert_eq!(Delimiters::new(&bytes).collect::<Vec<_>>(), expected);
+        }
+
+        #[test]
+        fn blocks_without_quotes_split_like_the_general_path(
+            rows in proptest::collection::vec("[a-c,]{0,6}(\r)?", 0..8)
+        ) {
+            // The same text, with and without a quoted record at its end:
+            // the quote sends every record through the per-line path.
+            let text = rows.join("\n");
+            let with_quote = format!("{text}\n\"q\"");
+            let plain = parse(&text);
+            let mut general = parse(&with_quote);
+            proptest::prop_assert_eq!(general.pop().map(|(_, f)| f), Some(vec!["q".to_string()]));
+            proptest::prop_assert_eq!(plain, general);
+        }
+    }
 
     fn parse(text: &str) -> Vec<(u64, Vec<String>)> {
         let mut r = Records::new(text.as_bytes(), 1);

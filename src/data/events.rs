@@ -2,7 +2,7 @@
 
 use super::codes::{D001, D002, D003, D005, D006, D008, D010, D011};
 use super::contacts::{convert_cell, json_kind, ContactSet};
-use super::convert::{self, TimeParser};
+use super::convert::{self, Decoder};
 use super::csvsplit::Records;
 use super::mapping::{round_to, EventMapping, MissingIdPolicy};
 use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
@@ -101,7 +101,7 @@ enum Outcome<'a> {
 
 /// Per-batch caches that make repeated lookups cheap.
 struct Caches {
-    times: TimeParser,
+    decoder: Decoder,
     last_type: Option<(String, u16)>,
     /// The last contact found; events are usually grouped by contact and
     /// often in the contacts file's order, so it or the next one is likely.
@@ -382,7 +382,7 @@ impl<'s> Plan<'s> {
 
     fn caches(&self) -> Caches {
         Caches {
-            times: TimeParser::new(self.schema.timezone),
+            decoder: Decoder::new(self.schema.timezone),
             last_type: None,
             last_contact: None,
         }
@@ -506,7 +506,7 @@ impl<'s> Plan<'s> {
                     "`at` is empty: every event needs a time".to_string(),
                 )
             }
-            Some(cell) => match cell.scalar_text().and_then(|t| caches.times.parse(&t)) {
+            Some(cell) => match cell.scalar_text().and_then(|t| caches.decoder.times.parse(&t)) {
                 Some(t) => t,
                 None => {
                     return bad(
@@ -572,13 +572,13 @@ impl<'s> Plan<'s> {
 
         let ty = &self.schema.event_types[usize::from(event_type)];
         let plan = &self.types[usize::from(event_type)];
-        let mut properties = Vec::with_capacity(ty.properties.len());
+        let mut properties = crate::data::Properties::with_capacity(ty.properties.len());
         for ((pname, pty), src) in ty.properties.iter().zip(&plan.props) {
             let value = match src {
                 PropSource::Role(role) => match get(*role) {
                     None => None,
                     Some(cell) => {
-                        match convert_cell(*pty, cell, &self.separator, &mut caches.times) {
+                        match convert_cell(*pty, cell, &self.separator, &mut caches.decoder) {
                             Ok(v) => v,
                             Err(()) => {
                                 return bad(
@@ -628,7 +628,7 @@ impl<'s> Plan<'s> {
                         if *pty == FieldType::Number && x.is_finite() {
                             Some(Value::Number(x))
                         } else if *pty == FieldType::Text && x.is_finite() {
-                            Some(Value::Text(x.to_string()))
+                            Some(Value::Text(x.to_string().into()))
                         } else {
                             return bad(
                                 Some(*a),
@@ -666,7 +666,7 @@ impl<'s> Plan<'s> {
             for &(role, fi) in &self.contact_fields {
                 if let Some(cell) = get(role) {
                     let (fname, fty) = &self.schema.fields[fi];
-                    match convert_cell(*fty, cell, &self.separator, &mut caches.times) {
+                    match convert_cell(*fty, cell, &self.separator, &mut caches.decoder) {
                         Ok(v) => cfields[fi] = v,
                         Err(()) => {
                             return bad(
@@ -1091,7 +1091,7 @@ fn mapping_rounding(schema: &Schema, mapping: Option<&EventMapping>, t: u16) -> 
 
 /// Folds a grouped row into its group's event: numbers are summed, other
 /// values keep the first one that is set.
-fn merge_into(target: &mut Event, props: Vec<Option<Value>>, rounding: &[Option<u8>]) {
+fn merge_into(target: &mut Event, props: crate::data::Properties, rounding: &[Option<u8>]) {
     for (k, (slot, new)) in target.properties.iter_mut().zip(props).enumerate() {
         match (slot.as_mut(), new) {
             (Some(Value::Number(a)), Some(Value::Number(b))) => {

@@ -171,6 +171,11 @@ pub struct Contact {
     pub created_at: Option<Instant>,
 }
 
+/// An event's property values. Most event types have one property (the
+/// e-mail, the page), which then lives inside the event: no allocation per
+/// event, and ten million events stay contiguous.
+pub type Properties = smallvec::SmallVec<[Option<Value>; 1]>;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event {
     /// Index into [`Dataset::contacts`].
@@ -179,7 +184,7 @@ pub struct Event {
     pub event_type: u16,
     pub at: Instant,
     /// Index = the type's property index; `None` = absent.
-    pub properties: Vec<Option<Value>>,
+    pub properties: Properties,
 }
 
 #[derive(Clone, Debug, Default)]

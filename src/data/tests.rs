@@ -124,7 +124,7 @@ fn loads_csv_contacts_and_events() {
     assert_eq!(d.find_contact("nobody"), None);
     let purchase = &d.events[2];
     assert_eq!(
-        purchase.properties,
+        purchase.properties.to_vec(),
         vec![
             Some(Value::Number(199.5)),
             Some(Value::Text("o-1".into())),
@@ -132,8 +132,11 @@ fn loads_csv_contacts_and_events() {
             Some(Value::Text("online".into())),
         ]
     );
-    assert_eq!(d.events[3].properties, Vec::<Option<Value>>::new());
-    assert_eq!(d.events[5].properties, vec![Some(Value::Text("c1".into()))]);
+    assert!(d.events[3].properties.is_empty());
+    assert_eq!(
+        d.events[5].properties.to_vec(),
+        vec![Some(Value::Text("c1".into()))]
+    );
     let r = &d.report;
     assert_eq!(
         r.contacts,
@@ -474,7 +477,7 @@ fn json_array_contacts_and_json_lines_events() {
     assert_eq!(d.events[0].properties[0], Some(Value::Number(10.0)));
     assert_eq!(d.events[0].properties[1], Some(Value::Text("77".into())));
     assert_eq!(
-        d.events[1].properties,
+        d.events[1].properties.to_vec(),
         vec![Some(Value::Text("/pricing".into()))]
     );
     let notes = d.report.notes.join("\n");

@@ -108,7 +108,7 @@ impl<'a> EventView<'a> {
             contact: 0,
             event_type: event_type as u16,
             at,
-            properties: vec![Some(Value::Text(message.to_string()))],
+            properties: smallvec::smallvec![Some(Value::Text(message.into()))],
         });
     }
 
@@ -169,7 +169,7 @@ mod tests {
             contact: 0,
             event_type,
             at,
-            properties: Vec::new(),
+            properties: Default::default(),
         }
     }
 

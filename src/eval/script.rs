@@ -269,7 +269,7 @@ fn dynamic_matches(value: Option<&Value>, wanted: &Dynamic) -> bool {
     match value {
         Value::Text(t) => wanted
             .read_lock::<ImmutableString>()
-            .is_some_and(|w| w.as_str() == t),
+            .is_some_and(|w| w.as_str() == &**t),
         Value::Number(n) => {
             if let Ok(i) = wanted.as_int() {
                 (*n - i as f64).abs() < f64::EPSILON

@@ -813,7 +813,7 @@ impl ContactRun<'_, '_> {
     /// the data counts for once-per-contact and frequency caps.
     fn apply_effects(&mut self, event: &Event) {
         let message = || match event.properties.first() {
-            Some(Some(crate::value::Value::Text(name))) => Some(name.as_str()),
+            Some(Some(crate::value::Value::Text(name))) => Some(&**name),
             _ => None,
         };
         self.state.apply_event(event);

@@ -306,7 +306,7 @@ fn fold(
             .get(field)
             .and_then(Option::as_ref)
             .map(|v| match v {
-                crate::value::Value::Text(t) => t.clone(),
+                crate::value::Value::Text(t) => t.to_string(),
                 other => other.to_string(),
             })
             .unwrap_or_else(|| "(not set)".to_string());
