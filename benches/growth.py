@@ -2,8 +2,8 @@
 """How the cost of `nurture simulate` grows with contacts, events, rules and days.
 
 From a base point (100,000 generated contacts, ~10 events each, the B2B
-example's rules once, 365 days), one dimension at a time is halved and
-doubled (days: 90 / 180 / 365), and each point is run like benches/macro.sh
+example's rules once, 365 days), one dimension at a time takes three sizes
+(below), and each point is run like benches/macro.sh
 does it: `nurture simulate examples/b2b_lifecycle.nurture --format json
 --threads 2`, no outbox, under `/usr/bin/time -v`. The table gives wall time
 (median of --runs), user CPU and peak memory (medians too) per point, and per
@@ -17,8 +17,8 @@ machine trust user CPU more than wall time.
 How each dimension is varied:
   contacts  base/2, base, 2*base (`nurture generate --contacts`, seed 42)
   events    about 10, 20 and 40 events per contact. `nurture generate
-            --events-per-contact` is not linear (and cannot go below ~6: every
-            contact gets its sign-up and newsletter mails), so the knob values
+            --events-per-contact` is not linear (5 gives ~8, 20 gives ~15, and
+            no value gives fewer than ~6 per contact), so the knob values
             10, 33 and 80 are used, calibrated to give ~10 / ~20 / ~40; the
             growth uses the events actually generated.
   rules     the example's segments and named rules once, twice, four times: the
