@@ -3,7 +3,9 @@
 
 Both read the same files and count, at one instant, the contacts in each
 segment. The counts must agree exactly; the script prints both timings
-(median of N runs, each including reading the files) and their ratio.
+(median of N runs, each including reading the files) and their ratio. Both
+are process wall times; for DuckDB that includes starting python and importing
+duckdb (~0.3 s), so the time inside its process and that ratio follow.
 
 Two data sets:
 
@@ -331,8 +333,9 @@ print(json.dumps({"seconds": seconds, "counts": counts, "contacts": contacts, "c
 
 
 def time_duckdb(python, spec, runs):
-    """Median seconds (process start to last count), counts, contacts, checks."""
-    times, out = [], None
+    """Median seconds (process start to last count), counts, contacts, checks, and the
+    median seconds inside the process (connect to last count: no python start, no import)."""
+    times, inside, out = [], [], None
     for _ in range(runs):
         start = time.perf_counter()
         proc = subprocess.run([python, "-c", DUCKDB_PROGRAM, json.dumps(spec)],
@@ -341,7 +344,8 @@ def time_duckdb(python, spec, runs):
         if proc.returncode != 0:
             sys.exit(f"duckdb failed:\n{proc.stderr}")
         out = json.loads(proc.stdout)
-    return statistics.median(times), out["counts"], out["contacts"], out["checks"]
+        inside.append(out["seconds"])
+    return statistics.median(times), out["counts"], out["contacts"], out["checks"], statistics.median(inside)
 
 
 def print_table(names, nurture_counts, nurture_contacts, duck_counts, duck_contacts):
@@ -368,11 +372,12 @@ def run_b2b(python, args):
     t = f"TIMESTAMPTZ '{at_text}'"
     spec = {"setup": [s.format(data=data) for s in B2B_SETUP],
             "queries": {name: sql.replace("$t", t) for name, sql in SEGMENT_SQL.items()}}
-    duck_time, duck_counts, duck_contacts, _ = time_duckdb(python, spec, args.runs)
+    duck_time, duck_counts, duck_contacts, _, duck_inside = time_duckdb(python, spec, args.runs)
     print(f"b2b: {data} ({args.contacts:,} contacts), at {args.at} Europe/Warsaw = {at_text}")
     agree = print_table(SEGMENT_SQL, nurture_counts, nurture_contacts, duck_counts, duck_contacts)
     print(f"  median of {args.runs}: nurture {nurture_time:.2f} s, duckdb {duck_time:.2f} s, "
-          f"ratio nurture/duckdb = {nurture_time / duck_time:.2f}")
+          f"ratio nurture/duckdb = {nurture_time / duck_time:.2f} "
+          f"(duckdb inside its process {duck_inside:.2f} s, ratio {nurture_time / duck_inside:.2f})")
     return agree
 
 
@@ -397,12 +402,13 @@ def run_retail(python, args):
                 "queries": {name: sql.replace("$t", str(t)).replace("$D", "86400")
                             for name, sql in RETAIL_SQL.items()},
                 "checks": RETAIL_CHECKS}
-        duck_time, duck_counts, duck_contacts, checks = time_duckdb(python, spec, args.runs)
+        duck_time, duck_counts, duck_contacts, checks, duck_inside = time_duckdb(python, spec, args.runs)
         print(f"retail: {data}, at {at} (Europe/London) = {at_utc.strftime('%Y-%m-%d %H:%M:%S+00')}")
         print("  duckdb load: " + ", ".join(f"{k} {v:,}" for k, v in checks.items()))
         agree &= print_table(RETAIL_SQL, nurture_counts, nurture_contacts, duck_counts, duck_contacts)
         print(f"  median of {args.runs}: nurture {nurture_time:.2f} s, duckdb {duck_time:.2f} s, "
-              f"ratio nurture/duckdb = {nurture_time / duck_time:.2f}")
+              f"ratio nurture/duckdb = {nurture_time / duck_time:.2f} "
+          f"(duckdb inside its process {duck_inside:.2f} s, ratio {nurture_time / duck_inside:.2f})")
     return agree
 
 
