@@ -5,7 +5,8 @@ Both read the same files and count, at one instant, the contacts in each
 segment. The counts must agree exactly; the script prints both timings
 (median of N runs, each including reading the files) and their ratio. Both
 are process wall times; for DuckDB that includes starting python and importing
-duckdb (0.4–0.6 s on the loaded 2-core machine), so the time inside its process and that ratio follow.
+duckdb (0.4-0.6 s on the loaded 2-core machine), so the time inside its
+process, and the ratio against it, follow.
 
 Two data sets:
 
