@@ -148,6 +148,7 @@ code_snapshots! {
     e0701_script_syntax => "E0701",
     e0702_script_unknown_function => "E0702",
     e0703_script_result_type => "E0703",
+    e0704_script_value_type => "E0704",
 }
 
 #[test]

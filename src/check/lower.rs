@@ -720,7 +720,7 @@ impl Checker<'_> {
         for side in [&left, &right] {
             if let (true, Some(found)) = (side.script, side.known) {
                 if found != ty {
-                    self.script_type_error(side.span, &side.what, found, &need);
+                    self.script_type_error(side.span, &side.what, found, ty, &need);
                     ok = false;
                 }
             }
@@ -814,21 +814,34 @@ impl Checker<'_> {
             .resolve(name, self.file, &mut self.diagnostics)?;
         if let Some(found) = self.program.scripts.get(id).and_then(|s| s.result) {
             if found != ty {
-                self.script_type_error(name.span, &format!("script `{}`", name.name), found, need);
+                self.script_type_error(
+                    name.span,
+                    &format!("script `{}`", name.name),
+                    found,
+                    ty,
+                    need,
+                );
                 return None;
             }
         }
         Some(id)
     }
 
-    fn script_type_error(&mut self, span: Span, what: &str, found: FieldType, need: &str) {
+    fn script_type_error(
+        &mut self,
+        span: Span,
+        what: &str,
+        found: FieldType,
+        ty: FieldType,
+        need: &str,
+    ) {
         self.error(
             codes::SCRIPT_VALUE_TYPE,
             span,
             format!("{what} gives a {found}, but {need}"),
         )
         .help = Some(format!(
-            "declare the script with the type its place needs, or use another script; a {found} script cannot stand here"
+            "make the script give a {ty} (`script NAME: {ty}`), or use a {found} script's value where a {found} fits"
         ));
     }
 
