@@ -665,3 +665,51 @@ fn explain_shows_script_results_and_values() {
     assert!(stdout.contains("points >= script rfm_score"), "{stdout}");
     assert!(stdout.contains("script rfm_score gave 7"), "{stdout}");
 }
+
+/// The BANT and threshold examples of docs/language.md section 11, with the
+/// declarations they need: they check clean and grade a lead.
+const DOCS_BANT: &str = r#"stages Lead, SQL
+field budget: number
+field job_role: text
+field purchase_timeline: text
+field country: text
+form demo_request
+field bant: text
+
+script bant_grade: text ```
+let score = 0;
+let budget = field("budget");
+if budget != () && budget >= 10000.0 { score += 1; }
+if field("job_role") in ["CEO", "CTO", "VP", "Director"] { score += 1; }
+if count("form.submitted", 90, #{form: "demo_request"}) > 0 { score += 1; }
+if field("purchase_timeline") == "this_quarter" { score += 1; }
+if score >= 4 { "A" } else if score >= 2 { "B" } else { "C" }
+```
+
+rule grade_lead: on submitted form demo_request then set bant to script bant_grade
+rule hot_lead: when script bant_grade = "A" and stage < SQL then move to SQL
+
+script rfm_threshold: number ```
+if field("country") == "GB" { 18 } else { 20 }
+```
+
+rule champion: when points >= script rfm_threshold then add tag "champion"
+
+test "bant" {
+  given contact budget 20000, job_role "CEO", purchase_timeline "this_quarter"
+  events
+    2025-01-02T10:00:00Z submitted form demo_request
+  expect stage SQL
+  expect fired grade_lead
+}
+"#;
+
+#[test]
+fn the_bant_example_of_the_docs_grades_a_lead() {
+    let dir = folder("docs-bant", &[("bant.nurture", DOCS_BANT)]);
+    let (code, stdout, stderr) = run_in(&dir, &["check", "--deny-warnings", "bant.nurture"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let (code, stdout, stderr) = run_in(&dir, &["test", "bant.nurture"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("1 passed"), "{stdout}");
+}
