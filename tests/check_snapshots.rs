@@ -351,3 +351,16 @@ fn without_summary(report: &str) -> String {
         _ => report.to_string(),
     }
 }
+
+/// Problems in imported `.rhai` files are reported at their line and column
+/// in the `.rhai` file; a missing one is E0004.
+#[test]
+fn rhai_file_problems_point_into_the_rhai_file() {
+    let run = nurture_in(
+        &common::fixtures().join("rhai"),
+        &["check", "problems.nurture"],
+    );
+    run.assert_clean_exit("rhai");
+    assert_eq!(run.code(), Some(1));
+    insta::assert_snapshot!("rhai_problems", run.stdout);
+}
