@@ -148,6 +148,7 @@ code_snapshots! {
     e0701_script_syntax => "E0701",
     e0702_script_unknown_function => "E0702",
     e0703_script_result_type => "E0703",
+    e0704_script_value_type => "E0704",
 }
 
 #[test]
@@ -349,4 +350,17 @@ fn without_summary(report: &str) -> String {
         Some((last, rest)) if last.starts_with("checked ") => rest.join("\n"),
         _ => report.to_string(),
     }
+}
+
+/// Problems in imported `.rhai` files are reported at their line and column
+/// in the `.rhai` file; a missing one is E0004.
+#[test]
+fn rhai_file_problems_point_into_the_rhai_file() {
+    let run = nurture_in(
+        &common::fixtures().join("rhai"),
+        &["check", "problems.nurture"],
+    );
+    run.assert_clean_exit("rhai");
+    assert_eq!(run.code(), Some(1));
+    insta::assert_snapshot!("rhai_problems", run.stdout);
 }

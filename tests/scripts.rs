@@ -400,3 +400,316 @@ fn the_ecommerce_example_scores_rfm_champions() {
         "{champions} of {contacts}"
     );
 }
+
+// ------------------------------------------------------------ scripts as values
+
+/// Scripts as values agree with the built-in conditions they stand for: a
+/// number script on the right of `points >=`, one on the left of `>=`, and
+/// a number field compared with a script.
+const VALUE_AGREEMENT: &str = "stages Lead, Customer\n\
+    field budget: number\n\
+    segment builtin = points >= 50 and total purchase amount in the last 365 days >= 100 \
+    and budget < 150\n\
+    script fifty: number ```\n25 * 2\n```\n\
+    script spend: number ```\nsum(\"purchase\", \"amount\", 365)\n```\n\
+    script cap ```\n150\n```\n\
+    segment by_value = points >= script fifty and script spend >= 100 and budget < script cap\n";
+
+#[test]
+fn a_value_script_and_the_equivalent_builtin_agree() {
+    let program = program(VALUE_AGREEMENT);
+    let mut qualified = 0;
+    for (i, (mut st, events)) in population(&program, 2_000).into_iter().enumerate() {
+        // Every third contact has no budget: both sides are then false.
+        st.fields[0] = (i % 3 != 0).then_some(Value::Number((i % 300) as f64));
+        let (a, _) = segment_holds(&program, "builtin", &st, &events);
+        let (b, errors) = segment_holds(&program, "by_value", &st, &events);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(a, b, "points {} events {:?}", st.points, events);
+        qualified += usize::from(a);
+    }
+    assert!(qualified > 20 && qualified < 1_500, "{qualified}");
+}
+
+#[test]
+fn script_value_types_are_checked_at_check_time() {
+    let head = "stages Lead\nfield budget: number\nfield tier: text\nfield born: date\n\
+        script flag: bool ```\ntrue\n```\nscript name: text ```\n\"x\"\n```\n\
+        script score: number ```\n3\n```\nscript any ```\nfield(\"tier\")\n```\n";
+    let with = |tail: &str| codes(&format!("{head}{tail}\n"));
+    // A bool or text script used as a number.
+    assert_eq!(with("segment s = points >= script flag"), ["E0704"]);
+    assert_eq!(with("segment s = budget < script name"), ["E0704"]);
+    assert_eq!(with("segment s = script name >= 3"), ["E0704"]);
+    // Text and true/false only compare with `=` and `!=`.
+    assert_eq!(with("segment s = tier < script name"), ["E0704"]);
+    assert_eq!(with("segment s = script flag > true"), ["E0704"]);
+    // A script never gives a date.
+    assert_eq!(with("segment s = born = script any"), ["E0704"]);
+    assert_eq!(with("segment s = script any = 2025-01-01"), ["E0704"]);
+    // Set steps: the script's type against the field's.
+    assert_eq!(
+        with("rule r: on purchase then set budget to script name"),
+        ["E0704"]
+    );
+    assert_eq!(
+        with("rule r: on purchase then set points to script flag"),
+        ["E0704"]
+    );
+    assert_eq!(
+        with("rule r: on purchase then set born to script any"),
+        ["E0704"]
+    );
+    // A number script set into a text field is caught too.
+    assert_eq!(
+        with("rule r: on purchase then set tier to script score"),
+        ["E0704"]
+    );
+    // Unknown scripts are E0212, as for predicates.
+    assert_eq!(with("segment s = points >= script nope"), ["E0212"]);
+    // What fits checks clean; an untyped script is checked at run time.
+    for ok in [
+        "segment s = points >= script score",
+        "segment s = script score < 4 and tier != script name and script flag = true",
+        "segment s = tier = script any and budget >= script any",
+        "rule r: on purchase then set tier to script name, set points to script any, set budget to script score",
+    ] {
+        let all = with(ok);
+        assert!(all.iter().all(|c| !c.starts_with('E')), "{ok}: {all:?}");
+    }
+}
+
+#[test]
+fn a_wrong_type_from_an_untyped_value_script_fails_at_run_time() {
+    let program = program(
+        "stages Lead\nscript odd ```\nif points() > 10 { \"many\" } else { 1 }\n```\n\
+         segment s = points >= script odd\n",
+    );
+    let (holds, errors) = segment_holds(&program, "s", &state(&program, 5), &[]);
+    assert!(holds && errors.is_empty(), "{errors:?}");
+    let (holds, errors) = segment_holds(&program, "s", &state(&program, 50), &[]);
+    assert!(!holds, "a failed value script makes the comparison false");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].script, "odd");
+    assert!(
+        errors[0]
+            .message
+            .contains("returned a string where a number is needed"),
+        "{}",
+        errors[0].message
+    );
+}
+
+#[test]
+fn value_script_limits_stop_the_same_way() {
+    let program = program(
+        "stages Lead\nscript spin: number ```\nlet n = 0; loop { n += 1; }\n```\n\
+         segment s = script spin > 0 or points >= script spin\n",
+    );
+    let (holds, errors) = segment_holds(&program, "s", &state(&program, 5), &[]);
+    assert!(!holds);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors
+        .iter()
+        .all(|e| e.message.contains("limit `operations`")));
+}
+
+/// A scratch folder holding `files`.
+fn folder(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, text) in files {
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+    dir
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nurture"))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const SCORING_RHAI: &str = "// RFM helpers: `band` has a parameter, so it is a helper only.\n\
+    fn band(x, hi, mid) {\n    if x >= hi { 5 } else if x >= mid { 3 } else { 1 }\n}\n\n\
+    fn rfm_score() {\n    band(count(\"purchase\", 365), 10, 2) * 2 + 1\n}\n\n\
+    fn tier_of() {\n    if points() >= 7 { \"gold\" } else { \"basic\" }\n}\n\n\
+    private fn hidden() { 1 }\n";
+
+const SCORED: &str = "import \"scoring.rhai\"\nstages Lead, MQL\nfield tier: text\n\
+    rule score:\n  on purchase\n  then set points to script rfm_score, set tier to script tier_of\n\
+    rule qualify:\n  when points >= script rfm_score and stage < MQL\n  then move to MQL\n\
+    test \"two purchases score 7 and make a gold MQL\" {\n  given contact points 1\n  events\n    \
+    2025-01-02T10:00:00Z purchase amount 5\n    2025-01-03T10:00:00Z purchase amount 5\n  \
+    expect points 7\n  expect stage MQL\n}\n";
+
+#[test]
+fn a_rhai_file_is_imported_and_its_functions_are_scripts() {
+    let dir = folder(
+        "rhai-import",
+        &[("scoring.rhai", SCORING_RHAI), ("r.nurture", SCORED)],
+    );
+    let (code, stdout, stderr) = run_in(&dir, &["check", "--deny-warnings", "r.nurture"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let (code, stdout, stderr) = run_in(&dir, &["test", "r.nurture"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("1 passed"), "{stdout}");
+    // A helper with parameters and a private fn are not scripts.
+    let hidden = SCORED.replace("script tier_of", "script hidden");
+    let dir = folder(
+        "rhai-import-private",
+        &[("scoring.rhai", SCORING_RHAI), ("r.nurture", &hidden)],
+    );
+    let (code, stdout, _) = run_in(&dir, &["check", "r.nurture"]);
+    assert_eq!(code, Some(1));
+    assert!(stdout.contains("E0212"), "{stdout}");
+}
+
+#[test]
+fn problems_in_a_rhai_file_point_into_it() {
+    let bad = "fn ok() { 1 }\n\nfn broken() {\n    nope(3)\n}\nlet x = 1;\n";
+    let syntax = "fn ok() {\n  let = 3;\n}\n";
+    let dir = folder(
+        "rhai-problems",
+        &[
+            ("bad.rhai", bad),
+            ("syntax.rhai", syntax),
+            (
+                "r.nurture",
+                "import \"bad.rhai\"\nimport \"missing.rhai\"\nstages Lead\n\
+                 rule r: when script ok then move to Lead\n",
+            ),
+            ("s.nurture", "import \"syntax.rhai\"\nstages Lead\n"),
+        ],
+    );
+    let (code, stdout, _) = run_in(&dir, &["check", "r.nurture"]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("E0004"), "a missing .rhai file: {stdout}");
+    assert!(
+        stdout.contains("bad.rhai:4:5"),
+        "unknown fn at 4:5: {stdout}"
+    );
+    assert!(stdout.contains("E0702"), "{stdout}");
+    assert!(
+        stdout.contains("bad.rhai:6:1") && stdout.contains("holds only `fn` definitions"),
+        "a top-level statement: {stdout}"
+    );
+    let (code, stdout, _) = run_in(&dir, &["check", "s.nurture"]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("E0701") && stdout.contains("syntax.rhai:2:7"),
+        "{stdout}"
+    );
+}
+
+/// `nurture test` fails a test whose run hits a script failure, naming the
+/// script, the rule, the contact (the test) and the limit; the failed `set`
+/// step does nothing.
+#[test]
+fn nurture_test_fails_on_a_script_failure() {
+    let rules = "stages Lead, MQL\nfield tier: text\n\
+        script spin: number ```\nlet n = 0; loop { n += 1; }\n```\n\
+        rule score:\n  on purchase\n  then set points to script spin, add tag \"scored\"\n\
+        test \"spinning\" {\n  given contact points 3\n  events\n    \
+        2025-01-02T10:00:00Z purchase amount 5\n  expect points 3\n  expect tag \"scored\"\n}\n";
+    let dir = folder("test-script-failure", &[("r.nurture", rules)]);
+    let (code, stdout, stderr) = run_in(&dir, &["test", "r.nurture"]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("script `spin` in rule `score` for contact `spinning`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("limit `operations`"), "{stdout}");
+    // The expectations themselves held: the step was skipped, the next ran.
+    assert!(!stdout.contains("expect points 3"), "{stdout}");
+    assert!(!stdout.contains("expect tag"), "{stdout}");
+}
+
+/// `nurture explain` shows a script clause's result and a value script's
+/// value.
+#[test]
+fn explain_shows_script_results_and_values() {
+    let dir = folder(
+        "explain-scripts",
+        &[
+            ("scoring.rhai", SCORING_RHAI),
+            ("r.nurture", SCORED),
+            (
+                "events.jsonl",
+                "{\"contact_id\":\"c1\",\"type\":\"purchase\",\"at\":\"2025-01-02T00:00:00Z\",\"properties\":{\"amount\":5}}\n\
+                 {\"contact_id\":\"c1\",\"type\":\"purchase\",\"at\":\"2025-01-03T00:00:00Z\",\"properties\":{\"amount\":5}}\n",
+            ),
+        ],
+    );
+    let (code, stdout, stderr) = run_in(
+        &dir,
+        &[
+            "explain",
+            "r.nurture",
+            "--events",
+            "events.jsonl",
+            "--contact",
+            "c1",
+        ],
+    );
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("points >= script rfm_score"), "{stdout}");
+    assert!(stdout.contains("script rfm_score gave 7"), "{stdout}");
+}
+
+/// The BANT and threshold examples of docs/language.md section 11, with the
+/// declarations they need: they check clean and grade a lead.
+const DOCS_BANT: &str = r#"stages Lead, SQL
+field budget: number
+field job_role: text
+field purchase_timeline: text
+field country: text
+form demo_request
+field bant: text
+
+script bant_grade: text ```
+let score = 0;
+let budget = field("budget");
+if budget != () && budget >= 10000.0 { score += 1; }
+if field("job_role") in ["CEO", "CTO", "VP", "Director"] { score += 1; }
+if count("form.submitted", 90, #{form: "demo_request"}) > 0 { score += 1; }
+if field("purchase_timeline") == "this_quarter" { score += 1; }
+if score >= 4 { "A" } else if score >= 2 { "B" } else { "C" }
+```
+
+rule grade_lead: on submitted form demo_request then set bant to script bant_grade
+rule hot_lead: when script bant_grade = "A" and stage < SQL then move to SQL
+
+script rfm_threshold: number ```
+if field("country") == "GB" { 18 } else { 20 }
+```
+
+rule champion: when points >= script rfm_threshold then add tag "champion"
+
+test "bant" {
+  given contact budget 20000, job_role "CEO", purchase_timeline "this_quarter"
+  events
+    2025-01-02T10:00:00Z submitted form demo_request
+  expect stage SQL
+  expect fired grade_lead
+}
+"#;
+
+#[test]
+fn the_bant_example_of_the_docs_grades_a_lead() {
+    let dir = folder("docs-bant", &[("bant.nurture", DOCS_BANT)]);
+    let (code, stdout, stderr) = run_in(&dir, &["check", "--deny-warnings", "bant.nurture"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let (code, stdout, stderr) = run_in(&dir, &["test", "bant.nurture"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("1 passed"), "{stdout}");
+}

@@ -6,8 +6,9 @@
 //! source of each clause.
 
 use crate::diagnostics::FileId;
+pub use crate::syntax::ast::FieldType;
 use crate::syntax::ast::{
-    AggFunc, CapPolicy, Channel, CmpOp, Consent, CountOp, DayPattern, FieldType, Recipient, Span,
+    AggFunc, CapPolicy, Channel, CmpOp, Consent, CountOp, DayPattern, Recipient, Span,
 };
 use crate::value::{Instant, Value};
 use chrono::NaiveDate;
@@ -294,6 +295,23 @@ pub enum CondKind {
     Today(DayPattern),
     /// A named scripted predicate (see `eval::script`).
     Script(ScriptId),
+    /// A comparison with a script's value on one side. `ty` is the type
+    /// both sides have: a number, text or true/false.
+    ScriptCompare {
+        left: Operand,
+        op: CmpOp,
+        right: Operand,
+        ty: FieldType,
+    },
+}
+
+/// One side of a [`CondKind::ScriptCompare`].
+#[derive(Debug, Clone)]
+pub enum Operand {
+    Points,
+    Field(FieldId),
+    Script(ScriptId),
+    Const(Value),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -443,6 +461,13 @@ pub enum StepKind {
     SetField {
         field: FieldId,
         value: Value,
+    },
+    /// `set points to script NAME`: the script's number, rounded.
+    SetPointsScript(ScriptId),
+    /// `set FIELD to script NAME`
+    SetFieldScript {
+        field: FieldId,
+        script: ScriptId,
     },
     Notify {
         recipient: Recipient,

@@ -160,7 +160,9 @@ impl Loader<'_> {
             );
             return;
         }
+        let is_rhai = path.extension().is_some_and(|e| e == "rhai");
         match read_source(&path, &display) {
+            Ok(text) if is_rhai => self.visit_rhai(path, display, text),
             Ok(text) => self.visit(path, display, text, true),
             Err(error) => self.diagnostics.push(Diagnostic::new(
                 codes::CANNOT_READ,
@@ -169,6 +171,32 @@ impl Loader<'_> {
                 error.to_string(),
             )),
         }
+    }
+
+    /// An imported `.rhai` file: its public `fn`s without parameters become
+    /// `script` declarations (see `check::scripts::rhai_file`).
+    fn visit_rhai(&mut self, path: PathBuf, display: String, text: String) {
+        let file = self.sources.add(SourceFile::new(display, text));
+        let scripts = match self.sources.get(file) {
+            Some(source) => crate::check::scripts::rhai_file(&source.text, file, self.diagnostics),
+            None => return,
+        };
+        self.done.push(path);
+        let items = scripts
+            .into_iter()
+            .map(|script| ast::Item {
+                span: script.name.span,
+                kind: ItemKind::Script(script),
+            })
+            .collect();
+        self.loaded.push(LoadedFile {
+            file,
+            ast: ast::File {
+                items,
+                comments: Vec::new(),
+            },
+            imported: true,
+        });
     }
 
     fn reject_non_declarations(&mut self, file: FileId, ast: &ast::File) {

@@ -161,6 +161,7 @@ impl Checker<'_> {
                 }
                 ir::CondKind::Script(id)
             }
+            CondKind::ScriptCompare(compare) => self.script_compare(compare)?,
         };
         Some(ir::Cond {
             kind,
@@ -671,6 +672,179 @@ impl Checker<'_> {
     }
 
     /// A literal as a value of the given type, or a type-mismatch diagnostic.
+    /// `points >= script x`, `budget < script x`, `script x >= 12`.
+    fn script_compare(&mut self, compare: &ast::ScriptCompare) -> Option<ir::CondKind> {
+        let left = self.operand(&compare.left);
+        let right = self.operand(&compare.right);
+        let (left, right) = (left?, right?);
+        // The type of the comparison is the type of its side that is not a
+        // script (the grammar puts a script on exactly one side).
+        let ty = left
+            .known
+            .filter(|_| !left.script)
+            .or(right.known.filter(|_| !right.script))
+            .or(left.known)
+            .or(right.known)
+            .unwrap_or(FieldType::Number);
+        let other = if left.script { &right } else { &left };
+        if !scriptable(ty) {
+            self.error(
+                codes::SCRIPT_VALUE_TYPE,
+                other.span,
+                format!(
+                    "{} is {ty}, and a script can only give a number, text or true/false",
+                    other.what
+                ),
+            )
+            .help = Some(
+                "compare a script's value with points, a number, text or bool field, or a literal"
+                    .into(),
+            );
+            return None;
+        }
+        if ty != FieldType::Number && !matches!(compare.op, CmpOp::Eq | CmpOp::Ne) {
+            self.error(
+                codes::SCRIPT_VALUE_TYPE,
+                other.span,
+                format!(
+                    "{} is {ty}, which can only be compared with `=` or `!=`, not `{}`",
+                    other.what,
+                    compare.op.symbol()
+                ),
+            )
+            .help = Some("order numbers only; compare text and true/false with `=` or `!=`".into());
+            return None;
+        }
+        let need = format!("{} is {ty}", other.what);
+        let mut ok = true;
+        for side in [&left, &right] {
+            if let (true, Some(found)) = (side.script, side.known) {
+                if found != ty {
+                    self.script_type_error(side.span, &side.what, found, ty, &need);
+                    ok = false;
+                }
+            }
+        }
+        let left_op = self.const_operand(&compare.left, left.operand, ty);
+        let right_op = self.const_operand(&compare.right, right.operand, ty);
+        if !ok {
+            return None;
+        }
+        Some(ir::CondKind::ScriptCompare {
+            left: left_op?,
+            op: compare.op,
+            right: right_op?,
+            ty,
+        })
+    }
+
+    /// A literal side is converted to the comparison's type.
+    fn const_operand(
+        &mut self,
+        written: &ast::Operand,
+        operand: ir::Operand,
+        ty: FieldType,
+    ) -> Option<ir::Operand> {
+        match written {
+            ast::Operand::Literal(literal) => self
+                .literal_value(literal, ty, "the script's value")
+                .map(ir::Operand::Const),
+            _ => Some(operand),
+        }
+    }
+
+    fn operand(&mut self, operand: &ast::Operand) -> Option<Side> {
+        let file = self.file;
+        Some(match operand {
+            ast::Operand::Points(span) => Side {
+                operand: ir::Operand::Points,
+                known: Some(FieldType::Number),
+                script: false,
+                span: *span,
+                what: "points".into(),
+            },
+            ast::Operand::Field(name) => {
+                let id = self
+                    .names
+                    .fields
+                    .resolve(name, file, &mut self.diagnostics)?;
+                Side {
+                    operand: ir::Operand::Field(id),
+                    known: Some(self.program.fields[id].ty),
+                    script: false,
+                    span: name.span,
+                    what: format!("field `{}`", name.name),
+                }
+            }
+            ast::Operand::Script(name) => {
+                let id = self
+                    .names
+                    .scripts
+                    .resolve(name, file, &mut self.diagnostics)?;
+                Side {
+                    operand: ir::Operand::Script(id),
+                    known: self.program.scripts.get(id).and_then(|s| s.result),
+                    script: true,
+                    span: name.span,
+                    what: format!("script `{}`", name.name),
+                }
+            }
+            ast::Operand::Literal(literal) => Side {
+                // Replaced by the converted constant once the type is known.
+                operand: ir::Operand::Points,
+                known: match &literal.kind {
+                    LiteralKind::Number(_) => Some(FieldType::Number),
+                    LiteralKind::Text(_) => Some(FieldType::Text),
+                    LiteralKind::Bool(_) => Some(FieldType::Bool),
+                    LiteralKind::Date(_) => Some(FieldType::Date),
+                    LiteralKind::DateTime(_) => Some(FieldType::DateTime),
+                },
+                script: false,
+                span: literal.span,
+                what: "this value".into(),
+            },
+        })
+    }
+
+    /// Resolves a script whose value goes where a `ty` is needed.
+    fn value_script(&mut self, name: &ast::Ident, ty: FieldType, need: &str) -> Option<usize> {
+        let id = self
+            .names
+            .scripts
+            .resolve(name, self.file, &mut self.diagnostics)?;
+        if let Some(found) = self.program.scripts.get(id).and_then(|s| s.result) {
+            if found != ty {
+                self.script_type_error(
+                    name.span,
+                    &format!("script `{}`", name.name),
+                    found,
+                    ty,
+                    need,
+                );
+                return None;
+            }
+        }
+        Some(id)
+    }
+
+    fn script_type_error(
+        &mut self,
+        span: Span,
+        what: &str,
+        found: FieldType,
+        ty: FieldType,
+        need: &str,
+    ) {
+        self.error(
+            codes::SCRIPT_VALUE_TYPE,
+            span,
+            format!("{what} gives a {found}, but {need}"),
+        )
+        .help = Some(format!(
+            "make the script give a {ty} (`script NAME: {ty}`), or use a {found} script's value where a {found} fits"
+        ));
+    }
+
     fn literal_value(
         &mut self,
         literal: &ast::Literal,
@@ -775,6 +949,40 @@ impl Checker<'_> {
                 let ty = self.program.fields[id].ty;
                 let value = self.literal_value(value, ty, &format!("field `{}`", field.name))?;
                 ir::StepKind::SetField { field: id, value }
+            }
+            StepKind::SetPointsScript(script) => {
+                let id = self.value_script(script, FieldType::Number, "points need a number")?;
+                ir::StepKind::SetPointsScript(id)
+            }
+            StepKind::SetFieldScript { field, script } => {
+                let field_id = self
+                    .names
+                    .fields
+                    .resolve(field, file, &mut self.diagnostics);
+                let script_id = self
+                    .names
+                    .scripts
+                    .resolve(script, file, &mut self.diagnostics);
+                let (field_id, _) = (field_id?, script_id?);
+                let ty = self.program.fields[field_id].ty;
+                if !scriptable(ty) {
+                    self.error(
+                        codes::SCRIPT_VALUE_TYPE,
+                        field.span,
+                        format!(
+                            "field `{}` is {ty}, and a script can only give a number, text or true/false",
+                            field.name
+                        ),
+                    )
+                    .help = Some("set a number, text or bool field from a script".into());
+                    return None;
+                }
+                let need = format!("field `{}` is {ty}", field.name);
+                let script = self.value_script(script, ty, &need)?;
+                ir::StepKind::SetFieldScript {
+                    field: field_id,
+                    script,
+                }
             }
             StepKind::Notify { recipient, message } => ir::StepKind::Notify {
                 recipient: *recipient,
@@ -884,4 +1092,19 @@ fn example_of(ty: FieldType) -> String {
         }
         FieldType::TextList => "test it with `contains \"value\"`".into(),
     }
+}
+
+/// One side of a script comparison while it is checked.
+struct Side {
+    operand: ir::Operand,
+    /// The side's type when known at check time (a script's declared type).
+    known: Option<FieldType>,
+    script: bool,
+    span: Span,
+    what: String,
+}
+
+/// The types a script's value can have.
+fn scriptable(ty: FieldType) -> bool {
+    matches!(ty, FieldType::Number | FieldType::Text | FieldType::Bool)
 }

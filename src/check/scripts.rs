@@ -10,67 +10,68 @@ use std::sync::Arc;
 
 /// The byte offset in the file of a rhai position inside a script body.
 pub fn offset_of(decl: &ScriptDecl, pos: Position) -> usize {
-    let base = decl.body_span.start;
+    decl.body_span.start + offset_in(&decl.body, pos)
+}
+
+/// The byte offset in `text` of a rhai position (line and column, both
+/// from 1, columns counted in characters).
+fn offset_in(text: &str, pos: Position) -> usize {
     let (Some(line), column) = (pos.line(), pos.position().unwrap_or(1)) else {
-        return base;
+        return 0;
     };
     let mut start = 0;
     for _ in 1..line {
-        match decl.body[start..].find('\n') {
+        match text[start..].find('\n') {
             Some(i) => start += i + 1,
             None => break,
         }
     }
-    let rest = &decl.body[start..];
+    let rest = &text[start..];
     let within = rest
         .char_indices()
         .nth(column.saturating_sub(1))
         .map_or(rest.len(), |(i, _)| i);
-    base + start + within
+    start + within
 }
 
 fn point(decl: &ScriptDecl, pos: Position) -> Span {
-    let at = offset_of(decl, pos);
-    Span::new(at, (at + 1).min(decl.body_span.end.max(at)))
+    point_in(&decl.body, decl.body_span.start, pos)
 }
 
-/// Compiles one script; problems are pushed as diagnostics.
-pub fn compile(
-    decl: &ScriptDecl,
-    file: FileId,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<ScriptDef> {
-    let name = &decl.name.name;
-    let ast = match engine().compile(&decl.body) {
-        Ok(ast) => ast,
-        Err(error) => {
-            let span = point(decl, error.position());
-            let message = error.err_type().to_string();
-            let help = if message.contains("eval") {
-                "`eval` is disabled in scripts".to_string()
-            } else if message.to_lowercase().contains("import") {
-                "scripts cannot import modules; declare helpers as `fn` inside the script".into()
-            } else if message.to_lowercase().contains("too deep") || message.contains("complex") {
-                format!(
-                    "expressions may nest at most {} deep",
-                    crate::eval::script::LIMITS.expr_depth
-                )
-            } else {
-                "see docs/language.md section 11 for what scripts may contain".into()
-            };
-            diagnostics.push(
-                Diagnostic::new(
-                    codes::SCRIPT_SYNTAX,
-                    file,
-                    span,
-                    format!("script `{name}`: {message}"),
-                )
-                .with_help(help),
-            );
-            return None;
-        }
+/// A one-character span at a rhai position of `text`, which starts at
+/// byte `base` of its file.
+fn point_in(text: &str, base: usize, pos: Position) -> Span {
+    let at = base + offset_in(text, pos);
+    Span::new(at, (at + 1).min((base + text.len()).max(at)))
+}
+
+/// The problems of a rhai syntax error as a diagnostic.
+fn syntax_error(name: &str, error: &rhai::ParseError, file: FileId, span: Span) -> Diagnostic {
+    let message = error.err_type().to_string();
+    let help = if message.contains("eval") {
+        "`eval` is disabled in scripts".to_string()
+    } else if message.to_lowercase().contains("import") {
+        "scripts cannot import modules; declare helpers as `fn` inside the script".into()
+    } else if message.to_lowercase().contains("too deep") || message.contains("complex") {
+        format!(
+            "expressions may nest at most {} deep",
+            crate::eval::script::LIMITS.expr_depth
+        )
+    } else {
+        "see docs/language.md section 11 for what scripts may contain".into()
     };
-    let mut ok = true;
+    Diagnostic::new(
+        codes::SCRIPT_SYNTAX,
+        file,
+        span,
+        format!("{name}: {message}"),
+    )
+    .with_help(help)
+}
+
+/// Every call to a function that is neither the program's own `fn`, a
+/// rhai built-in nor the contact view, with its position.
+fn unknown_functions(ast: &rhai::AST) -> Vec<(String, Position)> {
     let own: Vec<String> = ast.iter_functions().map(|f| f.name.to_string()).collect();
     let known = known_functions();
     let mut unknown = Vec::new();
@@ -91,21 +92,135 @@ pub fn compile(
         }
         true
     });
-    for (fn_name, pos) in unknown {
-        ok = false;
+    unknown
+}
+
+fn unknown_function(what: &str, fn_name: &str, file: FileId, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        codes::SCRIPT_UNKNOWN_FUNCTION,
+        file,
+        span,
+        format!("{what} calls `{fn_name}`, which is not a function"),
+    )
+    .with_help(
+        "scripts may call their own `fn`s, rhai's built-ins and the contact view: \
+         points, stage, stage_index, has_tag, field, count, sum, average, \
+         days_since_first, days_since_last",
+    )
+}
+
+/// An imported `.rhai` file: every public `fn` without parameters becomes
+/// a script of that name (its other `fn`s are helpers). The file may hold
+/// nothing but `fn` definitions. Problems are reported at their line and
+/// column in the file, once for the whole file.
+pub fn rhai_file(text: &str, file: FileId, diagnostics: &mut Vec<Diagnostic>) -> Vec<ScriptDecl> {
+    let whole = Span::new(0, text.len());
+    let ast = match engine().compile(text) {
+        Ok(ast) => ast,
+        Err(error) => {
+            let span = point_in(text, 0, error.position());
+            diagnostics.push(syntax_error("this `.rhai` file", &error, file, span));
+            return Vec::new();
+        }
+    };
+    for stmt in ast.statements() {
         diagnostics.push(
             Diagnostic::new(
-                codes::SCRIPT_UNKNOWN_FUNCTION,
+                codes::SCRIPT_SYNTAX,
                 file,
-                point(decl, pos),
-                format!("script `{name}` calls `{fn_name}`, which is not a function"),
+                point_in(text, 0, stmt.position()),
+                "an imported `.rhai` file holds only `fn` definitions",
             )
-            .with_help(
-                "scripts may call their own `fn`s, rhai's built-ins and the contact view: \
-                 points, stage, stage_index, has_tag, field, count, sum, average, \
-                 days_since_first, days_since_last",
-            ),
+            .with_help("move this statement into a `fn`; each public `fn` without parameters becomes a script"),
         );
+    }
+    for (fn_name, pos) in unknown_functions(&ast) {
+        diagnostics.push(unknown_function(
+            "this `.rhai` file",
+            &fn_name,
+            file,
+            point_in(text, 0, pos),
+        ));
+    }
+    ast.iter_functions()
+        .filter(|f| f.params.is_empty() && f.access != rhai::FnAccess::Private)
+        .map(|f| {
+            let start = find_fn(text, f.name).unwrap_or(0);
+            ScriptDecl {
+                name: crate::syntax::ast::Ident {
+                    name: f.name.to_string(),
+                    span: Span::new(start, start + f.name.len()),
+                },
+                ty: None,
+                body: text.to_string(),
+                body_span: whole,
+                entry: Some(f.name.to_string()),
+            }
+        })
+        .collect()
+}
+
+/// Where the name of `fn NAME` is in the text.
+fn find_fn(text: &str, name: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find("fn ") {
+        let at = from + i + 3;
+        let rest = text[at..].trim_start();
+        let name_at = text.len() - rest.len();
+        if rest.starts_with(name)
+            && !rest[name.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+        {
+            return Some(name_at);
+        }
+        from = at;
+    }
+    None
+}
+
+/// A script of an imported `.rhai` file: a call of its `fn` with every
+/// `fn` of the file beside it. The file was checked when it was loaded.
+fn compile_entry(decl: &ScriptDecl, entry: &str) -> Option<ScriptDef> {
+    let file = engine().compile(&decl.body).ok()?;
+    let call = engine().compile(format!("{entry}()")).ok()?;
+    Some(ScriptDef {
+        name: decl.name.name.clone(),
+        result: None,
+        ast: Arc::new(call.merge(&file.clone_functions_only())),
+    })
+}
+
+/// Compiles one script; problems are pushed as diagnostics.
+pub fn compile(
+    decl: &ScriptDecl,
+    file: FileId,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<ScriptDef> {
+    let name = &decl.name.name;
+    if let Some(entry) = &decl.entry {
+        return compile_entry(decl, entry);
+    }
+    let ast = match engine().compile(&decl.body) {
+        Ok(ast) => ast,
+        Err(error) => {
+            let span = point(decl, error.position());
+            diagnostics.push(syntax_error(
+                &format!("script `{name}`"),
+                &error,
+                file,
+                span,
+            ));
+            return None;
+        }
+    };
+    let unknown = unknown_functions(&ast);
+    let ok = unknown.is_empty();
+    for (fn_name, pos) in unknown {
+        diagnostics.push(unknown_function(
+            &format!("script `{name}`"),
+            &fn_name,
+            file,
+            point(decl, pos),
+        ));
     }
     if !ok {
         return None;
@@ -145,6 +260,7 @@ mod tests {
             ty: None,
             body: body.into(),
             body_span: Span::new(start, start + body.len()),
+            entry: None,
         }
     }
 

@@ -133,6 +133,7 @@ codes! {
     SCRIPT_SYNTAX = "E0701", "script-syntax", Error, "A script is not valid rhai, or uses something the sandbox forbids (`eval`, `import`, too deep an expression).";
     SCRIPT_UNKNOWN_FUNCTION = "E0702", "script-unknown-function", Error, "A script calls a function that neither the script nor the sandbox defines.";
     SCRIPT_RESULT_TYPE = "E0703", "script-result-type", Error, "A script whose result is not true/false is used as a predicate.";
+    SCRIPT_VALUE_TYPE = "E0704", "script-value-type", Error, "A script's value is used where its declared type does not fit: compared with or set into a value of another type, or ordered (`<`, `>=`) as text or true/false.";
 
     // W0501 (unused-declaration) is retired: it is the lint
     // `unused-declaration` now (see `crate::lint`). Never reuse W0501.

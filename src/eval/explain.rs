@@ -2,7 +2,7 @@
 //! and the data behind it, for `nurture explain` and test failures.
 
 use super::{Context, Lower};
-use crate::check::ir::{CondKind, Window};
+use crate::check::ir::{CondKind, FieldType, Operand, Window};
 use crate::diagnostics::{FileId, SourceMap};
 use crate::report::{local, rfc3339};
 use crate::value::Value;
@@ -136,11 +136,38 @@ fn detail(context: &Context<'_>, cond: &crate::check::ir::Cond) -> Option<String
             "unsubscribed: {}, do not contact: {}",
             context.state.unsubscribed, context.state.do_not_contact
         )),
-        CondKind::InList(_)
-        | CondKind::Script(_)
-        | CondKind::And(_)
-        | CondKind::Or(_)
-        | CondKind::Not(_) => None,
+        CondKind::Script(id) => Some(script_detail(context, *id, FieldType::Bool)),
+        CondKind::ScriptCompare {
+            left, right, ty, ..
+        } => {
+            let side = |operand: &Operand| match operand {
+                Operand::Script(id) => Some(script_detail(context, *id, *ty)),
+                Operand::Points => Some(format!("points are {}", context.state.points)),
+                Operand::Field(id) => Some(format!(
+                    "{} is {}",
+                    program.fields[*id].name,
+                    value_text(context.state.fields.get(*id).and_then(Option::as_ref))
+                )),
+                Operand::Const(_) => None,
+            };
+            let parts: Vec<String> = [side(left), side(right)].into_iter().flatten().collect();
+            Some(parts.join("; "))
+        }
+        CondKind::InList(_) | CondKind::And(_) | CondKind::Or(_) | CondKind::Not(_) => None,
+    }
+}
+
+/// A script's result or its failure, e.g. `script rfm_score gave 14` or
+/// `script spin failed: stopped: more than 100000 operations …`.
+fn script_detail(context: &Context<'_>, id: usize, ty: FieldType) -> String {
+    let name = context
+        .program
+        .scripts
+        .get(id)
+        .map_or("?", |s| s.name.as_str());
+    match super::script::evaluate(context, id, ty) {
+        Ok(value) => format!("script {name} gave {value}"),
+        Err(message) => format!("script {name} {message}"),
     }
 }
 

@@ -176,6 +176,32 @@ impl<'a> Context<'a> {
             }
             CondKind::Today(pattern) => day_matches(pattern, self.clock.today().weekday()),
             CondKind::Script(id) => script::holds(self, *id),
+            CondKind::ScriptCompare {
+                left,
+                op,
+                right,
+                ty,
+            } => {
+                // An unset field or a failed script makes the comparison false.
+                let Some(left) = self.operand(left, *ty) else {
+                    return false;
+                };
+                let Some(right) = self.operand(right, *ty) else {
+                    return false;
+                };
+                script::compare(*op, &left, &right)
+            }
+        }
+    }
+
+    /// One side of a script comparison; `None` when a field is not set or
+    /// a script failed (the failure is recorded).
+    pub fn operand(&self, operand: &ir::Operand, ty: ir::FieldType) -> Option<Value> {
+        match operand {
+            ir::Operand::Points => Some(Value::Number(self.state.points as f64)),
+            ir::Operand::Field(id) => self.state.fields.get(*id).and_then(Option::clone),
+            ir::Operand::Script(id) => script::value(self, *id, ty),
+            ir::Operand::Const(value) => Some(value.clone()),
         }
     }
 

@@ -16,8 +16,9 @@
 //! [`LIMITS`], so debug and release builds stop scripts at the same point.
 
 use super::Context;
-use crate::check::ir::{EventTypeId, Program, ScriptId};
+use crate::check::ir::{EventTypeId, FieldType, Program, ScriptId};
 use crate::data::Event;
+use crate::syntax::ast::CmpOp;
 use crate::value::{Instant, Value};
 use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Scope, FLOAT, INT};
 use std::cell::{Cell, RefCell};
@@ -162,6 +163,23 @@ pub struct ScriptError {
     pub message: String,
 }
 
+impl ScriptError {
+    /// The failure in words, naming the script, the rule, the contact, the
+    /// instant and the limit (as `simulate` and `test` report it).
+    pub fn describe(&self, contact: &str) -> String {
+        format!(
+            "script `{}`{} for contact `{contact}` at {}: {}",
+            self.script,
+            self.rule
+                .as_ref()
+                .map(|r| format!(" in rule `{r}`"))
+                .unwrap_or_default(),
+            crate::report::rfc3339(self.at),
+            self.message
+        )
+    }
+}
+
 /// Takes the run-time errors this thread recorded since the last call.
 pub fn take_errors() -> Vec<ScriptError> {
     ERRORS.with(|e| std::mem::take(&mut *e.borrow_mut()))
@@ -171,23 +189,95 @@ pub fn take_errors() -> Vec<ScriptError> {
 /// run-time error, a result that is not true/false) counts as false and
 /// the failure is recorded for [`take_errors`].
 pub fn holds(context: &Context<'_>, id: ScriptId) -> bool {
+    match value(context, id, FieldType::Bool) {
+        Some(Value::Bool(b)) => b,
+        _ => false,
+    }
+}
+
+/// Evaluates a script for a value of type `ty` (a number, text or
+/// true/false). A script that fails or gives another type yields `None`
+/// and the failure is recorded for [`take_errors`].
+pub fn value(context: &Context<'_>, id: ScriptId, ty: FieldType) -> Option<Value> {
     let program = context.program;
-    let Some(script) = program.scripts.get(id) else {
-        return false;
+    let script = program.scripts.get(id)?;
+    match evaluate(context, id, ty) {
+        Ok(value) => Some(value),
+        Err(message) => {
+            record(program, &script.name, context.clock.now, message);
+            None
+        }
+    }
+}
+
+/// Runs a script and converts its result to `ty`, recording nothing: the
+/// error is the failure in words (for explanations).
+pub fn evaluate(context: &Context<'_>, id: ScriptId, ty: FieldType) -> Result<Value, String> {
+    let Some(script) = context.program.scripts.get(id) else {
+        return Err("no such script".into());
     };
     let result = {
         let _current = Current::set(context);
         engine().eval_ast_with_scope::<Dynamic>(&mut Scope::new(), &script.ast)
     };
-    let message = match result {
-        Ok(value) => match value.as_bool() {
-            Ok(b) => return b,
-            Err(ty) => format!("returned a {ty} where true or false is needed"),
-        },
-        Err(error) => describe(&error),
+    match result {
+        Ok(value) => convert(&value, ty),
+        Err(error) => Err(describe(&error)),
+    }
+}
+
+/// A script's result as a value of type `ty`. Integers and floats are
+/// numbers; a number that is not finite, `()` and any other type fail.
+fn convert(value: &Dynamic, ty: FieldType) -> Result<Value, String> {
+    let converted = match ty {
+        FieldType::Bool => value.as_bool().ok().map(Value::Bool),
+        FieldType::Number => value
+            .as_int()
+            .map(|i| i as f64)
+            .or_else(|_| value.as_float())
+            .ok()
+            .map(|n| {
+                if n.is_finite() {
+                    Ok(Value::Number(n))
+                } else {
+                    Err(format!("returned {n} where a finite number is needed"))
+                }
+            })
+            .transpose()?,
+        FieldType::Text => value
+            .read_lock::<ImmutableString>()
+            .map(|s| Value::Text(s.as_str().into())),
+        FieldType::Date | FieldType::DateTime | FieldType::TextList => None,
     };
-    record(program, &script.name, context.clock.now, message);
-    false
+    converted.ok_or_else(|| {
+        let needed = match ty {
+            FieldType::Bool => "true or false",
+            FieldType::Number => "a number",
+            FieldType::Text => "text",
+            _ => "a value of another type",
+        };
+        let found = if value.is_unit() {
+            "nothing (`()`)".to_string()
+        } else {
+            format!("a {}", value.type_name())
+        };
+        format!("returned {found} where {needed} is needed")
+    })
+}
+
+/// A comparison of two values of one type; text and true/false only know
+/// `=` and `!=` (the checker allows nothing else).
+pub fn compare(op: CmpOp, left: &Value, right: &Value) -> bool {
+    match (left, right) {
+        (Value::Number(a), Value::Number(b)) => a
+            .partial_cmp(b)
+            .is_some_and(|ordering| super::cmp_holds(op, ordering)),
+        _ => match op {
+            CmpOp::Eq => left == right,
+            CmpOp::Ne => left != right,
+            _ => false,
+        },
+    }
 }
 
 fn record(program: &Program, script: &str, at: Instant, message: String) {

@@ -36,7 +36,7 @@ fn depends(program: &Program, cond: &crate::check::ir::Cond, depth: usize) -> bo
         }
         CondKind::Today(_) => true,
         // A script may read windows that end at the evaluation instant.
-        CondKind::Script(_) => true,
+        CondKind::Script(_) | CondKind::ScriptCompare { .. } => true,
         CondKind::Stage(_)
         | CondKind::Points { .. }
         | CondKind::HasTag(_)

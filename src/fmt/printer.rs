@@ -806,6 +806,13 @@ fn step_core(s: &Step) -> Frag {
             f.s("set ").append(ident(field));
             f.s(" to ").append(literal(value));
         }
+        StepKind::SetPointsScript(script) => {
+            f.s("set points to script ").append(ident(script));
+        }
+        StepKind::SetFieldScript { field, script } => {
+            f.s("set ").append(ident(field));
+            f.s(" to script ").append(ident(script));
+        }
         StepKind::Notify { recipient, message } => {
             f.s(match recipient {
                 Recipient::Sales => "notify sales",
@@ -945,8 +952,31 @@ pub fn cond(c: &Cond) -> Frag {
         CondKind::Script(i) => {
             f.s("script ").append(ident(i));
         }
+        CondKind::ScriptCompare(c) => {
+            f.append(script_operand(&c.left));
+            f.s(" ").s(c.op.symbol()).s(" ");
+            f.append(script_operand(&c.right));
+        }
     }
     f
+}
+
+/// One side of a comparison with a script's value.
+fn script_operand(o: &Operand) -> Frag {
+    match o {
+        Operand::Points(span) => {
+            let mut f = Frag::default();
+            f.s("points").span(*span);
+            f
+        }
+        Operand::Field(i) => ident(i),
+        Operand::Script(i) => {
+            let mut f = Frag::default();
+            f.s("script ").append(ident(i));
+            f
+        }
+        Operand::Literal(l) => literal(l),
+    }
 }
 
 fn weekday(d: chrono::Weekday) -> &'static str {

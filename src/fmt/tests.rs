@@ -453,3 +453,21 @@ proptest! {
         prop_assert_eq!(&once, &twice, "input:\n{}", source);
     }
 }
+
+#[test]
+fn script_values_print_as_written_in_canonical_form() {
+    assert_eq!(
+        fmt("segment s = points>=script rfm and budget <  script floor or script rfm>= 12\n\
+             rule r: when script tier = \"gold\" then set points   to script rfm, set tier to  script tier_of"),
+        "segment s = points >= script rfm and budget < script floor or script rfm >= 12\n\
+         rule r:\n  when script tier = \"gold\"\n  then set points to script rfm, set tier to script tier_of\n"
+    );
+    same("segment s = script flag != true\n");
+    // The script side and the compared side are different trees.
+    let a = parse("segment s = points >= script a\n").unwrap();
+    let b = parse("segment s = points >= script b\n").unwrap();
+    assert!(!same_ignoring_spans(&a, &b));
+    let c = parse("rule r: on purchase then set x to script a\n").unwrap();
+    let d = parse("rule r: on purchase then set x to script b\n").unwrap();
+    assert!(!same_ignoring_spans(&c, &d));
+}

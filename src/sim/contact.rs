@@ -147,6 +147,9 @@ pub fn state_at<'e>(
     Vec<Option<Instant>>,
     ContactOutcome,
 ) {
+    // As in `simulate_contact`: what this thread records from here on is
+    // this contact's.
+    crate::eval::script::take_errors();
     let bounded = RunPlan {
         to: until.min(plan.to),
         order: plan.order.clone(),
@@ -633,7 +636,10 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             StepKind::Webhook(url) => Action::Webhook(url.clone()),
             StepKind::MarkDoNotContact => Action::MarkDoNotContact,
             StepKind::Unsubscribe => Action::Unsubscribe,
-            StepKind::Wait(_)
+            // Resolved to `SetPoints` / `SetField` by `perform` first.
+            StepKind::SetPointsScript(_)
+            | StepKind::SetFieldScript { .. }
+            | StepKind::Wait(_)
             | StepKind::WaitUntilTime(_)
             | StepKind::WaitUntilInstant(_)
             | StepKind::Branch { .. }
@@ -648,6 +654,21 @@ impl<'p, 'e> ContactRun<'p, 'e> {
 
     /// Carries out one action step and records it.
     fn perform(&mut self, kind: &StepKind, rule: RuleId, now: Instant) {
+        let resolved;
+        let kind = match kind {
+            StepKind::SetPointsScript(_) | StepKind::SetFieldScript { .. } => {
+                // A failed script (recorded with the rule and contact) skips
+                // the step: nothing is set and no action is recorded.
+                match self.script_step(kind, rule, now) {
+                    Some(step) => {
+                        resolved = step;
+                        &resolved
+                    }
+                    None => return,
+                }
+            }
+            _ => kind,
+        };
         let Some(action) = self.action_of(kind) else {
             return;
         };
@@ -737,6 +758,32 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             _ => {}
         }
         self.record(record);
+    }
+
+    /// `set points to script x` / `set f to script x` with the script's
+    /// value in place; `None` when the script failed.
+    fn script_step(&self, kind: &StepKind, rule: RuleId, now: Instant) -> Option<StepKind> {
+        let clock = Clock::new(now, self.program.settings.timezone);
+        let context = Context::new(self.program, clock, &self.state, &self.events, None);
+        crate::eval::script::set_rule(Some(rule));
+        match kind {
+            StepKind::SetPointsScript(script) => {
+                match crate::eval::script::value(&context, *script, ir::FieldType::Number)? {
+                    // Rounded to the nearest whole point; `as` saturates.
+                    crate::value::Value::Number(n) => Some(StepKind::SetPoints(n.round() as i64)),
+                    _ => None,
+                }
+            }
+            StepKind::SetFieldScript { field, script } => {
+                let ty = self.program.fields.get(*field)?.ty;
+                let value = crate::eval::script::value(&context, *script, ty)?;
+                Some(StepKind::SetField {
+                    field: *field,
+                    value,
+                })
+            }
+            _ => None,
+        }
     }
 
     fn move_stage(&mut self, stage: ir::StageId, rule: RuleId, now: Instant) {

@@ -287,18 +287,7 @@ fn fold(
 ) {
     summary.funnel.add(outcome);
     for error in &outcome.script_errors {
-        summary.script_errors.push(format!(
-            "script `{}`{} for contact `{}` at {}: {}",
-            error.script,
-            error
-                .rule
-                .as_ref()
-                .map(|r| format!(" in rule `{r}`"))
-                .unwrap_or_default(),
-            contact.id,
-            crate::report::rfc3339(error.at),
-            error.message
-        ));
+        summary.script_errors.push(error.describe(&contact.id));
     }
     if let Some(field) = config.by_field {
         let key = contact

@@ -216,6 +216,9 @@ pub struct ScriptDecl {
     pub body: String,
     /// Where the rhai text starts and ends in the file (fences excluded).
     pub body_span: Span,
+    /// For a script of an imported `.rhai` file: the `fn` to call. The body
+    /// is then the whole file and `body_span` covers it.
+    pub entry: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -441,6 +444,30 @@ pub enum CondKind {
     Today(DayPattern),
     /// `script premium_buyer`: a named scripted predicate.
     Script(Ident),
+    /// A comparison with a script's value on one side:
+    /// `points >= script rfm_score`, `budget < script budget_floor`,
+    /// `script rfm_score >= 12`.
+    ScriptCompare(ScriptCompare),
+}
+
+/// `LEFT OP RIGHT` where one side is a script's value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScriptCompare {
+    pub left: Operand,
+    pub op: CmpOp,
+    pub right: Operand,
+}
+
+/// One side of a [`ScriptCompare`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Operand {
+    /// `points`; the span covers the word.
+    Points(Span),
+    /// A contact field.
+    Field(Ident),
+    /// `script NAME`
+    Script(Ident),
+    Literal(Literal),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -708,6 +735,13 @@ pub enum StepKind {
     SetField {
         field: Ident,
         value: Literal,
+    },
+    /// `set points to script NAME`
+    SetPointsScript(Ident),
+    /// `set rfm_score to script rfm_score`
+    SetFieldScript {
+        field: Ident,
+        script: Ident,
     },
     /// `notify sales "Demo requested"`
     Notify {

@@ -213,6 +213,11 @@ fn step(s: &mut Step) {
             ident(field);
             literal(value);
         }
+        StepKind::SetPointsScript(script) => ident(script),
+        StepKind::SetFieldScript { field, script } => {
+            ident(field);
+            ident(script);
+        }
         StepKind::Notify { message, .. } | StepKind::HandOff(message) => {
             if let Some(t) = message {
                 text(t);
@@ -234,6 +239,14 @@ fn step(s: &mut Step) {
     }
 }
 
+fn operand(o: &mut Operand) {
+    match o {
+        Operand::Points(span) => z(span),
+        Operand::Field(i) | Operand::Script(i) => ident(i),
+        Operand::Literal(l) => literal(l),
+    }
+}
+
 fn cond(c: &mut Cond) {
     z(&mut c.span);
     match &mut c.kind {
@@ -244,6 +257,10 @@ fn cond(c: &mut Cond) {
         CondKind::HasTag(t) => text(t),
         CondKind::InSegment(i) | CondKind::InList(i) | CondKind::Script(i) => ident(i),
         CondKind::Consent(_) | CondKind::Today(_) => {}
+        CondKind::ScriptCompare(c) => {
+            operand(&mut c.left);
+            operand(&mut c.right);
+        }
         CondKind::Field { field, test } => {
             ident(field);
             value_test(test);

@@ -319,7 +319,9 @@ impl<'s> Failure<'s> {
         let positives: Vec<Rule> = positives
             .iter()
             .copied()
-            .filter(|r| !(name_kind == "a stage name" && *r == Rule::literal))
+            .filter(|r| {
+                !(name_kind == "a stage name" && matches!(r, Rule::literal | Rule::kw_script))
+            })
             .collect();
         let positives = positives.as_slice();
         let described = describe_all(positives, name_kind);

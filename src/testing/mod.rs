@@ -62,7 +62,7 @@ pub fn run_test(program: &Program, sources: &SourceMap, case: &TestCase) -> Test
             .get(case.file)
             .map_or(0, |s| s.position(span.start).line)
     };
-    let failures: Vec<Failure> = case
+    let mut failures: Vec<Failure> = case
         .expectations
         .iter()
         .filter_map(|expect| {
@@ -76,6 +76,24 @@ pub fn run_test(program: &Program, sources: &SourceMap, case: &TestCase) -> Test
             })
         })
         .collect();
+    // A script that failed during the run or while the expectations were
+    // judged fails the test: what was judged is not what the rules mean.
+    // Explanations above also run scripts; their failures are the same ones.
+    let mut script_errors = outcome.script_errors.clone();
+    script_errors.extend(crate::eval::script::take_errors());
+    let mut seen = std::collections::HashSet::new();
+    for error in script_errors {
+        if !seen.insert((error.script.clone(), error.message.clone())) {
+            continue;
+        }
+        failures.push(Failure {
+            expectation: format!("script `{}` runs without failing", error.script),
+            line: line(case.span),
+            expected: "a result of the right type".into(),
+            actual: error.describe(&case.name),
+            explanation: String::new(),
+        });
+    }
     TestResult {
         name: case.name.clone(),
         line: line(case.span),
@@ -268,7 +286,10 @@ fn steps_mention(steps: &[Step], kind: &ExpectKind) -> bool {
         (StepKind::MoveTo(s) | StepKind::MoveBackTo(s), ExpectKind::Stage { stage, op }) => {
             op.is_some() || s == stage
         }
-        (StepKind::AddPoints(_) | StepKind::SetPoints(_), ExpectKind::Points { .. }) => true,
+        (
+            StepKind::AddPoints(_) | StepKind::SetPoints(_) | StepKind::SetPointsScript(_),
+            ExpectKind::Points { .. },
+        ) => true,
         (StepKind::AddTag(t) | StepKind::RemoveTag(t), ExpectKind::Tag(tag)) => t == tag,
         (
             StepKind::Send {

@@ -11,8 +11,8 @@ use super::primitives::{
 use super::too_deep;
 use crate::syntax::ast::{
     AggFunc, Aggregate, Behaviour, CmpOp, Cond, CondKind, Consent, Count, CountOp, DayPattern,
-    EventMatcher, Int, Literal, Span, StageOp, StageTest, Target, ValueTest, ValueTestKind, Verb,
-    Window, WindowKind,
+    EventMatcher, Int, Literal, Operand, ScriptCompare, Span, StageOp, StageTest, Target,
+    ValueTest, ValueTestKind, Verb, Window, WindowKind,
 };
 use crate::syntax::error::{codes, SyntaxError};
 use crate::syntax::grammar::Rule;
@@ -38,19 +38,40 @@ pub(crate) fn condition(pair: &P, depth: usize) -> Lowered<Cond> {
             depth + 1,
         )?)),
         Rule::stage_condition => CondKind::Stage(stage_test(&child(pair, Rule::stage_test)?)?),
-        Rule::points_condition => CondKind::Points {
-            op: cmp_op(&child(pair, Rule::cmp_op)?)?,
-            value: int_child(pair)?,
+        Rule::points_condition => match opt_child(pair, Rule::script_ref) {
+            Some(script) => CondKind::ScriptCompare(ScriptCompare {
+                left: Operand::Points(span_of(&first_child(pair)?)),
+                op: cmp_op(&child(pair, Rule::cmp_op)?)?,
+                right: Operand::Script(name_child(&script)?),
+            }),
+            None => CondKind::Points {
+                op: cmp_op(&child(pair, Rule::cmp_op)?)?,
+                value: int_child(pair)?,
+            },
         },
         Rule::tag_condition => CondKind::HasTag(text_child(pair)?),
         Rule::segment_condition => CondKind::InSegment(name_child(pair)?),
         Rule::list_condition => CondKind::InList(name_child(pair)?),
         Rule::consent_condition => CondKind::Consent(consent(pair)?),
         Rule::today_condition => CondKind::Today(day_pattern(&child(pair, Rule::day_pattern)?)?),
-        Rule::script_condition => CondKind::Script(name_child(pair)?),
-        Rule::field_condition => CondKind::Field {
-            field: name_child(pair)?,
-            test: value_test(&child(pair, Rule::value_test)?)?,
+        Rule::script_condition => match opt_child(pair, Rule::cmp_op) {
+            Some(op) => CondKind::ScriptCompare(ScriptCompare {
+                left: Operand::Script(name_child(pair)?),
+                op: cmp_op(&op)?,
+                right: Operand::Literal(literal(&child(pair, Rule::literal)?)?),
+            }),
+            None => CondKind::Script(name_child(pair)?),
+        },
+        Rule::field_condition => match opt_child(pair, Rule::field_script_test) {
+            Some(test) => CondKind::ScriptCompare(ScriptCompare {
+                left: Operand::Field(name_child(pair)?),
+                op: cmp_op(&child(&test, Rule::cmp_op)?)?,
+                right: Operand::Script(name_child(&child(&test, Rule::script_ref)?)?),
+            }),
+            None => CondKind::Field {
+                field: name_child(pair)?,
+                test: value_test(&child(pair, Rule::value_test)?)?,
+            },
         },
         Rule::property_condition => CondKind::Field {
             field: ident(&child(pair, Rule::property_name)?),

@@ -80,6 +80,7 @@ fn script(pair: &P) -> Lowered<ScriptDecl> {
         ty,
         body: inner,
         body_span: Span::new(fenced.start + 3, fenced.end.saturating_sub(3)),
+        entry: None,
     })
 }
 

@@ -44,14 +44,23 @@ fn step_kind(pair: &P, depth: usize) -> Lowered<StepKind> {
         },
         Rule::add_points_step => StepKind::AddPoints(int_child(pair)?),
         Rule::remove_points_step => StepKind::RemovePoints(int_child(pair)?),
-        Rule::set_points_step => StepKind::SetPoints(int_child(pair)?),
+        Rule::set_points_step => match opt_child(pair, Rule::script_ref) {
+            Some(script) => StepKind::SetPointsScript(name_child(&script)?),
+            None => StepKind::SetPoints(int_child(pair)?),
+        },
         Rule::add_tag_step => StepKind::AddTag(text_child(pair)?),
         Rule::remove_tag_step => StepKind::RemoveTag(text_child(pair)?),
         Rule::add_to_list_step => StepKind::AddToList(name_child(pair)?),
         Rule::remove_from_list_step => StepKind::RemoveFromList(name_child(pair)?),
-        Rule::set_field_step => StepKind::SetField {
-            field: name_child(pair)?,
-            value: literal(&child(pair, Rule::literal)?)?,
+        Rule::set_field_step => match opt_child(pair, Rule::script_ref) {
+            Some(script) => StepKind::SetFieldScript {
+                field: name_child(pair)?,
+                script: name_child(&script)?,
+            },
+            None => StepKind::SetField {
+                field: name_child(pair)?,
+                value: literal(&child(pair, Rule::literal)?)?,
+            },
         },
         Rule::notify_step => StepKind::Notify {
             recipient: recipient(&child(pair, Rule::recipient)?)?,

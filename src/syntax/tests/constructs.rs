@@ -654,3 +654,38 @@ fn keywords_are_whole_words() {
     };
     assert_eq!(parts.len(), 3);
 }
+
+#[test]
+fn script_values_in_conditions_and_set_steps() {
+    use crate::syntax::ast::{CondKind as C, Operand, StepKind as S};
+    let file = parse_ok(
+        "segment a = points >= script rfm\n\
+         segment b = budget < script floor\n\
+         segment c = script rfm >= 12\n\
+         segment d = script bare\n\
+         rule r: on purchase then set points to script rfm, set tier to script tier_of\n",
+    );
+    let conds: Vec<&CondKind> = file
+        .items
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ItemKind::Segment(s) => Some(&s.condition.kind),
+            _ => None,
+        })
+        .collect();
+    assert!(matches!(conds[0], C::ScriptCompare(c)
+        if matches!(c.left, Operand::Points(_)) && matches!(&c.right, Operand::Script(s) if s.name == "rfm")));
+    assert!(matches!(conds[1], C::ScriptCompare(c)
+        if matches!(&c.left, Operand::Field(f) if f.name == "budget") && c.op == CmpOp::Lt));
+    assert!(matches!(conds[2], C::ScriptCompare(c)
+        if matches!(&c.left, Operand::Script(s) if s.name == "rfm") && matches!(c.right, Operand::Literal(_))));
+    assert!(matches!(conds[3], C::Script(s) if s.name == "bare"));
+    let ItemKind::Rule(rule) = &file.items[4].kind else {
+        panic!("a rule")
+    };
+    assert!(matches!(&rule.steps[0].kind, S::SetPointsScript(s) if s.name == "rfm"));
+    assert!(
+        matches!(&rule.steps[1].kind, S::SetFieldScript { field, script }
+        if field.name == "tier" && script.name == "tier_of")
+    );
+}
