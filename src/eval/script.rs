@@ -338,7 +338,7 @@ fn event_type(program: &Program, name: &str) -> Option<EventTypeId> {
 
 fn value_to_dynamic(value: &Value) -> Dynamic {
     match value {
-        Value::Text(t) => Dynamic::from(t.clone()),
+        Value::Text(t) => Dynamic::from(t.to_string()),
         Value::Number(n) => Dynamic::from_float(*n as FLOAT),
         Value::Bool(b) => Dynamic::from_bool(*b),
         Value::Date(d) => Dynamic::from(d.to_string()),
