@@ -6,6 +6,11 @@
 //! examples use (stage tests, behaviour counts with windows, aggregates,
 //! field tests, segments), one contact with 40 events, and times evaluating
 //! every rule's condition at one instant, median of many batches.
+//!
+//! Two programs: the shapes as rules are usually written, where several
+//! rules ask the same question with different thresholds (`opened 3 emails
+//! in last 30 days`, `opened 5 …`), which an evaluation answers once; and a
+//! worst case where every clause has its own window, so no answer is shared.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -20,7 +25,7 @@ const RULES: usize = 100;
 const BATCH: usize = 2_000;
 const BATCHES: usize = 31;
 
-fn rules_text() -> String {
+fn rules_text(all_different: bool) -> String {
     let mut text = String::from(
         "stages Subscriber, Lead, MQL, SQL, Customer\n\
          field country: text\nfield company_size: number\n\
@@ -38,7 +43,27 @@ fn rules_text() -> String {
         "opened email welcome at least {n} times and stage < SQL",
     ];
     for i in 0..RULES {
-        let shape = shapes[i % shapes.len()].replace("{n}", &(1 + i % 7).to_string());
+        let mut shape = shapes[i % shapes.len()].replace("{n}", &(1 + i % 7).to_string());
+        if all_different {
+            // A window no other clause uses, in days: 400 + i.
+            shape = shape
+                .replace("30 days", &format!("{} days", 400 + i))
+                .replace("60 days", &format!("{} days", 400 + i))
+                .replace("365 days", &format!("{} days", 400 + i))
+                .replace(
+                    " times and stage",
+                    &format!(" times in last {} days and stage", 400 + i),
+                )
+                .replace(
+                    "clicked email offer",
+                    &format!("clicked email offer in last {} days", 400 + i),
+                )
+                .replace(
+                    "submitted form demo",
+                    &format!("submitted form demo in last {} days", 400 + i),
+                )
+                .replace("more than", &format!("in last {} days more than", 400 + i));
+        }
         let _ = write!(text, "rule r{i}:\n  when {shape}\n  then add 1 point\n");
     }
     text.push_str("on opened email then send email nurture\n");
@@ -65,8 +90,12 @@ fn events_csv() -> String {
 }
 
 fn main() {
-    let checked =
-        nurture::check::check_source(Path::new("eval.nurture"), "eval.nurture", rules_text());
+    measure("rules as usually written", rules_text(false));
+    measure("every clause a different question", rules_text(true));
+}
+
+fn measure(label: &str, rules: String) {
+    let checked = nurture::check::check_source(Path::new("eval.nurture"), "eval.nurture", rules);
     let program = checked
         .program
         .unwrap_or_else(|| panic!("the bench program checks: {:#?}", checked.diagnostics));
@@ -112,7 +141,7 @@ fn main() {
     }
     samples.sort_by(|a, b| a.total_cmp(b));
     println!(
-        "eval: one contact ({} events) × {RULES} rules at one instant: median {:.2} µs, min {:.2} µs, max {:.2} µs ({} of {RULES} conditions hold; {BATCHES} batches of {BATCH})",
+        "eval ({label}): one contact ({} events) × {RULES} rules at one instant: median {:.2} µs, min {:.2} µs, max {:.2} µs ({} of {RULES} conditions hold; {BATCHES} batches of {BATCH})",
         events.len(),
         samples[BATCHES / 2] * 1e6,
         samples[0] * 1e6,

@@ -46,7 +46,15 @@ pub struct Program {
     pub rules: Vec<RuleDef>,
     /// Scripts, compiled once by the checker, in declaration order.
     pub scripts: Vec<ScriptDef>,
+    /// How many clauses ask each event query (by [`QueryId`]).
+    pub query_uses: Vec<u32>,
 }
+
+/// Clauses that ask the same question of the events (`opened 3 emails in
+/// last 30 days` and `opened 5 emails in last 30 days` both count opens in
+/// the last 30 days) share an id, so that an evaluation answers each
+/// question once however many rules and segments ask it.
+pub type QueryId = usize;
 
 /// A compiled `script` block. The compiled rhai program is shared, never
 /// recompiled: every contact and every thread evaluates the same `AST`.
@@ -194,7 +202,12 @@ impl UrlPattern {
     }
 
     pub fn matches(&self, value: &str) -> bool {
-        let value = value.split(['?', '#']).next().unwrap_or(value);
+        // `?` and `#` are ASCII, so the cut is on a char boundary; memchr
+        // because a char-pattern split decodes UTF-8 and showed up in
+        // profiles of page-visit counts.
+        let value = memchr::memchr2(b'?', b'#', value.as_bytes())
+            .and_then(|end| value.get(..end))
+            .unwrap_or(value);
         if glob_match(&self.parts, value) {
             return true;
         }
@@ -392,6 +405,8 @@ pub struct Behaviour {
     /// Count distinct values of this property instead of events.
     pub distinct: Option<PropertyId>,
     pub window: Window,
+    /// The count, without the test applied to it.
+    pub query: QueryId,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -434,6 +449,8 @@ pub struct Aggregate {
     pub filter: Option<Filter>,
     pub window: Window,
     pub test: ValueTest,
+    /// The aggregated value, without the test applied to it.
+    pub query: QueryId,
 }
 
 #[derive(Debug, Clone)]

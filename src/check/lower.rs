@@ -224,11 +224,19 @@ impl Checker<'_> {
         } else {
             None
         };
+        let window = window?;
+        let query = self.query_id(format!(
+            "count {} {} {} {distinct:?} {window:?}",
+            matcher.event_type,
+            target_key(matcher.target.as_ref()),
+            filter_key(matcher.filter.as_ref()),
+        ));
         Some(ir::Behaviour {
             matcher,
             count: count?,
             distinct,
-            window: window?,
+            window,
+            query,
         })
     }
 
@@ -502,14 +510,34 @@ impl Checker<'_> {
         let window = self.window(aggregate.window.as_ref(), place)?;
         let subject = format!("`{} {}`", aggregate.func.keyword(), aggregate.event.name);
         let test = self.value_test(&aggregate.test, ty, &subject)?;
+        let property = property.map(|(id, _, _)| id);
+        let query = self.query_id(format!(
+            "{:?} {event_type} {property:?} {} {window:?}",
+            aggregate.func,
+            filter_key(filter.as_ref())
+        ));
         Some(ir::Aggregate {
             func: aggregate.func,
             event_type,
-            property: property.map(|(id, _, _)| id),
+            property,
             filter,
             window,
             test,
+            query,
         })
+    }
+
+    /// The id of the event query `key` describes, counting one more use.
+    fn query_id(&mut self, key: String) -> ir::QueryId {
+        let next = self.queries.len();
+        let id = *self.queries.entry(key).or_insert(next);
+        if self.program.query_uses.len() <= id {
+            self.program.query_uses.resize(id + 1, 0);
+        }
+        if let Some(uses) = self.program.query_uses.get_mut(id) {
+            *uses += 1;
+        }
+        id
     }
 
     /// Types a value test against the type of what it tests.
@@ -1107,4 +1135,99 @@ struct Side {
 /// The types a script's value can have.
 fn scriptable(ty: FieldType) -> bool {
     matches!(ty, FieldType::Number | FieldType::Text | FieldType::Bool)
+}
+
+/// A query key's part for a target (spans left out: the same target written
+/// twice is the same question).
+fn target_key(target: Option<&ir::TargetMatch>) -> String {
+    match target {
+        None => String::new(),
+        Some(t) => format!("{}={:?}", t.property, t.matcher),
+    }
+}
+
+/// A query key's part for a `where` filter, without spans.
+fn filter_key(filter: Option<&ir::Filter>) -> String {
+    fn write(filter: &ir::Filter, out: &mut String) {
+        let (op, parts) = match filter {
+            ir::Filter::Property { property, test, .. } => {
+                out.push_str(&format!("{property}:{test:?}"));
+                return;
+            }
+            ir::Filter::Not(inner) => {
+                out.push_str("!(");
+                write(inner, out);
+                out.push(')');
+                return;
+            }
+            ir::Filter::And(parts) => ("&", parts),
+            ir::Filter::Or(parts) => ("|", parts),
+        };
+        out.push('(');
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                out.push_str(op);
+            }
+            write(part, out);
+        }
+        out.push(')');
+    }
+    let mut out = String::new();
+    if let Some(filter) = filter {
+        write(filter, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use crate::check::ir::{CondKind, Program, Trigger};
+
+    fn program(rules: &str) -> Program {
+        let text =
+            format!("stages Lead, MQL\nemail welcome\npage pricing = \"/pricing*\"\n{rules}");
+        let checked = crate::check::check_source(std::path::Path::new("q.nurture"), "q", text);
+        checked
+            .program
+            .unwrap_or_else(|| panic!("{:#?}", checked.diagnostics))
+    }
+
+    /// The query id of the first clause of every rule.
+    fn queries(program: &Program) -> Vec<usize> {
+        program
+            .rules
+            .iter()
+            .map(|rule| match &rule.trigger {
+                Trigger::Condition(c) => match &c.kind {
+                    CondKind::Behaviour(b) => b.query,
+                    CondKind::Aggregate(a) => a.query,
+                    other => panic!("{other:?}"),
+                },
+                Trigger::Event(_) => panic!("event rule"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn clauses_asking_the_same_question_share_a_query() {
+        let p = program(
+            "rule a: when opened 3 emails in last 30 days then move to MQL\n\
+             rule b: when opened 5 emails in last 30 days then move to MQL\n\
+             rule c: when opened 3 emails in last 31 days then move to MQL\n\
+             rule d: when visited pricing where url contains \"x\" then move to MQL\n\
+             rule e: when visited pricing  where url contains \"x\"  then move to MQL\n\
+             rule f: when visited pricing where url contains \"y\" then move to MQL\n\
+             rule g: when total purchase amount in last 30 days >= 10 then move to MQL\n\
+             rule h: when total purchase amount in last 30 days < 99 then move to MQL\n",
+        );
+        let q = queries(&p);
+        assert_eq!(q[0], q[1], "same count, other threshold");
+        assert_ne!(q[0], q[2], "other window");
+        assert_eq!(q[3], q[4], "same filter written at other places");
+        assert_ne!(q[3], q[5], "other filter");
+        assert_eq!(q[6], q[7], "same aggregate, other test");
+        assert_eq!(p.query_uses[q[0]], 2);
+        assert_eq!(p.query_uses[q[2]], 1);
+    }
 }

@@ -204,6 +204,8 @@ struct Checker<'s> {
     /// Compiled `matches` patterns by their text: compiling is the most
     /// expensive part of checking, and large files repeat patterns.
     regexes: std::collections::HashMap<String, regex::Regex>,
+    /// Event queries by their key (see [`ir::QueryId`]).
+    queries: std::collections::HashMap<String, ir::QueryId>,
 }
 
 impl<'s> Checker<'s> {
@@ -224,6 +226,7 @@ impl<'s> Checker<'s> {
             segment_uses: Vec::new(),
             segment_sites: Vec::new(),
             regexes: std::collections::HashMap::new(),
+            queries: std::collections::HashMap::new(),
         }
     }
 

@@ -61,6 +61,30 @@ impl ContactState {
     }
 }
 
+/// The value in slot `id` of a per-instant memo of `len` slots, computed
+/// and kept on first use. The memo is allocated then too: most evaluations
+/// need none.
+fn remembered<T: Clone>(
+    memo: &RefCell<Vec<Option<T>>>,
+    id: usize,
+    len: usize,
+    compute: impl FnOnce() -> T,
+) -> T {
+    if let Some(Some(known)) = memo.borrow().get(id) {
+        return known.clone();
+    }
+    // Not borrowed while computing: segments nest.
+    let value = compute();
+    let mut memo = memo.borrow_mut();
+    if memo.is_empty() {
+        memo.resize(len, None);
+    }
+    if let Some(slot) = memo.get_mut(id) {
+        *slot = Some(value.clone());
+    }
+    value
+}
+
 /// An instant and the campaign time zone its calendar facts are read in.
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {
@@ -122,6 +146,9 @@ pub struct Context<'a> {
     pub fired_at: Option<Instant>,
     /// Segment membership computed at this instant.
     segments: RefCell<Vec<Option<bool>>>,
+    /// Answers to event queries several clauses ask (by query id).
+    counts: RefCell<Vec<Option<u64>>>,
+    aggregates: RefCell<Vec<Option<Option<Value>>>>,
 }
 
 impl<'a> Context<'a> {
@@ -140,6 +167,8 @@ impl<'a> Context<'a> {
             fired_at,
             // Allocated on first use: most evaluations test no segment.
             segments: RefCell::new(Vec::new()),
+            counts: RefCell::new(Vec::new()),
+            aggregates: RefCell::new(Vec::new()),
         }
     }
 
@@ -206,22 +235,13 @@ impl<'a> Context<'a> {
     }
 
     pub fn in_segment(&self, id: ir::SegmentId) -> bool {
-        if let Some(Some(known)) = self.segments.borrow().get(id) {
-            return *known;
-        }
         let Some(segment) = self.program.segments.get(id) else {
             return false;
         };
         // The checker rejects segment cycles, so this recursion ends.
-        let value = self.holds(&segment.condition);
-        let mut cache = self.segments.borrow_mut();
-        if cache.is_empty() {
-            cache.resize(self.program.segments.len(), None);
-        }
-        if let Some(slot) = cache.get_mut(id) {
-            *slot = Some(value);
-        }
-        value
+        remembered(&self.segments, id, self.program.segments.len(), || {
+            self.holds(&segment.condition)
+        })
     }
 
     fn lower(&self, window: ir::Window) -> Lower {
@@ -230,6 +250,31 @@ impl<'a> Context<'a> {
 
     /// How many events (or distinct targets) a behaviour clause counts.
     pub fn behaviour_count(&self, behaviour: &Behaviour) -> u64 {
+        self.shared(&self.counts, behaviour.query, || {
+            self.count_events(behaviour)
+        })
+    }
+
+    /// The answer to event query `query`: remembered for this instant when
+    /// other clauses ask it too, otherwise just computed.
+    fn shared<T: Clone>(
+        &self,
+        memo: &RefCell<Vec<Option<T>>>,
+        query: ir::QueryId,
+        compute: impl FnOnce() -> T,
+    ) -> T {
+        let asked_elsewhere = self
+            .program
+            .query_uses
+            .get(query)
+            .is_some_and(|&uses| uses > 1);
+        if !asked_elsewhere {
+            return compute();
+        }
+        remembered(memo, query, self.program.query_uses.len(), compute)
+    }
+
+    fn count_events(&self, behaviour: &Behaviour) -> u64 {
         let lower = self.lower(behaviour.window);
         let matching = self
             .events
@@ -297,6 +342,12 @@ impl<'a> Context<'a> {
 
     /// The value of an aggregate; `None` when no event qualifies.
     pub fn aggregate_value(&self, aggregate: &Aggregate) -> Option<Value> {
+        self.shared(&self.aggregates, aggregate.query, || {
+            self.aggregate_events(aggregate)
+        })
+    }
+
+    fn aggregate_events(&self, aggregate: &Aggregate) -> Option<Value> {
         let lower = self.lower(aggregate.window);
         let events = self
             .events
