@@ -146,9 +146,19 @@ pub struct Context<'a> {
     pub fired_at: Option<Instant>,
     /// Segment membership computed at this instant.
     segments: RefCell<Vec<Option<bool>>>,
-    /// Answers to event queries several clauses ask (by query id).
-    counts: RefCell<Vec<Option<u64>>>,
-    aggregates: RefCell<Vec<Option<Option<Value>>>>,
+    /// Answers to the event queries that several clauses ask, kept for
+    /// this instant. A short list searched in order, allocated on first
+    /// use: the simulator makes millions of contexts that answer one or two
+    /// queries each, and a table by query id (or an inline list to drop)
+    /// cost them more than sharing saved (callgrind).
+    answers: RefCell<Vec<(ir::QueryId, Answer)>>,
+}
+
+/// What an event query found.
+#[derive(Clone)]
+enum Answer {
+    Count(u64),
+    Value(Option<Value>),
 }
 
 impl<'a> Context<'a> {
@@ -167,8 +177,7 @@ impl<'a> Context<'a> {
             fired_at,
             // Allocated on first use: most evaluations test no segment.
             segments: RefCell::new(Vec::new()),
-            counts: RefCell::new(Vec::new()),
-            aggregates: RefCell::new(Vec::new()),
+            answers: RefCell::new(Vec::new()),
         }
     }
 
@@ -250,19 +259,19 @@ impl<'a> Context<'a> {
 
     /// How many events (or distinct targets) a behaviour clause counts.
     pub fn behaviour_count(&self, behaviour: &Behaviour) -> u64 {
-        self.shared(&self.counts, behaviour.query, || {
-            self.count_events(behaviour)
-        })
+        match self.shared(behaviour.query, || {
+            Answer::Count(self.count_events(behaviour))
+        }) {
+            Answer::Count(n) => n,
+            // Ids of counts and of aggregates never coincide (their keys
+            // differ); recomputing keeps this total anyway.
+            Answer::Value(_) => self.count_events(behaviour),
+        }
     }
 
     /// The answer to event query `query`: remembered for this instant when
     /// other clauses ask it too, otherwise just computed.
-    fn shared<T: Clone>(
-        &self,
-        memo: &RefCell<Vec<Option<T>>>,
-        query: ir::QueryId,
-        compute: impl FnOnce() -> T,
-    ) -> T {
+    fn shared(&self, query: ir::QueryId, compute: impl FnOnce() -> Answer) -> Answer {
         let asked_elsewhere = self
             .program
             .query_uses
@@ -271,7 +280,12 @@ impl<'a> Context<'a> {
         if !asked_elsewhere {
             return compute();
         }
-        remembered(memo, query, self.program.query_uses.len(), compute)
+        if let Some((_, known)) = self.answers.borrow().iter().find(|(q, _)| *q == query) {
+            return known.clone();
+        }
+        let answer = compute();
+        self.answers.borrow_mut().push((query, answer.clone()));
+        answer
     }
 
     fn count_events(&self, behaviour: &Behaviour) -> u64 {
@@ -342,9 +356,12 @@ impl<'a> Context<'a> {
 
     /// The value of an aggregate; `None` when no event qualifies.
     pub fn aggregate_value(&self, aggregate: &Aggregate) -> Option<Value> {
-        self.shared(&self.aggregates, aggregate.query, || {
-            self.aggregate_events(aggregate)
-        })
+        match self.shared(aggregate.query, || {
+            Answer::Value(self.aggregate_events(aggregate))
+        }) {
+            Answer::Value(value) => value,
+            Answer::Count(_) => self.aggregate_events(aggregate),
+        }
     }
 
     fn aggregate_events(&self, aggregate: &Aggregate) -> Option<Value> {
