@@ -8,7 +8,7 @@ use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
 use super::source::{self, Converter, Header, Input, JsonRecord};
 use super::{did_you_mean, Contact, LoadError, LoadReport, Schema, SkippedRows};
 use crate::value::Value;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 const ID: usize = 0;
 const STAGE: usize = 1;
@@ -23,9 +23,9 @@ const SPECIAL: [&str; 5] = ["id", "stage", "points", "tags", "created_at"];
 pub(crate) struct ContactSet {
     pub file: String,
     pub contacts: Vec<Contact>,
-    pub index: HashMap<String, u32>,
+    pub index: super::IdMap<String, u32>,
     /// Ids whose rows were all rejected, with the line of the first one.
-    pub rejected: HashMap<String, u64>,
+    pub rejected: super::IdMap<String, u64>,
 }
 
 struct Plan<'s> {

@@ -169,11 +169,17 @@ impl<'a> Delimiters<'a> {
     }
 
     fn word_hits(&self) -> u64 {
-        let mut word = [0u8; 8];
-        if let Some(bytes) = self.buf.get(self.word_start..) {
-            let n = bytes.len().min(8);
-            word[..n].copy_from_slice(&bytes[..n]);
-        }
+        let rest = self.buf.get(self.word_start..).unwrap_or_default();
+        let word: [u8; 8] = match rest.first_chunk::<8>() {
+            Some(word) => *word,
+            None => {
+                // The block's last few bytes, padded with zeros (which are
+                // neither delimiter).
+                let mut word = [0u8; 8];
+                word[..rest.len()].copy_from_slice(rest);
+                word
+            }
+        };
         let x = u64::from_le_bytes(word);
         zero_bytes(x ^ u64::from_le_bytes([b','; 8]))
             | zero_bytes(x ^ u64::from_le_bytes([b'\n'; 8]))

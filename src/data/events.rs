@@ -823,9 +823,9 @@ pub(crate) fn load_events(
             .map(|t| mapping_rounding(schema, mapping, u16::try_from(t).unwrap_or(u16::MAX)))
             .collect(),
         derived: Vec::new(),
-        derived_index: HashMap::new(),
+        derived_index: Default::default(),
         events: Vec::new(),
-        groups: HashMap::new(),
+        groups: Default::default(),
         skipped: Vec::new(),
         foreign: BTreeSet::new(),
         unknown_keys: BTreeSet::new(),
@@ -909,9 +909,9 @@ struct Merge<'a> {
     grouping: bool,
     roundings: Vec<Vec<Option<u8>>>,
     derived: Vec<Contact>,
-    derived_index: HashMap<Box<str>, u32>,
+    derived_index: super::IdMap<Box<str>, u32>,
     events: Vec<Event>,
-    groups: HashMap<(u16, Box<str>), GroupEntry>,
+    groups: super::IdMap<(u16, Box<str>), GroupEntry>,
     skipped: Vec<u64>,
     foreign: BTreeSet<(u16, usize)>,
     unknown_keys: BTreeSet<String>,
@@ -1053,7 +1053,7 @@ fn too_many(file: &str) -> LoadError {
 /// The contact index of a row: given, or found/created by name.
 fn resolve(
     contacts: &mut Vec<Contact>,
-    index: &mut HashMap<Box<str>, u32>,
+    index: &mut super::IdMap<Box<str>, u32>,
     name: Option<&str>,
     known: Option<u32>,
     nfields: usize,

@@ -62,6 +62,11 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
+/// A hash map for ids read from data: ahash instead of SipHash, since a
+/// million contact ids are hashed on every load and the keys come from the
+/// user's own files (nothing to defend against).
+pub(crate) type IdMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
+
 /// At most this many problems are kept in [`LoadReport::problems`]; all are
 /// counted in [`LoadReport::problem_count`].
 pub const MAX_STORED_PROBLEMS: usize = 1000;

@@ -9,8 +9,11 @@ use crate::value::{Instant, Value};
 #[derive(Debug)]
 pub struct EventView<'a> {
     events: &'a [Event],
-    /// Per event type, indices into `events` in time order.
-    by_type: Vec<Vec<u32>>,
+    /// Indices into `events`, grouped by event type, each group in time
+    /// order; type `t`'s group is `by_type[type_start[t]..type_start[t + 1]]`.
+    /// Two allocations per contact instead of one per event type.
+    by_type: Vec<u32>,
+    type_start: Vec<u32>,
     /// How many of `events` have been applied; later ones are the future.
     applied: usize,
     /// `email.sent` / `sms.sent` events made by the simulation, in the
@@ -54,15 +57,39 @@ impl Lower {
 
 impl<'a> EventView<'a> {
     pub fn new(events: &'a [Event], event_types: usize) -> Self {
-        let mut by_type = vec![Vec::new(); event_types];
-        for (index, event) in events.iter().enumerate() {
-            if let Some(list) = by_type.get_mut(event.event_type as usize) {
-                list.push(index as u32);
+        // A counting sort: count per type, turn counts into group ends,
+        // then place indices from the back so each group stays in order
+        // and the ends become starts.
+        let mut type_start = vec![0u32; event_types + 1];
+        for event in events {
+            if let Some(n) = type_start.get_mut(usize::from(event.event_type) + 1) {
+                *n += 1;
             }
+        }
+        for t in 1..type_start.len() {
+            type_start[t] += type_start[t - 1];
+        }
+        let total = type_start.last().copied().unwrap_or(0) as usize;
+        let mut by_type = vec![0u32; total];
+        for (index, event) in events.iter().enumerate().rev() {
+            let t = usize::from(event.event_type) + 1;
+            if let Some(end) = type_start.get_mut(t) {
+                *end -= 1;
+                if let Some(slot) = by_type.get_mut(*end as usize) {
+                    *slot = index as u32;
+                }
+            }
+        }
+        // Each end moved back to its group's start, which is where the
+        // previous type's group ends: shift by one.
+        type_start.rotate_left(1);
+        if let Some(last) = type_start.last_mut() {
+            *last = total as u32;
         }
         EventView {
             events,
             by_type,
+            type_start,
             applied: 0,
             synthetic: Vec::new(),
         }
@@ -131,11 +158,16 @@ impl<'a> EventView<'a> {
         lower: Lower,
         now: Instant,
     ) -> impl Iterator<Item = &Event> + '_ {
-        let indices = self
-            .by_type
-            .get(event_type)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        let indices = match (
+            self.type_start.get(event_type),
+            self.type_start.get(event_type + 1),
+        ) {
+            (Some(&start), Some(&end)) => self
+                .by_type
+                .get(start as usize..end as usize)
+                .unwrap_or(&[]),
+            _ => &[],
+        };
         let applied = self.applied as u32;
         let visible_end = indices.partition_point(|&i| i < applied);
         let visible = &indices[..visible_end];
