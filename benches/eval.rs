@@ -92,6 +92,75 @@ fn events_csv() -> String {
 fn main() {
     measure("rules as usually written", rules_text(false));
     measure("every clause a different question", rules_text(true));
+    script_against_builtin();
+}
+
+/// Issue 5's cost figure: the same segment written in the language and as
+/// a rhai script, evaluated for the bench contact (same answer), and the
+/// ratio of their medians (must stay below 50).
+fn script_against_builtin() {
+    let rules = "stages Subscriber, Lead, MQL, SQL, Customer\n\
+        field country: text\nfield company_size: number\n\
+        segment builtin = points >= 10 and purchased at least 2 times in the last 180 days \
+        and total purchase amount in the last 365 days >= 100\n\
+        script scripted ```\n\
+        points() >= 10 && count(\"purchase\", 180) >= 2 && sum(\"purchase\", \"amount\", 365) >= 100.0\n\
+        ```\n\
+        segment by_script = script scripted\n";
+    let checked = nurture::check::check_source(
+        Path::new("script.nurture"),
+        "script.nurture",
+        rules.to_string(),
+    );
+    let program = checked.program.unwrap_or_else(|| {
+        panic!(
+            "the script bench program checks: {:#?}",
+            checked.diagnostics
+        )
+    });
+    let schema = Schema::of_program(&program);
+    let dataset = data::load_str(
+        &schema,
+        Some("id,country,company_size,stage,points\nc1,PL,40,Lead,12\n"),
+        &events_csv(),
+        &LoadOptions::default(),
+    )
+    .expect("the bench data loads");
+    let events = dataset.events_of(0);
+    let state = ContactState::from_contact(&program, &dataset.contacts[0]);
+    let mut view = EventView::new(events, program.event_types.len());
+    let now = events.last().map(|e| e.at).unwrap_or_default() + 86_400;
+    view.apply_history_before(now + 1);
+    let median = |segment: usize| -> (f64, bool) {
+        let mut samples = Vec::with_capacity(BATCHES);
+        let mut holds = false;
+        for _ in 0..BATCHES {
+            let start = Instant::now();
+            for _ in 0..BATCH {
+                let context = Context::new(
+                    &program,
+                    Clock::new(now, program.settings.timezone),
+                    &state,
+                    &view,
+                    None,
+                );
+                holds = context.in_segment(segment);
+            }
+            samples.push(start.elapsed().as_secs_f64() / BATCH as f64);
+        }
+        samples.sort_by(|a, b| a.total_cmp(b));
+        (samples[BATCHES / 2], holds)
+    };
+    let (builtin, a) = median(0);
+    let (scripted, b) = median(1);
+    assert_eq!(a, b, "the script and the built-in condition disagree");
+    println!(
+        "eval (scripted predicate): built-in {:.0} ns, script {:.0} ns, ratio {:.1}× (target < 50×; both {})",
+        builtin * 1e9,
+        scripted * 1e9,
+        scripted / builtin,
+        if a { "hold" } else { "do not hold" }
+    );
 }
 
 fn measure(label: &str, rules: String) {

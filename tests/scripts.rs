@@ -331,35 +331,6 @@ fn simulate_reports_a_failed_script_and_exits_1() {
     assert!(stderr.contains("limit `operations`"), "{stderr}");
 }
 
-/// The cost of a scripted predicate against the same condition in the
-/// language. `cargo test --release --test scripts -- --ignored --nocapture`
-#[test]
-#[ignore]
-fn cost_of_a_scripted_predicate() {
-    let program = program(AGREEMENT);
-    let pop = population(&program, 2_000);
-    let time = |name: &str| {
-        let start = std::time::Instant::now();
-        let mut n = 0usize;
-        for _ in 0..20 {
-            for (st, events) in &pop {
-                n += usize::from(segment_holds(&program, name, st, events).0);
-            }
-        }
-        (start.elapsed().as_secs_f64(), n)
-    };
-    let (builtin, a) = time("builtin");
-    let (scripted, b) = time("by_script");
-    assert_eq!(a, b);
-    let ratio = scripted / builtin;
-    println!(
-        "built-in {:.1} ns/eval, script {:.1} ns/eval, ratio {ratio:.1}x",
-        builtin * 1e9 / 40_000.0,
-        scripted * 1e9 / 40_000.0
-    );
-    assert!(ratio < 50.0, "ratio {ratio}");
-}
-
 /// The seed example scores RFM champions with a script; it runs cleanly
 /// and the script picks a real but small share of the shop's customers.
 #[test]
