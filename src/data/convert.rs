@@ -85,19 +85,33 @@ impl TimeParser {
     /// earliest valid instant after it is used, in an overlap the earlier one.
     pub(crate) fn parse(&mut self, text: &str) -> Option<Instant> {
         let b = text.trim_ascii().as_bytes();
-        // Fast path: `YYYY-MM-DDTHH:MM:SSZ` with a date seen just before.
-        if b.len() == 20 && matches!(b[10], b'T' | b't') && matches!(b[19], b'Z' | b'z') {
-            if let Some((date, days)) = self.last_date {
-                if b[..10] == date && b[13] == b':' && b[16] == b':' {
-                    let hh = two_digits(b, 11)?;
-                    let mm = two_digits(b, 14)?;
-                    let ss = two_digits(b, 17)?;
-                    if hh > 23 || mm > 59 || ss > 60 {
-                        return None;
+        // Fast path: `YYYY-MM-DDTHH:MM:SSZ`, the shape exports use. The
+        // day number of the last date is kept, since rows often share it.
+        if b.len() == 20
+            && matches!(b[10], b'T' | b't')
+            && matches!(b[19], b'Z' | b'z')
+            && b[13] == b':'
+            && b[16] == b':'
+        {
+            let days = match self.last_date {
+                Some((date, days)) if b[..10] == date => days,
+                _ => {
+                    let (y, mo, d) = parse_ymd(b)?;
+                    let days = days_from_civil(i64::from(y), mo, d);
+                    if let Ok(date) = <[u8; 10]>::try_from(&b[..10]) {
+                        self.last_date = Some((date, days));
                     }
-                    return Some(days * 86_400 + i64::from(hh * 3600 + mm * 60 + ss.min(59)));
+                    days
                 }
+            };
+            let hh = two_digits(b, 11)?;
+            let mm = two_digits(b, 14)?;
+            let ss = two_digits(b, 17)?;
+            if hh > 23 || mm > 59 || ss > 60 {
+                return None;
             }
+            // A leap second counts as the second before it, as chrono does.
+            return Some(days * 86_400 + i64::from(hh * 3600 + mm * 60 + ss.min(59)));
         }
         let (y, mo, d) = parse_ymd(b)?;
         if b.len() == 10 {
