@@ -14,8 +14,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use nurture::check::ir::Trigger;
-use nurture::data::{self, LoadOptions, Schema};
+use nurture::check::ir::{Program, Trigger};
+use nurture::data::{self, Dataset, LoadOptions, Schema};
 use nurture::eval::{Clock, ContactState, Context, EventView};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -95,6 +95,50 @@ fn main() {
     script_against_builtin();
 }
 
+/// The checked program and the bench contact (c1, 40 events) loaded for it.
+fn load(rules: String) -> (Program, Dataset) {
+    let checked = nurture::check::check_source(Path::new("eval.nurture"), "eval.nurture", rules);
+    let program = checked
+        .program
+        .unwrap_or_else(|| panic!("the bench program checks: {:#?}", checked.diagnostics));
+    let schema = Schema::of_program(&program);
+    let dataset = data::load_str(
+        &schema,
+        Some("id,country,company_size,stage,points\nc1,PL,40,Lead,12\n"),
+        &events_csv(),
+        &LoadOptions::default(),
+    )
+    .expect("the bench data loads");
+    (program, dataset)
+}
+
+/// Seconds per call of `evaluate` on the bench contact a day after its
+/// last event, one sample per batch of calls, sorted.
+fn timed(program: &Program, dataset: &Dataset, mut evaluate: impl FnMut(&Context)) -> Vec<f64> {
+    let events = dataset.events_of(0);
+    let state = ContactState::from_contact(program, &dataset.contacts[0]);
+    let mut view = EventView::new(events, program.event_types.len());
+    let now = events.last().map(|e| e.at).unwrap_or_default() + 86_400;
+    view.apply_history_before(now + 1);
+    let mut samples = Vec::with_capacity(BATCHES);
+    for _ in 0..BATCHES {
+        let start = Instant::now();
+        for _ in 0..BATCH {
+            let context = Context::new(
+                program,
+                Clock::new(now, program.settings.timezone),
+                &state,
+                &view,
+                None,
+            );
+            evaluate(&context);
+        }
+        samples.push(start.elapsed().as_secs_f64() / BATCH as f64);
+    }
+    samples.sort_by(|a, b| a.total_cmp(b));
+    samples
+}
+
 /// Issue 5's cost figure: the same segment written in the language and as
 /// a rhai script, evaluated for the bench contact (same answer), and the
 /// ratio of their medians (must stay below 50).
@@ -107,48 +151,12 @@ fn script_against_builtin() {
         points() >= 10 && count(\"purchase\", 180) >= 2 && sum(\"purchase\", \"amount\", 365) >= 100.0\n\
         ```\n\
         segment by_script = script scripted\n";
-    let checked = nurture::check::check_source(
-        Path::new("script.nurture"),
-        "script.nurture",
-        rules.to_string(),
-    );
-    let program = checked.program.unwrap_or_else(|| {
-        panic!(
-            "the script bench program checks: {:#?}",
-            checked.diagnostics
-        )
-    });
-    let schema = Schema::of_program(&program);
-    let dataset = data::load_str(
-        &schema,
-        Some("id,country,company_size,stage,points\nc1,PL,40,Lead,12\n"),
-        &events_csv(),
-        &LoadOptions::default(),
-    )
-    .expect("the bench data loads");
-    let events = dataset.events_of(0);
-    let state = ContactState::from_contact(&program, &dataset.contacts[0]);
-    let mut view = EventView::new(events, program.event_types.len());
-    let now = events.last().map(|e| e.at).unwrap_or_default() + 86_400;
-    view.apply_history_before(now + 1);
+    let (program, dataset) = load(rules.to_string());
     let median = |segment: usize| -> (f64, bool) {
-        let mut samples = Vec::with_capacity(BATCHES);
         let mut holds = false;
-        for _ in 0..BATCHES {
-            let start = Instant::now();
-            for _ in 0..BATCH {
-                let context = Context::new(
-                    &program,
-                    Clock::new(now, program.settings.timezone),
-                    &state,
-                    &view,
-                    None,
-                );
-                holds = context.in_segment(segment);
-            }
-            samples.push(start.elapsed().as_secs_f64() / BATCH as f64);
-        }
-        samples.sort_by(|a, b| a.total_cmp(b));
+        let samples = timed(&program, &dataset, |context| {
+            holds = context.in_segment(segment);
+        });
         (samples[BATCHES / 2], holds)
     };
     let (builtin, a) = median(0);
@@ -164,24 +172,7 @@ fn script_against_builtin() {
 }
 
 fn measure(label: &str, rules: String) {
-    let checked = nurture::check::check_source(Path::new("eval.nurture"), "eval.nurture", rules);
-    let program = checked
-        .program
-        .unwrap_or_else(|| panic!("the bench program checks: {:#?}", checked.diagnostics));
-    let schema = Schema::of_program(&program);
-    let dataset = data::load_str(
-        &schema,
-        Some("id,country,company_size,stage,points\nc1,PL,40,Lead,12\n"),
-        &events_csv(),
-        &LoadOptions::default(),
-    )
-    .expect("the bench data loads");
-    let contact = &dataset.contacts[0];
-    let events = dataset.events_of(0);
-    let state = ContactState::from_contact(&program, contact);
-    let mut view = EventView::new(events, program.event_types.len());
-    let now = events.last().map(|e| e.at).unwrap_or_default() + 86_400;
-    view.apply_history_before(now + 1);
+    let (program, dataset) = load(rules);
     let conditions: Vec<_> = program
         .rules
         .iter()
@@ -191,27 +182,13 @@ fn measure(label: &str, rules: String) {
         })
         .collect();
     assert_eq!(conditions.len(), RULES);
-
-    let mut samples = Vec::with_capacity(BATCHES);
     let mut holding = 0;
-    for _ in 0..BATCHES {
-        let start = Instant::now();
-        for _ in 0..BATCH {
-            let context = Context::new(
-                &program,
-                Clock::new(now, program.settings.timezone),
-                &state,
-                &view,
-                None,
-            );
-            holding = conditions.iter().filter(|c| context.holds(c)).count();
-        }
-        samples.push(start.elapsed().as_secs_f64() / BATCH as f64);
-    }
-    samples.sort_by(|a, b| a.total_cmp(b));
+    let samples = timed(&program, &dataset, |context| {
+        holding = conditions.iter().filter(|c| context.holds(c)).count();
+    });
     println!(
         "eval ({label}): one contact ({} events) × {RULES} rules at one instant: median {:.2} µs, min {:.2} µs, max {:.2} µs ({} of {RULES} conditions hold; {BATCHES} batches of {BATCH})",
-        events.len(),
+        dataset.events_of(0).len(),
         samples[BATCHES / 2] * 1e6,
         samples[0] * 1e6,
         samples[BATCHES - 1] * 1e6,
