@@ -2,9 +2,11 @@
 //!
 //! The input is cut into blocks that end on a record boundary (a cheap scan
 //! that only looks at quotes and line ends); workers then split their blocks
-//! into records and fields in parallel. Records without quotes take a fast
-//! path (search for `\n`, then for `,`); records with quotes go through a
-//! byte-by-byte state machine that unescapes `""`.
+//! into records and fields in parallel. A block without any quote is split
+//! by one scan for `,` and `\n` that looks at eight bytes at a time; in other
+//! blocks each line is searched for a quote first, lines without one are
+//! split by the same scan, and lines with one go through a byte-by-byte state
+//! machine that unescapes `""`.
 //!
 //! Quote rules (the same in the boundary scan and the parser, so they always
 //! agree): a `"` opens a quoted field only at the start of a field; inside
@@ -258,7 +260,8 @@ impl<'a> Records<'a> {
             }
             self.fields.clear();
             let mut field_start = start;
-            for comma in memchr_iter(b',', &rest[..line_len]) {
+            // The line holds no `\n`, so every delimiter found is a comma.
+            for comma in Delimiters::new(&rest[..line_len]) {
                 self.fields.push(field_start..start + comma);
                 field_start = start + comma + 1;
             }
