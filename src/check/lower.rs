@@ -529,13 +529,11 @@ impl Checker<'_> {
 
     /// The id of the event query `key` describes, counting one more use.
     fn query_id(&mut self, key: String) -> ir::QueryId {
-        let next = self.queries.len();
-        let id = *self.queries.entry(key).or_insert(next);
-        if self.program.query_uses.len() <= id {
-            self.program.query_uses.resize(id + 1, 0);
-        }
-        if let Some(uses) = self.program.query_uses.get_mut(id) {
-            *uses += 1;
+        let uses = &mut self.program.query_uses;
+        let id = *self.queries.entry(key).or_insert(uses.len());
+        match uses.get_mut(id) {
+            Some(n) => *n += 1,
+            None => uses.push(1),
         }
         id
     }
