@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use nurture::check::check_source;
 use nurture::check::ir::{self, Program};
 use nurture::data::Event;
@@ -287,27 +289,27 @@ fn scripts_are_compiled_once_and_shared() {
 /// the script, the rule and the contact, and the run exits 1.
 #[test]
 fn simulate_reports_a_failed_script_and_exits_1() {
-    let dir = std::env::temp_dir().join(format!("nurture-scripts-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("r.nurture"),
-        "stages Lead, Customer\nscript spin ```\nloop { }\n```\n\
-         rule promote: when script spin then move to Customer\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("contacts.csv"),
-        "id,stage,created_at\nc1,Lead,2025-01-01T00:00:00Z\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("events.jsonl"),
-        "{\"contact_id\":\"c1\",\"type\":\"purchase\",\"at\":\"2025-01-02T00:00:00Z\",\"properties\":{\"amount\":5}}\n",
-    )
-    .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nurture"))
-        .current_dir(&dir)
-        .args([
+    let dir = folder(
+        "simulate-failed-script",
+        &[
+            (
+                "r.nurture",
+                "stages Lead, Customer\nscript spin ```\nloop { }\n```\n\
+                 rule promote: when script spin then move to Customer\n",
+            ),
+            (
+                "contacts.csv",
+                "id,stage,created_at\nc1,Lead,2025-01-01T00:00:00Z\n",
+            ),
+            (
+                "events.jsonl",
+                "{\"contact_id\":\"c1\",\"type\":\"purchase\",\"at\":\"2025-01-02T00:00:00Z\",\"properties\":{\"amount\":5}}\n",
+            ),
+        ],
+    );
+    let (code, stdout, stderr) = run_in(
+        &dir,
+        &[
             "simulate",
             "r.nurture",
             "--contacts",
@@ -318,12 +320,9 @@ fn simulate_reports_a_failed_script_and_exits_1() {
             "2025-01-01",
             "--to",
             "2025-01-03",
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+        ],
+    );
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
     assert!(
         stderr.contains("script `spin` in rule `promote` for contact `c1`"),
         "{stderr}"
@@ -335,28 +334,18 @@ fn simulate_reports_a_failed_script_and_exits_1() {
 /// and the script picks a real but small share of the shop's customers.
 #[test]
 fn the_ecommerce_example_scores_rfm_champions() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nurture"))
-        .current_dir(root)
-        .args([
-            "simulate",
-            "examples/ecommerce_lifecycle.nurture",
-            "--contacts",
-            "examples/data/ecommerce_lifecycle_contacts.csv",
-            "--events",
-            "examples/data/ecommerce_lifecycle_events.csv",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = common::nurture(&[
+        "simulate",
+        "examples/ecommerce_lifecycle.nurture",
+        "--contacts",
+        "examples/data/ecommerce_lifecycle_contacts.csv",
+        "--events",
+        "examples/data/ecommerce_lifecycle_events.csv",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    let json = run.json();
     let champions = json["segments_at_end"]
         .as_array()
         .unwrap()
@@ -487,9 +476,7 @@ fn value_script_limits_stop_the_same_way() {
 
 /// A scratch folder holding `files`.
 fn folder(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::scratch(name);
     for (file, text) in files {
         std::fs::write(dir.join(file), text).unwrap();
     }
@@ -497,17 +484,8 @@ fn folder(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
 }
 
 fn run_in(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nurture"))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let run = common::nurture_in(dir, args);
+    (run.code(), run.stdout, run.stderr)
 }
 
 const SCORING_RHAI: &str = "// RFM helpers: `band` has a parameter, so it is a helper only.\n\
