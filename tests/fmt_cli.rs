@@ -2,27 +2,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::nurture;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn nurture(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nurture"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
+/// A scratch folder of this test file's own (names are shared across
+/// test binaries that run at the same time).
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("nurture-fmt-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    common::scratch(&format!("fmt-{name}"))
 }
 
 const UNFORMATTED: &str =
@@ -37,8 +25,8 @@ fn p(path: &Path) -> &str {
 #[test]
 fn shipped_examples_are_formatted() {
     let out = nurture(&["fmt", "--check", "examples/"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
-    assert_eq!(text(&out.stdout), "");
+    assert_eq!(out.status.code(), Some(0), "{}", out.stdout.clone());
+    assert_eq!(out.stdout.clone(), "");
 }
 
 #[test]
@@ -49,7 +37,7 @@ fn check_reports_and_leaves_the_file_alone() {
     std::fs::write(dir.join("b.nurture"), "field x: text\n").unwrap();
     let out = nurture(&["fmt", "--check", p(&dir)]);
     assert_eq!(out.status.code(), Some(1));
-    let stdout = text(&out.stdout);
+    let stdout = out.stdout.clone();
     assert_eq!(stdout, format!("would reformat: {}\n", file.display()));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), UNFORMATTED);
 }
@@ -60,7 +48,7 @@ fn fmt_rewrites_then_check_passes() {
     let file = dir.join("a.nurture");
     std::fs::write(&file, UNFORMATTED).unwrap();
     let out = nurture(&["fmt", p(&file)]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", out.stderr.clone());
     let formatted = std::fs::read_to_string(&file).unwrap();
     assert_eq!(formatted, FORMATTED);
     let out = nurture(&["fmt", "--check", p(&file)]);
@@ -68,7 +56,7 @@ fn fmt_rewrites_then_check_passes() {
     // Formatting a formatted file changes nothing.
     let out = nurture(&["fmt", p(&file)]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(text(&out.stdout), "");
+    assert_eq!(out.stdout.clone(), "");
 }
 
 #[test]
@@ -79,7 +67,7 @@ fn broken_files_are_reported_and_untouched() {
     std::fs::write(&file, broken).unwrap();
     let out = nurture(&["fmt", p(&file)]);
     assert_eq!(out.status.code(), Some(1));
-    let stderr = text(&out.stderr);
+    let stderr = out.stderr.clone();
     assert!(stderr.contains("E01"), "{stderr}");
     assert!(stderr.contains("bad.nurture"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), broken);

@@ -4,34 +4,27 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{nurture, Run};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const RULES: &str = "examples/b2b_lifecycle.nurture";
 const CONTACTS: &str = "examples/data/b2b_contacts.csv";
 const EVENTS: &str = "examples/data/b2b_events.csv";
 
-fn nurture(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nurture"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the nurture binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("output is UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("output is UTF-8")
-}
-
+/// A scratch folder of this test file's own (names are shared across
+/// test binaries that run at the same time).
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("nurture-simulate-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch(&format!("simulate-{name}"))
+}
+
+fn stdout(output: &Run) -> String {
+    output.stdout.clone()
+}
+
+fn stderr(output: &Run) -> String {
+    output.stderr.clone()
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
