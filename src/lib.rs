@@ -10,6 +10,7 @@ pub mod data;
 pub mod diagnostics;
 pub mod eval;
 pub mod fmt;
+pub mod fsio;
 pub mod generate;
 pub mod lint;
 pub mod report;
