@@ -114,12 +114,9 @@ pub fn ticks(from: Instant, to: Instant, every: i64, tz: Tz) -> Vec<Instant> {
     }
     let first = midnight(date, tz);
     if every % DAY == 0 {
+        let step = (every / DAY) as u64;
         let mut k = 0;
-        loop {
-            let Some(day) = date.checked_add_days(chrono::Days::new((k * (every / DAY)) as u64))
-            else {
-                break;
-            };
+        while let Some(day) = date.checked_add_days(chrono::Days::new(k * step)) {
             let t = midnight(day, tz);
             if t > to {
                 break;

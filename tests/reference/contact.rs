@@ -458,7 +458,8 @@ impl<'p> Run<'p> {
                 self.state.tags.insert(t.clone());
             }
             StepKind::RemoveTag(t) => {
-                if !self.state.tags.remove(t) {
+                let removed = self.state.tags.remove(t);
+                if !removed {
                     skip(&mut record, Reason::NotPresent);
                 }
             }
@@ -466,7 +467,8 @@ impl<'p> Run<'p> {
                 self.state.lists.insert(*l);
             }
             StepKind::RemoveFromList(l) => {
-                if !self.state.lists.remove(l) {
+                let removed = self.state.lists.remove(l);
+                if !removed {
                     skip(&mut record, Reason::NotPresent);
                 }
             }
