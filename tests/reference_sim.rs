@@ -1152,3 +1152,97 @@ impl fmt::Display for Stats {
         )
     }
 }
+
+// ---------------------------------------------------------------------------
+// The reference itself, on the issue's hand-worked examples of the fixed
+// meanings (the property test cannot check these until the fixes land).
+
+const HEAD: &str = "stages Subscriber, Lead\nfield seen: datetime\nemail welcome\n";
+
+fn reference_only(
+    rules: &str,
+    contacts: &str,
+    events: &str,
+    from: &str,
+    to: &str,
+) -> Vec<reference::Outcome> {
+    let program = program_of(&format!("{HEAD}{rules}"));
+    let schema = Schema::of_program(&program);
+    let dataset = data::load_str(&schema, Some(contacts), events, &LoadOptions::default()).unwrap();
+    let instant = |t: &str| nurture::check::values::parse_datetime(t).unwrap();
+    (0..dataset.contacts.len())
+        .map(|i| {
+            reference::simulate(
+                &program,
+                &Semantics::FIXED,
+                &dataset.contacts[i],
+                dataset.events_of(i),
+                instant(from),
+                instant(to),
+                DAY,
+            )
+        })
+        .collect()
+}
+
+const NO_EVENTS: &str = "contact_id,type,at\n";
+
+#[test]
+fn reference_percentage_decay_takes_the_rounded_down_share() {
+    // 10% of 15 is 1 (15 → 14 → 13); 10% of 5 is 0, so 5 stays 5.
+    let outcomes = reference_only(
+        "decay points by 10% every 30 days\n",
+        "id,points\nbig,15\nsmall,5\n",
+        NO_EVENTS,
+        "2025-01-01T00:00:00Z",
+        "2025-03-02T00:00:00Z",
+    );
+    assert_eq!(outcomes[0].final_points, 13);
+    assert_eq!(outcomes[1].final_points, 5);
+}
+
+#[test]
+fn reference_wait_until_the_time_it_is_goes_on_now() {
+    let outcomes = reference_only(
+        "on opened email then wait until 09:00, add tag \"x\"\n",
+        "id\nc\n",
+        "contact_id,type,at,email\nc,email.opened,2025-01-02T09:00:00Z,welcome\n",
+        "2025-01-01T00:00:00Z",
+        "2025-01-05T00:00:00Z",
+    );
+    assert_eq!(outcomes[0].actions.len(), 1);
+    assert_eq!(
+        outcomes[0].actions[0].at,
+        nurture::check::values::parse_datetime("2025-01-02T09:00:00Z").unwrap()
+    );
+    assert_eq!(outcomes[0].pending, 0);
+}
+
+#[test]
+fn reference_stage_tests_are_false_without_a_stage() {
+    let outcomes = reference_only(
+        "rule below: when stage < Lead then add tag \"below\"\n\
+         rule not_lead: when stage not in [Lead] then add tag \"not_lead\"\n\
+         rule not_below: when not (stage < Lead) then add tag \"not_below\"\n",
+        "id,stage\nnone,\nsub,Subscriber\n",
+        NO_EVENTS,
+        "2025-01-01T00:00:00Z",
+        "2025-01-02T00:00:00Z",
+    );
+    let tags = |o: &reference::Outcome| o.final_tags.iter().cloned().collect::<Vec<_>>();
+    assert_eq!(tags(&outcomes[0]), ["not_below"]);
+    assert_eq!(tags(&outcomes[1]), ["below", "not_lead"]);
+}
+
+#[test]
+fn reference_less_than_ago_holds_for_future_values() {
+    // `seen` is after now − 7 days at every instant of the run.
+    let outcomes = reference_only(
+        "rule recent: when seen less than 7 days ago then add tag \"recent\"\n",
+        "id,seen\nc,2025-03-01T00:00:00Z\n",
+        NO_EVENTS,
+        "2025-02-01T00:00:00Z",
+        "2025-02-02T00:00:00Z",
+    );
+    assert!(outcomes[0].final_tags.contains("recent"));
+}
