@@ -2,7 +2,8 @@
 
 use super::dry_run::{self, DataArgs, Exit};
 use super::simulate_cmd::contact_index;
-use super::{usage_error, EXIT_OK};
+use super::{output, script_failures, usage_error};
+use crate::report::script_failures::ScriptFailures;
 use crate::check::ir::{Program, Trigger};
 use crate::eval::explain::{explain, render, Clause};
 use crate::eval::{Clock, Context};
@@ -74,6 +75,7 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
     let clock = Clock::new(at, tz);
     let mut explanations = Vec::new();
     for (rule_id, rule) in program.rules.iter().enumerate() {
+        crate::eval::script::set_rule(Some(rule_id));
         let fired = outcome.fired[rule_id];
         let context = Context::new(&program, clock, &state, &events, last_fired[rule_id]);
         let (verdict, condition) = match &rule.trigger {
@@ -108,6 +110,12 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
             condition,
         });
     }
+    crate::eval::script::set_rule(None);
+    // The run up to `at` and the explanations both ran scripts: a failure
+    // in either is reported as every command reports it, and exits 1.
+    let mut failures = ScriptFailures::default();
+    failures.add(&contact.id, &outcome.script_errors);
+    failures.add(&contact.id, &crate::eval::script::take_errors());
     let stage = state
         .stage
         .map_or("(no stage)", |s| program.stages[s].as_str());
@@ -159,7 +167,7 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
                     render(clause, 2, &mut out);
                 }
             }
-            print!("{out}");
+            output::print(&out)?;
         }
         ExplainFormat::Json => {
             let rules: Vec<_> = explanations
@@ -177,13 +185,13 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
                 "fired": history,
                 "rules": rules,
             });
-            println!(
-                "{}",
+            output::print(&format!(
+                "{}\n",
                 serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
+            ))?;
         }
     }
-    Ok(EXIT_OK)
+    Ok(script_failures(&failures))
 }
 
 fn condition_verdict(

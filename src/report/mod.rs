@@ -3,6 +3,7 @@
 pub mod human;
 pub mod json;
 pub mod outbox;
+pub mod script_failures;
 pub mod timeline;
 
 use crate::value::Instant;
