@@ -182,9 +182,10 @@ fn find_fn(text: &str, name: &str) -> Option<usize> {
         let at = from + i + 3;
         let rest = text.get(at..)?.trim_start();
         let name_at = text.len() - rest.len();
-        if rest.strip_prefix(name).is_some_and(|after| {
-            !after.starts_with(|c: char| c.is_alphanumeric() || c == '_')
-        }) {
+        if rest
+            .strip_prefix(name)
+            .is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+        {
             return Some(name_at);
         }
         from = at;

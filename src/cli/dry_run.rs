@@ -121,7 +121,9 @@ fn print_problems(report: &data::LoadReport, level: &str) {
     for skipped in &report.skipped {
         errln!(
             "note: {}: {} row(s) left out by the mapping: {}",
-            skipped.file, skipped.count, skipped.reason
+            skipped.file,
+            skipped.count,
+            skipped.reason
         );
     }
 }

@@ -1,7 +1,7 @@
 //! `nurture fmt`.
 
-use super::paths::{display, rule_files};
 use super::dry_run::Exit;
+use super::paths::{display, rule_files};
 use super::{output, usage_error, FmtArgs, EXIT_OK, EXIT_PROBLEMS};
 use crate::check::loader::{read_source, ReadError};
 use crate::diagnostics::{codes, render, Diagnostic, SourceFile, SourceMap};

@@ -51,7 +51,6 @@ pub fn print_then(text: &str, code: i32) -> i32 {
     }
 }
 
-
 fn failed(error: &io::Error) -> Exit {
     error_line(&format!(
         "error[{}]: cannot write the output to standard output: {error}\n  \

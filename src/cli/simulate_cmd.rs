@@ -193,9 +193,8 @@ struct OutboxWriter<'p> {
 
 impl<'p> OutboxWriter<'p> {
     fn create(program: &'p Program, path: &std::path::Path) -> Result<Self, Exit> {
-        let file = File::create(path).map_err(|e| {
-            output::file_failed(&format!("the outbox `{}`", path.display()), &e)
-        })?;
+        let file = File::create(path)
+            .map_err(|e| output::file_failed(&format!("the outbox `{}`", path.display()), &e))?;
         Ok(OutboxWriter {
             program,
             path: path.display().to_string(),

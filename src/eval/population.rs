@@ -8,8 +8,8 @@
 use super::{Clock, ContactState, Context, EventView};
 use crate::check::ir::{Program, Trigger};
 use crate::data::{Contact, Event};
-use crate::value::Instant;
 use crate::report::script_failures::ScriptFailures;
+use crate::value::Instant;
 use rayon::prelude::*;
 use std::ops::Range;
 

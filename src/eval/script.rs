@@ -809,7 +809,10 @@ mod tests {
                 .collect();
             let body: String = registered.iter().map(|s| format!("{s}\n")).collect();
             std::fs::write(
-                concat!(env!("CARGO_MANIFEST_DIR"), "/src/eval/sandbox_functions.txt"),
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/src/eval/sandbox_functions.txt"
+                ),
                 header + body.as_str(),
             )
             .unwrap();
@@ -853,7 +856,10 @@ mod tests {
 
     #[test]
     fn windows_are_whole_days_or_all_time() {
-        assert!(matches!(window(1_000_000, -1), Ok(super::super::Lower::Unbounded)));
+        assert!(matches!(
+            window(1_000_000, -1),
+            Ok(super::super::Lower::Unbounded)
+        ));
         assert!(matches!(
             window(1_000_000, 2),
             Ok(super::super::Lower::After(827_200))

@@ -32,8 +32,11 @@ impl ScriptFailures {
             self.records = self.records.saturating_add(1);
             self.evaluations = self.evaluations.saturating_add(error.evaluations());
             if self.shown.len() < SHOWN {
-                self.shown
-                    .push(format!("error[{}]: {}", error.code, error.describe(contact)));
+                self.shown.push(format!(
+                    "error[{}]: {}",
+                    error.code,
+                    error.describe(contact)
+                ));
             }
         }
     }
@@ -113,7 +116,10 @@ mod tests {
         ));
         assert!(text.contains("… and 6 more script failure(s)"), "{text}");
         // 3 of the first contact (one and its two repeats) + 25.
-        assert!(text.contains("error: 28 script evaluation(s) failed"), "{text}");
+        assert!(
+            text.contains("error: 28 script evaluation(s) failed"),
+            "{text}"
+        );
         assert_eq!(ScriptFailures::default().render(), "");
     }
 }
