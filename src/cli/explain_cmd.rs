@@ -69,27 +69,23 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
     };
     let ticks = crate::sim::calendar::ticks(from, at, tick, tz);
     let plan = RunPlan::new(&program, from, at, &ticks);
-    let contact = &dataset.contacts[index];
+    let Some(contact) = dataset.contacts.get(index) else {
+        return Err(Exit(usage_error("the contact is not in the data")));
+    };
     let (state, events, last_fired, outcome) =
         state_at(&plan, contact, dataset.events_of(index), at);
     let clock = Clock::new(at, tz);
     let mut explanations = Vec::new();
     for (rule_id, rule) in program.rules.iter().enumerate() {
         crate::eval::script::set_rule(Some(rule_id));
-        let fired = outcome.fired[rule_id];
-        let context = Context::new(&program, clock, &state, &events, last_fired[rule_id]);
+        let fired = outcome.fired.get(rule_id).copied().unwrap_or(0);
+        let last = last_fired.get(rule_id).copied().flatten();
+        let context = Context::new(&program, clock, &state, &events, last);
         let (verdict, condition) = match &rule.trigger {
             Trigger::Condition(condition) => {
                 let clause = explain(&context, &sources, rule.file, condition);
                 (
-                    condition_verdict(
-                        &program,
-                        rule_id,
-                        fired,
-                        last_fired[rule_id],
-                        clause.holds,
-                        at,
-                    ),
+                    condition_verdict(&program, rule_id, fired, last, clause.holds, at),
                     Some(clause),
                 )
             }
@@ -118,15 +114,17 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
     failures.add(&contact.id, &crate::eval::script::take_errors());
     let stage = state
         .stage
-        .map_or("(no stage)", |s| program.stages[s].as_str());
+        .map_or("(no stage)", |s| crate::report::stage_name(&program, s));
     let history: Vec<String> = outcome
         .trace
         .iter()
         .flatten()
         .filter_map(|entry| match entry {
-            TraceEntry::RuleFired { at, rule } => {
-                Some(format!("{} {}", local(*at, tz), program.rules[*rule].name))
-            }
+            TraceEntry::RuleFired { at, rule } => Some(format!(
+                "{} {}",
+                local(*at, tz),
+                crate::report::rule_name(&program, *rule)
+            )),
             _ => None,
         })
         .collect();
@@ -177,7 +175,7 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
             let value = json!({
                 "contact": contact.id,
                 "at": crate::report::rfc3339(at),
-                "stage": state.stage.map(|s| program.stages[s].clone()),
+                "stage": state.stage.map(|s| crate::report::stage_name(&program, s)),
                 "points": state.points,
                 "tags": state.tags,
                 "unsubscribed": state.unsubscribed,
@@ -203,7 +201,9 @@ fn condition_verdict(
     at: i64,
 ) -> String {
     let tz = program.settings.timezone;
-    let rule = &program.rules[rule_id];
+    let Some(rule) = program.rules.get(rule_id) else {
+        return String::new();
+    };
     match (last_fired, rule.repeat_seconds) {
         (None, _) if holds_now => {
             "the condition holds now, so the rule fires at this instant".into()

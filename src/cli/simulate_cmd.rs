@@ -100,13 +100,15 @@ fn simulate(args: &SimulateArgs) -> Result<i32, Exit> {
         writer.finish()?;
     }
     let counts = dry_run::data_counts(&dataset.report);
-    let timeline = timeline_contact.map(|index| {
+    let timeline = timeline_contact.and_then(|index| {
         let ticks = crate::sim::calendar::ticks(from, to, tick_seconds, tz);
         let plan = RunPlan::new(&program, from, to, &ticks);
-        let contact = &dataset.contacts[index];
+        let contact = dataset.contacts.get(index)?;
         let events = dataset.events_of(index);
         let outcome = simulate_contact(&plan, contact, events, true);
-        report::timeline::render(&program, contact, events, &outcome)
+        Some(report::timeline::render(
+            &program, contact, events, &outcome,
+        ))
     });
     let text = match args.format {
         SimulateFormat::Human => {

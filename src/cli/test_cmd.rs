@@ -189,8 +189,8 @@ fn json(reports: &[FileReport], coverage: bool) -> String {
                 "errors": r.error_count,
                 "tests": r.results,
             });
-            if coverage && r.check_errors.is_none() {
-                file["uncovered_rules"] = json!(r.uncovered);
+            if let (true, None, Some(object)) = (coverage, &r.check_errors, file.as_object_mut()) {
+                object.insert("uncovered_rules".into(), json!(r.uncovered));
             }
             file
         })
