@@ -4,6 +4,10 @@
 //! program, with [`diagnostics`]) → [`eval`] (one contact at one instant)
 //! → [`sim`] (dry runs over [`data`]) → [`report`].
 
+// No `unsafe` anywhere but the one block in `eval::script`, which is
+// allowed there with the reasons it is sound.
+#![deny(unsafe_code)]
+
 pub mod check;
 pub mod cli;
 pub mod data;

@@ -21,12 +21,12 @@ fn offset_in(text: &str, pos: Position) -> usize {
     };
     let mut start = 0;
     for _ in 1..line {
-        match text[start..].find('\n') {
+        match text.get(start..).and_then(|rest| rest.find('\n')) {
             Some(i) => start += i + 1,
             None => break,
         }
     }
-    let rest = &text[start..];
+    let rest = text.get(start..).unwrap_or_default();
     let within = rest
         .char_indices()
         .nth(column.saturating_sub(1))
@@ -95,18 +95,33 @@ fn unknown_functions(ast: &rhai::AST) -> Vec<(String, Position)> {
     unknown
 }
 
+/// rhai functions the sandbox leaves out on purpose, and why (see
+/// `crate::eval::script`): a script must not block, read the clock or end
+/// the evaluation from inside.
+const WITHHELD: &[(&str, &str)] = &[
+    ("sleep", "scripts cannot wait: `sleep` would block the whole run"),
+    ("timestamp", "scripts have no clock: \"now\" is the instant being evaluated; use `days_since_last(type)` and the windows of `count`/`sum`/`average`"),
+    ("elapsed", "scripts have no clock: \"now\" is the instant being evaluated"),
+    ("exit", "a script ends with the value of its last statement; use `return`"),
+    ("parse_json", "scripts read the contact through the contact view only"),
+    ("get_fn_metadata_list", "scripts cannot inspect the engine"),
+];
+
 fn unknown_function(what: &str, fn_name: &str, file: FileId, span: Span) -> Diagnostic {
+    let help = match WITHHELD.iter().find(|(name, _)| *name == fn_name) {
+        Some((_, why)) => format!("`{fn_name}` is not available in the sandbox: {why}"),
+        None => "scripts may call their own `fn`s, rhai's built-ins and the contact view: \
+                 points, stage, stage_index, has_tag, field, count, sum, average, \
+                 days_since_first, days_since_last"
+            .to_string(),
+    };
     Diagnostic::new(
         codes::SCRIPT_UNKNOWN_FUNCTION,
         file,
         span,
         format!("{what} calls `{fn_name}`, which is not a function"),
     )
-    .with_help(
-        "scripts may call their own `fn`s, rhai's built-ins and the contact view: \
-         points, stage, stage_index, has_tag, field, count, sum, average, \
-         days_since_first, days_since_last",
-    )
+    .with_help(help)
 }
 
 /// An imported `.rhai` file: every public `fn` without parameters becomes
@@ -163,12 +178,13 @@ pub fn rhai_file(text: &str, file: FileId, diagnostics: &mut Vec<Diagnostic>) ->
 /// Where the name of `fn NAME` is in the text.
 fn find_fn(text: &str, name: &str) -> Option<usize> {
     let mut from = 0;
-    while let Some(i) = text[from..].find("fn ") {
+    while let Some(i) = text.get(from..)?.find("fn ") {
         let at = from + i + 3;
-        let rest = text[at..].trim_start();
+        let rest = text.get(at..)?.trim_start();
         let name_at = text.len() - rest.len();
-        if rest.starts_with(name)
-            && !rest[name.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+        if rest
+            .strip_prefix(name)
+            .is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
         {
             return Some(name_at);
         }

@@ -1,7 +1,7 @@
 //! `nurture check`.
 
 use super::paths::{display, rule_files};
-use super::{usage_error, CheckArgs, CheckFormat, EXIT_OK, EXIT_PROBLEMS};
+use super::{output, usage_error, CheckArgs, CheckFormat, EXIT_OK, EXIT_PROBLEMS};
 use crate::check::{self, loader::ReadError};
 use crate::diagnostics::{codes, render, Diagnostic, SourceFile, SourceMap};
 use crate::lint::{self, LintConfig};
@@ -67,13 +67,13 @@ pub fn run(args: &CheckArgs) -> i32 {
                 .unwrap_or_default()
         ),
     };
-    print!("{out}");
     let (errors, warnings) = render::tally(&diagnostics);
-    if errors > 0 || (args.deny_warnings && warnings > 0) {
+    let code = if errors > 0 || (args.deny_warnings && warnings > 0) {
         EXIT_PROBLEMS
     } else {
         EXIT_OK
-    }
+    };
+    output::print_then(&out, code)
 }
 
 /// Diagnostics of several root files over one source map. A file imported

@@ -42,7 +42,7 @@ pub fn load_program(path: &Path) -> Result<(Program, SourceMap), Exit> {
     let checked = match check::check_file(path, &name) {
         Ok(checked) => checked,
         Err(error) => {
-            eprintln!("error: {error}");
+            errln!("error: {error}");
             return Err(Exit(EXIT_USAGE));
         }
     };
@@ -56,8 +56,8 @@ pub fn load_program(path: &Path) -> Result<(Program, SourceMap), Exit> {
                 .filter(|d| d.is_error())
                 .cloned()
                 .collect();
-            eprint!("{}", render::human(&checked.sources, &errors, color));
-            eprintln!(
+            super::output::error_text(&render::human(&checked.sources, &errors, color));
+            errln!(
                 "error: `{name}` has {} error(s); fix them (see `nurture check {name}`) before a dry run",
                 errors.len()
             );
@@ -75,7 +75,7 @@ pub fn load_program(path: &Path) -> Result<(Program, SourceMap), Exit> {
 pub fn load_data(program: &Program, args: &DataArgs) -> Result<ManuallyDrop<Dataset>, Exit> {
     let mapping = match &args.mapping {
         Some(path) => Some(Mapping::from_file(path).map_err(|e| {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             Exit(EXIT_USAGE)
         })?),
         None => None,
@@ -92,14 +92,14 @@ pub fn load_data(program: &Program, args: &DataArgs) -> Result<ManuallyDrop<Data
         }
         Err(LoadError::BadRows(report)) => {
             print_problems(&report, "error");
-            eprintln!(
+            errln!(
                 "error: {} bad row(s); nothing was simulated. Fix them, or rerun with --skip-bad-rows to leave them out",
                 report.problem_count
             );
             Err(Exit(EXIT_USAGE))
         }
         Err(error) => {
-            eprintln!("error: {error}");
+            errln!("error: {error}");
             Err(Exit(EXIT_USAGE))
         }
     }
@@ -107,21 +107,23 @@ pub fn load_data(program: &Program, args: &DataArgs) -> Result<ManuallyDrop<Data
 
 fn print_problems(report: &data::LoadReport, level: &str) {
     for problem in &report.problems {
-        eprintln!("{level}: {problem}");
+        errln!("{level}: {problem}");
     }
     let unshown = report
         .problem_count
         .saturating_sub(report.problems.len() as u64);
     if unshown > 0 {
-        eprintln!("{level}: … and {unshown} more bad row(s)");
+        errln!("{level}: … and {unshown} more bad row(s)");
     }
     for note in &report.notes {
-        eprintln!("note: {note}");
+        errln!("note: {note}");
     }
     for skipped in &report.skipped {
-        eprintln!(
+        errln!(
             "note: {}: {} row(s) left out by the mapping: {}",
-            skipped.file, skipped.count, skipped.reason
+            skipped.file,
+            skipped.count,
+            skipped.reason
         );
     }
 }

@@ -2,11 +2,12 @@
 
 use super::dry_run::{self, DataArgs, Exit};
 use super::simulate_cmd::contact_index;
-use super::{usage_error, EXIT_OK};
+use super::{output, script_failures, usage_error};
 use crate::check::ir::{Program, Trigger};
 use crate::eval::explain::{explain, render, Clause};
 use crate::eval::{Clock, Context};
 use crate::report::local;
+use crate::report::script_failures::ScriptFailures;
 use crate::sim::{state_at, RunPlan, TraceEntry};
 use clap::ValueEnum;
 use serde_json::json;
@@ -68,26 +69,23 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
     };
     let ticks = crate::sim::calendar::ticks(from, at, tick, tz);
     let plan = RunPlan::new(&program, from, at, &ticks);
-    let contact = &dataset.contacts[index];
+    let Some(contact) = dataset.contacts.get(index) else {
+        return Err(Exit(usage_error("the contact is not in the data")));
+    };
     let (state, events, last_fired, outcome) =
         state_at(&plan, contact, dataset.events_of(index), at);
     let clock = Clock::new(at, tz);
     let mut explanations = Vec::new();
     for (rule_id, rule) in program.rules.iter().enumerate() {
-        let fired = outcome.fired[rule_id];
-        let context = Context::new(&program, clock, &state, &events, last_fired[rule_id]);
+        crate::eval::script::set_rule(Some(rule_id));
+        let fired = outcome.fired.get(rule_id).copied().unwrap_or(0);
+        let last = last_fired.get(rule_id).copied().flatten();
+        let context = Context::new(&program, clock, &state, &events, last);
         let (verdict, condition) = match &rule.trigger {
             Trigger::Condition(condition) => {
                 let clause = explain(&context, &sources, rule.file, condition);
                 (
-                    condition_verdict(
-                        &program,
-                        rule_id,
-                        fired,
-                        last_fired[rule_id],
-                        clause.holds,
-                        at,
-                    ),
+                    condition_verdict(&program, rule_id, fired, last, clause.holds, at),
                     Some(clause),
                 )
             }
@@ -108,17 +106,25 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
             condition,
         });
     }
+    crate::eval::script::set_rule(None);
+    // The run up to `at` and the explanations both ran scripts: a failure
+    // in either is reported as every command reports it, and exits 1.
+    let mut failures = ScriptFailures::default();
+    failures.add(&contact.id, &outcome.script_errors);
+    failures.add(&contact.id, &crate::eval::script::take_errors());
     let stage = state
         .stage
-        .map_or("(no stage)", |s| program.stages[s].as_str());
+        .map_or("(no stage)", |s| crate::report::stage_name(&program, s));
     let history: Vec<String> = outcome
         .trace
         .iter()
         .flatten()
         .filter_map(|entry| match entry {
-            TraceEntry::RuleFired { at, rule } => {
-                Some(format!("{} {}", local(*at, tz), program.rules[*rule].name))
-            }
+            TraceEntry::RuleFired { at, rule } => Some(format!(
+                "{} {}",
+                local(*at, tz),
+                crate::report::rule_name(&program, *rule)
+            )),
             _ => None,
         })
         .collect();
@@ -159,7 +165,7 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
                     render(clause, 2, &mut out);
                 }
             }
-            print!("{out}");
+            output::print(&out)?;
         }
         ExplainFormat::Json => {
             let rules: Vec<_> = explanations
@@ -169,7 +175,7 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
             let value = json!({
                 "contact": contact.id,
                 "at": crate::report::rfc3339(at),
-                "stage": state.stage.map(|s| program.stages[s].clone()),
+                "stage": state.stage.map(|s| crate::report::stage_name(&program, s)),
                 "points": state.points,
                 "tags": state.tags,
                 "unsubscribed": state.unsubscribed,
@@ -177,13 +183,13 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
                 "fired": history,
                 "rules": rules,
             });
-            println!(
-                "{}",
+            output::print(&format!(
+                "{}\n",
                 serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
+            ))?;
         }
     }
-    Ok(EXIT_OK)
+    Ok(script_failures(&failures))
 }
 
 fn condition_verdict(
@@ -195,7 +201,9 @@ fn condition_verdict(
     at: i64,
 ) -> String {
     let tz = program.settings.timezone;
-    let rule = &program.rules[rule_id];
+    let Some(rule) = program.rules.get(rule_id) else {
+        return String::new();
+    };
     match (last_fired, rule.repeat_seconds) {
         (None, _) if holds_now => {
             "the condition holds now, so the rule fires at this instant".into()

@@ -1,7 +1,8 @@
 //! `nurture fmt`.
 
+use super::dry_run::Exit;
 use super::paths::{display, rule_files};
-use super::{usage_error, FmtArgs, EXIT_OK, EXIT_PROBLEMS};
+use super::{output, usage_error, FmtArgs, EXIT_OK, EXIT_PROBLEMS};
 use crate::check::loader::{read_source, ReadError};
 use crate::diagnostics::{codes, render, Diagnostic, SourceFile, SourceMap};
 use crate::fmt::{format, FormatError};
@@ -20,7 +21,7 @@ pub fn run(args: &FmtArgs) -> i32 {
         let source = match read_source(path, &name) {
             Ok(source) => source,
             Err(error @ ReadError::NotUtf8 { .. }) => {
-                eprintln!("error: {error}");
+                errln!("error: {error}");
                 problems += 1;
                 continue;
             }
@@ -38,12 +39,12 @@ pub fn run(args: &FmtArgs) -> i32 {
                         Diagnostic::new(code, file, e.span, e.message).with_optional_help(e.help)
                     })
                     .collect();
-                eprint!("{}", render::human(&sources, &diagnostics, color));
+                output::error_text(&render::human(&sources, &diagnostics, color));
                 problems += 1;
                 continue;
             }
             Err(error) => {
-                eprintln!("error: {name}: {error}");
+                errln!("error: {name}: {error}");
                 problems += 1;
                 continue;
             }
@@ -52,12 +53,15 @@ pub fn run(args: &FmtArgs) -> i32 {
             continue;
         }
         changed += 1;
-        if args.check {
-            println!("would reformat: {name}");
+        let line = if args.check {
+            format!("would reformat: {name}\n")
         } else if let Err(error) = std::fs::write(path, &formatted) {
             return usage_error(&format!("cannot write `{name}`: {error}"));
         } else {
-            println!("formatted: {name}");
+            format!("formatted: {name}\n")
+        };
+        if let Err(Exit(code)) = output::print(&line) {
+            return code;
         }
     }
     if problems > 0 || (args.check && changed > 0) {

@@ -1,6 +1,7 @@
 //! `nurture generate`: synthetic contacts and events.
 
-use super::{usage_error, EXIT_OK};
+use super::dry_run::Exit;
+use super::{output, usage_error, EXIT_OK};
 use crate::generate::{generate_to_dir, GenerateOptions};
 use std::path::PathBuf;
 
@@ -49,17 +50,20 @@ pub fn run(args: &GenerateArgs) -> i32 {
     };
     match generate_to_dir(&options, &args.out) {
         Ok(summary) => {
-            eprintln!(
+            errln!(
                 "wrote {} contacts and {} events to {}",
                 crate::report::thousands(summary.contacts),
                 crate::report::thousands(summary.events),
                 args.out.display()
             );
             for (event_type, count) in &summary.by_type {
-                eprintln!("  {event_type:<18} {}", crate::report::thousands(*count));
+                errln!("  {event_type:<18} {}", crate::report::thousands(*count));
             }
             EXIT_OK
         }
-        Err(e) => usage_error(&format!("cannot write to {}: {e}", args.out.display())),
+        Err(e) => {
+            let Exit(code) = output::file_failed(&format!("to {}", args.out.display()), &e);
+            code
+        }
     }
 }

@@ -3,6 +3,8 @@
 //! Exit codes mean one thing each: 0 success, 1 the command ran and found
 //! problems, 2 it could not run as asked.
 
+#[macro_use]
+mod output;
 mod check_cmd;
 mod dry_run;
 mod explain_cmd;
@@ -85,14 +87,25 @@ pub enum CheckFormat {
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => {
-            let code = if error.use_stderr() {
-                EXIT_USAGE
-            } else {
-                EXIT_OK
-            };
+        // `--help` and `--version` are "errors" to clap, written to
+        // standard output like any report (a closed pipe or a full disk
+        // is handled the same way); real usage errors go to standard error.
+        Err(error) if error.use_stderr() => {
+            // clap colours it for a terminal and reports, never panics on,
+            // a failed write.
             let _ = error.print();
-            return code;
+            return EXIT_USAGE;
+        }
+        Err(error) => {
+            use std::io::IsTerminal;
+            let rendered = error.render();
+            let text = if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            {
+                rendered.ansi().to_string()
+            } else {
+                rendered.to_string()
+            };
+            return output::print_then(&text, EXIT_OK);
         }
     };
     match cli.command {
@@ -106,8 +119,20 @@ pub fn run() -> i32 {
     }
 }
 
+/// Reports the scripts that failed while a command ran, after its output,
+/// and gives the exit code: 1 when any failed (the results counted them as
+/// false), else 0. The one way `segments`, `simulate` and `explain` report
+/// them (see `crate::report::script_failures`).
+pub(crate) fn script_failures(failures: &crate::report::script_failures::ScriptFailures) -> i32 {
+    if failures.is_empty() {
+        return EXIT_OK;
+    }
+    output::error_text(&failures.render());
+    EXIT_PROBLEMS
+}
+
 /// Prints a "could not run as asked" error and gives its exit code.
 pub(crate) fn usage_error(message: &str) -> i32 {
-    eprintln!("error: {message}");
+    errln!("error: {message}");
     EXIT_USAGE
 }

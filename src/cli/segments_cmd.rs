@@ -2,7 +2,7 @@
 //! at one instant, on the data as it is.
 
 use super::dry_run::{self, DataArgs, Exit};
-use super::{usage_error, EXIT_OK};
+use super::{output, script_failures, usage_error};
 use crate::eval::population::counts_at;
 use crate::report::{rfc3339, thousands};
 use clap::ValueEnum;
@@ -74,10 +74,10 @@ fn segments(args: &SegmentsArgs) -> Result<i32, Exit> {
                 "segments": segments,
                 "rules": rules,
             });
-            println!(
-                "{}",
+            output::print(&format!(
+                "{}\n",
                 serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
+            ))?;
         }
         SegmentsFormat::Human => {
             let mut out = String::new();
@@ -107,8 +107,8 @@ fn segments(args: &SegmentsArgs) -> Result<i32, Exit> {
                     let _ = writeln!(out, "  {:<width$}  {:>10}", rule.name, thousands(*n));
                 }
             }
-            print!("{out}");
+            output::print(&out)?;
         }
     }
-    Ok(EXIT_OK)
+    Ok(script_failures(&counts.script_failures))
 }

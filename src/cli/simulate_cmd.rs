@@ -1,7 +1,7 @@
 //! `nurture simulate`: the dry run.
 
 use super::dry_run::{self, DataArgs, Exit};
-use super::{usage_error, EXIT_OK, EXIT_USAGE};
+use super::{output, script_failures, usage_error};
 use crate::check::ir::Program;
 use crate::data::{Contact, Dataset};
 use crate::report;
@@ -100,13 +100,15 @@ fn simulate(args: &SimulateArgs) -> Result<i32, Exit> {
         writer.finish()?;
     }
     let counts = dry_run::data_counts(&dataset.report);
-    let timeline = timeline_contact.map(|index| {
+    let timeline = timeline_contact.and_then(|index| {
         let ticks = crate::sim::calendar::ticks(from, to, tick_seconds, tz);
         let plan = RunPlan::new(&program, from, to, &ticks);
-        let contact = &dataset.contacts[index];
+        let contact = dataset.contacts.get(index)?;
         let events = dataset.events_of(index);
         let outcome = simulate_contact(&plan, contact, events, true);
-        report::timeline::render(&program, contact, events, &outcome)
+        Some(report::timeline::render(
+            &program, contact, events, &outcome,
+        ))
     });
     let text = match args.format {
         SimulateFormat::Human => {
@@ -129,20 +131,10 @@ fn simulate(args: &SimulateArgs) -> Result<i32, Exit> {
             )
         }
     };
-    print!("{text}");
-    if !summary.script_errors.is_empty() {
-        // A failed script counted as false: the numbers above are not what
-        // the rules mean, so the run fails, naming every failure.
-        for error in &summary.script_errors {
-            eprintln!("error[script]: {error}");
-        }
-        eprintln!(
-            "{} script evaluation(s) failed and counted as false",
-            summary.script_errors.len()
-        );
-        return Ok(super::EXIT_PROBLEMS);
-    }
-    Ok(EXIT_OK)
+    output::print(&text)?;
+    // A failed script counted as false: the numbers above are not what the
+    // rules mean, so the run fails, naming the failures.
+    Ok(script_failures(&summary.script_errors))
 }
 
 fn field_index(program: &Program, name: &str) -> Result<usize, String> {
@@ -203,12 +195,8 @@ struct OutboxWriter<'p> {
 
 impl<'p> OutboxWriter<'p> {
     fn create(program: &'p Program, path: &std::path::Path) -> Result<Self, Exit> {
-        let file = File::create(path).map_err(|e| {
-            Exit(usage_error(&format!(
-                "cannot write the outbox `{}`: {e}",
-                path.display()
-            )))
-        })?;
+        let file = File::create(path)
+            .map_err(|e| output::file_failed(&format!("the outbox `{}`", path.display()), &e))?;
         Ok(OutboxWriter {
             program,
             path: path.display().to_string(),
@@ -217,15 +205,22 @@ impl<'p> OutboxWriter<'p> {
         })
     }
 
+    /// Flushes the outbox. A reader that went away (an outbox that is a
+    /// pipe, `--outbox /dev/stdout | head`) ends it quietly, as for standard
+    /// output; any other failure is E0811.
     fn finish(mut self) -> Result<(), Exit> {
-        if let Some(error) = self.error.take() {
-            eprintln!("error: writing the outbox `{}`: {error}", self.path);
-            return Err(Exit(EXIT_USAGE));
+        let error = match self.error.take() {
+            Some(error) => Some(error),
+            None => self.out.flush().err(),
+        };
+        match error {
+            None => Ok(()),
+            Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Some(e) => Err(output::file_failed(
+                &format!("the outbox `{}`", self.path),
+                &e,
+            )),
         }
-        self.out.flush().map_err(|e| {
-            eprintln!("error: writing the outbox `{}`: {e}", self.path);
-            Exit(EXIT_USAGE)
-        })
     }
 }
 

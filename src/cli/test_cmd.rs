@@ -1,7 +1,7 @@
 //! `nurture test`: runs the tests written in rules files.
 
 use super::paths::{display, rule_files};
-use super::{usage_error, EXIT_OK, EXIT_PROBLEMS};
+use super::{output, usage_error, EXIT_OK, EXIT_PROBLEMS};
 use crate::check::{self, Checked};
 use crate::diagnostics::render;
 use crate::testing::{run_test, TestResult};
@@ -63,15 +63,10 @@ pub fn run(args: &TestArgs) -> i32 {
         TestFormat::Json => json(&reports, args.coverage),
         TestFormat::Junit => junit(&reports),
     };
-    print!("{out}");
     let failed = reports
         .iter()
         .any(|r| r.check_errors.is_some() || r.results.iter().any(|t| !t.passed));
-    if failed {
-        EXIT_PROBLEMS
-    } else {
-        EXIT_OK
-    }
+    output::print_then(&out, if failed { EXIT_PROBLEMS } else { EXIT_OK })
 }
 
 fn file_report(name: String, checked: &Checked, filter: Option<&str>) -> FileReport {
@@ -194,8 +189,8 @@ fn json(reports: &[FileReport], coverage: bool) -> String {
                 "errors": r.error_count,
                 "tests": r.results,
             });
-            if coverage && r.check_errors.is_none() {
-                file["uncovered_rules"] = json!(r.uncovered);
+            if let (true, None, Some(object)) = (coverage, &r.check_errors, file.as_object_mut()) {
+                object.insert("uncovered_rules".into(), json!(r.uncovered));
             }
             file
         })

@@ -29,6 +29,7 @@ impl Code {
     pub fn info(self) -> &'static CodeInfo {
         CODES
             .iter()
+            .chain(RUN_CODES)
             .chain(crate::lint::registry::LINT_CODES)
             .find(|info| info.code == self.0)
             .unwrap_or(&UNKNOWN)
@@ -38,6 +39,7 @@ impl Code {
     pub fn from_text(text: &str) -> Option<Code> {
         CODES
             .iter()
+            .chain(RUN_CODES)
             .chain(crate::lint::registry::LINT_CODES)
             .find(|info| info.code == text)
             .map(|info| Code(info.code))
@@ -68,16 +70,16 @@ static UNKNOWN: CodeInfo = CodeInfo {
 };
 
 macro_rules! codes {
-    ($( $name:ident = $code:literal, $title:literal, $severity:ident, $summary:literal; )*) => {
+    ($list:ident: $( $name:ident = $code:literal, $title:literal, $severity:ident, $summary:literal; )*) => {
         $( pub const $name: Code = Code($code); )*
-        /// Every code, in code order.
-        pub static CODES: &[CodeInfo] = &[
+        /// Every code of this kind, in code order.
+        pub static $list: &[CodeInfo] = &[
             $( CodeInfo { code: $code, title: $title, severity: Severity::$severity, summary: $summary }, )*
         ];
     };
 }
 
-codes! {
+codes! { CODES:
     CANNOT_READ = "E0001", "cannot-read-file", Error, "A rules file or an imported file cannot be read.";
     NOT_UTF8 = "E0002", "not-utf8", Error, "A rules file is not valid UTF-8 text.";
     IMPORT_CYCLE = "E0003", "import-cycle", Error, "Files import each other in a cycle.";
@@ -139,12 +141,43 @@ codes! {
     // `unused-declaration` now (see `crate::lint`). Never reuse W0501.
 }
 
+// The codes of problems found while running (`simulate`, `segments`,
+// `test`, `explain`, writing output), which `nurture check` never reports:
+// they are documented in docs/diagnostics.md like the others, each with the
+// command that shows it, but have no `check` fixture and no SARIF rule.
+codes! { RUN_CODES:
+    SCRIPT_LIMIT = "E0705", "script-limit", Error, "A script stopped at run time because it hit a sandbox limit (operations, event visits, call depth, variables, a size).";
+    SCRIPT_FAILED = "E0706", "script-failed", Error, "A script failed at run time: an error it raised, an unknown event type or property, a bad window, or a result of the wrong type.";
+
+    // E0801–E0809: reading files and running (the lead merges them here).
+
+    OUTPUT_FAILED = "E0810", "output-write-failed", Error, "Writing the output to standard output failed (a full disk, an I/O error); a closed pipe is not an error.";
+    OUTPUT_FILE_FAILED = "E0811", "output-file-failed", Error, "An output file (`simulate --outbox`, `generate --out`) cannot be created or written.";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn codes_are_unique_and_sorted() {
+        for list in [CODES, RUN_CODES] {
+            for pair in list.windows(2) {
+                assert!(
+                    pair[0].code < pair[1].code,
+                    "{} then {}",
+                    pair[0].code,
+                    pair[1].code
+                );
+            }
+        }
+        for run in RUN_CODES {
+            assert!(
+                CODES.iter().all(|c| c.code != run.code),
+                "{} is both a check code and a run code",
+                run.code
+            );
+        }
         for pair in CODES.windows(2) {
             assert!(
                 pair[0].code < pair[1].code,
@@ -158,7 +191,7 @@ mod tests {
     #[test]
     fn every_code_is_documented() {
         let docs = include_str!("../../docs/diagnostics.md");
-        for info in CODES {
+        for info in CODES.iter().chain(RUN_CODES) {
             assert!(
                 docs.contains(&format!("## {}", info.code)),
                 "docs/diagnostics.md has no section for {}",

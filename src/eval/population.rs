@@ -8,6 +8,7 @@
 use super::{Clock, ContactState, Context, EventView};
 use crate::check::ir::{Program, Trigger};
 use crate::data::{Contact, Event};
+use crate::report::script_failures::ScriptFailures;
 use crate::value::Instant;
 use rayon::prelude::*;
 use std::ops::Range;
@@ -20,6 +21,8 @@ pub struct PointInTime {
     pub segments: Vec<u64>,
     /// By rule id; `None` for event rules, which have no condition.
     pub rule_conditions: Vec<Option<u64>>,
+    /// Scripts that failed (each counted as false), in contact order.
+    pub script_failures: ScriptFailures,
 }
 
 /// Evaluates every segment and condition rule for every contact at `at`.
@@ -30,8 +33,13 @@ pub fn counts_at(
     ranges: &[Range<usize>],
     at: Instant,
 ) -> PointInTime {
-    let per_contact = |index: usize| -> (Vec<bool>, Vec<bool>) {
-        let contact = &contacts[index];
+    let per_contact = |index: usize| -> (Vec<bool>, Vec<bool>, ScriptFailures) {
+        let Some(contact) = contacts.get(index) else {
+            return Default::default();
+        };
+        // What this thread records from here on is this contact's.
+        crate::eval::script::set_rule(None);
+        crate::eval::script::take_errors();
         let own = ranges
             .get(index)
             .and_then(|r| events.get(r.clone()))
@@ -54,32 +62,43 @@ pub fn counts_at(
         let rules = program
             .rules
             .iter()
-            .map(|rule| match &rule.trigger {
-                Trigger::Condition(condition) => context.holds(condition),
+            .enumerate()
+            .map(|(id, rule)| match &rule.trigger {
+                Trigger::Condition(condition) => {
+                    crate::eval::script::set_rule(Some(id));
+                    context.holds(condition)
+                }
                 Trigger::Event(_) => false,
             })
             .collect();
-        (segments, rules)
+        crate::eval::script::set_rule(None);
+        let mut failures = ScriptFailures::default();
+        failures.add(&contact.id, &crate::eval::script::take_errors());
+        (segments, rules, failures)
     };
     let zero = || {
         (
             vec![0u64; program.segments.len()],
             vec![0u64; program.rules.len()],
+            ScriptFailures::default(),
         )
     };
-    // Sums of counts do not depend on how the work is split.
-    let (segments, rules) = (0..contacts.len())
+    // Sums of counts do not depend on how the work is split, and failures
+    // are appended in contact order (rayon's reduce keeps the order).
+    let (segments, rules, script_failures) = (0..contacts.len())
         .into_par_iter()
         .map(per_contact)
-        .fold(zero, |(mut s, mut r), (cs, cr)| {
+        .fold(zero, |(mut s, mut r, mut f), (cs, cr, cf)| {
             add(&mut s, &cs);
             add(&mut r, &cr);
-            (s, r)
+            f.append(cf);
+            (s, r, f)
         })
-        .reduce(zero, |(mut s1, mut r1), (s2, r2)| {
+        .reduce(zero, |(mut s1, mut r1, mut f1), (s2, r2, f2)| {
             s1.iter_mut().zip(s2).for_each(|(a, b)| *a += b);
             r1.iter_mut().zip(r2).for_each(|(a, b)| *a += b);
-            (s1, r1)
+            f1.append(f2);
+            (s1, r1, f1)
         });
     PointInTime {
         contacts: contacts.len() as u64,
@@ -90,6 +109,7 @@ pub fn counts_at(
             .zip(rules)
             .map(|(rule, n)| matches!(rule.trigger, Trigger::Condition(_)).then_some(n))
             .collect(),
+        script_failures,
     }
 }
 

@@ -1,6 +1,6 @@
 //! The dry-run report a marketing person reads.
 
-use super::{local_date, thousands, DataCounts, RowCounts};
+use super::{local_date, rule_name, stage_name, thousands, DataCounts, RowCounts};
 use crate::check::ir::Program;
 use crate::sim::run::{never_fired, Funnel, Summary};
 use crate::sim::Status;
@@ -73,7 +73,7 @@ fn funnel_table(out: &mut String, program: &Program, funnel: &Funnel) {
         "stage", "at start", "entered", "at end", "reached", "conversion"
     );
     for (id, name) in program.stages.iter().enumerate() {
-        let counts = &funnel.stages[id];
+        let counts = funnel.stages.get(id).cloned().unwrap_or_default();
         let conversion = funnel
             .conversion(id)
             .map(|c| format!("{:.1}%", c * 100.0))
@@ -108,7 +108,7 @@ fn transitions(out: &mut String, program: &Program, summary: &Summary) {
     }
     out.push_str("\nStage moves\n");
     for ((from, to), stats) in &summary.transitions {
-        let from = from.map_or("(no stage)", |s| program.stages[s].as_str());
+        let from = from.map_or("(no stage)", |s| stage_name(program, s));
         let median = stats
             .median_days()
             .map(|d| format!("median {d:.1} days in {from}"))
@@ -116,7 +116,7 @@ fn transitions(out: &mut String, program: &Program, summary: &Summary) {
         let _ = writeln!(
             out,
             "  {:<32} {:>9}  {}",
-            format!("{from} → {}", program.stages[*to]),
+            format!("{from} → {}", stage_name(program, *to)),
             thousands(stats.count),
             median
         );
@@ -172,10 +172,7 @@ fn rules(out: &mut String, program: &Program, summary: &Summary) {
     }
     let never = never_fired(summary);
     if !never.is_empty() {
-        let names: Vec<&str> = never
-            .iter()
-            .map(|&r| program.rules[r].name.as_str())
-            .collect();
+        let names: Vec<&str> = never.iter().map(|&r| rule_name(program, r)).collect();
         let _ = writeln!(out, "  never fired: {}", names.join(", "));
     }
 }

@@ -1,21 +1,21 @@
 //! The machine-readable summary PRODUCT.md section 5 fixes for
 //! `simulate --format json`.
 
-use super::{rfc3339, DataCounts};
+use super::{rfc3339, rule_name, stage_name, DataCounts};
 use crate::check::ir::Program;
 use crate::sim::run::{never_fired, Funnel, Summary};
 use crate::sim::Status;
 use serde_json::{json, Value as Json};
 
 pub fn summary(program: &Program, summary: &Summary, data: &DataCounts, by: Option<&str>) -> Json {
-    let stage_name = |s: Option<usize>| s.map(|s| program.stages[s].clone());
+    let optional_stage = |s: Option<usize>| s.map(|s| stage_name(program, s).to_string());
     let transitions: Vec<Json> = summary
         .transitions
         .iter()
         .map(|((from, to), stats)| {
             json!({
-                "from": stage_name(*from),
-                "to": program.stages[*to],
+                "from": optional_stage(*from),
+                "to": stage_name(program, *to),
                 "count": stats.count,
                 "median_days": stats.median_days().map(round2),
             })
@@ -59,7 +59,7 @@ pub fn summary(program: &Program, summary: &Summary, data: &DataCounts, by: Opti
         .collect();
     let never: Vec<&str> = never_fired(summary)
         .into_iter()
-        .map(|r| program.rules[r].name.as_str())
+        .map(|r| rule_name(program, r))
         .collect();
     let mut report = json!({
         "campaign": program.settings.campaign_name,
@@ -108,7 +108,7 @@ fn funnel_stages(program: &Program, funnel: &Funnel) -> Vec<Json> {
         .iter()
         .enumerate()
         .map(|(id, name)| {
-            let counts = &funnel.stages[id];
+            let counts = funnel.stages.get(id).cloned().unwrap_or_default();
             json!({
                 "stage": name,
                 "at_start": counts.at_start,

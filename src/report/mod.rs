@@ -3,6 +3,7 @@
 pub mod human;
 pub mod json;
 pub mod outbox;
+pub mod script_failures;
 pub mod timeline;
 
 use crate::value::Instant;
@@ -21,6 +22,17 @@ pub struct RowCounts {
 pub struct DataCounts {
     pub contacts: RowCounts,
     pub events: RowCounts,
+}
+
+/// The name of stage `id`; `?` for an id the program does not have (ids
+/// come from the program, so that is a bug, not a reason to panic).
+pub fn stage_name(program: &crate::check::ir::Program, id: usize) -> &str {
+    program.stages.get(id).map_or("?", String::as_str)
+}
+
+/// The name of rule `id`; `?` for an id the program does not have.
+pub fn rule_name(program: &crate::check::ir::Program, id: usize) -> &str {
+    program.rules.get(id).map_or("?", |r| r.name.as_str())
 }
 
 /// An instant as RFC 3339 in UTC, the form machine output uses.

@@ -1,6 +1,6 @@
 //! `--timeline ID`: one contact's story, step by step.
 
-use super::local;
+use super::{local, rule_name, stage_name};
 use crate::check::ir::Program;
 use crate::data::{Contact, Event};
 use crate::sim::run::describe;
@@ -14,8 +14,11 @@ pub fn render(
     outcome: &ContactOutcome,
 ) -> String {
     let tz = program.settings.timezone;
-    let stage =
-        |s: Option<usize>| s.map_or("(no stage)".to_string(), |s| program.stages[s].clone());
+    let stage = |s: Option<usize>| {
+        s.map_or("(no stage)".to_string(), |s| {
+            stage_name(program, s).to_string()
+        })
+    };
     let mut out = String::new();
     let _ = writeln!(out, "Timeline of contact {}", contact.id);
     let _ = writeln!(
@@ -42,7 +45,7 @@ pub fn render(
                 format!(
                     "{}  rule {} fired",
                     local(*at, tz),
-                    program.rules[*rule].name
+                    rule_name(program, *rule)
                 )
             }
             TraceEntry::Action(record) => {
@@ -64,26 +67,26 @@ pub fn render(
             TraceEntry::Waiting { at, rule, until } => format!(
                 "{}    {} waits until {}",
                 local(*at, tz),
-                program.rules[*rule].name,
+                rule_name(program, *rule),
                 local(*until, tz)
             ),
             TraceEntry::Resumed { at, rule } => {
                 format!(
                     "{}  rule {} goes on after its wait",
                     local(*at, tz),
-                    program.rules[*rule].name
+                    rule_name(program, *rule)
                 )
             }
             TraceEntry::Exited { at, rule } => format!(
                 "{}  rule {} stopped: its exit condition holds",
                 local(*at, tz),
-                program.rules[*rule].name
+                rule_name(program, *rule)
             ),
             TraceEntry::Stopped { at, rule } => {
                 format!(
                     "{}  rule {} stopped",
                     local(*at, tz),
-                    program.rules[*rule].name
+                    rule_name(program, *rule)
                 )
             }
             TraceEntry::Cancelled { at, record } => {

@@ -150,9 +150,10 @@ pub struct Summary {
     pub segments_at_end: Vec<u64>,
     /// Funnels per value of the `--by` field, `(not set)` for none.
     pub groups: BTreeMap<String, Funnel>,
-    /// Every run-time script error, in words naming the script, the rule
-    /// and the contact (a failed script counts as false).
-    pub script_errors: Vec<String>,
+    /// The run-time script errors, in contact order: the first ones in
+    /// words naming the script, the rule and the contact, all counted (a
+    /// failed script counts as false).
+    pub script_errors: crate::report::script_failures::ScriptFailures,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -286,9 +287,9 @@ fn fold(
     outcome: &ContactOutcome,
 ) {
     summary.funnel.add(outcome);
-    for error in &outcome.script_errors {
-        summary.script_errors.push(error.describe(&contact.id));
-    }
+    summary
+        .script_errors
+        .add(&contact.id, &outcome.script_errors);
     if let Some(field) = config.by_field {
         let key = contact
             .fields

@@ -90,7 +90,7 @@ pub fn run_test(program: &Program, sources: &SourceMap, case: &TestCase) -> Test
             expectation: format!("script `{}` runs without failing", error.script),
             line: line(case.span),
             expected: "a result of the right type".into(),
-            actual: error.describe(&case.name),
+            actual: format!("error[{}]: {}", error.code, error.describe(&case.name)),
             explanation: String::new(),
         });
     }
