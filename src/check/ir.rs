@@ -256,7 +256,37 @@ pub struct SegmentDef {
 pub struct PointsDecay {
     pub amount: i64,
     pub percent: bool,
-    pub every_seconds: i64,
+    pub every: Duration,
+}
+
+/// A duration as written in the rules. Days and weeks are calendar days in
+/// the campaign time zone (a day with a daylight-saving change has 23 or 25
+/// hours); minutes and hours are exact. The unit is kept because `24 hours`
+/// and `1 day` differ on such a day (docs/language.md section 10, "Time").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Duration {
+    /// The length in seconds (days counted as 86,400).
+    pub seconds: i64,
+    /// Written in days or weeks: added as calendar days.
+    pub calendar: bool,
+}
+
+impl Duration {
+    /// An exact duration of this many seconds.
+    pub const fn exact(seconds: i64) -> Self {
+        Duration {
+            seconds,
+            calendar: false,
+        }
+    }
+
+    /// A calendar duration of this many days.
+    pub const fn days(days: i64) -> Self {
+        Duration {
+            seconds: days.saturating_mul(86_400),
+            calendar: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -268,7 +298,7 @@ pub struct RuleDef {
     pub trigger: Trigger,
     pub steps: Vec<Step>,
     pub exit: Option<Cond>,
-    pub repeat_seconds: Option<i64>,
+    pub repeat: Option<Duration>,
     pub file: FileId,
     pub span: Span,
 }
@@ -494,7 +524,7 @@ pub enum StepKind {
     Webhook(String),
     MarkDoNotContact,
     Unsubscribe,
-    Wait(i64),
+    Wait(Duration),
     /// Minutes after local midnight.
     WaitUntilTime(u32),
     WaitUntilInstant(Instant),

@@ -66,11 +66,27 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
         Some(text) => dry_run::parse_instant(text, tz, false).map_err(|e| Exit(usage_error(&e)))?,
         None => last,
     };
-    let ticks = crate::sim::calendar::ticks(from, at, tick, tz);
+    let ticks =
+        crate::sim::calendar::plan_ticks(from, at, tick, tz, crate::sim::run::DEFAULT_MAX_TICKS)
+            .map_err(|too_many| {
+                let why = crate::sim::limits::RunStop::TooManyTicks(too_many);
+                eprint!(
+                    "{}",
+                    why.message(&program, crate::sim::limits::Command::Explain)
+                        .render()
+                );
+                Exit(super::EXIT_USAGE)
+            })?;
     let plan = RunPlan::new(&program, from, at, &ticks);
     let contact = &dataset.contacts[index];
     let (state, events, last_fired, outcome) =
         state_at(&plan, contact, dataset.events_of(index), at);
+    if let Some(stopped) = outcome.stopped {
+        let why =
+            crate::sim::limits::contact_stopped(&program, &contact.id, stopped, plan.max_records);
+        eprint!("{}", why.render());
+        return Err(Exit(super::EXIT_USAGE));
+    }
     let clock = Clock::new(at, tz);
     let mut explanations = Vec::new();
     for (rule_id, rule) in program.rules.iter().enumerate() {
@@ -196,7 +212,7 @@ fn condition_verdict(
 ) -> String {
     let tz = program.settings.timezone;
     let rule = &program.rules[rule_id];
-    match (last_fired, rule.repeat_seconds) {
+    match (last_fired, rule.repeat) {
         (None, _) if holds_now => {
             "the condition holds now, so the rule fires at this instant".into()
         }
@@ -206,7 +222,7 @@ fn condition_verdict(
             local(last, tz)
         ),
         (Some(last), Some(every)) => {
-            let next = last + every;
+            let next = crate::sim::calendar::add_duration(last, every, tz);
             if next <= at {
                 format!(
                     "fired {fired} time(s), last at {}; may fire again now if the condition holds",

@@ -29,6 +29,7 @@ impl Code {
     pub fn info(self) -> &'static CodeInfo {
         CODES
             .iter()
+            .chain(RUN_CODES)
             .chain(crate::lint::registry::LINT_CODES)
             .find(|info| info.code == self.0)
             .unwrap_or(&UNKNOWN)
@@ -139,6 +140,29 @@ codes! {
     // `unused-declaration` now (see `crate::lint`). Never reuse W0501.
 }
 
+// Running: E08xx. Errors a command reports while it runs (`simulate`,
+// `explain`), not diagnostics of a rules file: they are documented like
+// the others but have no `check` fixture, so they are kept out of `CODES`
+// (which SARIF and the check snapshots list). E0801–E0809: run limits.
+pub const TOO_MANY_TICKS: Code = Code("E0801");
+pub const CONTACT_LIMIT: Code = Code("E0802");
+
+/// The run-time codes, in code order.
+pub static RUN_CODES: &[CodeInfo] = &[
+    CodeInfo {
+        code: "E0801",
+        title: "too-many-ticks",
+        severity: Severity::Error,
+        summary: "The run's period and tick make more evaluation ticks than `--max-ticks` allows.",
+    },
+    CodeInfo {
+        code: "E0802",
+        title: "contact-record-limit",
+        severity: Severity::Error,
+        summary: "One contact fired rules or took actions more often than `--max-actions-per-contact` allows.",
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,9 +180,19 @@ mod tests {
     }
 
     #[test]
+    fn run_codes_are_sorted_and_not_checker_codes() {
+        for pair in RUN_CODES.windows(2) {
+            assert!(pair[0].code < pair[1].code);
+        }
+        assert!(RUN_CODES
+            .iter()
+            .all(|run| CODES.iter().all(|check| check.code != run.code)));
+    }
+
+    #[test]
     fn every_code_is_documented() {
         let docs = include_str!("../../docs/diagnostics.md");
-        for info in CODES {
+        for info in CODES.iter().chain(RUN_CODES) {
             assert!(
                 docs.contains(&format!("## {}", info.code)),
                 "docs/diagnostics.md has no section for {}",

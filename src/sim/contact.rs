@@ -2,9 +2,9 @@
 //! each, and the actions they take. This is PRODUCT.md section 4 in code;
 //! `docs/language.md` ("Semantics") says the same in words.
 
-use super::calendar::{add_duration, next_local_time};
+use super::calendar::{add_duration, local_time_at_or_after, period_end, periods_between};
 use super::outcome::{
-    Action, ActionRecord, ContactOutcome, Reason, Status, TraceEntry, Transition,
+    Action, ActionRecord, ContactOutcome, Limit, Reason, Status, Stopped, TraceEntry, Transition,
 };
 use super::sends::Outbox;
 use crate::check::ir::{self, builtin, MessageId, Program, RuleId, Step, StepKind, Trigger};
@@ -38,7 +38,17 @@ pub struct RunPlan<'p> {
     /// Declared messages by name, to recognise sends in the data.
     email_ids: HashMap<String, MessageId>,
     sms_ids: HashMap<String, MessageId>,
+    /// The most rule firings, and the most actions, one contact's run may
+    /// record; at the limit the contact's run stops and says so in
+    /// [`ContactOutcome::stopped`]. This bounds a run's memory per contact.
+    pub max_records: u64,
 }
+
+/// The default of [`RunPlan::max_records`] (`--max-actions-per-contact`):
+/// far above what a real contact does in a run (a daily rule with two
+/// actions for ten years records 7,300), small enough that a chunk of
+/// contacts at the limit fits in memory.
+pub const DEFAULT_MAX_RECORDS: u64 = 10_000;
 
 impl<'p> RunPlan<'p> {
     pub fn new(program: &'p Program, from: Instant, to: Instant, ticks: &'p [Instant]) -> Self {
@@ -50,7 +60,7 @@ impl<'p> RunPlan<'p> {
             .iter()
             .map(|rule| match &rule.trigger {
                 Trigger::Condition(condition) => {
-                    rule.repeat_seconds.is_some() || depends_on_time(program, condition)
+                    rule.repeat.is_some() || depends_on_time(program, condition)
                 }
                 Trigger::Event(_) => false,
             })
@@ -87,7 +97,14 @@ impl<'p> RunPlan<'p> {
             gates,
             email_ids: ids(&program.emails),
             sms_ids: ids(&program.sms),
+            max_records: DEFAULT_MAX_RECORDS,
         }
+    }
+
+    /// The same plan with another per-contact record limit.
+    pub fn with_max_records(mut self, max_records: u64) -> Self {
+        self.max_records = max_records;
+        self
     }
 }
 
@@ -181,10 +198,15 @@ struct ContactRun<'p, 'e> {
     rules: Vec<RuleRun>,
     waiting: Vec<Waiting>,
     serial: u64,
+    /// Rule firings so far, for [`RunPlan::max_records`].
+    firings: u64,
     outbox: Outbox,
     /// When the contact entered its current stage, if known.
     stage_since: Option<Instant>,
     decay_periods_applied: i64,
+    /// No decay period ends before this instant (a shortcut past the
+    /// calendar arithmetic at most instants).
+    decay_not_before: Instant,
     created_at: Option<Instant>,
     /// Sends decided but not yet delivered: (index in `outcome.actions`,
     /// channel, message, delivery instant).
@@ -212,9 +234,11 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             rules: vec![RuleRun::default(); program.rules.len()],
             waiting: Vec::new(),
             serial: 0,
+            firings: 0,
             outbox: Outbox::default(),
             stage_since: contact.created_at.filter(|_| contact.stage.is_some()),
             decay_periods_applied: 0,
+            decay_not_before: Instant::MIN,
             created_at: contact.created_at,
             changed: true,
             fired_now: vec![false; program.rules.len()],
@@ -252,7 +276,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             .skip_while(|&t| t < starts_at)
             .peekable();
         let mut last_evaluated: Option<Instant> = None;
-        loop {
+        while self.outcome.stopped.is_none() {
             let next_event = self
                 .events
                 .peek_next()
@@ -449,7 +473,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         let run = self.rules[rule_id];
         match run.last_fired {
             None => true,
-            Some(last) => match self.program.rules[rule_id].repeat_seconds {
+            Some(last) => match self.program.rules[rule_id].repeat {
                 Some(every) => {
                     run.waiting == 0
                         && now >= add_duration(last, every, self.program.settings.timezone)
@@ -460,6 +484,14 @@ impl<'p, 'e> ContactRun<'p, 'e> {
     }
 
     fn fire(&mut self, rule_id: RuleId, now: Instant) {
+        if self.outcome.stopped.is_some() {
+            return;
+        }
+        if self.firings >= self.plan.max_records {
+            self.stop(Limit::Firings, rule_id, now);
+            return;
+        }
+        self.firings += 1;
         self.rules[rule_id].last_fired = Some(now);
         self.outcome.fired[rule_id] += 1;
         self.trace(TraceEntry::RuleFired {
@@ -504,14 +536,17 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 }
             }
             let resume_at = match &step.kind {
-                StepKind::Wait(seconds) => {
-                    Some(add_duration(now, *seconds, self.program.settings.timezone))
+                StepKind::Wait(duration) => {
+                    Some(add_duration(now, *duration, self.program.settings.timezone))
                 }
-                StepKind::WaitUntilTime(minute) => Some(next_local_time(
+                // At that very time the sequence goes on now, like a
+                // `wait until DATE` that has passed.
+                StepKind::WaitUntilTime(minute) => Some(local_time_at_or_after(
                     now,
                     *minute,
                     self.program.settings.timezone,
-                )),
+                ))
+                .filter(|&at| at > now),
                 StepKind::WaitUntilInstant(at) => (*at > now).then_some(*at),
                 StepKind::Branch {
                     condition,
@@ -648,8 +683,21 @@ impl<'p, 'e> ContactRun<'p, 'e> {
     }
 
     fn record(&mut self, record: ActionRecord) {
+        if self.outcome.stopped.is_some() {
+            return;
+        }
+        if self.outcome.actions.len() as u64 >= self.plan.max_records {
+            self.stop(Limit::Actions, record.rule, record.at);
+            return;
+        }
         self.trace(TraceEntry::Action(record.clone()));
         self.outcome.actions.push(record);
+    }
+
+    /// Ends this contact's run at a record limit; the run as a whole
+    /// reports it (nothing past the limit is silently left out).
+    fn stop(&mut self, limit: Limit, rule: RuleId, at: Instant) {
+        self.outcome.stopped = Some(Stopped { limit, rule, at });
     }
 
     /// Carries out one action step and records it.
@@ -799,34 +847,67 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         self.stage_since = Some(now);
     }
 
-    /// Points decay by whole periods counted from the start of the run.
+    /// Points decay by whole periods counted from the start of the run;
+    /// periods written in days count calendar days (see
+    /// [`periods_between`]).
     fn decay(&mut self, now: Instant) {
         let Some(decay) = self.program.decay else {
             return;
         };
-        let due = (now - self.plan.from).max(0) / decay.every_seconds;
-        while self.decay_periods_applied < due {
-            self.decay_periods_applied += 1;
-            let before = self.state.points;
-            if before <= 0 {
-                continue;
-            }
-            let after = if decay.percent {
-                // In 128 bits: the product overflows 64 for large balances.
-                let kept = i128::from(before) * i128::from(100 - decay.amount) / 100;
-                i64::try_from(kept).unwrap_or(i64::MAX)
-            } else {
-                (before - decay.amount).max(0)
-            };
-            self.state.points = after;
-            self.changed = true;
-            self.trace(TraceEntry::Decayed {
-                at: now,
-                from: before,
-                to: after,
-            });
+        if now < self.decay_not_before {
+            return;
         }
+        let tz = self.program.settings.timezone;
+        let due = periods_between(self.plan.from, now, decay.every, tz);
+        self.decay_not_before = period_end(self.plan.from, due + 1, decay.every, tz);
+        let periods = due - self.decay_periods_applied;
+        if periods <= 0 {
+            return;
+        }
+        self.decay_periods_applied = due;
+        let before = self.state.points;
+        let after = decayed(before, decay, periods);
+        if after == before {
+            return;
+        }
+        self.state.points = after;
+        self.changed = true;
+        self.trace(TraceEntry::Decayed {
+            at: now,
+            from: before,
+            to: after,
+        });
     }
+}
+
+/// Points after `periods` decay periods. Only a positive balance decays
+/// and decay never takes it below 0; a negative balance stays as it is.
+/// `N%` takes N% of the points, rounded down, each period: 10% of 15 is 1
+/// (15 → 14 → 13), and 10% of 5 is 0, so 5 points stay 5.
+pub fn decayed(points: i64, decay: ir::PointsDecay, periods: i64) -> i64 {
+    if points <= 0 || periods <= 0 {
+        return points;
+    }
+    if !decay.percent {
+        return points
+            .saturating_sub(decay.amount.saturating_mul(periods))
+            .max(0);
+    }
+    let mut points = points;
+    for _ in 0..periods {
+        // In 128 bits: the product overflows 64 for large balances. The
+        // cut is at most the points (the percentage is at most 100).
+        let cut = i128::from(points) * i128::from(decay.amount) / 100;
+        let cut = i64::try_from(cut).unwrap_or(points);
+        // Once the cut rounds down to nothing, no later period changes
+        // anything either; this also bounds the loop (a positive cut
+        // shrinks the points by at least 1%).
+        if cut <= 0 {
+            break;
+        }
+        points -= cut;
+    }
+    points
 }
 
 /// Removing what is not there is recorded as skipped, not done.

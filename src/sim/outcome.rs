@@ -180,4 +180,25 @@ pub struct ContactOutcome {
     pub trace: Option<Vec<TraceEntry>>,
     /// Scripts that failed at run time (each counted as false).
     pub script_errors: Vec<crate::eval::script::ScriptError>,
+    /// Set when the contact's run hit a record limit and stopped there:
+    /// what it holds is the run up to that instant only.
+    pub stopped: Option<Stopped>,
+}
+
+/// Which per-contact limit a run hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// More rule firings than the limit.
+    Firings,
+    /// More recorded actions than the limit.
+    Actions,
+}
+
+/// Where a contact's run stopped at a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    pub limit: Limit,
+    /// The rule that would have gone past the limit.
+    pub rule: RuleId,
+    pub at: Instant,
 }
