@@ -5,6 +5,7 @@
 use super::calendar::{add_duration, local_time_at_or_after, period_end, periods_between};
 use super::outcome::{
     Action, ActionRecord, ContactOutcome, Limit, Reason, Status, Stopped, TraceEntry, Transition,
+    Withdrawal,
 };
 use super::sends::Outbox;
 use crate::check::ir::{self, builtin, MessageId, Program, RuleId, Step, StepKind, Trigger};
@@ -54,7 +55,9 @@ impl<'p> RunPlan<'p> {
     pub fn new(program: &'p Program, from: Instant, to: Instant, ticks: &'p [Instant]) -> Self {
         let mut order: Vec<RuleId> = (0..program.rules.len()).collect();
         // Stable sort: equal priorities keep file order.
-        order.sort_by_key(|&r| std::cmp::Reverse(program.rules[r].priority));
+        order.sort_by_key(|&r| {
+            std::cmp::Reverse(program.rules.get(r).map_or(0, |rule| rule.priority))
+        });
         let time_dependent = program
             .rules
             .iter()
@@ -68,7 +71,7 @@ impl<'p> RunPlan<'p> {
         let timed_order = order
             .iter()
             .copied()
-            .filter(|&r| time_dependent[r])
+            .filter(|&r| time_dependent.get(r).copied().unwrap_or(false))
             .collect();
         let gates = program
             .rules
@@ -126,6 +129,11 @@ struct RuleRun {
     last_fired: Option<Instant>,
     /// Sequences of this rule still waiting.
     waiting: u32,
+    /// Its gate (see [`RunPlan`]) was false at the last evaluation and
+    /// nothing has happened since.
+    blocked: bool,
+    /// It fired at the current instant.
+    fired_now: bool,
 }
 
 /// How a run of steps ended.
@@ -211,11 +219,6 @@ struct ContactRun<'p, 'e> {
     /// Sends decided but not yet delivered: (index in `outcome.actions`,
     /// channel, message, delivery instant).
     undelivered: Vec<(usize, Channel, MessageId, Instant)>,
-    /// Per rule: its gate (see [`RunPlan`]) was false at the last
-    /// evaluation and nothing has happened since.
-    blocked: Vec<bool>,
-    /// Which rules fired at the current instant (reused between instants).
-    fired_now: Vec<bool>,
     /// Something happened (an event, an action, decay) since every
     /// condition rule was last evaluated.
     changed: bool,
@@ -241,8 +244,6 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             decay_not_before: Instant::MIN,
             created_at: contact.created_at,
             changed: true,
-            fired_now: vec![false; program.rules.len()],
-            blocked: vec![false; program.rules.len()],
             undelivered: Vec::new(),
             outcome: ContactOutcome {
                 initial_stage: contact.stage,
@@ -337,10 +338,10 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         self.trace(TraceEntry::Event { at: now, index });
         self.apply_effects(event);
         self.decay(now);
-        for position in 0..self.plan.order.len() {
-            let rule_id = self.plan.order[position];
-            let rule = &self.program.rules[rule_id];
-            let Trigger::Event(matcher) = &rule.trigger else {
+        let (plan, program) = (self.plan, self.program);
+        for &rule_id in &plan.order {
+            let Some(Trigger::Event(matcher)) = program.rules.get(rule_id).map(|r| &r.trigger)
+            else {
                 continue;
             };
             let matched = {
@@ -368,8 +369,14 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 .map(|(i, _)| i);
             let Some(index) = due else { break };
             let waiting = self.waiting.swap_remove(index);
-            self.rules[waiting.rule].waiting = self.rules[waiting.rule].waiting.saturating_sub(1);
-            let rule = &self.program.rules[waiting.rule];
+            let program = self.program;
+            let (Some(run), Some(rule)) = (
+                self.rules.get_mut(waiting.rule),
+                program.rules.get(waiting.rule),
+            ) else {
+                continue;
+            };
+            run.waiting = run.waiting.saturating_sub(1);
             crate::eval::script::set_rule(Some(waiting.rule));
             let exit = rule
                 .exit
@@ -386,9 +393,8 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 at: now,
                 rule: waiting.rule,
             });
-            let steps = &self.program.rules[waiting.rule].steps;
             let flow = self.resume(
-                steps,
+                &rule.steps,
                 &waiting.path,
                 &mut Vec::new(),
                 waiting.rule,
@@ -413,46 +419,51 @@ impl<'p, 'e> ContactRun<'p, 'e> {
     /// Condition rules to a fixpoint: passes repeat while any rule fires,
     /// and each rule fires at most once per instant, so this ends.
     fn condition_rules(&mut self, now: Instant) {
-        let mut fired_now = std::mem::take(&mut self.fired_now);
-        fired_now.iter_mut().for_each(|f| *f = false);
         // With nothing new since the last full evaluation, only rules that
         // time alone can change need looking at.
         let mut only_time_dependent = !self.changed;
-        if self.changed {
+        let changed = self.changed;
+        for run in &mut self.rules {
+            run.fired_now = false;
             // Gates are judged afresh against what has changed.
-            self.blocked.iter_mut().for_each(|b| *b = false);
+            run.blocked &= !changed;
         }
+        let (plan, program) = (self.plan, self.program);
         loop {
             let mut any = false;
-            let plan = self.plan;
             let order = if only_time_dependent {
                 &plan.timed_order
             } else {
                 &plan.order
             };
             for &rule_id in order {
-                if fired_now[rule_id]
-                    || (only_time_dependent && self.blocked[rule_id])
+                let Some(run) = self.rules.get(rule_id) else {
+                    continue;
+                };
+                if run.fired_now
+                    || (only_time_dependent && run.blocked)
                     || !self.eligible(rule_id, now)
                 {
                     continue;
                 }
-                let rule = &self.program.rules[rule_id];
-                let Trigger::Condition(condition) = &rule.trigger else {
+                let Some(Trigger::Condition(condition)) =
+                    program.rules.get(rule_id).map(|r| &r.trigger)
+                else {
                     continue;
                 };
                 crate::eval::script::set_rule(Some(rule_id));
-                let holds = {
-                    let clock = Clock::new(now, self.program.settings.timezone);
-                    let context =
-                        Context::new(self.program, clock, &self.state, &self.events, None);
-                    if let Some(gate) = &plan.gates[rule_id] {
-                        self.blocked[rule_id] = !context.holds(gate);
-                    }
-                    !self.blocked[rule_id] && context.holds(condition)
+                let clock = Clock::new(now, program.settings.timezone);
+                let context = Context::new(program, clock, &self.state, &self.events, None);
+                let blocked = match plan.gates.get(rule_id) {
+                    Some(Some(gate)) => !context.holds(gate),
+                    _ => false,
                 };
+                let holds = !blocked && context.holds(condition);
+                if let Some(run) = self.rules.get_mut(rule_id) {
+                    run.blocked = blocked;
+                    run.fired_now = holds;
+                }
                 if holds {
-                    fired_now[rule_id] = true;
                     any = true;
                     self.fire(rule_id, now);
                     // Its actions may enable any rule, timed or not.
@@ -464,22 +475,21 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             }
         }
         self.changed = false;
-        self.fired_now = fired_now;
     }
 
     /// Condition rules fire on entry once, or again after `repeat every`
     /// once the previous run's sequence has finished.
     fn eligible(&self, rule_id: RuleId, now: Instant) -> bool {
-        let run = self.rules[rule_id];
-        match run.last_fired {
-            None => true,
-            Some(last) => match self.program.rules[rule_id].repeat {
-                Some(every) => {
-                    run.waiting == 0
-                        && now >= add_duration(last, every, self.program.settings.timezone)
-                }
-                None => false,
-            },
+        let (Some(run), Some(rule)) = (self.rules.get(rule_id), self.program.rules.get(rule_id))
+        else {
+            return false;
+        };
+        match (run.last_fired, rule.repeat) {
+            (None, _) => true,
+            (Some(last), Some(every)) => {
+                run.waiting == 0 && now >= add_duration(last, every, self.program.settings.timezone)
+            }
+            (Some(_), None) => false,
         }
     }
 
@@ -491,15 +501,22 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             self.stop(Limit::Firings, rule_id, now);
             return;
         }
+        let program = self.program;
+        let (Some(run), Some(fired), Some(rule)) = (
+            self.rules.get_mut(rule_id),
+            self.outcome.fired.get_mut(rule_id),
+            program.rules.get(rule_id),
+        ) else {
+            return;
+        };
         self.firings += 1;
-        self.rules[rule_id].last_fired = Some(now);
-        self.outcome.fired[rule_id] += 1;
+        run.last_fired = Some(now);
+        *fired = fired.saturating_add(1);
         self.trace(TraceEntry::RuleFired {
             at: now,
             rule: rule_id,
         });
-        let steps = &self.program.rules[rule_id].steps;
-        let flow = self.run_steps(steps, &mut Vec::new(), 0, rule_id, now, now);
+        let flow = self.run_steps(&rule.steps, &mut Vec::new(), 0, rule_id, now, now);
         if flow == Flow::Stopped {
             self.trace(TraceEntry::Stopped {
                 at: now,
@@ -530,6 +547,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                             status: Status::Skipped,
                             reason: Some(Reason::Unless),
                             deliver_at: None,
+                            withdrawn: None,
                         });
                     }
                     continue;
@@ -580,7 +598,9 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                     fired_at,
                     path: resume_path,
                 });
-                self.rules[rule].waiting += 1;
+                if let Some(run) = self.rules.get_mut(rule) {
+                    run.waiting += 1;
+                }
                 self.trace(TraceEntry::Waiting {
                     at: now,
                     rule,
@@ -727,6 +747,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             status: Status::Done,
             reason: None,
             deliver_at: None,
+            withdrawn: None,
         };
         match kind {
             StepKind::MoveTo(stage) => {
@@ -765,11 +786,11 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                     let index = self.outcome.actions.len();
                     self.undelivered.push((index, *channel, *message, at));
                 }
-                if let Some(at) = decision.deliver_at {
-                    let (event_type, name) = match channel {
-                        Channel::Email => (builtin::EMAIL_SENT, &self.program.emails[*message]),
-                        Channel::Sms => (builtin::SMS_SENT, &self.program.sms[*message]),
-                    };
+                let (event_type, names) = match channel {
+                    Channel::Email => (builtin::EMAIL_SENT, &self.program.emails),
+                    Channel::Sms => (builtin::SMS_SENT, &self.program.sms),
+                };
+                if let (Some(at), Some(name)) = (decision.deliver_at, names.get(*message)) {
                     self.events.record_send(event_type, at, name);
                 }
             }
@@ -973,6 +994,11 @@ impl ContactRun<'_, '_> {
             };
             self.events.cancel_send(event_type, at);
             if let Some(record) = self.outcome.actions.get_mut(index) {
+                record.withdrawn = Some(Withdrawal {
+                    at: now,
+                    held_until: at,
+                    held_by: record.reason,
+                });
                 record.status = Status::Suppressed;
                 record.reason = Some(reason);
                 record.deliver_at = None;

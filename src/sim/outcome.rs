@@ -106,8 +106,25 @@ pub struct ActionRecord {
     pub action: Action,
     pub status: Status,
     pub reason: Option<Reason>,
-    /// For delayed sends: when the message goes out.
+    /// For sends that go out: when (the decision instant, or later for a
+    /// delayed send).
     pub deliver_at: Option<Instant>,
+    /// For a delayed send taken back before it went out: when and why it
+    /// was held. `status` is then [`Status::Suppressed`] and `reason` says
+    /// why it was withdrawn.
+    pub withdrawn: Option<Withdrawal>,
+}
+
+/// A delayed send withdrawn before its delivery time (the contact
+/// unsubscribed or was marked do-not-contact in between).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Withdrawal {
+    /// When it was taken back.
+    pub at: Instant,
+    /// When it would have gone out.
+    pub held_until: Instant,
+    /// What held it (quiet hours, a frequency cap).
+    pub held_by: Option<Reason>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

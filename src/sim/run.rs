@@ -192,24 +192,31 @@ impl TransitionStats {
 /// Names the kind and target of an action, for grouping and output.
 pub fn describe(program: &Program, action: &Action) -> ActionKey {
     let (kind, target) = match action {
-        Action::MoveTo(s) => ("move to", program.stages[*s].clone()),
-        Action::MoveBackTo(s) => ("move back to", program.stages[*s].clone()),
+        Action::MoveTo(s) => ("move to", name(&program.stages, *s)),
+        Action::MoveBackTo(s) => ("move back to", name(&program.stages, *s)),
         Action::Send {
             channel: Channel::Email,
             message,
-        } => ("send email", program.emails[*message].clone()),
+        } => ("send email", name(&program.emails, *message)),
         Action::Send {
             channel: Channel::Sms,
             message,
-        } => ("send sms", program.sms[*message].clone()),
+        } => ("send sms", name(&program.sms, *message)),
         Action::AddPoints(n) if *n >= 0 => ("add points", n.to_string()),
         Action::AddPoints(n) => ("remove points", (-n).to_string()),
         Action::SetPoints(n) => ("set points", n.to_string()),
         Action::AddTag(t) => ("add tag", t.clone()),
         Action::RemoveTag(t) => ("remove tag", t.clone()),
-        Action::AddToList(l) => ("add to list", program.lists[*l].clone()),
-        Action::RemoveFromList(l) => ("remove from list", program.lists[*l].clone()),
-        Action::SetField { field, .. } => ("set field", program.fields[*field].name.clone()),
+        Action::AddToList(l) => ("add to list", name(&program.lists, *l)),
+        Action::RemoveFromList(l) => ("remove from list", name(&program.lists, *l)),
+        Action::SetField { field, .. } => (
+            "set field",
+            program
+                .fields
+                .get(*field)
+                .map(|f| f.name.clone())
+                .unwrap_or_default(),
+        ),
         Action::Notify {
             recipient: Recipient::Sales,
             ..
@@ -224,6 +231,12 @@ pub fn describe(program: &Program, action: &Action) -> ActionKey {
         Action::Unsubscribe => ("unsubscribe", String::new()),
     };
     ActionKey { kind, target }
+}
+
+/// The declared name of an id (ids come from the checked program, so
+/// there always is one).
+fn name(names: &[String], id: usize) -> String {
+    names.get(id).cloned().unwrap_or_default()
 }
 
 /// Receives every contact's outcome in contact order.
