@@ -205,15 +205,22 @@ impl UrlPattern {
         // `?` and `#` are ASCII, so the cut is on a char boundary; memchr
         // because a char-pattern split decodes UTF-8 and showed up in
         // profiles of page-visit counts.
-        let value = memchr::memchr2(b'?', b'#', value.as_bytes())
-            .and_then(|end| value.get(..end))
-            .unwrap_or(value);
+        let value = without_query(value);
         if glob_match(&self.parts, value) {
             return true;
         }
         self.text.starts_with('/')
             && url_path(value).is_some_and(|path| glob_match(&self.parts, path))
     }
+}
+
+/// A visited URL without its query string and fragment: what page
+/// patterns match and what `N different pages` tells apart.
+pub fn without_query(url: &str) -> &str {
+    // `?` and `#` are ASCII, so the cut is on a char boundary.
+    memchr::memchr2(b'?', b'#', url.as_bytes())
+        .and_then(|end| url.get(..end))
+        .unwrap_or(url)
 }
 
 /// The path of an absolute http(s) URL (`/` when it has none).

@@ -160,7 +160,8 @@ pub fn tick_count(from: Instant, to: Instant, every: i64) -> u64 {
         return 0;
     }
     let span = i128::from(to) - i128::from(from);
-    u64::try_from(span / i128::from(every) + 1).unwrap_or(u64::MAX)
+    // Plus one for `from` itself when it is not at midnight.
+    u64::try_from(span / i128::from(every) + 2).unwrap_or(u64::MAX)
 }
 
 /// [`plan_ticks`] without a limit, for periods written by hand in a file
@@ -171,8 +172,9 @@ pub fn ticks(from: Instant, to: Instant, every: i64, tz: chrono_tz::Tz) -> Vec<I
     plan_ticks(from, to, every, tz, u64::MAX).unwrap_or_default()
 }
 
-/// Evaluation ticks from `from` to `to` inclusive: every `every` seconds
-/// starting at the first local midnight at or after `from`. A tick length
+/// Evaluation ticks from `from` to `to` inclusive: `from` itself, then
+/// every `every` seconds starting at the first local midnight at or after
+/// `from`. A tick length
 /// of whole days steps by local days, so ticks stay at 00:00 across DST
 /// changes; a shorter one steps exactly. Refused, before anything is
 /// allocated, when the period holds more than `limit` ticks.
@@ -194,6 +196,9 @@ pub fn plan_ticks(
     let first_date = local_date(from, tz);
     let mut t = start_of_day(first_date, tz);
     if t < from {
+        // The start of the run is always evaluated, also when it is not at
+        // midnight: what holds then is seen then, not at the next tick.
+        ticks.push(from);
         t = at_local(first_date.succ_opt().unwrap_or(first_date), 0, tz);
     }
     let whole_days = every % DAY == 0;
@@ -332,8 +337,8 @@ mod tests {
     #[test]
     fn too_many_ticks_are_refused_before_planning() {
         let err = plan_ticks(0, 10 * 365 * DAY, 60, Warsaw, 1_000_000).unwrap_err();
-        assert_eq!(err.planned, 5_256_001);
-        assert!(plan_ticks(0, 10 * DAY, DAY, Warsaw, 11).is_ok());
+        assert_eq!(err.planned, 5_256_002);
+        assert!(plan_ticks(0, 10 * DAY, DAY, Warsaw, 12).is_ok());
         assert_eq!(tick_count(5, 4, DAY), 0);
     }
 
