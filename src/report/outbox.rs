@@ -8,7 +8,7 @@ use crate::sim::{Action, ActionRecord, Status};
 use serde_json::{json, Value as Json};
 
 /// One outbox line (without the newline). Every line has the same keys,
-/// `null` where one does not apply, in a fixed (sorted) order.
+/// `null` where one does not apply, always in this order.
 pub fn line(program: &Program, contact_id: &str, record: &ActionRecord) -> String {
     let key = describe(program, &record.action);
     let rule = program.rules.get(record.rule).map(|r| r.name.as_str());
@@ -20,10 +20,10 @@ pub fn line(program: &Program, contact_id: &str, record: &ActionRecord) -> Strin
     };
     // What held a send: for a delayed one its reason, for a withdrawn one
     // what held it before it was taken back.
-    let held_by = match (withdrawn, record.status) {
-        (Some(w), _) => w.held_by,
-        (None, Status::Delayed) => record.reason,
-        _ => None,
+    let (held_by, held_until) = match (withdrawn, record.status) {
+        (Some(w), _) => (w.held_by, Some(w.held_until)),
+        (None, Status::Delayed) => (record.reason, record.deliver_at),
+        _ => (None, None),
     };
     // The instant the final status took effect.
     let status_at = match (withdrawn, record.deliver_at) {
@@ -43,7 +43,7 @@ pub fn line(program: &Program, contact_id: &str, record: &ActionRecord) -> Strin
         "reason": record.reason.map(|r| r.as_str()),
         "deliver_at": record.deliver_at.map(rfc3339),
         "held_by": held_by.map(|r| r.as_str()),
-        "held_until": withdrawn.map(|w| rfc3339(w.held_until)),
+        "held_until": held_until.map(rfc3339),
         "withdrawn_at": withdrawn.map(|w| rfc3339(w.at)),
     });
     value.to_string()
