@@ -1735,19 +1735,19 @@ fn points_decay_by_a_percentage_per_period() {
         "2025-04-05T00:00:00Z",
     );
     // Periods count from the start of the run (Jan 1 00:00Z):
-    // Jan 31 (30 d): 100 → 90; Mar 2 (60 d): 90 → 81; Apr 1 (90 d): 81 →
-    // 72.9, rounded down → 72.
+    // Jan 31 (30 d): 100 → 90; Mar 2 (60 d): 90 → 81; Apr 1 (90 d): 10%
+    // of 81 is 8.1, rounded down to 8 taken → 73 (language.md section 5).
     same(
         sim.decays("c1"),
         &[
             "2025-01-31T00:00:00Z 100 -> 90",
             "2025-03-02T00:00:00Z 90 -> 81",
-            "2025-04-01T00:00:00Z 81 -> 72",
+            "2025-04-01T00:00:00Z 81 -> 73",
         ],
     );
     // The rule sees decayed points at the same tick.
     same(sim.fired_at("c1", "cooled"), &["2025-03-02T00:00:00Z"]);
-    assert_eq!(sim.final_points("c1"), 72);
+    assert_eq!(sim.final_points("c1"), 73);
 }
 
 #[test]

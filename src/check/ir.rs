@@ -205,15 +205,22 @@ impl UrlPattern {
         // `?` and `#` are ASCII, so the cut is on a char boundary; memchr
         // because a char-pattern split decodes UTF-8 and showed up in
         // profiles of page-visit counts.
-        let value = memchr::memchr2(b'?', b'#', value.as_bytes())
-            .and_then(|end| value.get(..end))
-            .unwrap_or(value);
+        let value = without_query(value);
         if glob_match(&self.parts, value) {
             return true;
         }
         self.text.starts_with('/')
             && url_path(value).is_some_and(|path| glob_match(&self.parts, path))
     }
+}
+
+/// A visited URL without its query string and fragment: what page
+/// patterns match and what `N different pages` tells apart.
+pub fn without_query(url: &str) -> &str {
+    // `?` and `#` are ASCII, so the cut is on a char boundary.
+    memchr::memchr2(b'?', b'#', url.as_bytes())
+        .and_then(|end| url.get(..end))
+        .unwrap_or(url)
 }
 
 /// The path of an absolute http(s) URL (`/` when it has none).
@@ -256,7 +263,37 @@ pub struct SegmentDef {
 pub struct PointsDecay {
     pub amount: i64,
     pub percent: bool,
-    pub every_seconds: i64,
+    pub every: Duration,
+}
+
+/// A duration as written in the rules. Days and weeks are calendar days in
+/// the campaign time zone (a day with a daylight-saving change has 23 or 25
+/// hours); minutes and hours are exact. The unit is kept because `24 hours`
+/// and `1 day` differ on such a day (docs/language.md section 10, "Time").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Duration {
+    /// The length in seconds (days counted as 86,400).
+    pub seconds: i64,
+    /// Written in days or weeks: added as calendar days.
+    pub calendar: bool,
+}
+
+impl Duration {
+    /// An exact duration of this many seconds.
+    pub const fn exact(seconds: i64) -> Self {
+        Duration {
+            seconds,
+            calendar: false,
+        }
+    }
+
+    /// A calendar duration of this many days.
+    pub const fn days(days: i64) -> Self {
+        Duration {
+            seconds: days.saturating_mul(86_400),
+            calendar: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -268,7 +305,7 @@ pub struct RuleDef {
     pub trigger: Trigger,
     pub steps: Vec<Step>,
     pub exit: Option<Cond>,
-    pub repeat_seconds: Option<i64>,
+    pub repeat: Option<Duration>,
     pub file: FileId,
     pub span: Span,
 }
@@ -494,7 +531,7 @@ pub enum StepKind {
     Webhook(String),
     MarkDoNotContact,
     Unsubscribe,
-    Wait(i64),
+    Wait(Duration),
     /// Minutes after local midnight.
     WaitUntilTime(u32),
     WaitUntilInstant(Instant),

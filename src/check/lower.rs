@@ -65,7 +65,7 @@ impl Checker<'_> {
         };
         let steps = self.steps(&rule.steps, sequence);
         let exit = rule.exit.as_ref().and_then(|c| self.condition(c, sequence));
-        let repeat_seconds = rule.repeat.as_ref().and_then(|d| self.positive_duration(d));
+        let repeat = rule.repeat.as_ref().and_then(|d| self.positive_duration(d));
         if let Some(trigger) = trigger {
             self.program.rules.push(ir::RuleDef {
                 name,
@@ -73,7 +73,7 @@ impl Checker<'_> {
                 trigger,
                 steps,
                 exit,
-                repeat_seconds,
+                repeat,
                 file: self.file,
                 span,
             });
@@ -264,7 +264,9 @@ impl Checker<'_> {
             return Some(Window::All);
         };
         match &window.kind {
-            ast::WindowKind::Last(duration) => self.positive_duration(duration).map(Window::Last),
+            ast::WindowKind::Last(duration) => self
+                .positive_duration(duration)
+                .map(|d| Window::Last(d.seconds)),
             ast::WindowKind::SinceFired => {
                 if place.in_sequence {
                     Some(Window::SinceFired)
@@ -649,7 +651,7 @@ impl Checker<'_> {
                     );
                     return None;
                 }
-                let seconds = self.positive_duration(duration)?;
+                let seconds = self.positive_duration(duration)?.seconds;
                 Some(match test.kind {
                     ValueTestKind::WithinLast(_) => ir::ValueTest::WithinLast(seconds),
                     ValueTestKind::MoreThanAgo(_) => ir::ValueTest::MoreThanAgo(seconds),

@@ -384,7 +384,7 @@ impl<'s> Checker<'s> {
         per: &ast::Duration,
         policy: ast::CapPolicy,
     ) {
-        let per_seconds = self.positive_duration(per);
+        let per_seconds = self.positive_duration(per).map(|d| d.seconds);
         let limit_value = match u32::try_from(limit.value) {
             Ok(n) if n > 0 => Some(n),
             _ => {
@@ -422,9 +422,15 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn positive_duration(&mut self, duration: &ast::Duration) -> Option<i64> {
+    fn positive_duration(&mut self, duration: &ast::Duration) -> Option<ir::Duration> {
         match values::positive_seconds(duration) {
-            Ok(seconds) => Some(seconds),
+            Ok(seconds) => Some(ir::Duration {
+                seconds,
+                calendar: matches!(
+                    duration.unit,
+                    ast::DurationUnit::Days | ast::DurationUnit::Weeks
+                ),
+            }),
             Err(why) => {
                 self.error(codes::BAD_DURATION, duration.span, why);
                 None
@@ -644,7 +650,7 @@ impl<'s> Checker<'s> {
             .help = Some("keep one `decay points` line".into());
             return;
         }
-        let every_seconds = self.positive_duration(&decay.every);
+        let every = self.positive_duration(&decay.every);
         let amount_ok = decay.amount.value > 0 && (!decay.percent || decay.amount.value <= 100);
         if !amount_ok {
             self.error(
@@ -658,11 +664,11 @@ impl<'s> Checker<'s> {
             );
             return;
         }
-        if let Some(every_seconds) = every_seconds {
+        if let Some(every) = every {
             self.program.decay = Some(ir::PointsDecay {
                 amount: decay.amount.value,
                 percent: decay.percent,
-                every_seconds,
+                every,
             });
         }
     }

@@ -67,13 +67,29 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
         Some(text) => dry_run::parse_instant(text, tz, false).map_err(|e| Exit(usage_error(&e)))?,
         None => last,
     };
-    let ticks = crate::sim::calendar::ticks(from, at, tick, tz);
+    let ticks =
+        crate::sim::calendar::plan_ticks(from, at, tick, tz, crate::sim::run::DEFAULT_MAX_TICKS)
+            .map_err(|too_many| {
+                let why = crate::sim::limits::RunStop::TooManyTicks(too_many);
+                eprint!(
+                    "{}",
+                    why.message(&program, crate::sim::limits::Command::Explain)
+                        .render()
+                );
+                Exit(super::EXIT_USAGE)
+            })?;
     let plan = RunPlan::new(&program, from, at, &ticks);
     let Some(contact) = dataset.contacts.get(index) else {
         return Err(Exit(usage_error("the contact is not in the data")));
     };
     let (state, events, last_fired, outcome) =
         state_at(&plan, contact, dataset.events_of(index), at);
+    if let Some(stopped) = outcome.stopped {
+        let why =
+            crate::sim::limits::contact_stopped(&program, &contact.id, stopped, plan.max_records);
+        eprint!("{}", why.render());
+        return Err(Exit(super::EXIT_USAGE));
+    }
     let clock = Clock::new(at, tz);
     let mut explanations = Vec::new();
     for (rule_id, rule) in program.rules.iter().enumerate() {
@@ -204,7 +220,7 @@ fn condition_verdict(
     let Some(rule) = program.rules.get(rule_id) else {
         return String::new();
     };
-    match (last_fired, rule.repeat_seconds) {
+    match (last_fired, rule.repeat) {
         (None, _) if holds_now => {
             "the condition holds now, so the rule fires at this instant".into()
         }
@@ -214,7 +230,7 @@ fn condition_verdict(
             local(last, tz)
         ),
         (Some(last), Some(every)) => {
-            let next = last + every;
+            let next = crate::sim::calendar::add_duration(last, every, tz);
             if next <= at {
                 format!(
                     "fired {fired} time(s), last at {}; may fire again now if the condition holds",

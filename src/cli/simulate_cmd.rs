@@ -1,10 +1,11 @@
 //! `nurture simulate`: the dry run.
 
 use super::dry_run::{self, DataArgs, Exit};
-use super::{output, script_failures, usage_error};
+use super::{output, script_failures, usage_error, EXIT_USAGE};
 use crate::check::ir::Program;
 use crate::data::{Contact, Dataset};
 use crate::report;
+use crate::sim::limits::{Command, Limits, RunStop};
 use crate::sim::run::{self, OutcomeSink, Population, RunConfig};
 use crate::sim::{simulate_contact, ContactOutcome, RunPlan};
 use clap::ValueEnum;
@@ -27,6 +28,12 @@ pub struct SimulateArgs {
     /// How often time-based conditions are re-evaluated, e.g. `1 day`, `6h`
     #[arg(long, default_value = "1 day")]
     tick: String,
+    /// The most evaluation ticks the period may hold (E0801 beyond it)
+    #[arg(long, value_name = "N", default_value_t = run::DEFAULT_MAX_TICKS)]
+    max_ticks: u64,
+    /// The most rule firings, and the most actions, one contact may have in the run (E0802 beyond it)
+    #[arg(long, value_name = "N", default_value_t = crate::sim::DEFAULT_MAX_RECORDS)]
+    max_actions_per_contact: u64,
     #[arg(long, value_enum, default_value_t = SimulateFormat::Human)]
     format: SimulateFormat,
     /// Write every action as a JSON line to this file
@@ -76,6 +83,13 @@ fn simulate(args: &SimulateArgs) -> Result<i32, Exit> {
         tick_seconds,
         by_field,
     };
+    let limits = Limits {
+        max_ticks: args.max_ticks,
+        max_records: args.max_actions_per_contact,
+    };
+    // Before the outbox is created or anything runs.
+    let ticks = crate::sim::calendar::plan_ticks(from, to, tick_seconds, tz, limits.max_ticks)
+        .map_err(|too_many| stop(&program, &RunStop::TooManyTicks(too_many)))?;
     let population = Population {
         contacts: &dataset.contacts,
         events: &dataset.events,
@@ -91,18 +105,21 @@ fn simulate(args: &SimulateArgs) -> Result<i32, Exit> {
             Some(writer) => writer,
             None => &mut (),
         };
-        run::run(&program, &population, &config, sink, &mut |done| {
+        run::run_limited(&program, &population, &config, limits, sink, &mut |done| {
             progress.set_position(done as u64)
         })
     })?;
     progress.finish_and_clear();
+    if let Some(why) = &summary.stopped {
+        return Err(stop(&program, why));
+    }
     if let Some(writer) = outbox {
         writer.finish()?;
     }
     let counts = dry_run::data_counts(&dataset.report);
     let timeline = timeline_contact.and_then(|index| {
-        let ticks = crate::sim::calendar::ticks(from, to, tick_seconds, tz);
-        let plan = RunPlan::new(&program, from, to, &ticks);
+        // The same limits as the run, which this contact passed.
+        let plan = RunPlan::new(&program, from, to, &ticks).with_max_records(limits.max_records);
         let contact = dataset.contacts.get(index)?;
         let events = dataset.events_of(index);
         let outcome = simulate_contact(&plan, contact, events, true);
@@ -135,6 +152,12 @@ fn simulate(args: &SimulateArgs) -> Result<i32, Exit> {
     // A failed script counted as false: the numbers above are not what the
     // rules mean, so the run fails, naming the failures.
     Ok(script_failures(&summary.script_errors))
+}
+
+/// Prints a run-limit error; the run exits 2 (it could not run as asked).
+fn stop(program: &Program, why: &RunStop) -> Exit {
+    eprint!("{}", why.message(program, Command::Simulate).render());
+    Exit(EXIT_USAGE)
 }
 
 fn field_index(program: &Program, name: &str) -> Result<usize, String> {

@@ -149,7 +149,8 @@ codes! { RUN_CODES:
     SCRIPT_LIMIT = "E0705", "script-limit", Error, "A script stopped at run time because it hit a sandbox limit (operations, event visits, call depth, variables, a size).";
     SCRIPT_FAILED = "E0706", "script-failed", Error, "A script failed at run time: an error it raised, an unknown event type or property, a bad window, or a result of the wrong type.";
 
-    // E0801–E0809: reading files and running (the lead merges them here).
+    TOO_MANY_TICKS = "E0801", "too-many-ticks", Error, "The run's period and tick make more evaluation ticks than `--max-ticks` allows.";
+    CONTACT_LIMIT = "E0802", "contact-record-limit", Error, "One contact fired rules or took actions more often than `--max-actions-per-contact` allows.";
 
     OUTPUT_FAILED = "E0810", "output-write-failed", Error, "Writing the output to standard output failed (a full disk, an I/O error); a closed pipe is not an error.";
     OUTPUT_FILE_FAILED = "E0811", "output-file-failed", Error, "An output file (`simulate --outbox`, `generate --out`) cannot be created or written.";
@@ -186,6 +187,16 @@ mod tests {
                 pair[1].code
             );
         }
+    }
+
+    #[test]
+    fn run_codes_are_sorted_and_not_checker_codes() {
+        for pair in RUN_CODES.windows(2) {
+            assert!(pair[0].code < pair[1].code);
+        }
+        assert!(RUN_CODES
+            .iter()
+            .all(|run| CODES.iter().all(|check| check.code != run.code)));
     }
 
     #[test]

@@ -297,9 +297,15 @@ impl<'a> Context<'a> {
         match behaviour.distinct {
             None => matching.count() as u64,
             Some(property) => {
+                // Pages are told apart as page patterns see them: by URL
+                // without query string or fragment (language.md section 3).
+                let pages = behaviour.matcher.event_type == ir::builtin::PAGE_VISITED;
                 let distinct: BTreeSet<String> = matching
                     .filter_map(|e| e.properties.get(property).and_then(Option::as_ref))
-                    .map(|v| v.to_string())
+                    .map(|v| match v {
+                        Value::Text(url) if pages => ir::without_query(url).to_string(),
+                        other => other.to_string(),
+                    })
                     .collect();
                 distinct.len() as u64
             }

@@ -425,14 +425,14 @@ fn wait_at_end(rule: &RuleDef, steps: &[Step], out: &mut Vec<Finding>) {
 fn repeat_shorter_than_waits(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
     let repeats = root_rules(cx).map(|rule| rule.repeat.as_ref().map(|d| d.span));
     for (rule, repeat_span) in program.rules.iter().zip(repeats) {
-        let Some(repeat) = rule.repeat_seconds else {
+        let Some(repeat) = rule.repeat.map(|d| d.seconds) else {
             continue;
         };
         let waits: i64 = rule
             .steps
             .iter()
             .map(|s| match s.kind {
-                StepKind::Wait(seconds) => seconds,
+                StepKind::Wait(duration) => duration.seconds,
                 _ => 0,
             })
             .fold(0i64, i64::saturating_add);
@@ -549,7 +549,12 @@ fn pairs(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
         } else {
             Vec::new()
         };
-        let key = (keys[j].as_str(), b.priority, b.repeat_seconds, steps);
+        let key = (
+            keys[j].as_str(),
+            b.priority,
+            b.repeat.map(|d| d.seconds),
+            steps,
+        );
         let Some(&i) = first.get(&key) else {
             first.insert(key, j);
             continue;

@@ -2,9 +2,10 @@
 //! each, and the actions they take. This is PRODUCT.md section 4 in code;
 //! `docs/language.md` ("Semantics") says the same in words.
 
-use super::calendar::{add_duration, next_local_time};
+use super::calendar::{add_duration, local_time_at_or_after, period_end, periods_between};
 use super::outcome::{
-    Action, ActionRecord, ContactOutcome, Reason, Status, TraceEntry, Transition,
+    Action, ActionRecord, ContactOutcome, Limit, Reason, Status, Stopped, TraceEntry, Transition,
+    Withdrawal,
 };
 use super::sends::Outbox;
 use crate::check::ir::{self, builtin, MessageId, Program, RuleId, Step, StepKind, Trigger};
@@ -38,19 +39,31 @@ pub struct RunPlan<'p> {
     /// Declared messages by name, to recognise sends in the data.
     email_ids: HashMap<String, MessageId>,
     sms_ids: HashMap<String, MessageId>,
+    /// The most rule firings, and the most actions, one contact's run may
+    /// record; at the limit the contact's run stops and says so in
+    /// [`ContactOutcome::stopped`]. This bounds a run's memory per contact.
+    pub max_records: u64,
 }
+
+/// The default of [`RunPlan::max_records`] (`--max-actions-per-contact`):
+/// far above what a real contact does in a run (a daily rule with two
+/// actions for ten years records 7,300), small enough that a chunk of
+/// contacts at the limit fits in memory.
+pub const DEFAULT_MAX_RECORDS: u64 = 10_000;
 
 impl<'p> RunPlan<'p> {
     pub fn new(program: &'p Program, from: Instant, to: Instant, ticks: &'p [Instant]) -> Self {
         let mut order: Vec<RuleId> = (0..program.rules.len()).collect();
         // Stable sort: equal priorities keep file order.
-        order.sort_by_key(|&r| std::cmp::Reverse(program.rules[r].priority));
+        order.sort_by_key(|&r| {
+            std::cmp::Reverse(program.rules.get(r).map_or(0, |rule| rule.priority))
+        });
         let time_dependent = program
             .rules
             .iter()
             .map(|rule| match &rule.trigger {
                 Trigger::Condition(condition) => {
-                    rule.repeat_seconds.is_some() || depends_on_time(program, condition)
+                    rule.repeat.is_some() || depends_on_time(program, condition)
                 }
                 Trigger::Event(_) => false,
             })
@@ -58,7 +71,7 @@ impl<'p> RunPlan<'p> {
         let timed_order = order
             .iter()
             .copied()
-            .filter(|&r| time_dependent[r])
+            .filter(|&r| time_dependent.get(r).copied().unwrap_or(false))
             .collect();
         let gates = program
             .rules
@@ -87,7 +100,14 @@ impl<'p> RunPlan<'p> {
             gates,
             email_ids: ids(&program.emails),
             sms_ids: ids(&program.sms),
+            max_records: DEFAULT_MAX_RECORDS,
         }
+    }
+
+    /// The same plan with another per-contact record limit.
+    pub fn with_max_records(mut self, max_records: u64) -> Self {
+        self.max_records = max_records;
+        self
     }
 }
 
@@ -109,6 +129,11 @@ struct RuleRun {
     last_fired: Option<Instant>,
     /// Sequences of this rule still waiting.
     waiting: u32,
+    /// Its gate (see [`RunPlan`]) was false at the last evaluation and
+    /// nothing has happened since.
+    blocked: bool,
+    /// It fired at the current instant.
+    fired_now: bool,
 }
 
 /// How a run of steps ended.
@@ -181,19 +206,19 @@ struct ContactRun<'p, 'e> {
     rules: Vec<RuleRun>,
     waiting: Vec<Waiting>,
     serial: u64,
+    /// Rule firings so far, for [`RunPlan::max_records`].
+    firings: u64,
     outbox: Outbox,
     /// When the contact entered its current stage, if known.
     stage_since: Option<Instant>,
     decay_periods_applied: i64,
+    /// No decay period ends before this instant (a shortcut past the
+    /// calendar arithmetic at most instants).
+    decay_not_before: Instant,
     created_at: Option<Instant>,
     /// Sends decided but not yet delivered: (index in `outcome.actions`,
     /// channel, message, delivery instant).
     undelivered: Vec<(usize, Channel, MessageId, Instant)>,
-    /// Per rule: its gate (see [`RunPlan`]) was false at the last
-    /// evaluation and nothing has happened since.
-    blocked: Vec<bool>,
-    /// Which rules fired at the current instant (reused between instants).
-    fired_now: Vec<bool>,
     /// Something happened (an event, an action, decay) since every
     /// condition rule was last evaluated.
     changed: bool,
@@ -212,13 +237,13 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             rules: vec![RuleRun::default(); program.rules.len()],
             waiting: Vec::new(),
             serial: 0,
+            firings: 0,
             outbox: Outbox::default(),
             stage_since: contact.created_at.filter(|_| contact.stage.is_some()),
             decay_periods_applied: 0,
+            decay_not_before: Instant::MIN,
             created_at: contact.created_at,
             changed: true,
-            fired_now: vec![false; program.rules.len()],
-            blocked: vec![false; program.rules.len()],
             undelivered: Vec::new(),
             outcome: ContactOutcome {
                 initial_stage: contact.stage,
@@ -252,7 +277,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             .skip_while(|&t| t < starts_at)
             .peekable();
         let mut last_evaluated: Option<Instant> = None;
-        loop {
+        while self.outcome.stopped.is_none() {
             let next_event = self
                 .events
                 .peek_next()
@@ -313,10 +338,10 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         self.trace(TraceEntry::Event { at: now, index });
         self.apply_effects(event);
         self.decay(now);
-        for position in 0..self.plan.order.len() {
-            let rule_id = self.plan.order[position];
-            let rule = &self.program.rules[rule_id];
-            let Trigger::Event(matcher) = &rule.trigger else {
+        let (plan, program) = (self.plan, self.program);
+        for &rule_id in &plan.order {
+            let Some(Trigger::Event(matcher)) = program.rules.get(rule_id).map(|r| &r.trigger)
+            else {
                 continue;
             };
             let matched = {
@@ -344,8 +369,14 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 .map(|(i, _)| i);
             let Some(index) = due else { break };
             let waiting = self.waiting.swap_remove(index);
-            self.rules[waiting.rule].waiting = self.rules[waiting.rule].waiting.saturating_sub(1);
-            let rule = &self.program.rules[waiting.rule];
+            let program = self.program;
+            let (Some(run), Some(rule)) = (
+                self.rules.get_mut(waiting.rule),
+                program.rules.get(waiting.rule),
+            ) else {
+                continue;
+            };
+            run.waiting = run.waiting.saturating_sub(1);
             crate::eval::script::set_rule(Some(waiting.rule));
             let exit = rule
                 .exit
@@ -362,9 +393,8 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 at: now,
                 rule: waiting.rule,
             });
-            let steps = &self.program.rules[waiting.rule].steps;
             let flow = self.resume(
-                steps,
+                &rule.steps,
                 &waiting.path,
                 &mut Vec::new(),
                 waiting.rule,
@@ -389,46 +419,51 @@ impl<'p, 'e> ContactRun<'p, 'e> {
     /// Condition rules to a fixpoint: passes repeat while any rule fires,
     /// and each rule fires at most once per instant, so this ends.
     fn condition_rules(&mut self, now: Instant) {
-        let mut fired_now = std::mem::take(&mut self.fired_now);
-        fired_now.iter_mut().for_each(|f| *f = false);
         // With nothing new since the last full evaluation, only rules that
         // time alone can change need looking at.
         let mut only_time_dependent = !self.changed;
-        if self.changed {
+        let changed = self.changed;
+        for run in &mut self.rules {
+            run.fired_now = false;
             // Gates are judged afresh against what has changed.
-            self.blocked.iter_mut().for_each(|b| *b = false);
+            run.blocked &= !changed;
         }
+        let (plan, program) = (self.plan, self.program);
         loop {
             let mut any = false;
-            let plan = self.plan;
             let order = if only_time_dependent {
                 &plan.timed_order
             } else {
                 &plan.order
             };
             for &rule_id in order {
-                if fired_now[rule_id]
-                    || (only_time_dependent && self.blocked[rule_id])
+                let Some(run) = self.rules.get(rule_id) else {
+                    continue;
+                };
+                if run.fired_now
+                    || (only_time_dependent && run.blocked)
                     || !self.eligible(rule_id, now)
                 {
                     continue;
                 }
-                let rule = &self.program.rules[rule_id];
-                let Trigger::Condition(condition) = &rule.trigger else {
+                let Some(Trigger::Condition(condition)) =
+                    program.rules.get(rule_id).map(|r| &r.trigger)
+                else {
                     continue;
                 };
                 crate::eval::script::set_rule(Some(rule_id));
-                let holds = {
-                    let clock = Clock::new(now, self.program.settings.timezone);
-                    let context =
-                        Context::new(self.program, clock, &self.state, &self.events, None);
-                    if let Some(gate) = &plan.gates[rule_id] {
-                        self.blocked[rule_id] = !context.holds(gate);
-                    }
-                    !self.blocked[rule_id] && context.holds(condition)
+                let clock = Clock::new(now, program.settings.timezone);
+                let context = Context::new(program, clock, &self.state, &self.events, None);
+                let blocked = match plan.gates.get(rule_id) {
+                    Some(Some(gate)) => !context.holds(gate),
+                    _ => false,
                 };
+                let holds = !blocked && context.holds(condition);
+                if let Some(run) = self.rules.get_mut(rule_id) {
+                    run.blocked = blocked;
+                    run.fired_now = holds;
+                }
                 if holds {
-                    fired_now[rule_id] = true;
                     any = true;
                     self.fire(rule_id, now);
                     // Its actions may enable any rule, timed or not.
@@ -440,34 +475,48 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             }
         }
         self.changed = false;
-        self.fired_now = fired_now;
     }
 
     /// Condition rules fire on entry once, or again after `repeat every`
     /// once the previous run's sequence has finished.
     fn eligible(&self, rule_id: RuleId, now: Instant) -> bool {
-        let run = self.rules[rule_id];
-        match run.last_fired {
-            None => true,
-            Some(last) => match self.program.rules[rule_id].repeat_seconds {
-                Some(every) => {
-                    run.waiting == 0
-                        && now >= add_duration(last, every, self.program.settings.timezone)
-                }
-                None => false,
-            },
+        let (Some(run), Some(rule)) = (self.rules.get(rule_id), self.program.rules.get(rule_id))
+        else {
+            return false;
+        };
+        match (run.last_fired, rule.repeat) {
+            (None, _) => true,
+            (Some(last), Some(every)) => {
+                run.waiting == 0 && now >= add_duration(last, every, self.program.settings.timezone)
+            }
+            (Some(_), None) => false,
         }
     }
 
     fn fire(&mut self, rule_id: RuleId, now: Instant) {
-        self.rules[rule_id].last_fired = Some(now);
-        self.outcome.fired[rule_id] += 1;
+        if self.outcome.stopped.is_some() {
+            return;
+        }
+        if self.firings >= self.plan.max_records {
+            self.stop(Limit::Firings, rule_id, now);
+            return;
+        }
+        let program = self.program;
+        let (Some(run), Some(fired), Some(rule)) = (
+            self.rules.get_mut(rule_id),
+            self.outcome.fired.get_mut(rule_id),
+            program.rules.get(rule_id),
+        ) else {
+            return;
+        };
+        self.firings += 1;
+        run.last_fired = Some(now);
+        *fired = fired.saturating_add(1);
         self.trace(TraceEntry::RuleFired {
             at: now,
             rule: rule_id,
         });
-        let steps = &self.program.rules[rule_id].steps;
-        let flow = self.run_steps(steps, &mut Vec::new(), 0, rule_id, now, now);
+        let flow = self.run_steps(&rule.steps, &mut Vec::new(), 0, rule_id, now, now);
         if flow == Flow::Stopped {
             self.trace(TraceEntry::Stopped {
                 at: now,
@@ -498,20 +547,24 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                             status: Status::Skipped,
                             reason: Some(Reason::Unless),
                             deliver_at: None,
+                            withdrawn: None,
                         });
                     }
                     continue;
                 }
             }
             let resume_at = match &step.kind {
-                StepKind::Wait(seconds) => {
-                    Some(add_duration(now, *seconds, self.program.settings.timezone))
+                StepKind::Wait(duration) => {
+                    Some(add_duration(now, *duration, self.program.settings.timezone))
                 }
-                StepKind::WaitUntilTime(minute) => Some(next_local_time(
+                // At that very time the sequence goes on now, like a
+                // `wait until DATE` that has passed.
+                StepKind::WaitUntilTime(minute) => Some(local_time_at_or_after(
                     now,
                     *minute,
                     self.program.settings.timezone,
-                )),
+                ))
+                .filter(|&at| at > now),
                 StepKind::WaitUntilInstant(at) => (*at > now).then_some(*at),
                 StepKind::Branch {
                     condition,
@@ -545,7 +598,9 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                     fired_at,
                     path: resume_path,
                 });
-                self.rules[rule].waiting += 1;
+                if let Some(run) = self.rules.get_mut(rule) {
+                    run.waiting += 1;
+                }
                 self.trace(TraceEntry::Waiting {
                     at: now,
                     rule,
@@ -648,8 +703,21 @@ impl<'p, 'e> ContactRun<'p, 'e> {
     }
 
     fn record(&mut self, record: ActionRecord) {
+        if self.outcome.stopped.is_some() {
+            return;
+        }
+        if self.outcome.actions.len() as u64 >= self.plan.max_records {
+            self.stop(Limit::Actions, record.rule, record.at);
+            return;
+        }
         self.trace(TraceEntry::Action(record.clone()));
         self.outcome.actions.push(record);
+    }
+
+    /// Ends this contact's run at a record limit; the run as a whole
+    /// reports it (nothing past the limit is silently left out).
+    fn stop(&mut self, limit: Limit, rule: RuleId, at: Instant) {
+        self.outcome.stopped = Some(Stopped { limit, rule, at });
     }
 
     /// Carries out one action step and records it.
@@ -679,6 +747,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             status: Status::Done,
             reason: None,
             deliver_at: None,
+            withdrawn: None,
         };
         match kind {
             StepKind::MoveTo(stage) => {
@@ -717,11 +786,11 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                     let index = self.outcome.actions.len();
                     self.undelivered.push((index, *channel, *message, at));
                 }
-                if let Some(at) = decision.deliver_at {
-                    let (event_type, name) = match channel {
-                        Channel::Email => (builtin::EMAIL_SENT, &self.program.emails[*message]),
-                        Channel::Sms => (builtin::SMS_SENT, &self.program.sms[*message]),
-                    };
+                let (event_type, names) = match channel {
+                    Channel::Email => (builtin::EMAIL_SENT, &self.program.emails),
+                    Channel::Sms => (builtin::SMS_SENT, &self.program.sms),
+                };
+                if let (Some(at), Some(name)) = (decision.deliver_at, names.get(*message)) {
                     self.events.record_send(event_type, at, name);
                 }
             }
@@ -799,34 +868,67 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         self.stage_since = Some(now);
     }
 
-    /// Points decay by whole periods counted from the start of the run.
+    /// Points decay by whole periods counted from the start of the run;
+    /// periods written in days count calendar days (see
+    /// [`periods_between`]).
     fn decay(&mut self, now: Instant) {
         let Some(decay) = self.program.decay else {
             return;
         };
-        let due = (now - self.plan.from).max(0) / decay.every_seconds;
-        while self.decay_periods_applied < due {
-            self.decay_periods_applied += 1;
-            let before = self.state.points;
-            if before <= 0 {
-                continue;
-            }
-            let after = if decay.percent {
-                // In 128 bits: the product overflows 64 for large balances.
-                let kept = i128::from(before) * i128::from(100 - decay.amount) / 100;
-                i64::try_from(kept).unwrap_or(i64::MAX)
-            } else {
-                (before - decay.amount).max(0)
-            };
-            self.state.points = after;
-            self.changed = true;
-            self.trace(TraceEntry::Decayed {
-                at: now,
-                from: before,
-                to: after,
-            });
+        if now < self.decay_not_before {
+            return;
         }
+        let tz = self.program.settings.timezone;
+        let due = periods_between(self.plan.from, now, decay.every, tz);
+        self.decay_not_before = period_end(self.plan.from, due + 1, decay.every, tz);
+        let periods = due - self.decay_periods_applied;
+        if periods <= 0 {
+            return;
+        }
+        self.decay_periods_applied = due;
+        let before = self.state.points;
+        let after = decayed(before, decay, periods);
+        if after == before {
+            return;
+        }
+        self.state.points = after;
+        self.changed = true;
+        self.trace(TraceEntry::Decayed {
+            at: now,
+            from: before,
+            to: after,
+        });
     }
+}
+
+/// Points after `periods` decay periods. Only a positive balance decays
+/// and decay never takes it below 0; a negative balance stays as it is.
+/// `N%` takes N% of the points, rounded down, each period: 10% of 15 is 1
+/// (15 → 14 → 13), and 10% of 5 is 0, so 5 points stay 5.
+pub fn decayed(points: i64, decay: ir::PointsDecay, periods: i64) -> i64 {
+    if points <= 0 || periods <= 0 {
+        return points;
+    }
+    if !decay.percent {
+        return points
+            .saturating_sub(decay.amount.saturating_mul(periods))
+            .max(0);
+    }
+    let mut points = points;
+    for _ in 0..periods {
+        // In 128 bits: the product overflows 64 for large balances. The
+        // cut is at most the points (the percentage is at most 100).
+        let cut = i128::from(points) * i128::from(decay.amount) / 100;
+        let cut = i64::try_from(cut).unwrap_or(points);
+        // Once the cut rounds down to nothing, no later period changes
+        // anything either; this also bounds the loop (a positive cut
+        // shrinks the points by at least 1%).
+        if cut <= 0 {
+            break;
+        }
+        points -= cut;
+    }
+    points
 }
 
 /// Removing what is not there is recorded as skipped, not done.
@@ -892,6 +994,11 @@ impl ContactRun<'_, '_> {
             };
             self.events.cancel_send(event_type, at);
             if let Some(record) = self.outcome.actions.get_mut(index) {
+                record.withdrawn = Some(Withdrawal {
+                    at: now,
+                    held_until: at,
+                    held_by: record.reason,
+                });
                 record.status = Status::Suppressed;
                 record.reason = Some(reason);
                 record.deliver_at = None;

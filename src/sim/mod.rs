@@ -3,9 +3,13 @@
 
 pub mod calendar;
 pub mod contact;
+pub mod limits;
 pub mod outcome;
 pub mod run;
 pub mod sends;
 
-pub use contact::{simulate_contact, state_at, RunPlan};
-pub use outcome::{Action, ActionRecord, ContactOutcome, Reason, Status, TraceEntry, Transition};
+pub use contact::{simulate_contact, state_at, RunPlan, DEFAULT_MAX_RECORDS};
+pub use outcome::{
+    Action, ActionRecord, ContactOutcome, Limit, Reason, Status, Stopped, TraceEntry, Transition,
+    Withdrawal,
+};

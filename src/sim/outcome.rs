@@ -106,8 +106,25 @@ pub struct ActionRecord {
     pub action: Action,
     pub status: Status,
     pub reason: Option<Reason>,
-    /// For delayed sends: when the message goes out.
+    /// For sends that go out: when (the decision instant, or later for a
+    /// delayed send).
     pub deliver_at: Option<Instant>,
+    /// For a delayed send taken back before it went out: when and why it
+    /// was held. `status` is then [`Status::Suppressed`] and `reason` says
+    /// why it was withdrawn.
+    pub withdrawn: Option<Withdrawal>,
+}
+
+/// A delayed send withdrawn before its delivery time (the contact
+/// unsubscribed or was marked do-not-contact in between).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Withdrawal {
+    /// When it was taken back.
+    pub at: Instant,
+    /// When it would have gone out.
+    pub held_until: Instant,
+    /// What held it (quiet hours, a frequency cap).
+    pub held_by: Option<Reason>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -180,4 +197,25 @@ pub struct ContactOutcome {
     pub trace: Option<Vec<TraceEntry>>,
     /// Scripts that failed at run time (each counted as false).
     pub script_errors: Vec<crate::eval::script::ScriptError>,
+    /// Set when the contact's run hit a record limit and stopped there:
+    /// what it holds is the run up to that instant only.
+    pub stopped: Option<Stopped>,
+}
+
+/// Which per-contact limit a run hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// More rule firings than the limit.
+    Firings,
+    /// More recorded actions than the limit.
+    Actions,
+}
+
+/// Where a contact's run stopped at a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    pub limit: Limit,
+    /// The rule that would have gone past the limit.
+    pub rule: RuleId,
+    pub at: Instant,
 }

@@ -2,6 +2,7 @@
 //! in contact order so the result never depends on the thread count.
 
 use super::contact::{simulate_contact, RunPlan};
+pub use super::limits::{Limits, RunStop, DEFAULT_MAX_TICKS};
 use super::outcome::{Action, ActionRecord, ContactOutcome, Reason, Status};
 use crate::check::ir::{FieldId, Program, RuleId, StageId};
 use crate::data::{Contact, Event};
@@ -11,8 +12,15 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-/// Contacts simulated per parallel batch; bounds memory for outcomes.
+/// Contacts simulated per parallel batch at most; bounds memory for
+/// outcomes.
 const CHUNK: usize = 4096;
+
+/// The most action records and rule firings the contacts of one batch may
+/// hold together: the batch is made smaller when the per-contact limit is
+/// high, so a batch of contacts all at the limit still fits in memory
+/// (an action record is about a hundred bytes).
+const BATCH_RECORDS: u64 = 4_000_000;
 
 /// What a dry run covers.
 #[derive(Debug, Clone)]
@@ -92,12 +100,12 @@ impl Funnel {
             .chain([outcome.initial_stage])
             .max()
             .flatten();
-        for (stage, was_entered) in entered.into_iter().enumerate() {
+        for (stage, (counts, was_entered)) in self.stages.iter_mut().zip(entered).enumerate() {
             if was_entered {
-                self.stages[stage].entered += 1;
+                counts.entered += 1;
             }
             if highest.is_some_and(|h| h >= stage) {
-                self.stages[stage].reached += 1;
+                counts.reached += 1;
             }
         }
     }
@@ -154,6 +162,8 @@ pub struct Summary {
     /// words naming the script, the rule and the contact, all counted (a
     /// failed script counts as false).
     pub script_errors: crate::report::script_failures::ScriptFailures,
+    /// Set when the run stopped at a limit: the rest is then incomplete.
+    pub stopped: Option<RunStop>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -170,10 +180,11 @@ impl TransitionStats {
         if n == 0 {
             return None;
         }
+        let upper = *self.durations.get(n / 2)? as f64;
         let mid = if n % 2 == 1 {
-            self.durations[n / 2] as f64
+            upper
         } else {
-            (self.durations[n / 2 - 1] as f64 + self.durations[n / 2] as f64) / 2.0
+            (*self.durations.get(n / 2 - 1)? as f64 + upper) / 2.0
         };
         Some(mid / 86_400.0)
     }
@@ -182,24 +193,31 @@ impl TransitionStats {
 /// Names the kind and target of an action, for grouping and output.
 pub fn describe(program: &Program, action: &Action) -> ActionKey {
     let (kind, target) = match action {
-        Action::MoveTo(s) => ("move to", program.stages[*s].clone()),
-        Action::MoveBackTo(s) => ("move back to", program.stages[*s].clone()),
+        Action::MoveTo(s) => ("move to", name(&program.stages, *s)),
+        Action::MoveBackTo(s) => ("move back to", name(&program.stages, *s)),
         Action::Send {
             channel: Channel::Email,
             message,
-        } => ("send email", program.emails[*message].clone()),
+        } => ("send email", name(&program.emails, *message)),
         Action::Send {
             channel: Channel::Sms,
             message,
-        } => ("send sms", program.sms[*message].clone()),
+        } => ("send sms", name(&program.sms, *message)),
         Action::AddPoints(n) if *n >= 0 => ("add points", n.to_string()),
         Action::AddPoints(n) => ("remove points", (-n).to_string()),
         Action::SetPoints(n) => ("set points", n.to_string()),
         Action::AddTag(t) => ("add tag", t.clone()),
         Action::RemoveTag(t) => ("remove tag", t.clone()),
-        Action::AddToList(l) => ("add to list", program.lists[*l].clone()),
-        Action::RemoveFromList(l) => ("remove from list", program.lists[*l].clone()),
-        Action::SetField { field, .. } => ("set field", program.fields[*field].name.clone()),
+        Action::AddToList(l) => ("add to list", name(&program.lists, *l)),
+        Action::RemoveFromList(l) => ("remove from list", name(&program.lists, *l)),
+        Action::SetField { field, .. } => (
+            "set field",
+            program
+                .fields
+                .get(*field)
+                .map(|f| f.name.clone())
+                .unwrap_or_default(),
+        ),
         Action::Notify {
             recipient: Recipient::Sales,
             ..
@@ -216,6 +234,12 @@ pub fn describe(program: &Program, action: &Action) -> ActionKey {
     ActionKey { kind, target }
 }
 
+/// The declared name of an id (ids come from the checked program, so
+/// there always is one).
+fn name(names: &[String], id: usize) -> String {
+    names.get(id).cloned().unwrap_or_default()
+}
+
 /// Receives every contact's outcome in contact order.
 pub trait OutcomeSink {
     fn contact(&mut self, index: usize, contact: &Contact, outcome: &ContactOutcome);
@@ -225,8 +249,8 @@ impl OutcomeSink for () {
     fn contact(&mut self, _: usize, _: &Contact, _: &ContactOutcome) {}
 }
 
-/// Runs every contact and folds the outcomes into a summary. `progress`
-/// is called after each chunk with the number of contacts done.
+/// Runs every contact and folds the outcomes into a summary, with the
+/// default [`Limits`].
 pub fn run(
     program: &Program,
     population: &Population<'_>,
@@ -234,13 +258,28 @@ pub fn run(
     sink: &mut dyn OutcomeSink,
     progress: &mut dyn FnMut(usize),
 ) -> Summary {
-    let ticks = super::calendar::ticks(
-        config.from,
-        config.to,
-        config.tick_seconds,
-        program.settings.timezone,
-    );
-    let plan = RunPlan::new(program, config.from, config.to, &ticks);
+    run_limited(
+        program,
+        population,
+        config,
+        Limits::default(),
+        sink,
+        progress,
+    )
+}
+
+/// Runs every contact and folds the outcomes into a summary. `progress`
+/// is called after each chunk with the number of contacts done. At a limit
+/// the run stops and says why in [`Summary::stopped`]; the sink has then
+/// seen the contacts before the one that hit it, and no other.
+pub fn run_limited(
+    program: &Program,
+    population: &Population<'_>,
+    config: &RunConfig,
+    limits: Limits,
+    sink: &mut dyn OutcomeSink,
+    progress: &mut dyn FnMut(usize),
+) -> Summary {
     let mut summary = Summary {
         from: config.from,
         to: config.to,
@@ -249,30 +288,52 @@ pub fn run(
         segments_at_end: vec![0; program.segments.len()],
         ..Summary::default()
     };
+    let ticks = match super::calendar::plan_ticks(
+        config.from,
+        config.to,
+        config.tick_seconds,
+        program.settings.timezone,
+        limits.max_ticks,
+    ) {
+        Ok(ticks) => ticks,
+        Err(too_many) => {
+            summary.stopped = Some(RunStop::TooManyTicks(too_many));
+            return summary;
+        }
+    };
+    let plan =
+        RunPlan::new(program, config.from, config.to, &ticks).with_max_records(limits.max_records);
+    let chunk = usize::try_from(BATCH_RECORDS / limits.max_records.max(1))
+        .unwrap_or(CHUNK)
+        .clamp(1, CHUNK);
     let total = population.contacts.len();
     let mut done = 0;
-    while done < total {
-        let end = (done + CHUNK).min(total);
-        let outcomes: Vec<ContactOutcome> = (done..end)
-            .into_par_iter()
-            .map(|i| {
-                simulate_contact(
-                    &plan,
-                    &population.contacts[i],
-                    population.events_of(i),
-                    false,
-                )
+    for contacts in population.contacts.chunks(chunk) {
+        let outcomes: Vec<ContactOutcome> = contacts
+            .par_iter()
+            .enumerate()
+            .map(|(offset, contact)| {
+                simulate_contact(&plan, contact, population.events_of(done + offset), false)
             })
             .collect();
-        for (offset, outcome) in outcomes.iter().enumerate() {
+        for (offset, (contact, outcome)) in contacts.iter().zip(&outcomes).enumerate() {
             let index = done + offset;
-            let contact = &population.contacts[index];
+            if let Some(stopped) = outcome.stopped {
+                summary.stopped = Some(RunStop::ContactLimit {
+                    contact: contact.id.to_string(),
+                    index,
+                    stopped,
+                    limit: limits.max_records,
+                });
+                return summary;
+            }
             fold(program, config, &mut summary, contact, outcome);
             sink.contact(index, contact, outcome);
         }
-        done = end;
+        done += contacts.len();
         progress(done);
     }
+    debug_assert_eq!(done, total);
     for stats in summary.transitions.values_mut() {
         stats.durations.sort_unstable();
     }
@@ -316,10 +377,10 @@ fn fold(
             stats.durations.push(seconds);
         }
     }
-    for (rule, &fired) in outcome.fired.iter().enumerate() {
+    for (totals, &fired) in summary.rules.iter_mut().zip(&outcome.fired) {
         if fired > 0 {
-            summary.rules[rule].0 += u64::from(fired);
-            summary.rules[rule].1 += 1;
+            totals.0 += u64::from(fired);
+            totals.1 += 1;
         }
     }
     for record in &outcome.actions {

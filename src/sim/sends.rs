@@ -101,8 +101,15 @@ impl Outbox {
                     }
                     recent.sort_unstable();
                     // The earliest instant at which the window holds one
-                    // fewer than the limit.
-                    let expiring = recent[recent.len() - cap.limit as usize];
+                    // fewer than the limit: the limit-th latest delivery
+                    // leaves it (there are at least `limit`).
+                    let Some(&expiring) = recent
+                        .iter()
+                        .rev()
+                        .nth((cap.limit as usize).saturating_sub(1))
+                    else {
+                        break;
+                    };
                     deliver = expiring + cap.per_seconds;
                     reason.get_or_insert(Reason::FrequencyCap);
                     moved = true;

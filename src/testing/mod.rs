@@ -79,6 +79,19 @@ pub fn run_test(program: &Program, sources: &SourceMap, case: &TestCase) -> Test
     // A script that failed during the run or while the expectations were
     // judged fails the test: what was judged is not what the rules mean.
     // Explanations above also run scripts; their failures are the same ones.
+    // A contact that hit the record limit stopped there: what is judged
+    // is not the whole run.
+    if let Some(stopped) = outcome.stopped {
+        let why =
+            crate::sim::limits::contact_stopped(program, &case.name, stopped, plan.max_records);
+        failures.push(Failure {
+            expectation: "the run stays within the record limit".into(),
+            line: line(case.span),
+            expected: format!("at most {} rule firings and actions", plan.max_records),
+            actual: why.message,
+            explanation: String::new(),
+        });
+    }
     let mut script_errors = outcome.script_errors.clone();
     script_errors.extend(crate::eval::script::take_errors());
     let mut seen = std::collections::HashSet::new();
