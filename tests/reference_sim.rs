@@ -35,15 +35,13 @@ const STAGE_TESTS_THAT_NO_STAGE_CHANGES: bool = false;
 const LESS_THAN_AGO_ON_FIELDS: bool = false;
 /// Result bug 3: `wait until HH:MM` (reached exactly at that time it waits a
 /// day today, continues once fixed).
-const WAIT_UNTIL_TIME_OF_DAY: bool = false;
+const WAIT_UNTIL_TIME_OF_DAY: bool = true;
 /// Result bug 1: percentage decay (rounds the result down today, the amount
 /// once fixed).
-const PERCENT_DECAY: bool = false;
-/// Result bug 2: waits and repeats of a multiple of 24 hours (calendar days
-/// today, exact hours once fixed). The IR holds a wait as seconds only, so
-/// the reference cannot tell `wait 24 hours` from `wait 1 day` either: when
-/// the fix changes the IR, the reference follows it and this goes on.
-const WHOLE_DAYS_IN_HOURS: bool = false;
+const PERCENT_DECAY: bool = true;
+/// Result bug 2: waits and repeats of a multiple of 24 hours (were calendar
+/// days; exact hours since the IR keeps a duration's unit).
+const WHOLE_DAYS_IN_HOURS: bool = true;
 
 /// A switch, or every switch with `NURTURE_REFERENCE_ALL_CONSTRUCTS=1`
 /// (with `NURTURE_REFERENCE_SEMANTICS=before` this checks that the

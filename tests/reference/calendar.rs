@@ -6,6 +6,7 @@ use chrono::{
     Datelike, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike,
 };
 use chrono_tz::Tz;
+use nurture::check::ir::Duration;
 use nurture::value::Instant;
 
 pub const DAY: i64 = 86_400;
@@ -76,14 +77,15 @@ pub fn next_time_of_day(now: Instant, minute: u32, tz: Tz, inclusive: bool) -> I
     now + DAY
 }
 
-/// `t` plus a duration: a whole number of days is that many calendar days
-/// in the time zone (same wall time; a wall time skipped by a DST change
-/// keeps the offset it had, so it lands after the gap), anything else is
-/// exact seconds.
-pub fn add(t: Instant, seconds: i64, tz: Tz) -> Instant {
-    if seconds <= 0 || seconds % DAY != 0 {
-        return t + seconds;
+/// `t` plus a duration: one written in days or weeks is that many calendar
+/// days in the time zone (same wall time; a wall time skipped by a DST
+/// change keeps the offset it had, so it lands after the gap), one written
+/// in hours or minutes is exact seconds.
+pub fn add(t: Instant, d: Duration, tz: Tz) -> Instant {
+    if !d.calendar || d.seconds <= 0 {
+        return t + d.seconds;
     }
+    let seconds = d.seconds;
     let start = local(t, tz);
     let target = start + chrono::Duration::days(seconds / DAY);
     match tz.from_local_datetime(&target) {
@@ -113,6 +115,11 @@ pub fn ticks(from: Instant, to: Instant, every: i64, tz: Tz) -> Vec<Instant> {
         date = date.succ_opt().unwrap_or(date);
     }
     let first = midnight(date, tz);
+    // The start of the run is an evaluation instant of its own when it is
+    // not at midnight (docs/language.md section 10).
+    if first > from && from <= to {
+        out.push(from);
+    }
     if every % DAY == 0 {
         let step = (every / DAY) as u64;
         let mut k = 0;

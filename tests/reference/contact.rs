@@ -7,7 +7,7 @@ use super::Semantics;
 use chrono_tz::Tz;
 use nurture::check::ir::{builtin, Cond, Program, RuleId, Step, StepKind, Trigger};
 use nurture::data::{Contact, Event};
-use nurture::sim::{Action, ActionRecord, Reason, Status, Transition};
+use nurture::sim::{Action, ActionRecord, Reason, Status, Transition, Withdrawal};
 use nurture::syntax::ast::{CapPolicy, Channel};
 use nurture::value::{Instant, Value};
 use std::collections::BTreeSet;
@@ -317,7 +317,7 @@ impl<'p> Run<'p> {
         let Some(last) = self.last_fired[rule] else {
             return true;
         };
-        let Some(every) = self.program.rules[rule].repeat_seconds else {
+        let Some(every) = self.program.rules[rule].repeat else {
             return false;
         };
         let waiting = self.pending.iter().any(|p| p.rule == rule);
@@ -357,13 +357,14 @@ impl<'p> Run<'p> {
                             status: Status::Skipped,
                             reason: Some(Reason::Unless),
                             deliver_at: None,
+                            withdrawn: None,
                         });
                     }
                     continue;
                 }
             }
             let resume_at = match &step.kind {
-                StepKind::Wait(seconds) => Some(calendar::add(now, *seconds, self.tz)),
+                StepKind::Wait(duration) => Some(calendar::add(now, *duration, self.tz)),
                 StepKind::WaitUntilTime(minute) => {
                     let inclusive = self.semantics.wait_until_time_includes_now;
                     Some(calendar::next_time_of_day(now, *minute, self.tz, inclusive))
@@ -413,6 +414,7 @@ impl<'p> Run<'p> {
             status: Status::Done,
             reason: None,
             deliver_at: None,
+            withdrawn: None,
         };
         let skip = |record: &mut ActionRecord, reason| {
             record.status = Status::Skipped;
@@ -591,6 +593,12 @@ impl<'p> Run<'p> {
             if !send.withdrawn && send.deliver_at > now {
                 send.withdrawn = true;
                 let record = &mut self.out.actions[send.record];
+                // The outbox keeps what held it and until when.
+                record.withdrawn = Some(Withdrawal {
+                    at: now,
+                    held_until: send.deliver_at,
+                    held_by: record.reason,
+                });
                 record.status = Status::Suppressed;
                 record.reason = Some(reason);
                 record.deliver_at = None;
@@ -604,8 +612,16 @@ impl<'p> Run<'p> {
         let Some(decay) = self.program.decay else {
             return;
         };
-        let due = (now - self.from).max(0) / decay.every_seconds;
-        while self.decays_done < due {
+        // Period n ends n periods after the start of the run (calendar days
+        // when written in days or weeks); count them one by one.
+        let period_end = |n: i64| {
+            let every = nurture::check::ir::Duration {
+                seconds: decay.every.seconds * n,
+                calendar: decay.every.calendar,
+            };
+            calendar::add(self.from, every, self.tz)
+        };
+        while decay.every.seconds > 0 && period_end(self.decays_done + 1) <= now {
             self.decays_done += 1;
             let p = self.state.points;
             if p <= 0 {
