@@ -228,7 +228,12 @@ fn imports_inside_the_project_through_links_and_a_nurture_toml_still_work() {
     // A nurture.toml at the top makes the whole tree the project.
     write(&dir.join("nurture.toml"), "");
     let (run, report) = check_json(&dir, &["campaigns/q1/main.nurture"]);
-    assert_eq!(report["diagnostics"], serde_json::json!([]), "{}", run.stdout);
+    assert_eq!(
+        report["diagnostics"],
+        serde_json::json!([]),
+        "{}",
+        run.stdout
+    );
     assert_eq!(run.code(), Some(0));
 }
 
@@ -314,7 +319,8 @@ fn endless_devices_are_never_read_as_rules_or_imports() {
 fn a_dash_reads_standard_input_for_check_and_fmt() {
     let dir = scratch("trust-dash");
     write(&dir.join("content.nurture"), "email welcome\n");
-    let rules = b"import \"content.nurture\"\nrule greet:\n  when points >= 0\n  then send email welcom\n";
+    let rules =
+        b"import \"content.nurture\"\nrule greet:\n  when points >= 0\n  then send email welcom\n";
     let run = run_with(
         &dir,
         &["check", "-", "--format", "json"],
@@ -480,4 +486,3 @@ fn fmt_formats_a_link_where_it_leads_inside_the_project_and_refuses_one_outside(
     let meta = std::fs::symlink_metadata(dir.join("out.nurture")).unwrap();
     assert!(meta.file_type().is_symlink());
 }
-

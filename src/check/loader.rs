@@ -295,10 +295,7 @@ struct Resolved {
 impl Loader<'_> {
     fn run(&mut self, path: PathBuf, display: String, text: String) {
         self.enter(path, display, text, false);
-        loop {
-            let Some(frame) = self.frames.last_mut() else {
-                break;
-            };
+        while let Some(frame) = self.frames.last_mut() {
             let next_import = frame
                 .ast
                 .items
@@ -455,7 +452,8 @@ impl Loader<'_> {
         // Only rules files and rhai scripts, by the name written and by the
         // name a link leads to. A directory is left to the read below, which
         // reports it as E0001 (most likely a path missing its file name).
-        if !path.is_dir() && !(is_importable_name(written) && is_importable_name(&path)) {
+        let importable = is_importable_name(written) && is_importable_name(&path);
+        if !importable && !path.is_dir() {
             let why = if is_importable_name(written) {
                 format!(
                     "`{display}` is a symbolic link to `{}`, which is neither a `.nurture` nor a `.rhai` file",
