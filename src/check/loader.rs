@@ -88,13 +88,15 @@ impl ReadError {
 
     /// A fix for the problem, when there is a likely one.
     pub fn help(&self) -> Option<&'static str> {
-        match self.code() {
-            code if code == codes::NOT_UTF8 => {
+        match self {
+            ReadError::NotUtf8 { .. } => {
                 Some("save the file as UTF-8; Nurture files are plain text")
             }
-            code if code == codes::SPECIAL_FILE => Some(SPECIAL_HELP),
-            code if code == codes::OUTSIDE_PROJECT => Some(PROJECT_HELP),
-            code if code == codes::NOT_RULES_FILE => {
+            ReadError::NotRegular { kind, .. } if *kind != fsio::KIND_DIRECTORY => {
+                Some(SPECIAL_HELP)
+            }
+            ReadError::OutsideProject { .. } => Some(PROJECT_HELP),
+            ReadError::NotRulesFile { .. } => {
                 Some("a `.nurture` name must lead to a `.nurture` file; remove the link")
             }
             _ => None,
