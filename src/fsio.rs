@@ -36,12 +36,27 @@ impl OpenError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, OpenError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
     }
+
+    /// True when the path is a directory (callers that report directories
+    /// apart from FIFOs and devices ask this).
+    pub fn is_directory(&self) -> bool {
+        matches!(
+            self,
+            OpenError::NotRegular {
+                kind: KIND_DIRECTORY,
+                ..
+            }
+        )
+    }
 }
 
+/// The `kind` of [`OpenError::NotRegular`] for a directory.
+pub const KIND_DIRECTORY: &str = "a directory";
+
 /// What a non-regular file is, in the words of an error message.
-fn kind_of(file_type: std::fs::FileType) -> &'static str {
+pub fn kind_of(file_type: std::fs::FileType) -> &'static str {
     if file_type.is_dir() {
-        return "a directory";
+        return KIND_DIRECTORY;
     }
     #[cfg(unix)]
     {
@@ -129,6 +144,52 @@ pub fn read_stdin(limit: u64) -> Result<Vec<u8>, OpenError> {
     read_limited(std::io::stdin().lock(), limit, "-")
 }
 
+/// Replaces the contents of the regular file `path` without ever leaving
+/// it half written: the bytes go to a new file in the same folder, which is
+/// then renamed over `path` (a rename within one folder is atomic). The new
+/// file gets the permissions of the old one. `path` must not be a symbolic
+/// link — the rename would replace the link itself — so callers resolve
+/// links first and decide whether the target may be written.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let meta = std::fs::symlink_metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other(format!(
+            "it is {}, not a regular file",
+            if meta.file_type().is_symlink() {
+                "a symbolic link"
+            } else {
+                kind_of(meta.file_type())
+            }
+        )));
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // A name no checked-in file has, unique to this process; `create_new`
+    // refuses to reuse (or follow a link at) an existing one.
+    let temp = dir.join(format!(".{name}.{}.nurture-tmp", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        file.write_all(bytes)?;
+        file.set_permissions(meta.permissions())?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -175,6 +236,26 @@ mod tests {
         );
         let exact = read_limited(&b"abc"[..], 3, "abc").unwrap();
         assert_eq!(exact, b"abc");
+    }
+
+    #[test]
+    fn a_replaced_file_has_the_new_bytes_and_no_temporary_is_left() {
+        let dir = std::env::temp_dir().join(format!("nurture-fsio-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("a.nurture");
+        std::fs::write(&file, "old").unwrap();
+        replace_file(&file, b"new").unwrap();
+        assert_eq!(std::fs::read(&file).unwrap(), b"new");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        #[cfg(unix)]
+        {
+            let link = dir.join("link.nurture");
+            std::os::unix::fs::symlink(&file, &link).unwrap();
+            assert!(replace_file(&link, b"x").is_err());
+            assert_eq!(std::fs::read(&file).unwrap(), b"new");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

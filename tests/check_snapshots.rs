@@ -25,9 +25,46 @@ fn diagnostics_dir() -> PathBuf {
 pub const PADDED: &[&str] = &["E0107"];
 const PADDING_BYTES: usize = 8 * 1024 * 1024;
 
+/// Codes whose example needs a file git cannot hold (a FIFO): the test
+/// copies the fixture to a scratch folder and makes that file next to it.
+pub const PREPARED: &[&str] = &["E0007", "E0009"];
+
+/// Codes that stop the run (exit 2, the report on stderr) instead of
+/// being a diagnostic of the checked file.
+pub const RUN_ERRORS: &[&str] = &["E0009"];
+
+/// Makes the special file the example of a [`PREPARED`] code needs.
+fn prepare(code: &str, dir: &std::path::Path) {
+    let fifo = match code {
+        "E0007" => "pipe.nurture",
+        "E0009" => "nurture.toml",
+        _ => panic!("{code} has no preparation"),
+    };
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.join(fifo))
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success(), "mkfifo {fifo}");
+}
+
+/// What the report of a code is: stdout, or stderr for a run error.
+fn report(code: &str, run: &Run) -> String {
+    if RUN_ERRORS.contains(&code) {
+        run.stderr.clone()
+    } else {
+        run.stdout.clone()
+    }
+}
+
 /// Checks the fixture of `code` in `format` (from the folder it lives in).
 fn check_fixture(code: &str, format: &str) -> Run {
     let file = format!("{code}.nurture");
+    if PREPARED.contains(&code) {
+        let dir = common::scratch(&format!("prepared-{code}-{format}"));
+        std::fs::copy(diagnostics_dir().join(&file), dir.join(&file)).expect("copy fixture");
+        prepare(code, &dir);
+        return nurture_in(&dir, &["check", &file, "--format", format]);
+    }
     if PADDED.contains(&code) {
         let dir = common::scratch(&format!("padded-{code}-{format}"));
         let tail = std::fs::read(diagnostics_dir().join(&file)).expect("read fixture");
@@ -66,6 +103,17 @@ fn snapshot_code(code: &str) {
         .unwrap_or_else(|| panic!("{code} is not in the registry"));
     let human = check_fixture(code, "human");
     human.assert_clean_exit(code);
+    if RUN_ERRORS.contains(&code) {
+        assert_eq!(human.code(), Some(2), "exit code for {code}");
+        assert!(
+            human.stderr.starts_with(&format!("error[{code}]: ")),
+            "{code}: {}",
+            human.stderr
+        );
+        assert_eq!(check_fixture(code, "json").code(), Some(2));
+        insta::assert_snapshot!(code, human.stderr);
+        return;
+    }
     assert!(
         human.stdout.lines().any(|line| line.trim() == code),
         "the human report of {code}.nurture does not show {code}:\n{}",
@@ -104,6 +152,10 @@ code_snapshots! {
     e0003_import_cycle => "E0003",
     e0004_import_not_found => "E0004",
     e0005_import_has_rules => "E0005",
+    e0006_outside_project => "E0006",
+    e0007_special_file => "E0007",
+    e0008_not_a_rules_file => "E0008",
+    e0009_unusable_config => "E0009",
     e0101_syntax_error => "E0101",
     e0102_unclosed_string => "E0102",
     e0103_nesting_too_deep => "E0103",
@@ -250,7 +302,7 @@ fn docs_quote_every_fixture_and_its_real_output() {
             );
         }
         let human = check_fixture(info.code, "human");
-        let report = without_summary(&human.stdout);
+        let report = without_summary(&report(info.code, &human));
         assert!(
             section.contains(report.trim_end()),
             "the docs section of {} does not quote the real output:\n{report}",

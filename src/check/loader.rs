@@ -1,11 +1,36 @@
 //! Reads a rules file and, depth first, every file it imports.
+//!
+//! Rules files come from pull requests, so reading them is confined (see
+//! "Imports" in docs/language.md):
+//!
+//! - The **project** of a root file is the folder of the `nurture.toml`
+//!   that governs it (the nearest one in the file's folder or above), or,
+//!   without one, the file's own folder. It depends only on where the file
+//!   is, never on how it was named on the command line, so a file checks
+//!   the same whether named or found in a folder.
+//! - An `import` is a relative path that stays inside the project, also
+//!   after following symbolic links (E0006), names a `.nurture` or `.rhai`
+//!   file (E0009), and is a regular file (E0007; a FIFO is never opened, a
+//!   device never read).
+//! - A root file that is a symbolic link must lead to a file inside its
+//!   project (E0006) with the same `.nurture` extension (E0009).
+//!
+//! A refused file is never read, so its text can never reach a code frame:
+//! an import's diagnostic points at the `import` line of the importing file.
+//! The walk over imports is iterative (an explicit stack), so a chain of any
+//! length cannot overflow the stack, and takes time linear in the files.
 
 use crate::diagnostics::{codes, Diagnostic, FileId, SourceFile, SourceMap};
+use crate::fsio::{self, OpenError};
 use crate::syntax::ast::{self, ItemKind, Span};
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
 
 /// Files larger than this are refused rather than parsed.
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The name standard input goes by in diagnostics (`nurture check -`).
+pub const STDIN_NAME: &str = "<stdin>";
 
 /// A parsed file of the program.
 #[derive(Debug)]
@@ -16,7 +41,7 @@ pub struct LoadedFile {
     pub imported: bool,
 }
 
-/// Why a root file could not be read at all (the run cannot go on).
+/// Why a root file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     #[error("cannot read `{path}`: {source}")]
@@ -28,21 +53,186 @@ pub enum ReadError {
     NotUtf8 { path: String },
     #[error("`{path}` is larger than {MAX_FILE_BYTES} bytes")]
     TooLarge { path: String },
+    /// A FIFO, device or socket (never opened), or a directory.
+    #[error("`{path}` is {kind}, not a regular file")]
+    NotRegular { path: String, kind: &'static str },
+    /// A symbolic link that leads outside the file's project.
+    #[error("`{path}` is a symbolic link that leads outside the project, to `{target}`")]
+    OutsideProject { path: String, target: String },
+    /// A `.nurture` name that is a symbolic link to some other kind of file.
+    #[error("`{path}` is a symbolic link to `{target}`, which is not a rules file")]
+    NotRulesFile { path: String, target: String },
 }
 
+impl ReadError {
+    /// The stable code of the problem.
+    pub fn code(&self) -> codes::Code {
+        match self {
+            ReadError::Io { .. } | ReadError::TooLarge { .. } => codes::CANNOT_READ,
+            ReadError::NotRegular { kind, .. } if *kind == fsio::KIND_DIRECTORY => {
+                codes::CANNOT_READ
+            }
+            ReadError::NotRegular { .. } => codes::SPECIAL_FILE,
+            ReadError::NotUtf8 { .. } => codes::NOT_UTF8,
+            ReadError::OutsideProject { .. } => codes::OUTSIDE_PROJECT,
+            ReadError::NotRulesFile { .. } => codes::NOT_RULES_FILE,
+        }
+    }
+
+    /// Whether `check` reports this as a diagnostic of the file (exit 1)
+    /// rather than as a failure to run (exit 2): the file is there, but it
+    /// is not one Nurture may read as rules.
+    pub fn is_file_problem(&self) -> bool {
+        self.code() != codes::CANNOT_READ
+    }
+
+    /// A fix for the problem, when there is a likely one.
+    pub fn help(&self) -> Option<&'static str> {
+        match self {
+            ReadError::NotUtf8 { .. } => {
+                Some("save the file as UTF-8; Nurture files are plain text")
+            }
+            ReadError::NotRegular { kind, .. } if *kind != fsio::KIND_DIRECTORY => {
+                Some(SPECIAL_HELP)
+            }
+            ReadError::OutsideProject { .. } => Some(PROJECT_HELP),
+            ReadError::NotRulesFile { .. } => {
+                Some("a `.nurture` name must lead to a `.nurture` file; remove the link")
+            }
+            _ => None,
+        }
+    }
+}
+
+const SPECIAL_HELP: &str =
+    "rules files and imports must be regular files; replace it with one, or remove it (to check standard input, name it `-`)";
+
+const PROJECT_HELP: &str = "files are read only inside the project: the folder of the nearest \
+     `nurture.toml` above the checked file, or the checked file's own folder; \
+     move the file into it, or add a `nurture.toml` at the top of the project";
+
+/// The canonical folder of the project `file` belongs to: the folder of
+/// the `nurture.toml` that governs it, else the file's own folder.
+pub fn project_root(file: &Path) -> PathBuf {
+    let dir = canonical(parent_dir(file));
+    match crate::lint::config::discover(&dir) {
+        Some(config) => config.parent().map_or(dir.clone(), Path::to_path_buf),
+        None => dir,
+    }
+}
+
+/// Reads a root rules file: confined to its project, a regular file of at
+/// most [`MAX_FILE_BYTES`], UTF-8 with an optional byte-order mark (which is
+/// dropped, so columns count from the first real character).
 pub fn read_source(path: &Path, display: &str) -> Result<String, ReadError> {
-    let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
-        path: display.to_string(),
-        source,
+    read_rules_file(path, display).map(|file| file.text)
+}
+
+/// A root rules file as read, for `fmt`, which also needs to know where the
+/// bytes really are and whether a byte-order mark was dropped.
+#[derive(Debug)]
+pub struct RulesFile {
+    /// The text, without a byte-order mark.
+    pub text: String,
+    /// The file itself: symbolic links resolved (inside the project).
+    pub real_path: PathBuf,
+    pub had_bom: bool,
+}
+
+/// [`read_source`], telling more.
+pub fn read_rules_file(path: &Path, display: &str) -> Result<RulesFile, ReadError> {
+    let root = project_root(path);
+    let real = std::fs::canonicalize(path).map_err(|source| {
+        // `/dev/stdin` on a pipe leads to `pipe:[N]`, which has no path but
+        // can be asked what it is.
+        match std::fs::metadata(path) {
+            Ok(meta) if !meta.is_file() => ReadError::NotRegular {
+                path: display.to_string(),
+                kind: fsio::kind_of(meta.file_type()),
+            },
+            _ => ReadError::Io {
+                path: display.to_string(),
+                source,
+            },
+        }
     })?;
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(ReadError::TooLarge {
+    if !real.starts_with(&root) {
+        return Err(ReadError::OutsideProject {
             path: display.to_string(),
+            target: real.display().to_string(),
         });
+    }
+    if is_rules_name(path) && !is_rules_name(&real) {
+        return Err(ReadError::NotRulesFile {
+            path: display.to_string(),
+            target: real.display().to_string(),
+        });
+    }
+    let bytes = fsio::read_regular(&real, display, MAX_FILE_BYTES as u64)
+        .map_err(|e| from_open(e, display))?;
+    let had_bom = bytes.starts_with(BOM);
+    Ok(RulesFile {
+        text: decode(bytes, display)?,
+        real_path: real,
+        had_bom,
+    })
+}
+
+/// Reads rules from standard input (`-` on the command line), with the same
+/// limit and decoding as a file.
+pub fn read_stdin_source() -> Result<String, ReadError> {
+    read_stdin_rules().map(|file| file.text)
+}
+
+/// [`read_stdin_source`], telling more (the path is `-`).
+pub fn read_stdin_rules() -> Result<RulesFile, ReadError> {
+    let bytes = fsio::read_stdin(MAX_FILE_BYTES as u64).map_err(|e| from_open(e, STDIN_NAME))?;
+    let had_bom = bytes.starts_with(BOM);
+    Ok(RulesFile {
+        text: decode(bytes, STDIN_NAME)?,
+        real_path: PathBuf::from("-"),
+        had_bom,
+    })
+}
+
+/// The UTF-8 byte-order mark some editors put at the start of a file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// UTF-8 text without a leading byte-order mark.
+fn decode(mut bytes: Vec<u8>, display: &str) -> Result<String, ReadError> {
+    if bytes.starts_with(BOM) {
+        bytes.drain(..BOM.len());
     }
     String::from_utf8(bytes).map_err(|_| ReadError::NotUtf8 {
         path: display.to_string(),
     })
+}
+
+fn from_open(error: OpenError, display: &str) -> ReadError {
+    match error {
+        OpenError::NotRegular { kind, .. } => ReadError::NotRegular {
+            path: display.to_string(),
+            kind,
+        },
+        OpenError::TooLarge { .. } => ReadError::TooLarge {
+            path: display.to_string(),
+        },
+        OpenError::Io { source, .. } => ReadError::Io {
+            path: display.to_string(),
+            source,
+        },
+    }
+}
+
+/// Whether a path names a rules file by its extension.
+fn is_rules_name(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "nurture")
+}
+
+/// Whether a path names something an `import` may read.
+fn is_importable_name(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e == "nurture" || e == "rhai")
 }
 
 /// Loads the program rooted at an already-read source. Imports are loaded
@@ -54,38 +244,113 @@ pub fn load(
     sources: &mut SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<LoadedFile> {
+    let real = std::fs::canonicalize(root_path).unwrap_or_else(|_| {
+        let name = root_path.file_name().unwrap_or(root_path.as_os_str());
+        canonical(parent_dir(root_path)).join(name)
+    });
     let mut loader = Loader {
+        project: project_root(root_path),
         sources,
         diagnostics,
         loaded: Vec::new(),
-        done: Vec::new(),
-        stack: Vec::new(),
+        done: HashSet::new(),
+        open: HashSet::new(),
+        frames: Vec::new(),
     };
-    let canonical = canonical(root_path);
-    loader.visit(canonical, root_display.to_string(), root_text, false);
+    loader.run(real, root_display.to_string(), root_text);
     loader.loaded
 }
 
 struct Loader<'a> {
+    /// Canonical folder every file read must be inside.
+    project: PathBuf,
     sources: &'a mut SourceMap,
     diagnostics: &'a mut Vec<Diagnostic>,
     loaded: Vec<LoadedFile>,
-    /// Canonical paths of files already loaded.
-    done: Vec<PathBuf>,
-    /// Canonical paths of the import chain being loaded, for cycle detection.
-    stack: Vec<PathBuf>,
+    /// Canonical paths of files already loaded (or that failed to parse).
+    done: HashSet<PathBuf>,
+    /// Canonical paths of the files in `frames`, for cycle detection.
+    open: HashSet<PathBuf>,
+    /// The import chain being loaded, root first: the explicit stack of the
+    /// depth-first walk.
+    frames: Vec<Frame>,
+}
+
+/// A parsed `.nurture` file whose imports are being loaded.
+struct Frame {
+    path: PathBuf,
+    display: String,
+    file: FileId,
+    ast: ast::File,
+    imported: bool,
+    /// Index of the next item to look at for an `import`.
+    next: usize,
+}
+
+/// An import that passed every check and was read.
+struct Resolved {
+    path: PathBuf,
+    display: String,
+    text: String,
 }
 
 impl Loader<'_> {
-    fn visit(&mut self, path: PathBuf, display: String, text: String, imported: bool) {
+    fn run(&mut self, path: PathBuf, display: String, text: String) {
+        self.enter(path, display, text, false);
+        while let Some(frame) = self.frames.last_mut() {
+            let next_import = frame
+                .ast
+                .items
+                .iter()
+                .enumerate()
+                .skip(frame.next)
+                .find_map(|(i, item)| match &item.kind {
+                    ItemKind::Import(target) => Some((i, target.value.clone(), target.span)),
+                    _ => None,
+                });
+            match next_import {
+                Some((index, target, span)) => {
+                    frame.next = index + 1;
+                    let (from, from_path, from_display) =
+                        (frame.file, frame.path.clone(), frame.display.clone());
+                    if let Some(resolved) =
+                        self.import(from, &from_path, &from_display, &target, span)
+                    {
+                        if resolved.path.extension().is_some_and(|e| e == "rhai") {
+                            self.visit_rhai(resolved);
+                        } else {
+                            self.enter(resolved.path, resolved.display, resolved.text, true);
+                        }
+                    }
+                }
+                None => self.leave(),
+            }
+        }
+    }
+
+    /// Parses a file and, if it parses, puts it on the stack so its imports
+    /// are loaded next.
+    fn enter(&mut self, path: PathBuf, display: String, text: String, imported: bool) {
         let file = self.sources.add(SourceFile::new(display.clone(), text));
         let parsed = match self.sources.get(file) {
             Some(source) => crate::syntax::parse(&source.text),
             None => return,
         };
-        let ast = match parsed {
-            Ok(ast) => ast,
+        match parsed {
+            Ok(ast) => {
+                self.open.insert(path.clone());
+                self.frames.push(Frame {
+                    path,
+                    display,
+                    file,
+                    ast,
+                    imported,
+                    next: 0,
+                });
+            }
             Err(errors) => {
+                // Reported once, however many files import it.
+                self.done.insert(path);
                 for error in errors {
                     let code = codes::Code::from_text(error.code).unwrap_or(codes::SYNTAX);
                     self.diagnostics.push(
@@ -93,27 +358,29 @@ impl Loader<'_> {
                             .with_optional_help(error.help),
                     );
                 }
-                return;
-            }
-        };
-        self.stack.push(path.clone());
-        for item in &ast.items {
-            if let ItemKind::Import(target) = &item.kind {
-                self.import(file, &path, &display, target.value.as_str(), target.span);
             }
         }
-        self.stack.pop();
-        self.done.push(path);
-        if imported {
-            self.reject_non_declarations(file, &ast);
+    }
+
+    /// The top file has all its imports loaded: it is loaded itself.
+    fn leave(&mut self) {
+        let Some(frame) = self.frames.pop() else {
+            return;
+        };
+        self.open.remove(&frame.path);
+        self.done.insert(frame.path);
+        if frame.imported {
+            self.reject_non_declarations(frame.file, &frame.ast);
         }
         self.loaded.push(LoadedFile {
-            file,
-            ast,
-            imported,
+            file: frame.file,
+            ast: frame.ast,
+            imported: frame.imported,
         });
     }
 
+    /// Checks and reads one import; `None` when it is reported, already
+    /// loaded, or part of a cycle.
     fn import(
         &mut self,
         from: FileId,
@@ -121,67 +388,136 @@ impl Loader<'_> {
         from_display: &str,
         target: &str,
         span: Span,
-    ) {
+    ) -> Option<Resolved> {
+        let refuse = |code, message: String, help: &str| {
+            Diagnostic::new(code, from, span, message).with_help(help)
+        };
+        let written = Path::new(target);
+        if written.has_root() || written.is_absolute() {
+            self.diagnostics.push(refuse(
+                codes::OUTSIDE_PROJECT,
+                format!("`{target}` is an absolute path; imports are relative to the importing file and stay inside the project"),
+                PROJECT_HELP,
+            ));
+            return None;
+        }
         let base = from_path.parent().unwrap_or(Path::new(""));
-        let path = canonical(&base.join(target));
+        // Checked before the file system is asked anything, so whether a
+        // file outside the project exists is never revealed either.
+        let joined = normalize(&base.join(written));
+        if !joined.starts_with(&self.project) {
+            self.diagnostics.push(refuse(
+                codes::OUTSIDE_PROJECT,
+                format!("importing `{target}` leads outside the project"),
+                PROJECT_HELP,
+            ));
+            return None;
+        }
         let display_base = Path::new(from_display).parent().unwrap_or(Path::new(""));
-        let display = normalize_display(&display_base.join(target));
-        if self.stack.contains(&path) {
+        let display = normalize_display(&display_base.join(written));
+        if !joined.exists() {
+            self.diagnostics.push(refuse(
+                codes::IMPORT_NOT_FOUND,
+                format!("there is no file `{display}` to import"),
+                "import paths are relative to the importing file",
+            ));
+            return None;
+        }
+        let path = canonical(&joined);
+        if !path.starts_with(&self.project) {
+            self.diagnostics.push(refuse(
+                codes::OUTSIDE_PROJECT,
+                format!("`{display}` is a symbolic link that leads outside the project"),
+                PROJECT_HELP,
+            ));
+            return None;
+        }
+        if self.open.contains(&path) {
             let chain: Vec<String> = self
-                .stack
+                .frames
                 .iter()
+                .map(|f| &f.path)
                 .skip_while(|p| **p != path)
                 .map(|p| file_name(p))
                 .chain(std::iter::once(file_name(&path)))
                 .collect();
-            self.diagnostics.push(
-                Diagnostic::new(
-                    codes::IMPORT_CYCLE,
-                    from,
-                    span,
-                    format!("importing `{target}` makes a cycle: {}", chain.join(" → ")),
-                )
-                .with_help("move the shared declarations into a file that imports nothing"),
-            );
-            return;
+            self.diagnostics.push(refuse(
+                codes::IMPORT_CYCLE,
+                format!("importing `{target}` makes a cycle: {}", chain.join(" → ")),
+                "move the shared declarations into a file that imports nothing",
+            ));
+            return None;
         }
         if self.done.contains(&path) {
-            return;
+            return None;
         }
-        if !path.exists() {
-            self.diagnostics.push(
-                Diagnostic::new(
-                    codes::IMPORT_NOT_FOUND,
+        // Only rules files and rhai scripts, by the name written and by the
+        // name a link leads to. A directory is left to the read below, which
+        // reports it as E0001 (most likely a path missing its file name).
+        let importable = is_importable_name(written) && is_importable_name(&path);
+        if !importable && !path.is_dir() {
+            let why = if is_importable_name(written) {
+                format!(
+                    "`{display}` is a symbolic link to `{}`, which is neither a `.nurture` nor a `.rhai` file",
+                    file_name(&path)
+                )
+            } else {
+                format!("`{display}` is neither a `.nurture` nor a `.rhai` file")
+            };
+            self.diagnostics.push(refuse(
+                codes::NOT_RULES_FILE,
+                format!("{why}; only rules files and rhai scripts can be imported"),
+                "import declarations from a `.nurture` file, or functions from a `.rhai` file",
+            ));
+            return None;
+        }
+        // A FIFO, device or socket is never opened (E0007).
+        let bytes = match fsio::read_regular(&path, &display, MAX_FILE_BYTES as u64) {
+            Ok(bytes) => bytes,
+            Err(error @ OpenError::NotRegular { .. }) if !error.is_directory() => {
+                self.diagnostics
+                    .push(refuse(codes::SPECIAL_FILE, error.to_string(), SPECIAL_HELP));
+                return None;
+            }
+            Err(error) => {
+                self.diagnostics.push(Diagnostic::new(
+                    codes::CANNOT_READ,
                     from,
                     span,
-                    format!("there is no file `{display}` to import"),
-                )
-                .with_help("import paths are relative to the importing file"),
-            );
-            return;
-        }
-        let is_rhai = path.extension().is_some_and(|e| e == "rhai");
-        match read_source(&path, &display) {
-            Ok(text) if is_rhai => self.visit_rhai(path, display, text),
-            Ok(text) => self.visit(path, display, text, true),
-            Err(error) => self.diagnostics.push(Diagnostic::new(
-                codes::CANNOT_READ,
-                from,
-                span,
-                error.to_string(),
-            )),
+                    error.to_string(),
+                ));
+                return None;
+            }
+        };
+        match decode(bytes, &display) {
+            Ok(text) => Some(Resolved {
+                path,
+                display,
+                text,
+            }),
+            Err(error) => {
+                self.diagnostics.push(Diagnostic::new(
+                    codes::CANNOT_READ,
+                    from,
+                    span,
+                    error.to_string(),
+                ));
+                None
+            }
         }
     }
 
     /// An imported `.rhai` file: its public `fn`s without parameters become
     /// `script` declarations (see `check::scripts::rhai_file`).
-    fn visit_rhai(&mut self, path: PathBuf, display: String, text: String) {
-        let file = self.sources.add(SourceFile::new(display, text));
+    fn visit_rhai(&mut self, resolved: Resolved) {
+        let file = self
+            .sources
+            .add(SourceFile::new(resolved.display, resolved.text));
+        self.done.insert(resolved.path);
         let scripts = match self.sources.get(file) {
             Some(source) => crate::check::scripts::rhai_file(&source.text, file, self.diagnostics),
             None => return,
         };
-        self.done.push(path);
         let items = scripts
             .into_iter()
             .map(|script| ast::Item {
@@ -221,6 +557,14 @@ impl Loader<'_> {
     }
 }
 
+/// The folder a file is in; `.` for a bare file name.
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
 fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
@@ -231,13 +575,29 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
+/// `/p/./shared/../x.nurture` → `/p/x.nurture`, without asking the file
+/// system (a `..` above the root stays at the root).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// `examples/./shared/../x.nurture` → `examples/x.nurture`, for display only.
 fn normalize_display(path: &Path) -> String {
     let mut parts: Vec<String> = Vec::new();
     for component in path.components() {
         match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
+            Component::CurDir => {}
+            Component::ParentDir => {
                 if parts.last().is_some_and(|p| p != "..") {
                     parts.pop();
                 } else {
@@ -248,4 +608,29 @@ fn normalize_display(path: &Path) -> String {
         }
     }
     parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_byte_order_mark_is_dropped_and_nothing_else() {
+        let text = decode(b"\xEF\xBB\xBFstages A".to_vec(), "f").unwrap_or_default();
+        assert_eq!(text, "stages A");
+        let text = decode(b"stages \xEF\xBB\xBF".to_vec(), "f").unwrap_or_default();
+        assert_eq!(text, "stages \u{feff}");
+    }
+
+    #[test]
+    fn normalizing_never_climbs_above_the_root() {
+        assert_eq!(
+            normalize(Path::new("/p/a/../../../../etc/passwd")),
+            PathBuf::from("/etc/passwd")
+        );
+        assert_eq!(
+            normalize(Path::new("/p/./a/../b.nurture")),
+            PathBuf::from("/p/b.nurture")
+        );
+    }
 }

@@ -1,8 +1,8 @@
 //! `nurture check`.
 
-use super::paths::{display, rule_files};
-use super::{output, usage_error, CheckArgs, CheckFormat, EXIT_OK, EXIT_PROBLEMS};
-use crate::check::{self, loader::ReadError};
+use super::paths::{display, is_stdin, rule_files};
+use super::{output, usage_error, CheckArgs, CheckFormat, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
+use crate::check::{self, loader};
 use crate::diagnostics::{codes, render, Diagnostic, SourceFile, SourceMap};
 use crate::lint::{self, LintConfig};
 use crate::syntax::ast::Span;
@@ -19,30 +19,39 @@ pub fn run(args: &CheckArgs) -> i32 {
     // One `nurture.toml` per directory, found by walking up from it.
     let mut configs: HashMap<PathBuf, LintConfig> = HashMap::new();
     for path in &files {
-        let name = display(path);
+        let stdin = is_stdin(path);
+        let name = if stdin {
+            loader::STDIN_NAME.to_string()
+        } else {
+            display(path)
+        };
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         if !configs.contains_key(&dir) {
             let config = match lint::config::discover(&dir) {
-                Some(file) => match LintConfig::load(&file) {
+                Some(file) => match LintConfig::load(&file, &config_display(&file)) {
                     Ok(config) => config,
-                    Err(message) => return usage_error(&message),
+                    Err(message) => return config_error(&message),
                 },
                 None => LintConfig::default(),
             };
             configs.insert(dir.clone(), config);
         }
         let config = configs.get(&dir).cloned().unwrap_or_default();
-        match check::check_file_with(path, &name, &config) {
+        let checked = if stdin {
+            loader::read_stdin_source()
+                .map(|text| check::check_source_with(path, &name, text, &config))
+        } else {
+            check::check_file_with(path, &name, &config)
+        };
+        match checked {
             Ok(checked) => merged.add(&checked.sources, checked.diagnostics),
-            Err(ReadError::NotUtf8 { .. }) => merged.add_file_problem(
+            // The file is there but is not one to read as rules: a problem
+            // found (exit 1), reported at the file, and the others are still
+            // checked. Nothing of its content is shown (none was read).
+            Err(error) if error.is_file_problem() => merged.add_file_problem(
                 &name,
-                Diagnostic::new(
-                    codes::NOT_UTF8,
-                    0,
-                    Span::default(),
-                    format!("`{name}` is not UTF-8 text"),
-                )
-                .with_help("save the file as UTF-8; Nurture files are plain text"),
+                Diagnostic::new(error.code(), 0, Span::default(), error.to_string())
+                    .with_optional_help(error.help().map(str::to_string)),
             ),
             Err(error) => return usage_error(&error.to_string()),
         }
@@ -74,6 +83,24 @@ pub fn run(args: &CheckArgs) -> i32 {
         EXIT_OK
     };
     output::print_then(&out, code)
+}
+
+/// A `nurture.toml` named as the user would: relative to the current
+/// folder when it is under it (discovery finds it by its absolute path).
+fn config_display(file: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| std::fs::canonicalize(cwd).ok())
+        .and_then(|cwd| file.strip_prefix(cwd).ok().map(display))
+        .unwrap_or_else(|| file.display().to_string())
+}
+
+/// A project config that cannot be used stops the run (exit 2), with its
+/// code so it can be looked up.
+fn config_error(message: &str) -> i32 {
+    errln!("error[{}]: {message}", codes::UNUSABLE_CONFIG);
+    errln!("  help: fix or remove the file; see `Configuring lints` in docs/diagnostics.md");
+    EXIT_USAGE
 }
 
 /// Diagnostics of several root files over one source map. A file imported

@@ -71,10 +71,9 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
         crate::sim::calendar::plan_ticks(from, at, tick, tz, crate::sim::run::DEFAULT_MAX_TICKS)
             .map_err(|too_many| {
                 let why = crate::sim::limits::RunStop::TooManyTicks(too_many);
-                eprint!(
-                    "{}",
-                    why.message(&program, crate::sim::limits::Command::Explain)
-                        .render()
+                super::output::error_text(
+                    &why.message(&program, crate::sim::limits::Command::Explain)
+                        .render(),
                 );
                 Exit(super::EXIT_USAGE)
             })?;
@@ -87,7 +86,7 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
     if let Some(stopped) = outcome.stopped {
         let why =
             crate::sim::limits::contact_stopped(&program, &contact.id, stopped, plan.max_records);
-        eprint!("{}", why.render());
+        super::output::error_text(&why.render());
         return Err(Exit(super::EXIT_USAGE));
     }
     let clock = Clock::new(at, tz);

@@ -2,8 +2,23 @@
 
 use std::path::{Path, PathBuf};
 
-/// Every file named, and every `*.nurture` file under every directory
-/// named, each once, in a stable order.
+/// The command-line name of standard input.
+pub const STDIN: &str = "-";
+
+/// Whether a command-line path is `-`, standard input.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == STDIN
+}
+
+/// Every file named, and every `*.nurture` entry under every directory
+/// named, each once, in a stable order. `-` (standard input) is kept as it
+/// is, for the command to read.
+///
+/// The walk lists entries without opening or following them: symbolic
+/// links to folders are not entered (a link loop cannot trap it), and a
+/// `*.nurture` entry that is a link, a FIFO or a device is listed like any
+/// other, so that reading it refuses it with its own diagnostic (E0006,
+/// E0007) instead of it being skipped unseen.
 pub fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let defaults = [PathBuf::from(".")];
     let paths = if paths.is_empty() {
@@ -13,12 +28,13 @@ pub fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     };
     let mut files = Vec::new();
     for path in paths {
-        if path.is_dir() {
-            let mut found = Vec::new();
-            walk(path, &mut found)?;
+        if is_stdin(path) {
+            files.push(path.clone());
+        } else if path.is_dir() {
+            let mut found = walk(path)?;
             found.sort();
             files.extend(found);
-        } else if path.exists() {
+        } else if std::fs::symlink_metadata(path).is_ok() {
             files.push(path.clone());
         } else {
             return Err(format!("`{}` does not exist", path.display()));
@@ -29,27 +45,35 @@ pub fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
-        let path = entry.path();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            let hidden = path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.') || n == "target");
-            if !hidden {
-                walk(&path, found)?;
+/// The `*.nurture` entries under `dir`, skipping hidden folders and
+/// `target`. Iterative, so however deep the folders nest the stack does not
+/// grow.
+fn walk(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
+        for entry in entries {
+            let entry =
+                entry.map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                let hidden = path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.') || n == "target");
+                if !hidden {
+                    pending.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "nurture") {
+                found.push(path);
             }
-        } else if path.extension().is_some_and(|e| e == "nurture") {
-            found.push(path);
         }
     }
-    Ok(())
+    Ok(found)
 }
 
 /// The path as users should see it: without a leading `./`.

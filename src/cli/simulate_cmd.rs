@@ -156,7 +156,7 @@ fn simulate(args: &SimulateArgs) -> Result<i32, Exit> {
 
 /// Prints a run-limit error; the run exits 2 (it could not run as asked).
 fn stop(program: &Program, why: &RunStop) -> Exit {
-    eprint!("{}", why.message(program, Command::Simulate).render());
+    super::output::error_text(&why.message(program, Command::Simulate).render());
     Exit(EXIT_USAGE)
 }
 

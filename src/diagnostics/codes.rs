@@ -85,6 +85,10 @@ codes! { CODES:
     IMPORT_CYCLE = "E0003", "import-cycle", Error, "Files import each other in a cycle.";
     IMPORT_NOT_FOUND = "E0004", "import-not-found", Error, "An `import` names a file that does not exist.";
     IMPORT_NOT_DECLARATIONS = "E0005", "import-has-rules", Error, "An imported file holds rules or campaign settings; imports share declarations only.";
+    OUTSIDE_PROJECT = "E0006", "outside-project", Error, "An import is an absolute path or leads outside the project, or a rules file is a symbolic link that does; it is not read.";
+    SPECIAL_FILE = "E0007", "special-file", Error, "A rules file or an import is a named pipe (FIFO), a device or a socket; it is not opened.";
+    NOT_RULES_FILE = "E0008", "not-a-rules-file", Error, "An import names a file that is neither `.nurture` nor `.rhai`, or a `.nurture` name is a link to some other file; it is not read.";
+    UNUSABLE_CONFIG = "E0009", "unusable-config", Error, "A `nurture.toml` cannot be used: not a regular file, unreadable, not TOML, or an unknown table, lint or level.";
 
     SYNTAX = "E0101", "syntax-error", Error, "The text does not follow the grammar at this point.";
     UNCLOSED_STRING = "E0102", "unclosed-string", Error, "A string literal has no closing double quote on its line.";

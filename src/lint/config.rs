@@ -7,9 +7,12 @@
 //! single-use-segment = "warning"
 //! ```
 //!
-//! A config that cannot be used as written (not TOML, an unknown lint id or
-//! level, a table other than `[lints]`) is an error of the run, not of the
-//! rules: `check` exits 2 with the problem, since it could not run as asked.
+//! A config that cannot be used as written (not a regular file, unreadable,
+//! not TOML, an unknown lint id or level, a table other than `[lints]`) is
+//! an error of the run, not of the rules: `check` exits 2 with the problem
+//! (code E0009), since it could not run as asked. A `nurture.toml` that is
+//! a FIFO or a device is such an error too, never skipped: skipping it would
+//! check the project with settings it did not ask for.
 
 use super::registry::{self, Level};
 use std::collections::HashMap;
@@ -17,6 +20,9 @@ use std::path::{Path, PathBuf};
 
 /// The name of the project configuration file.
 pub const FILE_NAME: &str = "nurture.toml";
+
+/// A config is a few lines; anything larger is not one.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 /// The level of every lint for one checked file.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -73,18 +79,25 @@ impl LintConfig {
         Ok(config)
     }
 
-    /// Reads and parses a config file; the error names the file.
-    pub fn load(path: &Path) -> Result<LintConfig, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        let mut config =
-            LintConfig::parse(&text).map_err(|why| format!("`{}` {why}", path.display()))?;
+    /// Reads and parses a config file; the error names the file as
+    /// `display`. Only a regular file of at most [`MAX_CONFIG_BYTES`] is
+    /// read (a FIFO is never opened, a device never read).
+    pub fn load(path: &Path, display: &str) -> Result<LintConfig, String> {
+        let bytes = crate::fsio::read_regular(path, display, MAX_CONFIG_BYTES)
+            .map_err(|e| e.to_string())?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| format!("`{display}` is not UTF-8 text"))?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let mut config = LintConfig::parse(text).map_err(|why| format!("`{display}` {why}"))?;
         config.source = Some(path.to_path_buf());
         Ok(config)
     }
 }
 
-/// The nearest `nurture.toml` in `dir` or a directory above it.
+/// The nearest `nurture.toml` in `dir` or a directory above it: whatever
+/// is there by that name (a FIFO, a device, a dangling link too), so that
+/// [`LintConfig::load`] refuses it with a reason instead of it being
+/// skipped for one further up.
 pub fn discover(dir: &Path) -> Option<PathBuf> {
     let start = if dir.as_os_str().is_empty() {
         Path::new(".")
@@ -95,7 +108,7 @@ pub fn discover(dir: &Path) -> Option<PathBuf> {
     absolute
         .ancestors()
         .map(|d| d.join(FILE_NAME))
-        .find(|candidate| candidate.is_file())
+        .find(|candidate| std::fs::symlink_metadata(candidate).is_ok())
 }
 
 #[cfg(test)]

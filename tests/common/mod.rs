@@ -98,18 +98,62 @@ pub fn nurture_in(dir: &Path, args: &[&str]) -> Run {
 /// Colours are off (`NO_COLOR=1`, and stdout is a pipe) and backtraces are
 /// off so stderr stays short.
 pub fn nurture_with_deadline(dir: &Path, args: &[&str], deadline: Duration) -> Run {
+    nurture_with(dir, args, Input::Null, &[], deadline)
+}
+
+/// What a run of the binary gets on standard input.
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    /// `/dev/null`: reads end at once.
+    Null,
+    /// These bytes, then end of file.
+    Bytes(&'a [u8]),
+    /// A pipe nobody writes to and that stays open until the process ends:
+    /// a read of it blocks forever.
+    HeldOpen,
+}
+
+/// [`nurture_with_deadline`] with standard input and extra environment
+/// variables for the child.
+pub fn nurture_with(
+    dir: &Path,
+    args: &[&str],
+    input: Input,
+    env: &[(&str, &str)],
+    deadline: Duration,
+) -> Run {
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nurture"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_nurture"));
+    command
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("RUST_BACKTRACE")
-        .stdin(Stdio::null())
+        .envs(env.iter().copied())
+        .stdin(match input {
+            Input::Null => Stdio::null(),
+            Input::Bytes(_) | Input::HeldOpen => Stdio::piped(),
+        })
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the nurture binary");
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("spawn the nurture binary");
+    // Kept until the child has ended, so a held-open pipe stays open.
+    let mut held_stdin = None;
+    let mut writer = None;
+    match input {
+        Input::Null => {}
+        Input::HeldOpen => held_stdin = child.stdin.take(),
+        Input::Bytes(bytes) => {
+            let mut pipe = child.stdin.take().expect("stdin is piped");
+            let bytes = bytes.to_vec();
+            writer = Some(std::thread::spawn(move || {
+                use std::io::Write;
+                // The child may stop reading early; that is its business.
+                let _ = pipe.write_all(&bytes);
+            }));
+        }
+    }
     // Drain both pipes on threads so a chatty child never blocks on a full pipe.
     let mut out_pipe = child.stdout.take().expect("stdout is piped");
     let mut err_pipe = child.stderr.take().expect("stderr is piped");
@@ -142,6 +186,10 @@ pub fn nurture_with_deadline(dir: &Path, args: &[&str], deadline: Duration) -> R
         std::thread::sleep(Duration::from_millis(5));
     };
     let elapsed = started.elapsed();
+    drop(held_stdin);
+    if let Some(writer) = writer {
+        writer.join().expect("stdin writer");
+    }
     let stdout = out_reader.join().expect("stdout reader");
     let stderr = err_reader.join().expect("stderr reader");
     Run {
