@@ -135,6 +135,8 @@ code_snapshots! {
     e0303_aggregate_needs_number => "E0303",
     e0305_since_outside_sequence => "E0305",
     e0306_time_test_on_non_time => "E0306",
+    e0307_points_need_whole_number => "E0307",
+    e0308_stage_needs_name => "E0308",
     e0401_invalid_duration => "E0401",
     e0402_invalid_date => "E0402",
     e0403_unknown_time_zone => "E0403",

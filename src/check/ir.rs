@@ -332,6 +332,21 @@ pub enum StageTest {
     Cmp(CmpOp, StageId),
     In(Vec<StageId>),
     NotIn(Vec<StageId>),
+    /// `stage is set`
+    IsSet,
+    /// `stage is not set`
+    IsNotSet,
+}
+
+impl StageTest {
+    /// The stages the test names (none for `is set` / `is not set`).
+    pub fn stages(&self) -> &[StageId] {
+        match self {
+            StageTest::Cmp(_, s) => std::slice::from_ref(s),
+            StageTest::In(list) | StageTest::NotIn(list) => list,
+            StageTest::IsSet | StageTest::IsNotSet => &[],
+        }
+    }
 }
 
 /// A typed test on one value.

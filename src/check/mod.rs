@@ -3,6 +3,7 @@
 //! The checker collects every problem in one run instead of stopping at the
 //! first, so a CI log shows them all at once.
 
+mod builtins;
 pub mod ir;
 pub mod loader;
 mod lower;

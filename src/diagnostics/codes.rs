@@ -117,6 +117,8 @@ codes! {
     AGGREGATE_NOT_NUMBER = "E0303", "aggregate-needs-number", Error, "`total`, `average`, `min` or `max` of a property that is not a number.";
     SINCE_OUTSIDE_SEQUENCE = "E0305", "since-outside-sequence", Error, "A bare `since` window appears where no rule has fired.";
     TIME_TEST_NEEDS_TIME = "E0306", "time-test-on-non-time", Error, "`first`/`last` without a property is an event time and needs a time test.";
+    POINTS_NOT_WHOLE = "E0307", "points-need-whole-number", Error, "`points` is tested with something other than a comparison with a whole number.";
+    STAGE_NEEDS_NAME = "E0308", "stage-needs-name", Error, "`stage` is tested with a value (`stage = \"Lead\"`) instead of a stage name.";
 
     BAD_DURATION = "E0401", "invalid-duration", Error, "A duration is zero where it must be positive, or too long.";
     BAD_DATE = "E0402", "invalid-date", Error, "A date or date-time literal is not a real calendar date or time.";

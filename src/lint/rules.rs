@@ -160,8 +160,8 @@ fn allowed_stages(cond: &Cond, stage_count: usize) -> (bool, Vec<bool>) {
 }
 
 /// Whether a stage test holds for a contact at stage `s`; `None` is a
-/// contact not yet in the funnel, which sorts below every stage (as the
-/// interpreter has it).
+/// contact not yet in the funnel, which fails every stage test except
+/// `stage is not set` (as the interpreter has it).
 fn stage_test_holds(test: &StageTest, s: Option<usize>) -> bool {
     crate::eval::stage_holds(test, s)
 }
@@ -208,13 +208,12 @@ fn contradiction(parts: &[&Cond]) -> Option<String> {
         .collect();
     // Bounded so that a generated condition of thousands of clauses stays
     // cheap; real conditions have a handful.
-    if (2..=MAX_CLAUSES).contains(&stage_tests.len()) {
+    // One test alone can be impossible: `stage < Lead` when Lead is the
+    // first stage, since a contact without a stage fails it too.
+    if (1..=MAX_CLAUSES).contains(&stage_tests.len()) {
         let max = stage_tests
             .iter()
-            .flat_map(|t| match t {
-                StageTest::Cmp(_, s) => vec![*s],
-                StageTest::In(l) | StageTest::NotIn(l) => l.clone(),
-            })
+            .flat_map(|t| t.stages().iter().copied())
             .max()
             .unwrap_or(0);
         // Stages above `max` all behave alike; `max + 1` stands for them
@@ -226,7 +225,11 @@ fn contradiction(parts: &[&Cond]) -> Option<String> {
             .iter()
             .all(|t| stage_test_holds(t, Some(max + 1)));
         if !any && !above {
-            return Some("no stage passes all of its stage tests".into());
+            return Some(
+                "no stage passes all of its stage tests, and a contact without a stage \
+                 passes none (test for it with `stage is not set`)"
+                    .into(),
+            );
         }
     }
     // Points bounds.

@@ -5,13 +5,14 @@
 //! with daily ticks at 00:00 campaign time as in `simulate`; expectations
 //! are judged on the state at `at` and on everything the run recorded.
 
-use crate::check::ir::{Program, RuleId, Step, StepKind, Trigger};
+use crate::check::ir::{Program, RuleId, StageTest, Step, StepKind, Trigger};
 use crate::check::tests_check::{Expect, ExpectKind, TestCase};
 use crate::diagnostics::SourceMap;
 use crate::eval::explain::{explain, render};
-use crate::eval::{cmp_holds, Clock, ContactState, Context, EventView};
+use crate::eval::{cmp_holds, stage_holds, Clock, ContactState, Context, EventView};
 use crate::sim::outcome::{Action, Status};
 use crate::sim::{state_at, ContactOutcome, RunPlan};
+use crate::syntax::ast::CmpOp;
 use serde::Serialize;
 
 const DAY: i64 = 86_400;
@@ -132,10 +133,9 @@ impl Run<'_, '_> {
         match &expect.kind {
             ExpectKind::Stage { op, stage } => {
                 let current = self.state.stage;
-                let holds = match op {
-                    None => current == Some(*stage),
-                    Some(op) => current.is_some_and(|c| cmp_holds(*op, c.cmp(stage))),
-                };
+                // The same rule as conditions: no stage never compares.
+                let test = StageTest::Cmp(op.unwrap_or(CmpOp::Eq), *stage);
+                let holds = stage_holds(&test, current);
                 let op = op.map_or(String::new(), |o| format!("{} ", o.symbol()));
                 (
                     holds,
