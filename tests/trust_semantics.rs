@@ -405,3 +405,190 @@ fn a_quoted_stage_says_stages_are_tested_by_name() {
     assert!(run.stdout.contains("`stage is Lead`"), "{}", run.stdout);
     assert!(!run.stdout.contains("not declared"), "{}", run.stdout);
 }
+
+// ------------------------------------------- hole 4: deep chains of segments
+
+/// `segment s0 = points > 1`, then `segment sN = in segment sN-1` up to
+/// `s{n-1}`, and a rule on the last; `reversed` makes each segment use the
+/// next one instead (declared before the segment it uses).
+fn chain(n: usize, reversed: bool) -> String {
+    let mut text = String::new();
+    if reversed {
+        for i in 0..n - 1 {
+            text.push_str(&format!("segment s{i} = in segment s{}\n", i + 1));
+        }
+        text.push_str(&format!("segment s{} = points > 1\n", n - 1));
+        text.push_str("rule r: when in segment s0 then add tag \"x\"\n");
+    } else {
+        text.push_str("segment s0 = points > 1\n");
+        for i in 1..n {
+            text.push_str(&format!("segment s{i} = in segment s{}\n", i - 1));
+        }
+        text.push_str(&format!(
+            "rule r: when in segment s{} then add tag \"x\"\n",
+            n - 1
+        ));
+    }
+    text
+}
+
+const ONE_EVENT: &str = "contact_id,at,type\nc1,2025-01-01T00:00:00Z,page.visited\n";
+
+fn json_codes(run: &Run) -> Vec<String> {
+    run.json()["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// 30,000 chained segments (0.9 MB) aborted `simulate` with a stack
+/// overflow. Now `check` refuses the chain with one E0216, at s256, the
+/// first segment that nests 257 deep, and every command stops cleanly.
+#[test]
+fn thirty_thousand_chained_segments_are_refused_at_check_time() {
+    let dir = folder(
+        "chain-30000",
+        &[
+            ("rules.nurture", &chain(30_000, false)),
+            ("events.csv", ONE_EVENT),
+        ],
+    );
+    let check = nurture_in(&dir, &["check", "rules.nurture", "--format", "json"]);
+    check.assert_clean_exit("check");
+    assert_eq!(check.code(), Some(1));
+    assert_eq!(json_codes(&check), ["E0216"]);
+    assert_eq!(
+        check.json()["diagnostics"][0]["line"],
+        257,
+        "{}",
+        check.stdout
+    );
+    // Commands that run the rules cannot run as asked (2); `test` reports a
+    // file with errors as a failure (1).
+    for (args, code) in [
+        (
+            &["simulate", "rules.nurture", "--events", "events.csv"][..],
+            2,
+        ),
+        (
+            &[
+                "explain",
+                "rules.nurture",
+                "--events",
+                "events.csv",
+                "--contact",
+                "c1",
+            ],
+            2,
+        ),
+        (&["segments", "rules.nurture", "--events", "events.csv"], 2),
+        (&["test", "rules.nurture"], 1),
+    ] {
+        let run = nurture_in(&dir, args);
+        run.assert_clean_exit(args[0]);
+        assert_eq!(run.code(), Some(code), "{}: {}", args[0], run.stderr);
+        assert!(
+            run.stdout.contains("E0216") || run.stderr.contains("E0216"),
+            "{}: {}{}",
+            args[0],
+            run.stdout,
+            run.stderr
+        );
+    }
+}
+
+/// Segments that use segments declared after them walked the cycle check
+/// once per link, recursively: 30,000 overflowed `check`'s stack.
+#[test]
+fn a_long_chain_of_forward_references_is_checked_without_recursion() {
+    let dir = folder("chain-reversed", &[("rules.nurture", &chain(30_000, true))]);
+    let check = nurture_in(&dir, &["check", "rules.nurture", "--format", "json"]);
+    check.assert_clean_exit("check");
+    assert_eq!(check.code(), Some(1));
+    // s29999 has depth 1, s(29999 - k) depth k + 1: s29743 is the first
+    // past 256, on line 29744.
+    assert_eq!(json_codes(&check), ["E0216"]);
+    assert_eq!(check.json()["diagnostics"][0]["line"], 29_744);
+}
+
+/// The longest chain the limit allows runs everywhere: 255 segments and a
+/// rule condition `in segment s254` (depth 256).
+#[test]
+fn the_longest_allowed_chain_runs_in_every_command() {
+    let dir = folder(
+        "chain-255",
+        &[
+            ("rules.nurture", &chain(255, false)),
+            ("events.csv", ONE_EVENT),
+        ],
+    );
+    let check = nurture_in(&dir, &["check", "rules.nurture", "--format", "json"]);
+    assert_eq!(json_codes(&check), Vec::<String>::new(), "{}", check.stdout);
+    for args in [
+        &["simulate", "rules.nurture", "--events", "events.csv"][..],
+        &[
+            "explain",
+            "rules.nurture",
+            "--events",
+            "events.csv",
+            "--contact",
+            "c1",
+        ],
+        &["segments", "rules.nurture", "--events", "events.csv"],
+    ] {
+        let run = nurture_in(&dir, args);
+        run.assert_clean_exit(args[0]);
+        assert_eq!(run.code(), Some(0), "{}: {}", args[0], run.stderr);
+    }
+    // One segment more, and the rule's condition is what passes the limit.
+    let dir = folder("chain-256", &[("rules.nurture", &chain(256, false))]);
+    let check = nurture_in(&dir, &["check", "rules.nurture", "--format", "json"]);
+    assert_eq!(json_codes(&check), ["E0216"]);
+    assert_eq!(check.json()["diagnostics"][0]["line"], 257);
+}
+
+/// Segments that each use the one before twice: following `in segment`
+/// afresh at every use took 2^40 steps in `simulate` (which asks whether a
+/// rule can change by time alone) and in `explain` (which printed every
+/// expansion). Each segment is now looked at once.
+#[test]
+fn segments_used_twice_at_every_level_stay_linear() {
+    let mut rules = String::from("segment s0 = points > 1\n");
+    for i in 1..40 {
+        rules.push_str(&format!(
+            "segment s{i} = in segment s{p} and in segment s{p}\n",
+            p = i - 1
+        ));
+    }
+    rules.push_str("rule r: when in segment s39 then add tag \"x\"\n");
+    let dir = folder(
+        "diamond",
+        &[("rules.nurture", &rules), ("events.csv", ONE_EVENT)],
+    );
+    let simulate = nurture_in(
+        &dir,
+        &["simulate", "rules.nurture", "--events", "events.csv"],
+    );
+    simulate.assert_clean_exit("simulate");
+    assert_eq!(simulate.code(), Some(0), "{}", simulate.stderr);
+    let explain = nurture_in(
+        &dir,
+        &[
+            "explain",
+            "rules.nurture",
+            "--events",
+            "events.csv",
+            "--contact",
+            "c1",
+        ],
+    );
+    explain.assert_clean_exit("explain");
+    assert_eq!(explain.code(), Some(0), "{}", explain.stderr);
+    // Each segment expanded once, its second use "explained above": the
+    // rule's clause, and per segment s1..s39 its `and` and two uses, then
+    // s0's clause; one more ✗ is in the legend "(✗ marks what fails)".
+    assert_eq!(explain.stdout.matches("explained above").count(), 39);
+    assert_eq!(explain.stdout.matches("✗").count(), 1 + 39 * 3 + 1 + 1);
+}

@@ -111,6 +111,7 @@ codes! {
     SEGMENT_CYCLE = "E0213", "segment-cycle", Error, "Segments refer to each other in a cycle.";
     DUPLICATE_STAGES = "E0214", "duplicate-stages", Error, "The funnel is declared by more than one `stages` line.";
     DUPLICATE_SETTING = "E0215", "duplicate-setting", Error, "A campaign block or one of its settings appears twice.";
+    SEGMENTS_TOO_DEEP = "E0216", "segments-too-deep", Error, "A condition nests more than 256 deep with the segments it uses written out (a long chain of segments using segments).";
 
     TYPE_MISMATCH = "E0301", "type-mismatch", Error, "A value of one type is compared with a field or property of another.";
     BAD_OPERATOR = "E0302", "operator-not-applicable", Error, "An operator does not apply to the type of the value it tests.";

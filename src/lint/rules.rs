@@ -119,20 +119,7 @@ fn each_step<'a>(steps: &'a [Step], f: &mut dyn FnMut(&'a Step)) {
 
 /// Every condition of a rule: trigger, exit, `unless`es and branches.
 fn rule_conditions<'a>(rule: &'a RuleDef, f: &mut dyn FnMut(&'a Cond)) {
-    if let Trigger::Condition(cond) = &rule.trigger {
-        f(cond);
-    }
-    if let Some(exit) = &rule.exit {
-        f(exit);
-    }
-    each_step(&rule.steps, &mut |step| {
-        if let Some(unless) = &step.unless {
-            f(unless);
-        }
-        if let StepKind::Branch { condition, .. } = &step.kind {
-            f(condition);
-        }
-    });
+    rule.each_condition(f);
 }
 
 /// The operands of a chain of `and`s (a single condition is its own).
@@ -660,6 +647,11 @@ fn steps_key(cx: &Context<'_>, rule: &RuleDef) -> Vec<String> {
 
 fn single_use_segment(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
     let Some(root) = cx.root() else { return };
+    // Asked once: it walks the root file's items, and asking it per
+    // segment made `check` quadratic in the number of segments.
+    if !cx.root_has_rules() {
+        return;
+    }
     let mut uses = vec![0usize; program.segments.len()];
     let mut count = |cond: &Cond| count_segment_uses(cond, &mut uses);
     for segment in &program.segments {
@@ -669,7 +661,7 @@ fn single_use_segment(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding
         rule_conditions(rule, &mut |cond| count(cond));
     }
     for (id, segment) in program.segments.iter().enumerate() {
-        if segment.file == root.file && uses[id] <= 1 && cx.root_has_rules() {
+        if segment.file == root.file && uses[id] <= 1 {
             let message = if uses[id] == 0 {
                 format!(
                     "segment `{}` is not used by any rule or segment",
