@@ -227,7 +227,7 @@ fn url_path(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))?;
-    Some(rest.find('/').map_or("/", |at| &rest[at..]))
+    Some(rest.find('/').and_then(|at| rest.get(at..)).unwrap_or("/"))
 }
 
 /// Matches `value` against literal `parts` separated by `*` wildcards.
@@ -243,7 +243,7 @@ fn glob_match(parts: &[String], value: &str) -> bool {
     };
     for part in middle {
         match remaining.find(part.as_str()) {
-            Some(at) => remaining = &remaining[at + part.len()..],
+            Some(at) => remaining = remaining.get(at + part.len()..).unwrap_or(""),
             None => return false,
         }
     }

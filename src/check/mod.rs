@@ -241,6 +241,8 @@ impl<'s> Checker<'s> {
         self.diagnostics
             .push(Diagnostic::new(code, self.file, span, message));
         let last = self.diagnostics.len() - 1;
+        // Just pushed, so `last` is in range.
+        #[allow(clippy::indexing_slicing)]
         &mut self.diagnostics[last]
     }
 
@@ -771,16 +773,26 @@ impl<'s> Checker<'s> {
         let Some(start) = path.iter().position(|(s, _)| *s == back_to) else {
             return;
         };
-        let cycle = &path[start..];
-        if cycle.iter().any(|(s, _)| reported[*s]) {
+        let cycle = path.get(start..).unwrap_or_default();
+        if cycle.iter().any(|(s, _)| reported.get(*s) == Some(&true)) {
             return;
         }
+        let name = |s: usize| {
+            self.names
+                .segments
+                .names
+                .get(s)
+                .cloned()
+                .unwrap_or_default()
+        };
         let names: Vec<String> = cycle
             .iter()
-            .map(|(s, _)| self.names.segments.names[*s].clone())
-            .chain(std::iter::once(self.names.segments.names[back_to].clone()))
+            .map(|(s, _)| name(*s))
+            .chain(std::iter::once(name(back_to)))
             .collect();
-        let (file, span) = self.segment_sites[back_to];
+        let Some(&(file, span)) = self.segment_sites.get(back_to) else {
+            return;
+        };
         self.diagnostics.push(
             Diagnostic::new(
                 codes::SEGMENT_CYCLE,
@@ -791,7 +803,9 @@ impl<'s> Checker<'s> {
             .with_help("a segment may use other segments, but never itself, directly or not"),
         );
         for (s, _) in cycle {
-            reported[*s] = true;
+            if let Some(flag) = reported.get_mut(*s) {
+                *flag = true;
+            }
         }
     }
 
@@ -814,8 +828,12 @@ impl<'s> Checker<'s> {
         ];
         let mut out = Vec::new();
         for (kind, namespace) in tables {
-            for (id, name) in namespace.names.iter().enumerate() {
-                let (file, span) = namespace.sites[id];
+            let entries = namespace
+                .names
+                .iter()
+                .zip(&namespace.sites)
+                .zip(&namespace.used);
+            for ((name, &(file, span)), &used) in entries {
                 if file == usize::MAX {
                     continue; // built in, or a placeholder for a duplicate
                 }
@@ -825,7 +843,7 @@ impl<'s> Checker<'s> {
                     name: name.clone(),
                     file,
                     span,
-                    used: namespace.used[id],
+                    used,
                 });
             }
         }

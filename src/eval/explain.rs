@@ -133,10 +133,10 @@ fn detail(context: &Context<'_>, cond: &crate::check::ir::Cond) -> Option<String
     match &cond.kind {
         CondKind::Stage(_) => Some(format!(
             "stage is {}",
-            context
-                .state
-                .stage
-                .map_or("(none)", |s| program.stages[s].as_str())
+            context.state.stage.map_or("(none)", |s| program
+                .stages
+                .get(s)
+                .map_or("?", String::as_str))
         )),
         CondKind::Points { .. } => Some(format!("points are {}", context.state.points)),
         CondKind::HasTag(_) => Some(if context.state.tags.is_empty() {
@@ -153,7 +153,7 @@ fn detail(context: &Context<'_>, cond: &crate::check::ir::Cond) -> Option<String
             let value = context.state.fields.get(*field).and_then(Option::as_ref);
             Some(format!(
                 "{} is {}",
-                program.fields[*field].name,
+                field_name(program, *field),
                 value_text(value)
             ))
         }
@@ -205,7 +205,7 @@ fn detail(context: &Context<'_>, cond: &crate::check::ir::Cond) -> Option<String
                 Operand::Points => Some(format!("points are {}", context.state.points)),
                 Operand::Field(id) => Some(format!(
                     "{} is {}",
-                    program.fields[*id].name,
+                    field_name(program, *id),
                     value_text(context.state.fields.get(*id).and_then(Option::as_ref))
                 )),
                 Operand::Const(_) => None,
@@ -215,6 +215,11 @@ fn detail(context: &Context<'_>, cond: &crate::check::ir::Cond) -> Option<String
         }
         CondKind::InList(_) | CondKind::And(_) | CondKind::Or(_) | CondKind::Not(_) => None,
     }
+}
+
+/// A field's name by id (resolved by the checker, so `?` never shows).
+fn field_name(program: &crate::check::ir::Program, id: usize) -> &str {
+    program.fields.get(id).map_or("?", |f| f.name.as_str())
 }
 
 /// A script's result or its failure, e.g. `script rfm_score gave 14` or

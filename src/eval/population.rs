@@ -31,6 +31,8 @@ pub fn counts_at(
     at: Instant,
 ) -> PointInTime {
     let per_contact = |index: usize| -> (Vec<bool>, Vec<bool>) {
+        // Called with the indices of `contacts` only.
+        #[allow(clippy::indexing_slicing)]
         let contact = &contacts[index];
         let own = ranges
             .get(index)
