@@ -20,9 +20,10 @@ fn diagnostics_dir() -> PathBuf {
     common::fixtures().join("diagnostics")
 }
 
-/// E0107 needs a file over 8 MiB: the committed fixture is its last part,
-/// and the test puts exactly 8 MiB of comment lines in front of it.
-pub const PADDED: &[&str] = &["E0107"];
+/// E0107 needs a file over 8 MiB, E0216 a chain of 257 segments: the
+/// committed fixture is the file's last part, and the test puts the rest
+/// in front of it (8 MiB of comment lines; the chain's first 255 links).
+pub const PADDED: &[&str] = &["E0107", "E0216"];
 const PADDING_BYTES: usize = 8 * 1024 * 1024;
 
 /// Codes whose example needs a file git cannot hold (a FIFO): the test
@@ -68,7 +69,12 @@ fn check_fixture(code: &str, format: &str) -> Run {
     if PADDED.contains(&code) {
         let dir = common::scratch(&format!("padded-{code}-{format}"));
         let tail = std::fs::read(diagnostics_dir().join(&file)).expect("read fixture");
-        std::fs::write(dir.join(&file), padded(&tail)).expect("write padded fixture");
+        let whole = if code == "E0216" {
+            chained(&tail)
+        } else {
+            padded(&tail)
+        };
+        std::fs::write(dir.join(&file), whole).expect("write padded fixture");
         return nurture_in(&dir, &["check", &file, "--format", format]);
     }
     nurture_in(&diagnostics_dir(), &["check", &file, "--format", format])
@@ -79,6 +85,18 @@ fn padded(tail: &[u8]) -> Vec<u8> {
     let line = "# padding: this file is generated to be over the size limit....\n";
     assert_eq!(line.len(), 64);
     let mut bytes = line.repeat(PADDING_BYTES / 64).into_bytes();
+    bytes.extend_from_slice(tail);
+    bytes
+}
+
+/// `segment s0 = points > 1` and `segment sN = in segment sN-1` up to s254,
+/// then `tail` (which goes on from s255).
+fn chained(tail: &[u8]) -> Vec<u8> {
+    let mut text = String::from("segment s0 = points > 1\n");
+    for n in 1..255 {
+        text.push_str(&format!("segment s{n} = in segment s{}\n", n - 1));
+    }
+    let mut bytes = text.into_bytes();
     bytes.extend_from_slice(tail);
     bytes
 }
@@ -182,11 +200,14 @@ code_snapshots! {
     e0213_segment_cycle => "E0213",
     e0214_duplicate_stages => "E0214",
     e0215_duplicate_setting => "E0215",
+    e0216_segments_too_deep => "E0216",
     e0301_type_mismatch => "E0301",
     e0302_operator_not_applicable => "E0302",
     e0303_aggregate_needs_number => "E0303",
     e0305_since_outside_sequence => "E0305",
     e0306_time_test_on_non_time => "E0306",
+    e0307_points_need_whole_number => "E0307",
+    e0308_stage_needs_name => "E0308",
     e0401_invalid_duration => "E0401",
     e0402_invalid_date => "E0402",
     e0403_unknown_time_zone => "E0403",

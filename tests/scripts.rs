@@ -498,7 +498,7 @@ const SCORING_RHAI: &str = "// RFM helpers: `band` has a parameter, so it is a h
 
 const SCORED: &str = "import \"scoring.rhai\"\nstages Lead, MQL\nfield tier: text\n\
     rule score:\n  on purchase\n  then set points to script rfm_score, set tier to script tier_of\n\
-    rule qualify:\n  when points >= script rfm_score and stage < MQL\n  then move to MQL\n\
+    rule qualify:\n  when points >= script rfm_score and (stage is not set or stage < MQL)\n  then move to MQL\n\
     test \"two purchases score 7 and make a gold MQL\" {\n  given contact points 1\n  events\n    \
     2025-01-02T10:00:00Z purchase amount 5\n    2025-01-03T10:00:00Z purchase amount 5\n  \
     expect points 7\n  expect stage MQL\n}\n";
@@ -638,7 +638,7 @@ if score >= 4 { "A" } else if score >= 2 { "B" } else { "C" }
 ```
 
 rule grade_lead: on submitted form demo_request then set bant to script bant_grade
-rule hot_lead: when script bant_grade = "A" and stage < SQL then move to SQL
+rule hot_lead: when script bant_grade = "A" and (stage is not set or stage < SQL) then move to SQL
 
 script rfm_threshold: number ```
 if field("country") == "GB" { 18 } else { 20 }

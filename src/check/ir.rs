@@ -39,8 +39,14 @@ pub struct Program {
     pub forms: Vec<String>,
     pub assets: Vec<AssetDef>,
     pub lists: Vec<String>,
-    /// In an order where every segment comes after the segments it uses.
+    /// In declaration order: a segment may use segments declared after
+    /// it, never in a cycle (the checker rejects those).
     pub segments: Vec<SegmentDef>,
+    /// By segment id: whether the segment's value can change by the
+    /// passage of time alone (see [`crate::eval::time`]). Computed once by
+    /// the checker; a program built without it counts every segment as
+    /// time-dependent, which is always correct, only slower.
+    pub segment_timed: Vec<bool>,
     pub decay: Option<PointsDecay>,
     /// In file order (imports contribute no rules).
     pub rules: Vec<RuleDef>,
@@ -228,7 +234,7 @@ fn url_path(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))?;
-    Some(rest.find('/').map_or("/", |at| &rest[at..]))
+    Some(rest.find('/').and_then(|at| rest.get(at..)).unwrap_or("/"))
 }
 
 /// Matches `value` against literal `parts` separated by `*` wildcards.
@@ -244,7 +250,7 @@ fn glob_match(parts: &[String], value: &str) -> bool {
     };
     for part in middle {
         match remaining.find(part.as_str()) {
-            Some(at) => remaining = &remaining[at + part.len()..],
+            Some(at) => remaining = remaining.get(at + part.len()..).unwrap_or(""),
             None => return false,
         }
     }
@@ -310,6 +316,40 @@ pub struct RuleDef {
     pub span: Span,
 }
 
+impl RuleDef {
+    /// Every condition of the rule: trigger, exit, `unless`es and branches
+    /// (also inside branches).
+    pub fn each_condition<'a>(&'a self, f: &mut dyn FnMut(&'a Cond)) {
+        if let Trigger::Condition(cond) = &self.trigger {
+            f(cond);
+        }
+        if let Some(exit) = &self.exit {
+            f(exit);
+        }
+        step_conditions(&self.steps, f);
+    }
+}
+
+/// The `unless` and branch conditions of steps, branches included; the
+/// recursion follows `if` nesting as written, which the parser bounds.
+fn step_conditions<'a>(steps: &'a [Step], f: &mut dyn FnMut(&'a Cond)) {
+    for step in steps {
+        if let Some(unless) = &step.unless {
+            f(unless);
+        }
+        if let StepKind::Branch {
+            condition,
+            then,
+            otherwise,
+        } = &step.kind
+        {
+            f(condition);
+            step_conditions(then, f);
+            step_conditions(otherwise, f);
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Trigger {
     Condition(Cond),
@@ -369,6 +409,21 @@ pub enum StageTest {
     Cmp(CmpOp, StageId),
     In(Vec<StageId>),
     NotIn(Vec<StageId>),
+    /// `stage is set`
+    IsSet,
+    /// `stage is not set`
+    IsNotSet,
+}
+
+impl StageTest {
+    /// The stages the test names (none for `is set` / `is not set`).
+    pub fn stages(&self) -> &[StageId] {
+        match self {
+            StageTest::Cmp(_, s) => std::slice::from_ref(s),
+            StageTest::In(list) | StageTest::NotIn(list) => list,
+            StageTest::IsSet | StageTest::IsNotSet => &[],
+        }
+    }
 }
 
 /// A typed test on one value.

@@ -125,6 +125,14 @@ impl Checker<'_> {
             )?),
             CondKind::Consent(consent) => ir::CondKind::Consent(*consent),
             CondKind::Field { field, test } => {
+                if self.names.fields.lookup(&field.name).is_none() {
+                    if let Some(diagnostic) =
+                        super::builtins::misused(field, test, &self.program.stages, self.file)
+                    {
+                        self.diagnostics.push(diagnostic);
+                        return None;
+                    }
+                }
                 let id = self
                     .names
                     .fields
@@ -190,6 +198,8 @@ impl Checker<'_> {
             StageOp::Cmp(op) => Some(ir::StageTest::Cmp(op, *ids.first()?)),
             StageOp::In => Some(ir::StageTest::In(ids)),
             StageOp::NotIn => Some(ir::StageTest::NotIn(ids)),
+            StageOp::IsSet => Some(ir::StageTest::IsSet),
+            StageOp::IsNotSet => Some(ir::StageTest::IsNotSet),
         }
     }
 

@@ -3,10 +3,12 @@
 //! The checker collects every problem in one run instead of stopping at the
 //! first, so a CI log shows them all at once.
 
+mod builtins;
 pub mod ir;
 pub mod loader;
 mod lower;
 mod namespace;
+pub mod nesting;
 pub mod scripts;
 pub mod tests_check;
 pub mod values;
@@ -239,6 +241,8 @@ impl<'s> Checker<'s> {
         self.diagnostics
             .push(Diagnostic::new(code, self.file, span, message));
         let last = self.diagnostics.len() - 1;
+        // Just pushed, so `last` is in range.
+        #[allow(clippy::indexing_slicing)]
         &mut self.diagnostics[last]
     }
 
@@ -272,7 +276,9 @@ impl<'s> Checker<'s> {
                 }
             }
         }
-        self.report_segment_cycles();
+        if let Some(order) = self.report_segment_cycles() {
+            self.check_segment_nesting(&order);
+        }
         std::mem::take(&mut self.program)
     }
 
@@ -673,57 +679,126 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn report_segment_cycles(&mut self) {
+    /// Reports every cycle of segments that use each other and returns
+    /// the segments in an order where each comes after those it uses
+    /// (`None` when there is a cycle). A depth-first walk with its own
+    /// stack: a chain of 100,000 segments must not overflow the thread's.
+    fn report_segment_cycles(&mut self) -> Option<Vec<usize>> {
         let count = self.segment_uses.len();
         // 0 = unvisited, 1 = on the current path, 2 = finished.
         let mut state = vec![0u8; count];
         let mut reported = vec![false; count];
+        let mut order = Vec::with_capacity(count);
+        let mut cyclic = false;
         for start in 0..count {
-            let mut path: Vec<(usize, Span)> = Vec::new();
-            self.visit_segment(start, Span::default(), &mut state, &mut path, &mut reported);
+            if state.get(start) != Some(&0) {
+                continue;
+            }
+            // The path from `start`, each segment with where it was used
+            // and the index of its next use to visit.
+            let mut path: Vec<(usize, Span)> = vec![(start, Span::default())];
+            let mut next_use: Vec<usize> = vec![0];
+            set(&mut state, start, 1);
+            while let (Some(&(segment, _)), Some(index)) = (path.last(), next_use.last_mut()) {
+                let used = self
+                    .segment_uses
+                    .get(segment)
+                    .and_then(|uses| uses.get(*index))
+                    .copied();
+                let Some((to, span)) = used else {
+                    set(&mut state, segment, 2);
+                    order.push(segment);
+                    path.pop();
+                    next_use.pop();
+                    continue;
+                };
+                *index += 1;
+                match state.get(to) {
+                    Some(0) => {
+                        set(&mut state, to, 1);
+                        path.push((to, span));
+                        next_use.push(0);
+                    }
+                    Some(1) => {
+                        cyclic = true;
+                        self.report_cycle(to, &path, &mut reported);
+                    }
+                    _ => {}
+                }
+            }
         }
+        (!cyclic).then_some(order)
     }
 
-    fn visit_segment(
-        &mut self,
-        segment: usize,
-        used_at: Span,
-        state: &mut [u8],
-        path: &mut Vec<(usize, Span)>,
-        reported: &mut [bool],
-    ) {
-        match state.get(segment) {
-            Some(2) | None => return,
-            Some(1) => {
-                self.report_cycle(segment, path, reported);
-                return;
+    /// Rejects segments and rule conditions that nest too deep with the
+    /// segments they use written out, and records which segments time
+    /// alone can change; both once per segment, in `order`.
+    fn check_segment_nesting(&mut self, order: &[usize]) {
+        use nesting::MAX_EXPANDED_DEPTH;
+        let depths = nesting::segment_depths(&self.program, order);
+        let mut deep: Vec<(FileId, Span, String)> = Vec::new();
+        for &id in order {
+            let Some(segment) = self.program.segments.get(id) else {
+                continue;
+            };
+            if nesting::too_deep_here(&segment.condition, &depths) {
+                deep.push((
+                    segment.file,
+                    segment.span,
+                    format!(
+                        "segment `{}` nests more than {MAX_EXPANDED_DEPTH} deep with the segments it uses written out",
+                        segment.name
+                    ),
+                ));
             }
-            _ => {}
         }
-        state[segment] = 1;
-        path.push((segment, used_at));
-        let uses = self.segment_uses[segment].clone();
-        for (next, span) in uses {
-            self.visit_segment(next, span, state, path, reported);
+        for rule in &self.program.rules {
+            for cond in nesting::deep_rule_conditions(rule, &depths) {
+                deep.push((
+                    rule.file,
+                    cond.span,
+                    format!(
+                        "this condition of rule `{}` nests more than {MAX_EXPANDED_DEPTH} deep with the segments it uses written out",
+                        rule.name
+                    ),
+                ));
+            }
         }
-        path.pop();
-        state[segment] = 2;
+        for (file, span, message) in deep {
+            self.diagnostics.push(
+                Diagnostic::new(codes::SEGMENTS_TOO_DEEP, file, span, message).with_help(
+                    "write some of the segments' conditions in place of `in segment …`, so that fewer segments use segments that use segments",
+                ),
+            );
+        }
+        self.program.segment_timed =
+            crate::eval::time::segment_time_dependence(&self.program, order);
     }
 
     fn report_cycle(&mut self, back_to: usize, path: &[(usize, Span)], reported: &mut [bool]) {
         let Some(start) = path.iter().position(|(s, _)| *s == back_to) else {
             return;
         };
-        let cycle = &path[start..];
-        if cycle.iter().any(|(s, _)| reported[*s]) {
+        let cycle = path.get(start..).unwrap_or_default();
+        if cycle.iter().any(|(s, _)| reported.get(*s) == Some(&true)) {
             return;
         }
+        let name = |s: usize| {
+            self.names
+                .segments
+                .names
+                .get(s)
+                .cloned()
+                .unwrap_or_default()
+        };
         let names: Vec<String> = cycle
             .iter()
-            .map(|(s, _)| self.names.segments.names[*s].clone())
-            .chain(std::iter::once(self.names.segments.names[back_to].clone()))
+            .map(|(s, _)| name(*s))
+            .chain(std::iter::once(name(back_to)))
             .collect();
-        let (file, span) = self.segment_sites[back_to];
+        let Some(&(file, span)) = self.segment_sites.get(back_to) else {
+            return;
+        };
         self.diagnostics.push(
             Diagnostic::new(
                 codes::SEGMENT_CYCLE,
@@ -734,7 +809,9 @@ impl<'s> Checker<'s> {
             .with_help("a segment may use other segments, but never itself, directly or not"),
         );
         for (s, _) in cycle {
-            reported[*s] = true;
+            if let Some(flag) = reported.get_mut(*s) {
+                *flag = true;
+            }
         }
     }
 
@@ -757,8 +834,12 @@ impl<'s> Checker<'s> {
         ];
         let mut out = Vec::new();
         for (kind, namespace) in tables {
-            for (id, name) in namespace.names.iter().enumerate() {
-                let (file, span) = namespace.sites[id];
+            let entries = namespace
+                .names
+                .iter()
+                .zip(&namespace.sites)
+                .zip(&namespace.used);
+            for ((name, &(file, span)), &used) in entries {
                 if file == usize::MAX {
                     continue; // built in, or a placeholder for a duplicate
                 }
@@ -768,10 +849,17 @@ impl<'s> Checker<'s> {
                     name: name.clone(),
                     file,
                     span,
-                    used: namespace.used[id],
+                    used,
                 });
             }
         }
         out
+    }
+}
+
+/// `slots[index] = value`, where the index is known to be in range.
+fn set(slots: &mut [u8], index: usize, value: u8) {
+    if let Some(slot) = slots.get_mut(index) {
+        *slot = value;
     }
 }

@@ -51,7 +51,11 @@ impl Namespace {
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Option<usize> {
         if let Some(&existing) = self.index.get(&ident.name) {
-            let (first_file, first_span) = self.sites[existing];
+            let (first_file, first_span) = self
+                .sites
+                .get(existing)
+                .copied()
+                .unwrap_or((usize::MAX, ident.span));
             let mut diagnostic = Diagnostic::new(
                 crate::diagnostics::codes::DUPLICATE,
                 file,
@@ -89,7 +93,9 @@ impl Namespace {
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Option<usize> {
         if let Some(id) = self.lookup(&ident.name) {
-            self.used[id] = true;
+            if let Some(used) = self.used.get_mut(id) {
+                *used = true;
+            }
             return Some(id);
         }
         diagnostics.push(self.undefined(ident, file));

@@ -28,7 +28,10 @@ fn add_missing_seconds(text: &str) -> String {
     // `2024-01-01T10:00Z` has its time part at 11..16; seconds make it 11..19.
     match text.get(16..17) {
         Some(":") | None => text.to_string(),
-        Some(_) => format!("{}:00{}", &text[..16], &text[16..]),
+        Some(_) => match (text.get(..16), text.get(16..)) {
+            (Some(head), Some(tail)) => format!("{head}:00{tail}"),
+            _ => text.to_string(),
+        },
     }
 }
 

@@ -117,12 +117,15 @@ codes! { CODES:
     SEGMENT_CYCLE = "E0213", "segment-cycle", Error, "Segments refer to each other in a cycle.";
     DUPLICATE_STAGES = "E0214", "duplicate-stages", Error, "The funnel is declared by more than one `stages` line.";
     DUPLICATE_SETTING = "E0215", "duplicate-setting", Error, "A campaign block or one of its settings appears twice.";
+    SEGMENTS_TOO_DEEP = "E0216", "segments-too-deep", Error, "A condition nests more than 256 deep with the segments it uses written out (a long chain of segments using segments).";
 
     TYPE_MISMATCH = "E0301", "type-mismatch", Error, "A value of one type is compared with a field or property of another.";
     BAD_OPERATOR = "E0302", "operator-not-applicable", Error, "An operator does not apply to the type of the value it tests.";
     AGGREGATE_NOT_NUMBER = "E0303", "aggregate-needs-number", Error, "`total`, `average`, `min` or `max` of a property that is not a number.";
     SINCE_OUTSIDE_SEQUENCE = "E0305", "since-outside-sequence", Error, "A bare `since` window appears where no rule has fired.";
     TIME_TEST_NEEDS_TIME = "E0306", "time-test-on-non-time", Error, "`first`/`last` without a property is an event time and needs a time test.";
+    POINTS_NOT_WHOLE = "E0307", "points-need-whole-number", Error, "`points` is tested with something other than a comparison with a whole number.";
+    STAGE_NEEDS_NAME = "E0308", "stage-needs-name", Error, "`stage` is tested with a value (`stage = \"Lead\"`) instead of a stage name.";
 
     BAD_DURATION = "E0401", "invalid-duration", Error, "A duration is zero where it must be positive, or too long.";
     BAD_DATE = "E0402", "invalid-date", Error, "A date or date-time literal is not a real calendar date or time.";

@@ -19,26 +19,81 @@ pub struct Clause {
     pub parts: Vec<Clause>,
 }
 
+/// The most clauses one explanation shows from inside segments. Segments
+/// that use a segment twice, level after level, would otherwise make an
+/// explanation exponentially long; a person reads far fewer.
+pub const MAX_SEGMENT_CLAUSES: usize = 500;
+
+/// What an explanation has expanded so far.
+struct Expansion {
+    /// By segment id: already shown in this explanation.
+    shown: Vec<bool>,
+    /// Clauses still allowed from inside segments.
+    left: usize,
+}
+
 /// Explains a condition written in file `file`, clause by clause; segment
-/// tests are expanded into the segment's own clauses.
+/// tests are expanded into the segment's own clauses, each segment once per
+/// explanation and at most [`MAX_SEGMENT_CLAUSES`] clauses in all. The
+/// walk nests as deep as the condition with its segments written out,
+/// which the checker bounds (`check::nesting`).
 pub fn explain(
     context: &Context<'_>,
     sources: &SourceMap,
     file: FileId,
     cond: &crate::check::ir::Cond,
 ) -> Clause {
+    let mut expansion = Expansion {
+        shown: vec![false; context.program.segments.len()],
+        left: MAX_SEGMENT_CLAUSES,
+    };
+    clause(context, sources, file, cond, false, &mut expansion)
+}
+
+fn clause(
+    context: &Context<'_>,
+    sources: &SourceMap,
+    file: FileId,
+    cond: &crate::check::ir::Cond,
+    in_segment: bool,
+    expansion: &mut Expansion,
+) -> Clause {
+    if in_segment {
+        expansion.left = expansion.left.saturating_sub(1);
+    }
     let text = sources
         .get(file)
         .map(|s| squash(s.slice(cond.span)))
         .unwrap_or_default();
+    let mut note = None;
     let parts = match &cond.kind {
         CondKind::And(parts) | CondKind::Or(parts) => parts
             .iter()
-            .map(|p| explain(context, sources, file, p))
+            .map(|p| clause(context, sources, file, p, in_segment, expansion))
             .collect(),
-        CondKind::Not(inner) => vec![explain(context, sources, file, inner)],
+        CondKind::Not(inner) => vec![clause(context, sources, file, inner, in_segment, expansion)],
         CondKind::InSegment(id) => match context.program.segments.get(*id) {
-            Some(segment) => vec![explain(context, sources, segment.file, &segment.condition)],
+            Some(_) if expansion.shown.get(*id) == Some(&true) => {
+                note = Some("explained above");
+                Vec::new()
+            }
+            Some(_) if expansion.left == 0 => {
+                note = Some("not explained: the explanation is at its length limit");
+                Vec::new()
+            }
+            Some(segment) => {
+                if let Some(shown) = expansion.shown.get_mut(*id) {
+                    *shown = true;
+                }
+                vec![clause(
+                    context,
+                    sources,
+                    segment.file,
+                    &segment.condition,
+                    true,
+                    expansion,
+                )]
+            }
             None => Vec::new(),
         },
         _ => Vec::new(),
@@ -49,10 +104,15 @@ pub fn explain(
         CondKind::Not(_) => !parts.first().is_some_and(|p| p.holds),
         _ => context.leaf(cond),
     };
+    let detail = match (detail(context, cond), note) {
+        (Some(detail), Some(note)) => Some(format!("{detail} ({note})")),
+        (detail, None) => detail,
+        (None, Some(note)) => Some(note.to_string()),
+    };
     Clause {
         text,
         holds,
-        detail: detail(context, cond),
+        detail,
         parts,
     }
 }
@@ -73,10 +133,10 @@ fn detail(context: &Context<'_>, cond: &crate::check::ir::Cond) -> Option<String
     match &cond.kind {
         CondKind::Stage(_) => Some(format!(
             "stage is {}",
-            context
-                .state
-                .stage
-                .map_or("(none)", |s| program.stages[s].as_str())
+            context.state.stage.map_or("(none)", |s| program
+                .stages
+                .get(s)
+                .map_or("?", String::as_str))
         )),
         CondKind::Points { .. } => Some(format!("points are {}", context.state.points)),
         CondKind::HasTag(_) => Some(if context.state.tags.is_empty() {
@@ -93,7 +153,7 @@ fn detail(context: &Context<'_>, cond: &crate::check::ir::Cond) -> Option<String
             let value = context.state.fields.get(*field).and_then(Option::as_ref);
             Some(format!(
                 "{} is {}",
-                program.fields[*field].name,
+                field_name(program, *field),
                 value_text(value)
             ))
         }
@@ -145,7 +205,7 @@ fn detail(context: &Context<'_>, cond: &crate::check::ir::Cond) -> Option<String
                 Operand::Points => Some(format!("points are {}", context.state.points)),
                 Operand::Field(id) => Some(format!(
                     "{} is {}",
-                    program.fields[*id].name,
+                    field_name(program, *id),
                     value_text(context.state.fields.get(*id).and_then(Option::as_ref))
                 )),
                 Operand::Const(_) => None,
@@ -155,6 +215,11 @@ fn detail(context: &Context<'_>, cond: &crate::check::ir::Cond) -> Option<String
         }
         CondKind::InList(_) | CondKind::And(_) | CondKind::Or(_) | CondKind::Not(_) => None,
     }
+}
+
+/// A field's name by id (resolved by the checker, so `?` never shows).
+fn field_name(program: &crate::check::ir::Program, id: usize) -> &str {
+    program.fields.get(id).map_or("?", |f| f.name.as_str())
 }
 
 /// A script's result or its failure, e.g. `script rfm_score gave 14` or

@@ -443,9 +443,11 @@ impl<'a> Context<'a> {
             ValueTest::MoreThanAgo(seconds) => clock
                 .instant_of_value(value)
                 .is_some_and(|v| v < clock.now - seconds),
+            // After now − D, as written: a value in the future is "less
+            // than D ago" too (unlike `within last D`, which ends at now).
             ValueTest::LessThanAgo(seconds) => clock
                 .instant_of_value(value)
-                .is_some_and(|v| v > clock.now - seconds && v <= clock.now),
+                .is_some_and(|v| v > clock.now - seconds),
             ValueTest::IsToday => clock
                 .local_date(value)
                 .is_some_and(|d| is_anniversary(d, clock.today())),
@@ -486,12 +488,21 @@ pub fn cmp_holds(op: CmpOp, ordering: Ordering) -> bool {
     }
 }
 
-/// Stage tests; a contact with no stage is below every stage.
+/// Stage tests. A contact with no stage is like an unset field (language
+/// §10, "Unset values"): every stage test is false for it, `stage is not
+/// Lead`, `stage not in [Lead]` and `stage < Lead` included, except
+/// `stage is not set`. Segments, rules, `explain`, the lints and the test
+/// runner's `expect stage` all decide through this one function.
 pub fn stage_holds(test: &StageTest, stage: Option<ir::StageId>) -> bool {
+    let Some(stage) = stage else {
+        return matches!(test, StageTest::IsNotSet);
+    };
     match test {
-        StageTest::Cmp(op, expected) => cmp_holds(*op, stage.cmp(&Some(*expected))),
-        StageTest::In(stages) => stage.is_some_and(|s| stages.contains(&s)),
-        StageTest::NotIn(stages) => !stage.is_some_and(|s| stages.contains(&s)),
+        StageTest::Cmp(op, expected) => cmp_holds(*op, stage.cmp(expected)),
+        StageTest::In(stages) => stages.contains(&stage),
+        StageTest::NotIn(stages) => !stages.contains(&stage),
+        StageTest::IsSet => true,
+        StageTest::IsNotSet => false,
     }
 }
 
@@ -537,11 +548,25 @@ mod tests {
     }
 
     #[test]
-    fn a_contact_without_a_stage_is_below_every_stage() {
-        assert!(stage_holds(&StageTest::Cmp(CmpOp::Lt, 0), None));
-        assert!(!stage_holds(&StageTest::Cmp(CmpOp::Eq, 0), None));
-        assert!(stage_holds(&StageTest::NotIn(vec![0]), None));
+    fn a_contact_without_a_stage_fails_every_stage_test_but_is_not_set() {
+        for op in [
+            CmpOp::Lt,
+            CmpOp::Le,
+            CmpOp::Eq,
+            CmpOp::Ne,
+            CmpOp::Ge,
+            CmpOp::Gt,
+        ] {
+            assert!(!stage_holds(&StageTest::Cmp(op, 0), None), "{op:?}");
+        }
+        assert!(!stage_holds(&StageTest::NotIn(vec![0]), None));
+        assert!(!stage_holds(&StageTest::In(vec![0]), None));
+        assert!(!stage_holds(&StageTest::IsSet, None));
+        assert!(stage_holds(&StageTest::IsNotSet, None));
         assert!(stage_holds(&StageTest::Cmp(CmpOp::Ge, 1), Some(2)));
+        assert!(stage_holds(&StageTest::NotIn(vec![0]), Some(1)));
+        assert!(stage_holds(&StageTest::IsSet, Some(0)));
+        assert!(!stage_holds(&StageTest::IsNotSet, Some(0)));
     }
 
     #[test]

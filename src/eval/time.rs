@@ -7,24 +7,40 @@ use crate::check::ir::{builtin, CondKind, Program, ValueTest, Window};
 /// Whether a condition's value may differ at a later instant although the
 /// contact's state and data events are unchanged.
 pub fn depends_on_time(program: &Program, cond: &crate::check::ir::Cond) -> bool {
-    depends(program, cond, 0)
+    // A segment's answer was worked out once by the checker; one it did
+    // not work out counts as time-dependent, which is never wrong.
+    depends(cond, &|id| {
+        program.segment_timed.get(id).copied().unwrap_or(true)
+    })
 }
 
-fn depends(program: &Program, cond: &crate::check::ir::Cond, depth: usize) -> bool {
-    // Segment nesting is acyclic (the checker rejects cycles); the depth
-    // guard only protects against a malformed program built by hand.
-    if depth > 256 {
-        return true;
-    }
-    match &cond.kind {
-        CondKind::And(parts) | CondKind::Or(parts) => {
-            parts.iter().any(|p| depends(program, p, depth))
+/// Whether each segment can change by time alone, by segment id, worked
+/// out in `order` (each segment after the segments it uses), so that each
+/// segment is looked at once: following `in segment` afresh at every use
+/// took exponential time on segments that use a segment twice.
+pub fn segment_time_dependence(program: &Program, order: &[usize]) -> Vec<bool> {
+    // Until worked out, a segment counts as time-dependent.
+    let mut timed = vec![true; program.segments.len()];
+    for &id in order {
+        if let Some(segment) = program.segments.get(id) {
+            let value = depends(&segment.condition, &|used| {
+                timed.get(used).copied().unwrap_or(true)
+            });
+            if let Some(slot) = timed.get_mut(id) {
+                *slot = value;
+            }
         }
-        CondKind::Not(inner) => depends(program, inner, depth),
-        CondKind::InSegment(id) => program
-            .segments
-            .get(*id)
-            .is_none_or(|s| depends(program, &s.condition, depth + 1)),
+    }
+    timed
+}
+
+/// The recursion follows the condition as written (bounded by the
+/// parser); segments are answered by `segment`, never expanded.
+fn depends(cond: &crate::check::ir::Cond, segment: &dyn Fn(usize) -> bool) -> bool {
+    match &cond.kind {
+        CondKind::And(parts) | CondKind::Or(parts) => parts.iter().any(|p| depends(p, segment)),
+        CondKind::Not(inner) => depends(inner, segment),
+        CondKind::InSegment(id) => segment(*id),
         CondKind::Field { test, .. } => test_depends(test),
         CondKind::Behaviour(behaviour) => {
             window_depends(behaviour.window) || sends_show_up_later(behaviour.matcher.event_type)

@@ -893,6 +893,17 @@ pub fn cond(c: &Cond) -> Frag {
         CondKind::Stage(t) => {
             f.s("stage ");
             match (t.op, t.stages.as_slice()) {
+                (StageOp::IsSet, _) => {
+                    f.s("is set");
+                }
+                (StageOp::IsNotSet, _) => {
+                    f.s("is not set");
+                }
+                // `stage is set` tests for any stage, so a stage called
+                // `set` keeps its symbol.
+                (StageOp::Cmp(op @ (CmpOp::Eq | CmpOp::Ne)), [one]) if one.name == "set" => {
+                    f.s(op.symbol()).s(" ").append(ident(one));
+                }
                 (StageOp::Cmp(CmpOp::Eq), [one]) => {
                     f.s("is ").append(ident(one));
                 }

@@ -119,20 +119,7 @@ fn each_step<'a>(steps: &'a [Step], f: &mut dyn FnMut(&'a Step)) {
 
 /// Every condition of a rule: trigger, exit, `unless`es and branches.
 fn rule_conditions<'a>(rule: &'a RuleDef, f: &mut dyn FnMut(&'a Cond)) {
-    if let Trigger::Condition(cond) = &rule.trigger {
-        f(cond);
-    }
-    if let Some(exit) = &rule.exit {
-        f(exit);
-    }
-    each_step(&rule.steps, &mut |step| {
-        if let Some(unless) = &step.unless {
-            f(unless);
-        }
-        if let StepKind::Branch { condition, .. } = &step.kind {
-            f(condition);
-        }
-    });
+    rule.each_condition(f);
 }
 
 /// The operands of a chain of `and`s (a single condition is its own).
@@ -160,8 +147,8 @@ fn allowed_stages(cond: &Cond, stage_count: usize) -> (bool, Vec<bool>) {
 }
 
 /// Whether a stage test holds for a contact at stage `s`; `None` is a
-/// contact not yet in the funnel, which sorts below every stage (as the
-/// interpreter has it).
+/// contact not yet in the funnel, which fails every stage test except
+/// `stage is not set` (as the interpreter has it).
 fn stage_test_holds(test: &StageTest, s: Option<usize>) -> bool {
     crate::eval::stage_holds(test, s)
 }
@@ -208,13 +195,12 @@ fn contradiction(parts: &[&Cond]) -> Option<String> {
         .collect();
     // Bounded so that a generated condition of thousands of clauses stays
     // cheap; real conditions have a handful.
-    if (2..=MAX_CLAUSES).contains(&stage_tests.len()) {
+    // One test alone can be impossible: `stage < Lead` when Lead is the
+    // first stage, since a contact without a stage fails it too.
+    if (1..=MAX_CLAUSES).contains(&stage_tests.len()) {
         let max = stage_tests
             .iter()
-            .flat_map(|t| match t {
-                StageTest::Cmp(_, s) => vec![*s],
-                StageTest::In(l) | StageTest::NotIn(l) => l.clone(),
-            })
+            .flat_map(|t| t.stages().iter().copied())
             .max()
             .unwrap_or(0);
         // Stages above `max` all behave alike; `max + 1` stands for them
@@ -226,7 +212,11 @@ fn contradiction(parts: &[&Cond]) -> Option<String> {
             .iter()
             .all(|t| stage_test_holds(t, Some(max + 1)));
         if !any && !above {
-            return Some("no stage passes all of its stage tests".into());
+            return Some(
+                "no stage passes all of its stage tests, and a contact without a stage \
+                 passes none (test for it with `stage is not set`)"
+                    .into(),
+            );
         }
     }
     // Points bounds.
@@ -662,6 +652,11 @@ fn steps_key(cx: &Context<'_>, rule: &RuleDef) -> Vec<String> {
 
 fn single_use_segment(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
     let Some(root) = cx.root() else { return };
+    // Asked once: it walks the root file's items, and asking it per
+    // segment made `check` quadratic in the number of segments.
+    if !cx.root_has_rules() {
+        return;
+    }
     let mut uses = vec![0usize; program.segments.len()];
     let mut count = |cond: &Cond| count_segment_uses(cond, &mut uses);
     for segment in &program.segments {
@@ -671,7 +666,7 @@ fn single_use_segment(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding
         rule_conditions(rule, &mut |cond| count(cond));
     }
     for (id, segment) in program.segments.iter().enumerate() {
-        if segment.file == root.file && uses[id] <= 1 && cx.root_has_rules() {
+        if segment.file == root.file && uses[id] <= 1 {
             let message = if uses[id] == 0 {
                 format!(
                     "segment `{}` is not used by any rule or segment",

@@ -148,8 +148,14 @@ fn impossible_condition_cases() {
         id,
         &rule("has tag \"x\" or (stage is Lead and stage is SQL)")
     ));
-    // A contact without a stage sorts below every stage, so this holds for it.
-    assert!(!fires(id, &rule("stage is not Lead and stage < MQL")));
+    // A contact without a stage fails every stage test but `is not set`
+    // (language §10), so nothing passes these two; one test can be
+    // impossible alone.
+    assert!(fires(id, &rule("stage is not Lead and stage < MQL")));
+    assert!(fires(id, &rule("stage < Lead")));
+    assert!(!fires(id, &rule("stage is not set or stage < MQL")));
+    assert!(!fires(id, &rule("stage is not set and points > 1")));
+    assert!(!fires(id, &rule("stage is set and stage < MQL")));
     assert!(!fires(id, &rule("stage >= MQL and stage <= SQL")));
     assert!(!fires(id, &rule("opened 5 emails and never clicked email")));
     assert!(!fires(
@@ -171,8 +177,13 @@ fn move_to_lower_stage_needs_a_condition_that_excludes_lower_stages() {
     assert!(fires(id, &text("stage > MQL", "move to MQL")));
     assert!(!fires(id, &text("stage > MQL", "move back to MQL")));
     assert!(!fires(id, &text("stage >= MQL", "move to MQL")));
-    // `stage != Lead` also holds for a contact without a stage.
-    assert!(!fires(id, &text("stage != Lead", "move to Lead")));
+    // `stage != Lead` is false for a contact without a stage (language
+    // §10), so the rule only fires at MQL or above.
+    assert!(fires(id, &text("stage != Lead", "move to Lead")));
+    assert!(!fires(
+        id,
+        &text("stage is not set or stage != Lead", "move to Lead")
+    ));
 }
 
 #[test]

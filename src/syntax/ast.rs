@@ -483,6 +483,10 @@ pub enum StageOp {
     In,
     /// `stage not in [A, B]`
     NotIn,
+    /// `stage is set`: the contact has a stage (no stage names).
+    IsSet,
+    /// `stage is not set`: the contact has no stage yet (no stage names).
+    IsNotSet,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -716,7 +716,7 @@ fn describe(rule: Rule) -> &'static str {
         R::field_condition => "a field test such as `country = \"PL\"`",
         R::behaviour_condition => "a behaviour such as `opened 5 emails`",
         R::none_marker => "`no` or `never`",
-        R::times => "a count such as `3 times`, `once` or `twice`",
+        R::times => "a count such as `3 times`, `once` or `at least twice`",
         R::count => "a count such as `5` or `at least 5`",
         R::count_op => "`at least`, `at most`, `exactly`, `more than` or `fewer than`",
         R::distinct => "`different`",

@@ -5,13 +5,14 @@
 //! with daily ticks at 00:00 campaign time as in `simulate`; expectations
 //! are judged on the state at `at` and on everything the run recorded.
 
-use crate::check::ir::{Program, RuleId, Step, StepKind, Trigger};
+use crate::check::ir::{Program, RuleDef, RuleId, StageTest, Step, StepKind, Trigger};
 use crate::check::tests_check::{Expect, ExpectKind, TestCase};
 use crate::diagnostics::SourceMap;
 use crate::eval::explain::{explain, render};
-use crate::eval::{cmp_holds, Clock, ContactState, Context, EventView};
+use crate::eval::{cmp_holds, stage_holds, Clock, ContactState, Context, EventView};
 use crate::sim::outcome::{Action, Status};
 use crate::sim::{state_at, ContactOutcome, RunPlan};
+use crate::syntax::ast::CmpOp;
 use serde::Serialize;
 
 const DAY: i64 = 86_400;
@@ -128,7 +129,9 @@ struct Run<'a, 'e> {
 
 impl Run<'_, '_> {
     fn stage_name(&self, stage: Option<usize>) -> String {
-        stage.map_or("(no stage)".into(), |s| self.program.stages[s].clone())
+        stage.map_or("(no stage)".into(), |s| {
+            name_of(&self.program.stages, s).into()
+        })
     }
 
     fn sent(&self, channel: crate::syntax::ast::Channel, message: usize) -> bool {
@@ -145,14 +148,13 @@ impl Run<'_, '_> {
         match &expect.kind {
             ExpectKind::Stage { op, stage } => {
                 let current = self.state.stage;
-                let holds = match op {
-                    None => current == Some(*stage),
-                    Some(op) => current.is_some_and(|c| cmp_holds(*op, c.cmp(stage))),
-                };
+                // The same rule as conditions: no stage never compares.
+                let test = StageTest::Cmp(op.unwrap_or(CmpOp::Eq), *stage);
+                let holds = stage_holds(&test, current);
                 let op = op.map_or(String::new(), |o| format!("{} ", o.symbol()));
                 (
                     holds,
-                    format!("stage {not}{op}{}", program.stages[*stage]),
+                    format!("stage {not}{op}{}", name_of(&program.stages, *stage)),
                     format!("stage {}", self.stage_name(current)),
                 )
             }
@@ -175,7 +177,10 @@ impl Run<'_, '_> {
             ExpectKind::InSegment(segment) => {
                 let context = Context::new(program, self.clock, self.state, self.events, None);
                 let holds = context.in_segment(*segment);
-                let name = &program.segments[*segment].name;
+                let name = program
+                    .segments
+                    .get(*segment)
+                    .map_or("?", |s| s.name.as_str());
                 (
                     holds,
                     format!("{not}in segment {name}"),
@@ -198,14 +203,14 @@ impl Run<'_, '_> {
                         } if c == *channel
                             && matches!(a.status, Status::Sent | Status::Delayed) =>
                         {
-                            Some(names[m].as_str())
+                            Some(name_of(names, m))
                         }
                         _ => None,
                     })
                     .collect();
                 (
                     self.sent(*channel, *message),
-                    format!("{not}sent {noun} {}", names[*message]),
+                    format!("{not}sent {noun} {}", name_of(names, *message)),
                     if sent.is_empty() {
                         format!("no {noun} sent")
                     } else {
@@ -220,11 +225,14 @@ impl Run<'_, '_> {
                     .iter()
                     .enumerate()
                     .filter(|(_, n)| **n > 0)
-                    .map(|(r, _)| program.rules[r].name.as_str())
+                    .filter_map(|(r, _)| program.rules.get(r).map(|rule| rule.name.as_str()))
                     .collect();
                 (
-                    self.outcome.fired[*rule] > 0,
-                    format!("{not}fired {}", program.rules[*rule].name),
+                    self.outcome.fired.get(*rule).is_some_and(|n| *n > 0),
+                    format!(
+                        "{not}fired {}",
+                        program.rules.get(*rule).map_or("?", |r| r.name.as_str())
+                    ),
                     if fired.is_empty() {
                         "no rule fired".into()
                     } else {
@@ -240,7 +248,9 @@ impl Run<'_, '_> {
         let program = self.program;
         let mut out = String::new();
         if let ExpectKind::InSegment(segment) = kind {
-            let def = &program.segments[*segment];
+            let Some(def) = program.segments.get(*segment) else {
+                return out;
+            };
             let context = Context::new(program, self.clock, self.state, self.events, None);
             out.push_str(&format!("segment {}:\n", def.name));
             render(
@@ -250,18 +260,20 @@ impl Run<'_, '_> {
             );
             return out;
         }
-        let rules: Vec<RuleId> = (0..program.rules.len())
-            .filter(|&r| match kind {
-                ExpectKind::Fired(rule) => r == *rule,
-                _ => steps_mention(&program.rules[r].steps, kind),
+        let rules: Vec<(RuleId, &RuleDef)> = program
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|&(r, rule)| match kind {
+                ExpectKind::Fired(fired) => r == *fired,
+                _ => steps_mention(&rule.steps, kind),
             })
             .collect();
         if rules.is_empty() {
             out.push_str("no rule can make this hold\n");
         }
-        for r in rules {
-            let rule = &program.rules[r];
-            let fired = self.outcome.fired[r];
+        for (r, rule) in rules {
+            let fired = self.outcome.fired.get(r).copied().unwrap_or(0);
             out.push_str(&format!("rule {}: fired {fired} time(s)\n", rule.name));
             match &rule.trigger {
                 Trigger::Condition(condition) => {
@@ -270,7 +282,7 @@ impl Run<'_, '_> {
                         self.clock,
                         self.state,
                         self.events,
-                        self.last_fired[r],
+                        self.last_fired.get(r).copied().flatten(),
                     );
                     render(
                         &explain(&context, self.sources, rule.file, condition),
@@ -285,6 +297,11 @@ impl Run<'_, '_> {
         }
         out
     }
+}
+
+/// A declared name by id; the checker resolved the id, so `?` never shows.
+fn name_of(names: &[String], id: usize) -> &str {
+    names.get(id).map_or("?", String::as_str)
 }
 
 /// Whether some step (also inside branches) can affect what `kind` tests.

@@ -138,6 +138,17 @@ fn last_operand<'i>(pair: &P<'i>) -> Lowered<P<'i>> {
 
 fn stage_test(pair: &P) -> Lowered<StageTest> {
     let first = first_child(pair)?.as_rule();
+    let set_test = match first {
+        Rule::stage_set => Some(StageOp::IsSet),
+        Rule::stage_not_set => Some(StageOp::IsNotSet),
+        _ => None,
+    };
+    if let Some(op) = set_test {
+        return Ok(StageTest {
+            op,
+            stages: Vec::new(),
+        });
+    }
     let negated = has_child(pair, Rule::kw_not);
     let op = match first {
         Rule::kw_not => StageOp::NotIn,
@@ -340,22 +351,36 @@ fn count_op(pair: &P) -> Lowered<CountOp> {
     })
 }
 
-/// A `times` pair. `once` and `twice` mean at least one and at least two,
-/// like a bare count; `exactly once` is written `exactly 1 time`.
+/// A `times` pair. `once` and `twice` are 1 and 2 times: alone they mean
+/// at least one and at least two, like a bare count, and a count word may
+/// come first (`at most once`, `exactly twice`).
 fn times(pair: &P) -> Lowered<Count> {
     let span = span_of(pair);
-    let at_least = |value| Count {
-        op: CountOp::AtLeast,
-        n: Int { value, span },
-        span,
-    };
-    let first = first_child(pair)?;
-    match first.as_rule() {
-        Rule::kw_once => Ok(at_least(1)),
-        Rule::kw_twice => Ok(at_least(2)),
-        Rule::count => count(&first),
-        _ => Err(not_understood(pair)),
+    if let Some(counted) = opt_child(pair, Rule::count) {
+        return count(&counted);
     }
+    let op = match opt_child(pair, Rule::count_op) {
+        None => CountOp::AtLeast,
+        Some(op) => count_op(&op)?,
+    };
+    let word = pair
+        .clone()
+        .into_inner()
+        .find(|c| matches!(c.as_rule(), Rule::kw_once | Rule::kw_twice))
+        .ok_or_else(|| not_understood(pair))?;
+    let value = if word.as_rule() == Rule::kw_once {
+        1
+    } else {
+        2
+    };
+    Ok(Count {
+        op,
+        n: Int {
+            value,
+            span: span_of(&word),
+        },
+        span,
+    })
 }
 
 fn behaviour(pair: &P, depth: usize) -> Lowered<Behaviour> {

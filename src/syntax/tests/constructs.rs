@@ -432,6 +432,25 @@ fn behaviours() {
     assert_eq!(b.matcher.verb, Verb::UnsubscribedEvent);
     let (_, b) = behaviour("visited page pricing twice");
     assert_eq!(b.count.as_ref().unwrap().n.value, 2);
+    // Result bug 7 of issue 10: the docs' own `at least twice` was refused.
+    for (text, op, n) in [
+        ("submitted form demo at least twice", CountOp::AtLeast, 2),
+        ("submitted form demo at least once", CountOp::AtLeast, 1),
+        ("submitted form demo at most once", CountOp::AtMost, 1),
+        (
+            "submitted form demo at most twice in last 7 days",
+            CountOp::AtMost,
+            2,
+        ),
+        ("visited pricing exactly once", CountOp::Exactly, 1),
+        ("visited pricing more than once", CountOp::MoreThan, 1),
+        ("visited pricing fewer than twice", CountOp::FewerThan, 2),
+        ("visited pricing at least 3 times", CountOp::AtLeast, 3),
+    ] {
+        let (_, b) = behaviour(text);
+        let count = b.count.unwrap();
+        assert_eq!((count.op, count.n.value), (op, n), "{text}");
+    }
     let (_, b) = behaviour("visited any page once since 2024-01-01");
     assert_eq!(b.count.as_ref().unwrap().n.value, 1);
     assert!(matches!(b.window.unwrap().kind, WindowKind::Since(_)));
