@@ -26,18 +26,18 @@ use std::path::Path;
 // Each names the issue-10 item; turn it on once the fix is in `src/sim`.
 
 /// Result bug 5: stage tests other than `=`, `>`, `>=` and `in` on a contact
-/// with no stage (`stage < Lead` and `stage not in [Lead]` are true today,
-/// false once fixed).
-const STAGE_TESTS_THAT_NO_STAGE_CHANGES: bool = false;
+/// with no stage (`stage < Lead` and `stage not in [Lead]` were true; false
+/// since the fix, which added `stage is set` / `stage is not set`).
+const STAGE_TESTS_THAT_NO_STAGE_CHANGES: bool = true;
 /// Result bug 6: `less than D ago` on fields, whose values may lie in the
-/// future (false today, true once fixed). On aggregates (the last event
+/// future (was false, true since the fix). On aggregates (the last event
 /// seen so far) it is generated always.
-const LESS_THAN_AGO_ON_FIELDS: bool = false;
-/// Result bug 3: `wait until HH:MM` (reached exactly at that time it waits a
-/// day today, continues once fixed).
+const LESS_THAN_AGO_ON_FIELDS: bool = true;
+/// Result bug 3: `wait until HH:MM` (reached exactly at that time it waited a
+/// day; continues since the fix).
 const WAIT_UNTIL_TIME_OF_DAY: bool = true;
-/// Result bug 1: percentage decay (rounds the result down today, the amount
-/// once fixed).
+/// Result bug 1: percentage decay (rounded the result down; rounds the
+/// amount since the fix).
 const PERCENT_DECAY: bool = true;
 /// Result bug 2: waits and repeats of a multiple of 24 hours (were calendar
 /// days; exact hours since the IR keeps a duration's unit).
@@ -285,6 +285,8 @@ fn stage_test() -> BoxedStrategy<String> {
         stage_name().prop_map(|s| format!("stage is not {s}")),
         stage_name().prop_map(|s| format!("stage != {s}")),
         stage_name().prop_map(|s| format!("stage not in [{s}]")),
+        Just("stage is set".to_string()),
+        Just("stage is not set".to_string()),
     ]
     .boxed()
 }

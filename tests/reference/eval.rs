@@ -79,6 +79,12 @@ impl View<'_> {
     }
 
     fn stage(&self, test: &StageTest) -> bool {
+        // The explicit tests for having a stage at all.
+        match test {
+            StageTest::IsSet => return self.state.stage.is_some(),
+            StageTest::IsNotSet => return self.state.stage.is_none(),
+            _ => {}
+        }
         let Some(stage) = self.state.stage else {
             // Every stage test is false for a contact with no stage
             // (the decision of issue 10); the old reading ordered "no
@@ -90,12 +96,14 @@ impl View<'_> {
                 StageTest::Cmp(op, s) => op_holds(*op, None.cmp(&Some(*s))),
                 StageTest::In(_) => false,
                 StageTest::NotIn(_) => true,
+                StageTest::IsSet | StageTest::IsNotSet => false,
             };
         };
         match test {
             StageTest::Cmp(op, s) => op_holds(*op, stage.cmp(s)),
             StageTest::In(list) => list.contains(&stage),
             StageTest::NotIn(list) => !list.contains(&stage),
+            StageTest::IsSet | StageTest::IsNotSet => false,
         }
     }
 
