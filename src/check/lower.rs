@@ -137,7 +137,7 @@ impl Checker<'_> {
                     .names
                     .fields
                     .resolve(field, self.file, &mut self.diagnostics)?;
-                let ty = self.program.fields[id].ty;
+                let ty = self.program.fields.get(id)?.ty;
                 let test = self.value_test(test, ty, &format!("field `{}`", field.name))?;
                 ir::CondKind::Field { field: id, test }
             }
@@ -360,24 +360,30 @@ impl Checker<'_> {
         let (property, matcher) = match verb {
             Verb::Received | Verb::Opened | Verb::Clicked => {
                 let id = self.names.emails.resolve(name, file, diagnostics)?;
-                (0, ir::TargetPattern::Exact(self.program.emails[id].clone()))
+                (
+                    0,
+                    ir::TargetPattern::Exact(self.program.emails.get(id)?.clone()),
+                )
             }
             Verb::Visited => {
                 let id = self.names.pages.resolve(name, file, diagnostics)?;
                 (
                     0,
-                    ir::TargetPattern::Pattern(self.program.pages[id].pattern.clone()),
+                    ir::TargetPattern::Pattern(self.program.pages.get(id)?.pattern.clone()),
                 )
             }
             Verb::Submitted => {
                 let id = self.names.forms.resolve(name, file, diagnostics)?;
-                (0, ir::TargetPattern::Exact(self.program.forms[id].clone()))
+                (
+                    0,
+                    ir::TargetPattern::Exact(self.program.forms.get(id)?.clone()),
+                )
             }
             Verb::Downloaded => {
                 let id = self.names.assets.resolve(name, file, diagnostics)?;
                 (
                     0,
-                    ir::TargetPattern::Pattern(self.program.assets[id].pattern.clone()),
+                    ir::TargetPattern::Pattern(self.program.assets.get(id)?.pattern.clone()),
                 )
             }
             Verb::Purchased | Verb::UnsubscribedEvent | Verb::Custom(_) => return None,
@@ -395,7 +401,7 @@ impl Checker<'_> {
             }
             CondKind::Paren(inner) => self.filter(inner, event_type),
             CondKind::Field { field, test } => {
-                let event = &self.program.event_types[event_type];
+                let event = self.program.event_types.get(event_type)?;
                 let Some(property) = event.property(&field.name) else {
                     let names: Vec<&str> =
                         event.properties.iter().map(|(n, _)| n.as_str()).collect();
@@ -413,7 +419,7 @@ impl Checker<'_> {
                         .help = Some(help);
                     return None;
                 };
-                let ty = event.properties[property].1;
+                let ty = event.properties.get(property)?.1;
                 let test = self.value_test(test, ty, &format!("property `{}`", field.name))?;
                 Some(ir::Filter::Property {
                     property,
@@ -444,10 +450,10 @@ impl Checker<'_> {
         } else {
             self.custom_event(&aggregate.event)?
         };
-        let event = &self.program.event_types[event_type];
+        let event = self.program.event_types.get(event_type)?;
         let property = match &aggregate.property {
             Some(name) => match event.property(&name.name) {
-                Some(id) => Some((id, event.properties[id].1, name.span)),
+                Some(id) => Some((id, event.properties.get(id)?.1, name.span)),
                 None => {
                     let names: Vec<&str> =
                         event.properties.iter().map(|(n, _)| n.as_str()).collect();
@@ -808,7 +814,7 @@ impl Checker<'_> {
                     .resolve(name, file, &mut self.diagnostics)?;
                 Side {
                     operand: ir::Operand::Field(id),
-                    known: Some(self.program.fields[id].ty),
+                    known: Some(self.program.fields.get(id)?.ty),
                     script: false,
                     span: name.span,
                     what: format!("field `{}`", name.name),
@@ -984,7 +990,7 @@ impl Checker<'_> {
                     .names
                     .fields
                     .resolve(field, file, &mut self.diagnostics)?;
-                let ty = self.program.fields[id].ty;
+                let ty = self.program.fields.get(id)?.ty;
                 let value = self.literal_value(value, ty, &format!("field `{}`", field.name))?;
                 ir::StepKind::SetField { field: id, value }
             }
@@ -1002,7 +1008,7 @@ impl Checker<'_> {
                     .scripts
                     .resolve(script, file, &mut self.diagnostics);
                 let (field_id, _) = (field_id?, script_id?);
-                let ty = self.program.fields[field_id].ty;
+                let ty = self.program.fields.get(field_id)?.ty;
                 if !scriptable(ty) {
                     self.error(
                         codes::SCRIPT_VALUE_TYPE,

@@ -324,9 +324,13 @@ impl TestChecker<'_> {
             }
             GivenPart::Field { name, value } => {
                 let fields: Vec<String> = program.fields.iter().map(|f| f.name.clone()).collect();
-                if let Some(id) = self.lookup("field", name, &fields) {
+                let found = self.lookup("field", name, &fields);
+                if let Some((id, def)) = found.and_then(|id| Some((id, program.fields.get(id)?))) {
                     let what = format!("field `{}`", name.name);
-                    contact.fields[id] = self.value(value, program.fields[id].ty, &what);
+                    let value = self.value(value, def.ty, &what);
+                    if let Some(slot) = contact.fields.get_mut(id) {
+                        *slot = value;
+                    }
                 }
             }
         }
@@ -364,7 +368,8 @@ impl TestChecker<'_> {
                 let pages: Vec<String> = program.pages.iter().map(|p| p.name.clone()).collect();
                 let url = self
                     .lookup("page", page, &pages)
-                    .map(|id| program.pages[id].pattern.text.replace('*', ""));
+                    .and_then(|id| program.pages.get(id))
+                    .map(|page| page.pattern.text.replace('*', ""));
                 (
                     builtin("page.visited"),
                     vec![("url", url.as_deref().and_then(text))],
@@ -378,7 +383,8 @@ impl TestChecker<'_> {
                 let assets: Vec<String> = program.assets.iter().map(|a| a.name.clone()).collect();
                 let url = self
                     .lookup("asset", asset, &assets)
-                    .map(|id| program.assets[id].pattern.text.replace('*', ""));
+                    .and_then(|id| program.assets.get(id))
+                    .map(|asset| asset.pattern.text.replace('*', ""));
                 (
                     builtin("asset.downloaded"),
                     vec![("asset", url.as_deref().and_then(text))],
@@ -389,18 +395,27 @@ impl TestChecker<'_> {
             TestEventKind::Custom(name) => (self.event_type(name), Vec::new()),
         };
         let type_id = type_id?;
-        let def = &program.event_types[type_id];
+        let def = program.event_types.get(type_id)?;
         let mut properties: Vec<Option<Value>> = vec![None; def.properties.len()];
         for (name, value) in implicit {
-            if let Some(i) = def.properties.iter().position(|(p, _)| p == name) {
-                properties[i] = value;
+            if let Some(slot) = def
+                .properties
+                .iter()
+                .position(|(p, _)| p == name)
+                .and_then(|i| properties.get_mut(i))
+            {
+                *slot = value;
             }
         }
         let declared: Vec<String> = def.properties.iter().map(|(p, _)| p.clone()).collect();
         for (name, literal) in &event.properties {
-            if let Some(i) = self.lookup(&format!("property of `{}`", def.name), name, &declared) {
+            let found = self.lookup(&format!("property of `{}`", def.name), name, &declared);
+            if let Some((i, &(_, ty))) = found.and_then(|i| Some((i, def.properties.get(i)?))) {
                 let what = format!("property `{}`", name.name);
-                properties[i] = self.value(literal, def.properties[i].1, &what);
+                let value = self.value(literal, ty, &what);
+                if let Some(slot) = properties.get_mut(i) {
+                    *slot = value;
+                }
             }
         }
         Some(Event {

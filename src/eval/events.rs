@@ -66,8 +66,10 @@ impl<'a> EventView<'a> {
                 *n += 1;
             }
         }
-        for t in 1..type_start.len() {
-            type_start[t] += type_start[t - 1];
+        let mut running = 0u32;
+        for start in &mut type_start {
+            running += *start;
+            *start = running;
         }
         let total = type_start.last().copied().unwrap_or(0) as usize;
         let mut by_type = vec![0u32; total];
@@ -127,7 +129,7 @@ impl<'a> EventView<'a> {
         {
             self.applied += 1;
         }
-        &self.events[start..self.applied]
+        self.events.get(start..self.applied).unwrap_or_default()
     }
 
     pub fn record_send(&mut self, event_type: EventTypeId, at: Instant, message: &str) {
@@ -170,15 +172,19 @@ impl<'a> EventView<'a> {
         };
         let applied = self.applied as u32;
         let visible_end = indices.partition_point(|&i| i < applied);
-        let visible = &indices[..visible_end];
+        let visible = indices.get(..visible_end).unwrap_or_default();
+        // Every index in `by_type` is an index of `events` (built above).
+        let at = |i: u32| self.events.get(i as usize).map_or(Instant::MAX, |e| e.at);
         let start = match lower {
             Lower::Unbounded => 0,
-            Lower::After(t) => visible.partition_point(|&i| self.events[i as usize].at <= t),
-            Lower::From(t) => visible.partition_point(|&i| self.events[i as usize].at < t),
+            Lower::After(t) => visible.partition_point(|&i| at(i) <= t),
+            Lower::From(t) => visible.partition_point(|&i| at(i) < t),
         };
-        let data = visible[start..]
+        let data = visible
+            .get(start..)
+            .unwrap_or_default()
             .iter()
-            .map(|&i| &self.events[i as usize])
+            .filter_map(|&i| self.events.get(i as usize))
             .filter(move |e| e.at <= now);
         let synthetic_wanted = matches!(event_type, builtin::EMAIL_SENT | builtin::SMS_SENT);
         let synthetic = self.synthetic.iter().filter(move |e| {

@@ -63,7 +63,7 @@ impl<'s> Lexer<'s> {
     }
 
     fn rest(&self) -> &'s [u8] {
-        &self.source.as_bytes()[self.pos..]
+        self.source.as_bytes().get(self.pos..).unwrap_or_default()
     }
 
     /// Byte length of the longest prefix of the rest whose bytes satisfy `keep`.
@@ -74,8 +74,8 @@ impl<'s> Lexer<'s> {
     fn string_len(&self) -> (usize, bool) {
         let bytes = self.rest();
         let mut i = 1; // the opening quote
-        while i < bytes.len() {
-            match bytes[i] {
+        while let Some(&byte) = bytes.get(i) {
+            match byte {
                 b'"' => return (i + 1, true),
                 b'\n' => return (trim_cr(bytes, i), false),
                 // An escape takes the next character, but never the line break.
@@ -87,14 +87,16 @@ impl<'s> Lexer<'s> {
     }
 
     fn fence_len(&self) -> usize {
-        let body = &self.rest()[3..];
+        let body = self.rest().get(3..).unwrap_or_default();
         body.windows(3)
             .position(|w| w == b"```")
             .map_or(self.rest().len(), |at| 3 + at + 3)
     }
 
     fn next_kind_and_len(&self) -> (LexemeKind, usize) {
-        let first = self.rest()[0];
+        let Some(&first) = self.rest().first() else {
+            return (LexemeKind::Space, 0);
+        };
         match first {
             b' ' | b'\t' | b'\r' | b'\n' => (
                 LexemeKind::Space,
@@ -123,7 +125,9 @@ impl<'s> Lexer<'s> {
     }
 
     fn char_len(&self) -> usize {
-        self.source[self.pos..]
+        self.source
+            .get(self.pos..)
+            .unwrap_or_default()
             .chars()
             .next()
             .map_or(1, char::len_utf8)

@@ -188,13 +188,21 @@ impl<'s> Failure<'s> {
     fn bad_operator(&self) -> Option<SyntaxError> {
         let is_op = |b: &u8| matches!(b, b'<' | b'>' | b'=' | b'!');
         let bytes = self.source.as_bytes();
-        let start = bytes[..self.pos]
+        let start = bytes
+            .get(..self.pos)
+            .unwrap_or_default()
             .iter()
             .rev()
             .take_while(|b| is_op(b))
             .count();
         let start = self.pos - start;
-        let end = self.pos + bytes[self.pos..].iter().take_while(|b| is_op(b)).count();
+        let end = self.pos
+            + bytes
+                .get(self.pos..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|b| is_op(b))
+                .count();
         let written = self.source.get(start..end)?;
         if written.len() < 2 || matches!(written, ">=" | "<=" | "!=") || end <= self.pos {
             return None;

@@ -29,22 +29,32 @@ fn trim_trivia_end(source: &str, start: usize, mut end: usize) -> usize {
     let bytes = source.as_bytes();
     loop {
         let before = end;
-        while end > start && bytes[end - 1].is_ascii_whitespace() {
+        while end > start
+            && bytes
+                .get(end.wrapping_sub(1))
+                .is_some_and(u8::is_ascii_whitespace)
+        {
             end -= 1;
         }
         // Only a span that ran past a line break, or to the end of the
         // input, can end in a comment.
-        let may_end_in_comment = bytes[end..before].contains(&b'\n') || before == source.len();
+        let may_end_in_comment = bytes
+            .get(end..before)
+            .is_some_and(|trimmed| trimmed.contains(&b'\n'))
+            || before == source.len();
         if !may_end_in_comment {
             return end;
         }
         // A comment can only end the span on its last line; strings never
         // span lines, so lexing from the start of that line is safe.
-        let line_start = source[start..end]
-            .rfind('\n')
+        let line_start = source
+            .get(start..end)
+            .and_then(|span| span.rfind('\n'))
             .map_or(start, |i| start + i + 1);
-        let comment =
-            Lexer::new(&source[..end], line_start).find(|l| l.kind == LexemeKind::Comment);
+        let Some(before_end) = source.get(..end) else {
+            return end;
+        };
+        let comment = Lexer::new(before_end, line_start).find(|l| l.kind == LexemeKind::Comment);
         match comment {
             Some(comment) if comment.span.start >= start => end = comment.span.start,
             _ => return end,
