@@ -6,7 +6,7 @@ use super::csvsplit::Records;
 use super::mapping::{ContactMapping, MissingIdPolicy};
 use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
 use super::source::{self, Converter, Header, Input, JsonRecord};
-use super::{did_you_mean, Contact, LoadError, LoadReport, Schema, SkippedRows};
+use super::{did_you_mean, Contact, LoadError, LoadReport, Notes, Schema, SkippedRows};
 use crate::value::Value;
 use std::collections::BTreeSet;
 
@@ -81,7 +81,7 @@ impl<'s> Plan<'s> {
         file: &str,
         header: Header,
         mapping: Option<&ContactMapping>,
-        notes: &mut Vec<String>,
+        notes: &mut Notes,
     ) -> Result<Plan<'s>, LoadError> {
         let empty = ContactMapping::default();
         let m = mapping.unwrap_or(&empty);
@@ -108,11 +108,11 @@ impl<'s> Plan<'s> {
                             binding.columns.push((i, r));
                             binding.role_names[r] = name.clone();
                         }
-                        Some(_) => notes.push(format!(
+                        Some(_) => notes.push(|| format!(
                             "{file}: column `{name}` repeats `{target}`; the first such column is used, this one is ignored"
                         )),
                         None if m.ignore.iter().any(|x| x == name) => {}
-                        None => notes.push(format!(
+                        None => notes.push(|| format!(
                             "{file}: column `{name}` is not a declared field nor one of id, stage, points, tags, created_at; it is ignored"
                         )),
                     }
@@ -126,14 +126,14 @@ impl<'s> Plan<'s> {
                 }
                 for src in m.columns.keys() {
                     if !columns.contains(src) {
-                        notes.push(format!(
+                        notes.push(|| format!(
                             "{file}: the mapping renames column `{src}`, but the file has no such column"
                         ));
                     }
                 }
                 for (fi, (fname, _)) in schema.fields.iter().enumerate() {
                     if !bound[FIELD0 + fi] {
-                        notes.push(format!(
+                        notes.push(|| format!(
                             "{file}: declared field `{fname}` has no column; it is not set for any contact"
                         ));
                     }
@@ -449,7 +449,7 @@ pub(crate) fn load_contacts(
     report: &mut LoadReport,
 ) -> Result<ContactSet, LoadError> {
     let file = input.name.clone();
-    let mut notes = Vec::new();
+    let mut notes = Notes::default();
     let mut set = ContactSet {
         file: file.clone(),
         ..ContactSet::default()
@@ -503,17 +503,17 @@ pub(crate) fn load_contacts(
             Ok(())
         },
     )?;
-    report.notes.append(&mut notes);
     for (id, line) in rejected_ids {
         if !set.index.contains_key(&id) {
             set.rejected.entry(id).or_insert(line);
         }
     }
     for key in unknown {
-        report.notes.push(format!(
+        notes.push(|| format!(
             "{file}: key `{key}` is not a declared field nor one of id, stage, points, tags, created_at; it is ignored"
         ));
     }
+    report.add_notes(notes);
     report.contacts.read = read;
     report.contacts.used = set.contacts.len() as u64;
     report.contacts.skipped = skipped;

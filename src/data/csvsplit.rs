@@ -16,88 +16,184 @@
 //! at `\n` or `\r\n` outside quotes; empty lines are skipped. An unterminated
 //! quote runs to the end of the file.
 
-use memchr::{memchr, memchr2, memchr_iter, memrchr};
+use memchr::{memchr, memchr2, memchr_iter};
 
 use std::io::Read;
 use std::ops::Range;
 
+/// What [`cut`] found in a buffer that starts at a record boundary.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Cut {
+    /// Just after the `\n` of the last complete record; `None` if no
+    /// record ends in the buffer.
+    pub end: Option<usize>,
+    /// Line ends (`\n`, also those inside quotes) before `end`.
+    pub lines: u64,
+    /// Where the first record longer than the limit starts: a complete
+    /// record, or the unfinished one at the end that is already longer.
+    pub too_long: Option<usize>,
+}
+
+/// Finds the record boundaries of `buf` (which starts at one) and the first
+/// record longer than `max` bytes (its line end included). With `quotes`,
+/// a line end inside a quoted field does not end a record (CSV); without,
+/// every line is a record (JSON lines). One pass over the line ends (and
+/// quotes), so the limit costs nothing beyond what finding the boundary
+/// and counting lines already did.
+pub(crate) fn cut(buf: &[u8], quotes: bool, max: usize) -> Cut {
+    let mut last = 0usize;
+    let mut found = None;
+    let mut lines = 0u64;
+    let mut too_long = None;
+    let mut record_end = |end: usize, lines_so_far: u64, too_long: &mut Option<usize>| {
+        if too_long.is_none() && end - last > max {
+            *too_long = Some(last);
+        }
+        last = end;
+        found = Some((end, lines_so_far));
+    };
+    if !quotes || memchr(b'"', buf).is_none() {
+        for i in memchr_iter(b'\n', buf) {
+            lines += 1;
+            record_end(i + 1, lines, &mut too_long);
+        }
+    } else {
+        let mut inside = false;
+        let mut pos = 0;
+        while let Some(off) = buf.get(pos..).and_then(|rest| memchr2(b'"', b'\n', rest)) {
+            let i = pos + off;
+            if buf.get(i) == Some(&b'\n') {
+                lines += 1;
+                if !inside {
+                    record_end(i + 1, lines, &mut too_long);
+                }
+                pos = i + 1;
+            } else if inside {
+                match buf.get(i + 1) {
+                    Some(b'"') => pos = i + 2,
+                    // A quote at the very end: cannot tell yet; what follows
+                    // is carried over, so the boundary found so far stands.
+                    None => break,
+                    Some(_) => {
+                        inside = false;
+                        pos = i + 1;
+                    }
+                }
+            } else {
+                let before = i.checked_sub(1).and_then(|j| buf.get(j));
+                inside = matches!(before, None | Some(b',' | b'\n'));
+                pos = i + 1;
+            }
+        }
+    }
+    if too_long.is_none() && buf.len() - last > max {
+        too_long = Some(last);
+    }
+    Cut {
+        end: found.map(|(end, _)| end),
+        lines: found.map_or(0, |(_, l)| l),
+        too_long,
+    }
+}
+
 /// Where the last complete record of `block` ends (just after its `\n`),
 /// given that `block` starts at a record boundary. `None` if no record ends
 /// in it.
+#[cfg(test)]
 pub(crate) fn last_boundary(block: &[u8]) -> Option<usize> {
-    if memchr(b'"', block).is_none() {
-        return memrchr(b'\n', block).map(|i| i + 1);
-    }
-    let mut inside = false;
-    let mut pos = 0;
-    let mut last = None;
-    while let Some(off) = memchr2(b'"', b'\n', block.get(pos..)?) {
-        let i = pos + off;
-        if block[i] == b'\n' {
-            if !inside {
-                last = Some(i + 1);
-            }
-            pos = i + 1;
-        } else if inside {
-            match block.get(i + 1) {
-                Some(b'"') => pos = i + 2,
-                // A quote at the very end: cannot tell yet; what follows
-                // is carried over, so the boundary found so far stands.
-                None => break,
-                Some(_) => {
-                    inside = false;
-                    pos = i + 1;
-                }
-            }
-        } else {
-            let at_field_start = i == 0 || matches!(block[i - 1], b',' | b'\n');
-            inside = at_field_start;
-            pos = i + 1;
-        }
-    }
-    last
+    cut(block, true, usize::MAX).end
+}
+
+/// A block of whole records and the line number of its first byte.
+#[derive(Debug)]
+pub(crate) struct Block {
+    pub bytes: Vec<u8>,
+    pub first_line: u64,
+}
+
+/// Why no block could be read.
+#[derive(Debug)]
+pub(crate) enum BlockError {
+    Io(std::io::Error),
+    /// A record longer than the limit starts on this line.
+    TooLong {
+        line: u64,
+    },
 }
 
 /// Reads `reader` into blocks that end on record boundaries. Blocks are at
 /// least `size` bytes (except the last) and hold whole records; the split
 /// points depend only on the bytes, never on how the reader returns them.
+/// A record longer than `max_record` bytes stops the reading, so a file
+/// without line ends never grows a buffer past about twice that limit.
 pub(crate) struct Blocks<R> {
     reader: R,
     size: usize,
+    max_record: usize,
+    quotes: bool,
     carry: Vec<u8>,
+    /// The line number of the next block's first byte.
+    line: u64,
     done: bool,
 }
 
 impl<R: Read> Blocks<R> {
-    pub(crate) fn new(reader: R, size: usize) -> Self {
+    /// `quotes`: CSV quoting rules (a line end in quotes is inside the
+    /// record); without, every line is a record.
+    pub(crate) fn new(reader: R, size: usize, max_record: usize, quotes: bool) -> Self {
         Blocks {
             reader,
             size: size.max(1),
+            max_record,
+            quotes,
             carry: Vec::new(),
+            line: 1,
             done: false,
         }
     }
 
     /// The next block, or `None` at the end.
-    pub(crate) fn next_block(&mut self) -> std::io::Result<Option<Vec<u8>>> {
+    pub(crate) fn next_block(&mut self) -> Result<Option<Block>, BlockError> {
         let mut buf = std::mem::take(&mut self.carry);
         let mut want = self.size;
         loop {
             // Fill up to `want` bytes (or the end of the input).
             if buf.len() < want && !self.done {
                 let missing = (want - buf.len()) as u64;
-                (&mut self.reader).take(missing).read_to_end(&mut buf)?;
+                (&mut self.reader)
+                    .take(missing)
+                    .read_to_end(&mut buf)
+                    .map_err(BlockError::Io)?;
                 if buf.len() < want {
                     self.done = true;
                 }
             }
-            if self.done {
-                return Ok(if buf.is_empty() { None } else { Some(buf) });
+            let found = cut(&buf, self.quotes, self.max_record);
+            if let Some(start) = found.too_long {
+                let before = buf.get(..start).unwrap_or_default();
+                return Err(BlockError::TooLong {
+                    line: self.line + count_lines(before),
+                });
             }
-            match last_boundary(&buf) {
+            let first_line = self.line;
+            if self.done {
+                if buf.is_empty() {
+                    return Ok(None);
+                }
+                self.line += count_lines(&buf);
+                return Ok(Some(Block {
+                    bytes: buf,
+                    first_line,
+                }));
+            }
+            match found.end {
                 Some(end) => {
                     self.carry = buf.split_off(end);
-                    return Ok(Some(buf));
+                    self.line += found.lines;
+                    return Ok(Some(Block {
+                        bytes: buf,
+                        first_line,
+                    }));
                 }
                 // One record longer than the block: read more.
                 None => want = want.saturating_mul(2),
@@ -513,18 +609,17 @@ mod tests {
         let text = "h1,h2\n\"a\nb\",1\r\nplain,2\n\n\"x\"\"y\",3\nab\"c,4\n\"unterminated,5\nz,6\n";
         let whole = parse(text);
         for size in 1..text.len() + 2 {
-            let mut blocks = Blocks::new(std::io::Cursor::new(text.as_bytes()), size);
-            let mut line = 1;
+            let mut blocks =
+                Blocks::new(std::io::Cursor::new(text.as_bytes()), size, 1 << 20, true);
             let mut got = Vec::new();
             while let Some(block) = blocks.next_block().unwrap() {
-                let mut r = Records::new(&block, line);
+                let mut r = Records::new(&block.bytes, block.first_line);
                 while let Some(rec) = r.next_record() {
                     let fields = (0..rec.len())
                         .map(|i| String::from_utf8(rec.field(i).unwrap().to_vec()).unwrap())
                         .collect();
                     got.push((rec.line, fields));
                 }
-                line += count_lines(&block);
             }
             assert_eq!(got, whole, "block size {size}");
         }

@@ -7,7 +7,7 @@ use super::csvsplit::Records;
 use super::mapping::{round_to, EventMapping, MissingIdPolicy};
 use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
 use super::source::{self, Converter, Header, Input, JsonRecord};
-use super::{did_you_mean, Contact, Event, LoadError, LoadReport, Schema, SkippedRows};
+use super::{did_you_mean, Contact, Event, LoadError, LoadReport, Notes, Schema, SkippedRows};
 use crate::syntax::ast::FieldType;
 use crate::value::{Instant, Value};
 use rayon::prelude::*;
@@ -115,7 +115,7 @@ impl<'s> Plan<'s> {
         header: Header,
         mapping: Option<&EventMapping>,
         contacts: Option<&'s ContactSet>,
-        notes: &mut Vec<String>,
+        notes: &mut Notes,
     ) -> Result<Plan<'s>, LoadError> {
         let empty = EventMapping::default();
         let m = mapping.unwrap_or(&empty);
@@ -182,7 +182,7 @@ impl<'s> Plan<'s> {
             let a = raw_role(&c.product[0], &mut raw_sources);
             let b = raw_role(&c.product[1], &mut raw_sources);
             if !prop_names.contains(prop) {
-                notes.push(format!(
+                notes.push(|| format!(
                     "{file}: computed property `{prop}` is not a property of any event type; it is ignored"
                 ));
             }
@@ -201,13 +201,13 @@ impl<'s> Plan<'s> {
             for (src, field) in &m.contact_fields {
                 match schema.field_index(field) {
                     Some(fi) => contact_fields.push((raw_role(src, &mut raw_sources), fi)),
-                    None => notes.push(format!(
+                    None => notes.push(|| format!(
                         "{file}: mapping contact_fields: `{field}` is not a declared contact field; column `{src}` is not used for contacts"
                     )),
                 }
             }
         } else if !m.contact_fields.is_empty() {
-            notes.push(format!(
+            notes.push(|| format!(
                 "{file}: mapping contact_fields is used only when contacts are derived from the events; it is ignored because a contacts file was given"
             ));
         }
@@ -251,7 +251,7 @@ impl<'s> Plan<'s> {
                             used = true;
                         }
                         Some(_) => {
-                            notes.push(format!(
+                            notes.push(|| format!(
                                 "{file}: column `{name}` repeats `{target}`; the first such column is used, this one is ignored"
                             ));
                             used = true;
@@ -267,7 +267,7 @@ impl<'s> Plan<'s> {
                         used = true;
                     }
                     if !used && !m.ignore.iter().any(|x| x == name) {
-                        notes.push(format!(
+                        notes.push(|| format!(
                             "{file}: column `{name}` is not contact_id, type, at, a property of any event type, or used by the mapping; it is ignored"
                         ));
                     }
@@ -296,7 +296,7 @@ impl<'s> Plan<'s> {
                 }
                 for src in m.columns.keys() {
                     if !columns.contains(src) {
-                        notes.push(format!(
+                        notes.push(|| format!(
                             "{file}: the mapping renames column `{src}`, but the file has no such column"
                         ));
                     }
@@ -809,7 +809,7 @@ pub(crate) fn load_events(
     report: &mut LoadReport,
 ) -> Result<(Vec<Contact>, Vec<Event>), LoadError> {
     let file = input.name.clone();
-    let mut notes = Vec::new();
+    let mut notes = Notes::default();
     let mut skip_reasons = Vec::new();
     let mut prop_names = Vec::new();
     let derived = contact_set.is_none();
@@ -849,7 +849,6 @@ pub(crate) fn load_events(
         },
         |batch| merge.batch(batch, report),
     )?;
-    report.notes.append(&mut notes);
     report.contacts_derived = derived;
 
     // Notes: each said once.
@@ -862,15 +861,16 @@ pub(crate) fn load_events(
             .checked_sub(PROP0)
             .and_then(|i| prop_names.get(i))
             .map_or("?", String::as_str);
-        report.notes.push(format!(
+        notes.push(|| format!(
             "{file}: `{pname}` is not a property of `{tname}` events; where set on them it is ignored"
         ));
     }
     for key in &merge.unknown_keys {
-        report.notes.push(format!(
+        notes.push(|| format!(
             "{file}: key `{key}` is not contact_id, type, at or a property of any event type; it is ignored"
         ));
     }
+    report.add_notes(notes);
     let skipped_total: u64 = merge.skipped.iter().sum();
     for (reason, &count) in skip_reasons.into_iter().zip(&merge.skipped) {
         if count > 0 {

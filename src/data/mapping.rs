@@ -133,16 +133,32 @@ impl Mapping {
     }
 
     /// Reads a mapping file.
+    /// Only a regular file is read (`D012` otherwise), and at most
+    /// [`Mapping::MAX_BYTES`] of it (`D015`), counted while reading.
     pub fn from_file(path: &Path) -> Result<Mapping, super::LoadError> {
-        let text = std::fs::read_to_string(path).map_err(|source| super::LoadError::Io {
-            path: path.display().to_string(),
-            source,
+        let name = path.display().to_string();
+        let bytes = crate::fsio::read_regular(path, &name, Mapping::MAX_BYTES).map_err(|e| {
+            match e {
+                crate::fsio::OpenError::TooLarge { path, limit } => super::source::coded(
+                    super::codes::D015,
+                    &path,
+                    None,
+                    format!("the mapping is larger than {limit} bytes; a mapping describes columns and is far smaller (250,000 classify rules fit)"),
+                ),
+                other => super::source::open_error(other),
+            }
         })?;
-        Mapping::from_json(&text).map_err(|message| super::LoadError::Mapping {
-            path: path.display().to_string(),
+        let mapping_error = |message| super::LoadError::Mapping {
+            path: name.clone(),
             message,
-        })
+        };
+        let text = String::from_utf8(bytes)
+            .map_err(|_| mapping_error("the file is not UTF-8 text".to_string()))?;
+        Mapping::from_json(&text).map_err(mapping_error)
     }
+
+    /// The largest mapping file read: 16 MiB.
+    pub const MAX_BYTES: u64 = 16 << 20;
 
     fn validate(&self) -> Result<(), String> {
         for c in &self.events.classify {
