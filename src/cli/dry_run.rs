@@ -164,10 +164,20 @@ fn print_problems(report: &data::LoadReport, level: &str) {
     if unshown > 0 {
         eprintln!("note: … and {unshown} more note(s) like these");
     }
-    for skipped in &report.skipped {
+    // Each skip reason is a line too, and a mapping may have many: the
+    // same cap as notes, then one line for the rest.
+    let cap = data::MAX_STORED_NOTES;
+    for skipped in report.skipped.iter().take(cap) {
         eprintln!(
             "note: {}: {} row(s) left out by the mapping: {}",
             skipped.file, skipped.count, skipped.reason
+        );
+    }
+    if let Some(rest) = report.skipped.get(cap..).filter(|r| !r.is_empty()) {
+        let rows: u64 = rest.iter().map(|s| s.count).sum();
+        eprintln!(
+            "note: … and {rows} more row(s) left out by the mapping for {} more reason(s)",
+            rest.len()
         );
     }
 }

@@ -53,11 +53,14 @@ enum Outcome {
     Skipped,
 }
 
-fn role_of(schema: &Schema, target: &str) -> Option<usize> {
-    SPECIAL
-        .iter()
-        .position(|s| *s == target)
-        .or_else(|| schema.field_index(target).map(|i| FIELD0 + i))
+/// The roles a column named `target` feeds: a special column, a declared
+/// field, or both when a field is declared with a special column's name
+/// (`field created_at: datetime` reads the `created_at` column, which also
+/// sets the contact's creation time).
+fn roles_of(schema: &Schema, target: &str) -> impl Iterator<Item = usize> {
+    let special = SPECIAL.iter().position(|s| *s == target);
+    let field = schema.field_index(target).map(|i| FIELD0 + i);
+    special.into_iter().chain(field)
 }
 
 fn role_count(schema: &Schema) -> usize {
@@ -92,6 +95,8 @@ impl<'s> Plan<'s> {
                 .unwrap_or_else(|| src.to_string())
         };
         let n = role_count(schema);
+        let ignored: std::collections::HashSet<&str> =
+            m.ignore.iter().map(String::as_str).collect();
         let mut binding = Binding {
             role_names: (0..n).map(|r| role_name(schema, r)).collect(),
             ..Binding::default()
@@ -102,37 +107,50 @@ impl<'s> Plan<'s> {
                 let mut bound = vec![false; n];
                 for (i, name) in columns.iter().enumerate() {
                     let target = rename(name);
-                    match role_of(schema, &target) {
-                        Some(r) if !bound[r] => {
-                            bound[r] = true;
+                    let mut feeds = false;
+                    let mut fresh = false;
+                    for r in roles_of(schema, &target) {
+                        feeds = true;
+                        if let Some(slot) = bound.get_mut(r).filter(|b| !**b) {
+                            *slot = true;
+                            fresh = true;
                             binding.columns.push((i, r));
-                            binding.role_names[r] = name.clone();
+                            if let Some(role_name) = binding.role_names.get_mut(r) {
+                                role_name.clone_from(name);
+                            }
                         }
-                        Some(_) => notes.push(|| format!(
+                    }
+                    if fresh {
+                        continue;
+                    }
+                    if feeds {
+                        notes.push(|| format!(
                             "{file}: column `{name}` repeats `{target}`; the first such column is used, this one is ignored"
-                        )),
-                        None if m.ignore.iter().any(|x| x == name) => {}
-                        None => notes.push(|| format!(
+                        ));
+                    } else if !ignored.contains(name.as_str()) {
+                        notes.push(|| format!(
                             "{file}: column `{name}` is not a declared field nor one of id, stage, points, tags, created_at; it is ignored"
-                        )),
+                        ));
                     }
                 }
-                if !bound[ID] {
+                if bound.first() != Some(&true) {
                     return Err(LoadError::MissingColumns {
                         file: file.to_string(),
                         missing: vec!["id".to_string()],
                         found: columns,
                     });
                 }
+                let present: std::collections::HashSet<&str> =
+                    columns.iter().map(String::as_str).collect();
                 for src in m.columns.keys() {
-                    if !columns.contains(src) {
+                    if !present.contains(src.as_str()) {
                         notes.push(|| format!(
                             "{file}: the mapping renames column `{src}`, but the file has no such column"
                         ));
                     }
                 }
                 for (fi, (fname, _)) in schema.fields.iter().enumerate() {
-                    if !bound[FIELD0 + fi] {
+                    if bound.get(FIELD0 + fi) != Some(&true) {
                         notes.push(|| format!(
                             "{file}: declared field `{fname}` has no column; it is not set for any contact"
                         ));
@@ -148,10 +166,9 @@ impl<'s> Plan<'s> {
                         .push(r);
                 }
                 for (src, target) in &m.columns {
-                    if let Some(r) = role_of(schema, target) {
-                        let roles = binding.keys.entry(src.clone()).or_default();
-                        roles.clear();
-                        roles.push(r);
+                    let targets: Vec<usize> = roles_of(schema, target).collect();
+                    if !targets.is_empty() {
+                        *binding.keys.entry(src.clone()).or_default() = targets;
                     }
                 }
                 binding.ignored = m.ignore.iter().cloned().collect();

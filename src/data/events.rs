@@ -4,7 +4,7 @@ use super::codes::{D001, D002, D003, D005, D006, D008, D010, D011};
 use super::contacts::{convert_cell, json_kind, ContactSet};
 use super::convert::{self, Decoder};
 use super::csvsplit::Records;
-use super::mapping::{round_to, EventMapping, MissingIdPolicy};
+use super::mapping::{round_to, EventMapping, MissingIdPolicy, Prefixes};
 use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
 use super::source::{self, Converter, Header, Input, JsonRecord};
 use super::{did_you_mean, Contact, Event, LoadError, LoadReport, Notes, Schema, SkippedRows};
@@ -54,7 +54,10 @@ struct Plan<'s> {
     prop_names: Vec<String>,
     types: Vec<TypePlan>,
     constant_type: Option<u16>,
-    classify: Vec<(usize, String, ClassAction)>,
+    /// Per source column its rules, in order of the column's first rule;
+    /// `actions` is indexed by rule number.
+    classify: Vec<(usize, Prefixes)>,
+    actions: Vec<ClassAction>,
     skip_reasons: Vec<String>,
     group_role: Option<usize>,
     /// Derived contacts: (role, field index).
@@ -137,28 +140,37 @@ impl<'s> Plan<'s> {
         // Role numbering: specials, then every property name, then the raw
         // source columns the mapping reads directly.
         let mut prop_names: Vec<String> = Vec::new();
+        let mut prop_index: HashMap<&str, usize> = HashMap::new();
         for t in &schema.event_types {
             for (p, _) in &t.properties {
-                if !prop_names.contains(p) && !SPECIAL.contains(&p.as_str()) {
+                if !prop_index.contains_key(p.as_str()) && !SPECIAL.contains(&p.as_str()) {
+                    prop_index.insert(p.as_str(), prop_names.len());
                     prop_names.push(p.clone());
                 }
             }
         }
+        // Raw source columns, numbered in order of first mention; looked up
+        // by name, so a mapping with 100,000 classify rules is read in
+        // linear time.
         let mut raw_sources: Vec<String> = Vec::new();
-        let raw_role = |name: &str, raw: &mut Vec<String>| -> usize {
-            let i = match raw.iter().position(|r| r == name) {
-                Some(i) => i,
+        let mut raw_numbers: HashMap<String, usize> = HashMap::new();
+        let raw_base = PROP0 + prop_names.len();
+        let mut raw_role = |name: &str, raw: &mut Vec<String>| -> usize {
+            let i = match raw_numbers.get(name) {
+                Some(&i) => i,
                 None => {
+                    raw_numbers.insert(name.to_string(), raw.len());
                     raw.push(name.to_string());
                     raw.len() - 1
                 }
             };
-            PROP0 + prop_names.len() + i
+            raw_base + i
         };
         let group_role = m.group_by.as_deref().map(|g| raw_role(g, &mut raw_sources));
         let mut skip_reasons = vec!["no contact id (mapping: missing_contact = skip)".to_string()];
-        let mut classify = Vec::new();
-        for c in &m.classify {
+        let mut by_role: HashMap<usize, Prefixes> = HashMap::new();
+        let mut actions = Vec::with_capacity(m.classify.len());
+        for (rule, c) in m.classify.iter().enumerate() {
             let role = raw_role(&c.column, &mut raw_sources);
             let action = match (&c.event_type, &c.skip) {
                 (Some(t), _) => ClassAction::Type(type_of(t)?),
@@ -175,13 +187,17 @@ impl<'s> Plan<'s> {
                     ))
                 }
             };
-            classify.push((role, c.prefix.clone(), action));
+            actions.push(action);
+            by_role
+                .entry(role)
+                .or_default()
+                .insert(c.prefix.as_bytes(), rule);
         }
         let mut computed: HashMap<&str, PropSource> = HashMap::new();
         for (prop, c) in &m.computed {
             let a = raw_role(&c.product[0], &mut raw_sources);
             let b = raw_role(&c.product[1], &mut raw_sources);
-            if !prop_names.contains(prop) {
+            if !prop_index.contains_key(prop.as_str()) {
                 notes.push(|| format!(
                     "{file}: computed property `{prop}` is not a property of any event type; it is ignored"
                 ));
@@ -212,13 +228,18 @@ impl<'s> Plan<'s> {
             ));
         }
         let roles = PROP0 + prop_names.len() + raw_sources.len();
+        let raw_index: HashMap<&str, usize> = raw_sources
+            .iter()
+            .enumerate()
+            .map(|(k, name)| (name.as_str(), k))
+            .collect();
+        let ignored: std::collections::HashSet<&str> =
+            m.ignore.iter().map(String::as_str).collect();
         let target_role = |target: &str| -> Option<usize> {
-            SPECIAL.iter().position(|s| *s == target).or_else(|| {
-                prop_names
-                    .iter()
-                    .position(|p| p == target)
-                    .map(|i| PROP0 + i)
-            })
+            SPECIAL
+                .iter()
+                .position(|s| *s == target)
+                .or_else(|| prop_index.get(target).map(|i| PROP0 + i))
         };
         let rename = |src: &str| -> String {
             m.columns
@@ -244,10 +265,14 @@ impl<'s> Plan<'s> {
                     let target = rename(name);
                     let mut used = false;
                     match target_role(&target) {
-                        Some(r) if !bound[r] => {
-                            bound[r] = true;
+                        Some(r) if bound.get(r) == Some(&false) => {
+                            if let Some(slot) = bound.get_mut(r) {
+                                *slot = true;
+                            }
                             binding.columns.push((i, r));
-                            binding.role_names[r] = name.clone();
+                            if let Some(role_name) = binding.role_names.get_mut(r) {
+                                role_name.clone_from(name);
+                            }
                             used = true;
                         }
                         Some(_) => {
@@ -258,32 +283,33 @@ impl<'s> Plan<'s> {
                         }
                         None => {}
                     }
-                    if let Some(k) = raw_sources.iter().position(|r| r == name) {
-                        let r = PROP0 + prop_names.len() + k;
-                        if !bound[r] {
-                            bound[r] = true;
+                    if let Some(&k) = raw_index.get(name.as_str()) {
+                        let r = raw_base + k;
+                        if let Some(slot) = bound.get_mut(r).filter(|b| !**b) {
+                            *slot = true;
                             binding.columns.push((i, r));
                         }
                         used = true;
                     }
-                    if !used && !m.ignore.iter().any(|x| x == name) {
+                    if !used && !ignored.contains(name.as_str()) {
                         notes.push(|| format!(
                             "{file}: column `{name}` is not contact_id, type, at, a property of any event type, or used by the mapping; it is ignored"
                         ));
                     }
                 }
+                let is_bound = |r: usize| bound.get(r) == Some(&true);
                 let mut missing = Vec::new();
-                if !bound[CONTACT] {
+                if !is_bound(CONTACT) {
                     missing.push("contact_id".to_string());
                 }
-                if !bound[AT] {
+                if !is_bound(AT) {
                     missing.push("at".to_string());
                 }
-                if !bound[TYPE] && m.event_type.is_none() {
+                if !is_bound(TYPE) && m.event_type.is_none() {
                     missing.push("type".to_string());
                 }
                 for (k, src) in raw_sources.iter().enumerate() {
-                    if !bound[PROP0 + prop_names.len() + k] {
+                    if !is_bound(raw_base + k) {
                         missing.push(format!("{src} (named in the mapping)"));
                     }
                 }
@@ -294,8 +320,10 @@ impl<'s> Plan<'s> {
                         found: columns,
                     });
                 }
+                let present: std::collections::HashSet<&str> =
+                    columns.iter().map(String::as_str).collect();
                 for src in m.columns.keys() {
-                    if !columns.contains(src) {
+                    if !present.contains(src.as_str()) {
                         notes.push(|| format!(
                             "{file}: the mapping renames column `{src}`, but the file has no such column"
                         ));
@@ -303,17 +331,13 @@ impl<'s> Plan<'s> {
                 }
             }
             Header::Json => {
-                for r in 0..PROP0 + prop_names.len() {
-                    binding
-                        .keys
-                        .entry(binding.role_names[r].clone())
-                        .or_default()
-                        .push(r);
+                for (r, name) in binding.role_names.iter().enumerate().take(raw_base) {
+                    binding.keys.entry(name.clone()).or_default().push(r);
                 }
                 for (src, target) in &m.columns {
                     if let Some(r) = target_role(target) {
                         let roles = binding.keys.entry(src.clone()).or_default();
-                        roles.retain(|x| *x >= PROP0 + prop_names.len());
+                        roles.retain(|x| *x >= raw_base);
                         roles.push(r);
                     }
                 }
@@ -322,7 +346,7 @@ impl<'s> Plan<'s> {
                         .keys
                         .entry(src.clone())
                         .or_default()
-                        .push(PROP0 + prop_names.len() + k);
+                        .push(raw_base + k);
                 }
                 binding.ignored = m.ignore.iter().cloned().collect();
                 // `properties` is the nested object, never a property itself.
@@ -361,7 +385,12 @@ impl<'s> Plan<'s> {
             prop_names,
             types,
             constant_type: m.event_type.as_deref().map(type_of).transpose()?,
-            classify,
+            classify: {
+                let mut tables: Vec<(usize, Prefixes)> = by_role.into_iter().collect();
+                tables.sort_by_key(|(_, t)| t.first_rule);
+                tables
+            },
+            actions,
             skip_reasons,
             group_role,
             contact_fields,
@@ -440,17 +469,23 @@ impl<'s> Plan<'s> {
         // Event type: classify rules, then the `type` column, then the
         // mapping's constant type.
         let mut event_type = None;
-        for (role, prefix, action) in &self.classify {
-            let hit = get(*role)
-                .and_then(|c| c.scalar_text())
-                .is_some_and(|t| t.trim_start().starts_with(prefix.as_str()));
-            if hit {
-                match action {
-                    ClassAction::Type(t) => event_type = Some(*t),
-                    ClassAction::Skip(reason) => return Outcome::Skipped(*reason),
-                }
+        let mut first: Option<usize> = None;
+        for (role, table) in &self.classify {
+            if first.is_some_and(|f| f < table.first_rule) {
+                // Every rule of this column and the next comes later.
                 break;
             }
+            let hit = get(*role)
+                .and_then(|c| c.scalar_text())
+                .and_then(|t| table.first_match(t.trim_start().as_bytes()));
+            if let Some(rule) = hit {
+                first = Some(first.map_or(rule, |f| f.min(rule)));
+            }
+        }
+        match first.and_then(|rule| self.actions.get(rule)) {
+            Some(ClassAction::Type(t)) => event_type = Some(*t),
+            Some(ClassAction::Skip(reason)) => return Outcome::Skipped(*reason),
+            None => {}
         }
         let event_type = match event_type {
             Some(t) => t,

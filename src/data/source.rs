@@ -191,18 +191,16 @@ fn read_error(name: &str, error: std::io::Error) -> LoadError {
 /// An error from opening a user-named data file.
 pub(crate) fn open_error(error: OpenError) -> LoadError {
     match error {
-        OpenError::NotRegular { path, kind } => coded(
-            D012,
-            &path,
-            None,
-            format!("is {kind}, not a regular file; data is read only from regular files, or from standard input when given as `-`"),
-        ),
+        OpenError::NotRegular { path, kind } => {
+            let message = format!("`{path}` is {kind}, not a regular file; data is read only from regular files (or from standard input, given as `-`)");
+            coded(D012, &path, None, message)
+        }
         OpenError::Io { path, source } => LoadError::Io { path, source },
         OpenError::TooLarge { path, limit } => coded(
             D014,
             &path,
             None,
-            format!("is larger than {limit} bytes"),
+            format!("`{path}` is larger than {limit} bytes"),
         ),
     }
 }

@@ -554,7 +554,14 @@ fn garbage_never_panics() {
     let huge = format!("id\n{}\n", "x".repeat(5_000_000));
     let err = load_str(&schema(), Some(&huge), "contact_id,type,at\n", &opts(true)).unwrap_err();
     assert!(
-        matches!(err, LoadError::Input { code: "D013", line: Some(2), .. }),
+        matches!(
+            err,
+            LoadError::Input {
+                code: "D013",
+                line: Some(2),
+                ..
+            }
+        ),
         "{err}"
     );
     let raised = crate::data::Limits {
