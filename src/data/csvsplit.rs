@@ -274,7 +274,9 @@ impl<'a> Delimiters<'a> {
                 // The block's last few bytes, padded with zeros (which are
                 // neither delimiter).
                 let mut word = [0u8; 8];
-                word[..rest.len()].copy_from_slice(rest);
+                if let Some(head) = word.get_mut(..rest.len()) {
+                    head.copy_from_slice(rest);
+                }
                 word
             }
         };
@@ -343,7 +345,8 @@ impl<'a> Records<'a> {
             let start = self.pos;
             let rest = self.buf.get(start..).filter(|r| !r.is_empty())?;
             let line_len = memchr(b'\n', rest).unwrap_or(rest.len());
-            if memchr(b'"', &rest[..line_len]).is_some() {
+            let line_bytes = rest.get(..line_len).unwrap_or(rest);
+            if memchr(b'"', line_bytes).is_some() {
                 let line = self.line;
                 self.slow_record(start);
                 return Some(Record {
@@ -357,7 +360,7 @@ impl<'a> Records<'a> {
             self.fields.clear();
             let mut field_start = start;
             // The line holds no `\n`, so every delimiter found is a comma.
-            for comma in Delimiters::new(&rest[..line_len]) {
+            for comma in Delimiters::new(line_bytes) {
                 self.fields.push(field_start..start + comma);
                 field_start = start + comma + 1;
             }

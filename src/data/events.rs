@@ -605,8 +605,14 @@ impl<'s> Plan<'s> {
             };
         }
 
-        let ty = &self.schema.event_types[usize::from(event_type)];
-        let plan = &self.types[usize::from(event_type)];
+        // `event_type` is an index into both lists (they are built from
+        // the same schema), so the `else` is never taken.
+        let (Some(ty), Some(plan)) = (
+            self.schema.event_types.get(usize::from(event_type)),
+            self.types.get(usize::from(event_type)),
+        ) else {
+            return bad(Some(TYPE), D005, "unknown event type".to_string());
+        };
         let mut properties = crate::data::Properties::with_capacity(ty.properties.len());
         for ((pname, pty), src) in ty.properties.iter().zip(&plan.props) {
             let value = match src {
@@ -633,11 +639,11 @@ impl<'s> Plan<'s> {
                 PropSource::Product { a, b, abs, round } => {
                     let mut factors = [0.0f64; 2];
                     let mut blank = false;
-                    for (k, role) in [*a, *b].into_iter().enumerate() {
+                    for (factor, role) in factors.iter_mut().zip([*a, *b]) {
                         match get(role) {
                             None => blank = true,
                             Some(cell) => match cell.scalar_text().and_then(|t| convert::parse_number(&t)) {
-                                Some(x) => factors[k] = x,
+                                Some(x) => *factor = x,
                                 None => {
                                     return bad(
                                         Some(role),
@@ -699,21 +705,26 @@ impl<'s> Plan<'s> {
         if !self.contact_fields.is_empty() {
             cfields = vec![None; self.schema.fields.len()];
             for &(role, fi) in &self.contact_fields {
-                if let Some(cell) = get(role) {
-                    let (fname, fty) = &self.schema.fields[fi];
-                    match convert_cell(*fty, cell, &self.separator, &mut caches.decoder) {
-                        Ok(v) => cfields[fi] = v,
-                        Err(()) => {
-                            return bad(
-                                Some(role),
-                                D003,
-                                format!(
-                                    "contact field `{fname}` is declared as {} but the value is {}",
-                                    convert::type_phrase(*fty),
-                                    cell.quoted()
-                                ),
-                            )
+                let (Some(cell), Some((fname, fty))) = (get(role), self.schema.fields.get(fi))
+                else {
+                    continue;
+                };
+                match convert_cell(*fty, cell, &self.separator, &mut caches.decoder) {
+                    Ok(v) => {
+                        if let Some(slot) = cfields.get_mut(fi) {
+                            *slot = v;
                         }
+                    }
+                    Err(()) => {
+                        return bad(
+                            Some(role),
+                            D003,
+                            format!(
+                                "contact field `{fname}` is declared as {} but the value is {}",
+                                convert::type_phrase(*fty),
+                                cell.quoted()
+                            ),
+                        )
                     }
                 }
             }
