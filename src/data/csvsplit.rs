@@ -16,7 +16,7 @@
 //! at `\n` or `\r\n` outside quotes; empty lines are skipped. An unterminated
 //! quote runs to the end of the file.
 
-use memchr::{memchr, memchr2, memchr_iter};
+use memchr::{memchr, memchr2, memchr_iter, memrchr};
 
 use std::io::Read;
 use std::ops::Range;
@@ -53,10 +53,31 @@ pub(crate) fn cut(buf: &[u8], quotes: bool, max: usize) -> Cut {
         found = Some((end, lines_so_far));
     };
     if !quotes || memchr(b'"', buf).is_none() {
-        for i in memchr_iter(b'\n', buf) {
-            lines += 1;
-            record_end(i + 1, lines, &mut too_long);
+        // Every line is a record. A record longer than `max` exists where
+        // `max` bytes from a record start hold no line end; jumping from
+        // record start to the last line end within `max` bytes checks that
+        // in a few short searches per block, and the boundary and the line
+        // count are then the searches the reader has always made.
+        let mut start = 0usize;
+        while buf.len() - start > max {
+            let window = buf
+                .get(start..start.saturating_add(max))
+                .unwrap_or_default();
+            match memrchr(b'\n', window) {
+                Some(j) => start += j + 1,
+                None => {
+                    too_long = Some(start);
+                    break;
+                }
+            }
         }
+        let end = memrchr(b'\n', buf).map(|i| i + 1);
+        let lines = end.map_or(0, |e| count_lines(buf.get(..e).unwrap_or_default()));
+        return Cut {
+            end,
+            lines,
+            too_long,
+        };
     } else {
         let mut inside = false;
         let mut pos = 0;
@@ -556,6 +577,48 @@ mod tests {
                 proptest::prop_assert_eq!(last, Some(vec![b"q".to_vec()]));
                 proptest::prop_assert_eq!(general, expected);
             }
+        }
+
+        /// The first record over the limit, found by jumping between line
+        /// ends, is the one a plain walk over every record finds.
+        #[test]
+        fn the_first_record_over_the_limit_is_found(
+            text in proptest::collection::vec(proptest::sample::select(vec![b'a', b'\n', b'"', b',']), 0..80),
+            max in 1usize..12,
+            quotes in proptest::bool::ANY,
+        ) {
+            let quoted = quotes && text.contains(&b'"');
+            let mut starts = vec![0usize];
+            let mut inside = false;
+            let mut i = 0;
+            while let Some(b) = text.get(i) {
+                match b {
+                    b'"' if quoted && inside => {
+                        if text.get(i + 1) == Some(&b'"') {
+                            i += 1;
+                        } else {
+                            inside = false;
+                        }
+                    }
+                    b'"' if quoted => inside = i == 0 || matches!(text[i - 1], b',' | b'\n'),
+                    b'\n' if !inside => starts.push(i + 1),
+                    _ => {}
+                }
+                i += 1;
+            }
+            // Ends of each record: the next start, or the end of the text.
+            let mut naive = None;
+            for (k, s) in starts.iter().enumerate() {
+                let e = starts.get(k + 1).copied().unwrap_or(text.len());
+                if e - s > max {
+                    naive = Some(*s);
+                    break;
+                }
+            }
+            let found = cut(&text, quotes, max);
+            proptest::prop_assert_eq!(found.too_long, naive);
+            let last = starts.last().copied().filter(|s| *s > 0);
+            proptest::prop_assert_eq!(found.end, last);
         }
 
         #[test]
