@@ -425,6 +425,25 @@ impl<'s> Plan<'s> {
         self.derived() || self.group_role.is_some()
     }
 
+    /// The action of the first classify rule (in mapping order) whose
+    /// prefix starts its column's value in this row.
+    fn classify_row<'a>(&self, get: &impl Fn(usize) -> Option<Cell<'a>>) -> Option<&ClassAction> {
+        let mut first: Option<usize> = None;
+        for (role, table) in &self.classify {
+            if first.is_some_and(|f| f < table.first_rule) {
+                // Every rule of this column and the next comes later.
+                break;
+            }
+            let hit = get(*role)
+                .and_then(|c| c.scalar_text())
+                .and_then(|t| table.first_match(t.trim_start().as_bytes()));
+            if let Some(rule) = hit {
+                first = Some(first.map_or(rule, |f| f.min(rule)));
+            }
+        }
+        first.and_then(|rule| self.actions.get(rule))
+    }
+
     fn convert<'a>(
         &self,
         line: u64,
@@ -468,25 +487,15 @@ impl<'s> Plan<'s> {
 
         // Event type: classify rules, then the `type` column, then the
         // mapping's constant type.
-        let mut event_type = None;
-        let mut first: Option<usize> = None;
-        for (role, table) in &self.classify {
-            if first.is_some_and(|f| f < table.first_rule) {
-                // Every rule of this column and the next comes later.
-                break;
+        let event_type = if self.classify.is_empty() {
+            None
+        } else {
+            match self.classify_row(&get) {
+                Some(ClassAction::Type(t)) => Some(*t),
+                Some(ClassAction::Skip(reason)) => return Outcome::Skipped(*reason),
+                None => None,
             }
-            let hit = get(*role)
-                .and_then(|c| c.scalar_text())
-                .and_then(|t| table.first_match(t.trim_start().as_bytes()));
-            if let Some(rule) = hit {
-                first = Some(first.map_or(rule, |f| f.min(rule)));
-            }
-        }
-        match first.and_then(|rule| self.actions.get(rule)) {
-            Some(ClassAction::Type(t)) => event_type = Some(*t),
-            Some(ClassAction::Skip(reason)) => return Outcome::Skipped(*reason),
-            None => {}
-        }
+        };
         let event_type = match event_type {
             Some(t) => t,
             None => match get(TYPE) {
