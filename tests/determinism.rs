@@ -455,7 +455,7 @@ proptest! {
         };
         let bad_total = (bad_contacts.len() + bad_events.len()) as u64;
 
-        let skip = LoadOptions { skip_bad_rows: true, mapping: None };
+        let skip = LoadOptions { skip_bad_rows: true, ..LoadOptions::default() };
         let dataset = data::load_str(&schema, Some(&contacts_csv), &events_csv, &skip)
             .unwrap_or_else(|e| panic!("skipping bad rows must load: {e}"));
         let report = &dataset.report;

@@ -16,11 +16,12 @@ use std::path::{Path, PathBuf};
 /// The data flags both commands take.
 #[derive(Debug, clap::Args)]
 pub struct DataArgs {
-    /// Contacts: CSV with a header, a JSON array or JSON lines
-    /// [default: derived from the events, one contact per contact_id]
+    /// Contacts: CSV with a header, a JSON array or JSON lines; `-` reads
+    /// standard input [default: derived from the events, one contact per contact_id]
     #[arg(long)]
     pub contacts: Option<PathBuf>,
-    /// Events: CSV or JSON lines (gzip-compressed files ending in .gz are read too)
+    /// Events: CSV, JSON lines or a JSON array (gzip-compressed files are read
+    /// too); `-` reads standard input (not together with `--contacts -`)
     #[arg(long)]
     pub events: PathBuf,
     /// A column mapping for real exports (see docs/data.md)
@@ -29,6 +30,43 @@ pub struct DataArgs {
     /// Go on past bad rows, counting them, instead of stopping
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// The longest record (CSV row, JSON line or array element) read, in bytes;
+    /// K, M and G mean KiB, MiB and GiB
+    #[arg(long, value_name = "SIZE", default_value = "1M", value_parser = parse_size)]
+    pub max_record_size: u64,
+    /// The most bytes a gzip file may inflate to, or standard input may give;
+    /// K, M and G mean KiB, MiB and GiB
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
+    pub max_inflated_size: u64,
+}
+
+/// A size in bytes: `1048576`, or a whole number with `K`, `M` or `G`
+/// (powers of 1024; `KiB`, `MiB`, `GiB` and a `B` are accepted too).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (amount, unit) = text.split_at(digits);
+    let scale: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        _ => {
+            return Err(format!(
+                "`{text}` is not a size such as `1048576`, `64K` or `2G`"
+            ))
+        }
+    };
+    let amount: u64 = amount
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as `1048576`, `64K` or `2G`"))?;
+    match amount.checked_mul(scale) {
+        Some(bytes) if bytes > 0 => Ok(bytes),
+        Some(_) => Err("a size must be more than 0 bytes".to_string()),
+        None => Err(format!("`{text}` is too large")),
+    }
 }
 
 /// A failure that ends the command with its exit code (messages already printed).
@@ -83,6 +121,10 @@ pub fn load_data(program: &Program, args: &DataArgs) -> Result<ManuallyDrop<Data
     let options = LoadOptions {
         skip_bad_rows: args.skip_bad_rows,
         mapping,
+        limits: data::Limits {
+            max_record: args.max_record_size,
+            max_inflated: args.max_inflated_size,
+        },
     };
     let schema = Schema::of_program(program);
     match data::load_paths(&schema, args.contacts.as_deref(), &args.events, &options) {
@@ -118,12 +160,26 @@ fn print_problems(report: &data::LoadReport, level: &str) {
     for note in &report.notes {
         errln!("note: {note}");
     }
-    for skipped in &report.skipped {
+    let unshown = report.note_count.saturating_sub(report.notes.len() as u64);
+    if unshown > 0 {
+        errln!("note: … and {unshown} more note(s) like these");
+    }
+    // Each skip reason is a line too, and a mapping may have many: the
+    // same cap as notes, then one line for the rest.
+    let cap = data::MAX_STORED_NOTES;
+    for skipped in report.skipped.iter().take(cap) {
         errln!(
             "note: {}: {} row(s) left out by the mapping: {}",
             skipped.file,
             skipped.count,
             skipped.reason
+        );
+    }
+    if let Some(rest) = report.skipped.get(cap..).filter(|r| !r.is_empty()) {
+        let rows: u64 = rest.iter().map(|s| s.count).sum();
+        errln!(
+            "note: … and {rows} more row(s) left out by the mapping for {} more reason(s)",
+            rest.len()
         );
     }
 }
@@ -223,6 +279,19 @@ mod tests {
         assert!(parse_duration("0d").is_err());
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        assert_eq!(parse_size("1048576").unwrap(), 1 << 20);
+        assert_eq!(parse_size("64K").unwrap(), 64 << 10);
+        assert_eq!(parse_size("1M").unwrap(), 1 << 20);
+        assert_eq!(parse_size("2GiB").unwrap(), 2 << 30);
+        assert_eq!(parse_size("3 mb").unwrap(), 3 << 20);
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("1T").is_err());
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Stable codes for problems found in data rows (`D001`…).
 //!
 //! Every bad row produces one [`RowProblem`](super::RowProblem) carrying one of
-//! these codes. Codes are never renumbered or reused; new ones are appended.
+//! these codes (`D001`–`D011`); problems with a whole input that have a code
+//! of their own (`D012`…) end the load with [`LoadError::Input`](super::LoadError::Input). Codes are never renumbered or reused; new ones are appended.
 
 /// A problem code with a one-line description, as listed in `docs/diagnostics.md`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +36,19 @@ pub const D010: &str = "D010";
 /// than the group's first row.
 pub const D011: &str = "D011";
 
+/// A data file (contacts, events, mapping) is not a regular file: a named
+/// pipe, a device, a directory, a socket.
+pub const D012: &str = "D012";
+/// A record is longer than the record limit (`--max-record-size`).
+pub const D013: &str = "D013";
+/// A gzip file inflates to more than the limit, or standard input gives more
+/// (`--max-inflated-size`).
+pub const D014: &str = "D014";
+/// A mapping file is larger than the mapping limit.
+pub const D015: &str = "D015";
+/// Standard input (`-`) is named for both contacts and events.
+pub const D016: &str = "D016";
+
 /// All codes with their descriptions, in order.
 pub const PROBLEM_CODES: &[ProblemCode] = &[
     ProblemCode { code: D001, summary: "malformed record: bad CSV/JSON syntax, wrong number of fields, not UTF-8, or a JSON record that is not an object" },
@@ -48,6 +62,11 @@ pub const PROBLEM_CODES: &[ProblemCode] = &[
     ProblemCode { code: D009, summary: "`points` is not a whole number" },
     ProblemCode { code: D010, summary: "the event's contact was itself rejected, so the event is rejected too" },
     ProblemCode { code: D011, summary: "a row grouped into one event (mapping `group_by`) names a different contact than the group's first row" },
+    ProblemCode { code: D012, summary: "a data file (contacts, events, mapping) is not a regular file: a named pipe, a device, a directory" },
+    ProblemCode { code: D013, summary: "a record (CSV row, JSON line, JSON array element) is longer than --max-record-size" },
+    ProblemCode { code: D014, summary: "a gzip file inflates to more than --max-inflated-size, or standard input gives more" },
+    ProblemCode { code: D015, summary: "the mapping file is larger than 16 MiB" },
+    ProblemCode { code: D016, summary: "standard input (`-`) is named for both --contacts and --events" },
 ];
 
 /// The description of a code, if it is one of ours.

@@ -6,7 +6,7 @@ use super::csvsplit::Records;
 use super::mapping::{ContactMapping, MissingIdPolicy};
 use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
 use super::source::{self, Converter, Header, Input, JsonRecord};
-use super::{did_you_mean, Contact, LoadError, LoadReport, Schema, SkippedRows};
+use super::{did_you_mean, Contact, LoadError, LoadReport, Notes, Schema, SkippedRows};
 use crate::value::Value;
 use std::collections::BTreeSet;
 
@@ -53,11 +53,14 @@ enum Outcome {
     Skipped,
 }
 
-fn role_of(schema: &Schema, target: &str) -> Option<usize> {
-    SPECIAL
-        .iter()
-        .position(|s| *s == target)
-        .or_else(|| schema.field_index(target).map(|i| FIELD0 + i))
+/// The roles a column named `target` feeds: a special column, a declared
+/// field, or both when a field is declared with a special column's name
+/// (`field created_at: datetime` reads the `created_at` column, which also
+/// sets the contact's creation time).
+fn roles_of(schema: &Schema, target: &str) -> impl Iterator<Item = usize> {
+    let special = SPECIAL.iter().position(|s| *s == target);
+    let field = schema.field_index(target).map(|i| FIELD0 + i);
+    special.into_iter().chain(field)
 }
 
 fn role_count(schema: &Schema) -> usize {
@@ -81,7 +84,7 @@ impl<'s> Plan<'s> {
         file: &str,
         header: Header,
         mapping: Option<&ContactMapping>,
-        notes: &mut Vec<String>,
+        notes: &mut Notes,
     ) -> Result<Plan<'s>, LoadError> {
         let empty = ContactMapping::default();
         let m = mapping.unwrap_or(&empty);
@@ -92,6 +95,8 @@ impl<'s> Plan<'s> {
                 .unwrap_or_else(|| src.to_string())
         };
         let n = role_count(schema);
+        let ignored: std::collections::HashSet<&str> =
+            m.ignore.iter().map(String::as_str).collect();
         let mut binding = Binding {
             role_names: (0..n).map(|r| role_name(schema, r)).collect(),
             ..Binding::default()
@@ -102,38 +107,51 @@ impl<'s> Plan<'s> {
                 let mut bound = vec![false; n];
                 for (i, name) in columns.iter().enumerate() {
                     let target = rename(name);
-                    match role_of(schema, &target) {
-                        Some(r) if !bound[r] => {
-                            bound[r] = true;
+                    let mut feeds = false;
+                    let mut fresh = false;
+                    for r in roles_of(schema, &target) {
+                        feeds = true;
+                        if let Some(slot) = bound.get_mut(r).filter(|b| !**b) {
+                            *slot = true;
+                            fresh = true;
                             binding.columns.push((i, r));
-                            binding.role_names[r] = name.clone();
+                            if let Some(role_name) = binding.role_names.get_mut(r) {
+                                role_name.clone_from(name);
+                            }
                         }
-                        Some(_) => notes.push(format!(
+                    }
+                    if fresh {
+                        continue;
+                    }
+                    if feeds {
+                        notes.push(|| format!(
                             "{file}: column `{name}` repeats `{target}`; the first such column is used, this one is ignored"
-                        )),
-                        None if m.ignore.iter().any(|x| x == name) => {}
-                        None => notes.push(format!(
+                        ));
+                    } else if !ignored.contains(name.as_str()) {
+                        notes.push(|| format!(
                             "{file}: column `{name}` is not a declared field nor one of id, stage, points, tags, created_at; it is ignored"
-                        )),
+                        ));
                     }
                 }
-                if !bound[ID] {
+                if bound.first() != Some(&true) {
                     return Err(LoadError::MissingColumns {
                         file: file.to_string(),
                         missing: vec!["id".to_string()],
                         found: columns,
                     });
                 }
+                let present: std::collections::HashSet<&str> =
+                    columns.iter().map(String::as_str).collect();
                 for src in m.columns.keys() {
-                    if !columns.contains(src) {
-                        notes.push(format!(
+                    if !present.contains(src.as_str()) {
+                        notes.push(|| format!(
                             "{file}: the mapping renames column `{src}`, but the file has no such column"
                         ));
                     }
                 }
                 for (fi, (fname, _)) in schema.fields.iter().enumerate() {
-                    if !bound[FIELD0 + fi] {
-                        notes.push(format!(
+                    if bound.get(FIELD0 + fi) != Some(&true) {
+                        notes.push(|| format!(
                             "{file}: declared field `{fname}` has no column; it is not set for any contact"
                         ));
                     }
@@ -148,10 +166,9 @@ impl<'s> Plan<'s> {
                         .push(r);
                 }
                 for (src, target) in &m.columns {
-                    if let Some(r) = role_of(schema, target) {
-                        let roles = binding.keys.entry(src.clone()).or_default();
-                        roles.clear();
-                        roles.push(r);
+                    let targets: Vec<usize> = roles_of(schema, target).collect();
+                    if !targets.is_empty() {
+                        *binding.keys.entry(src.clone()).or_default() = targets;
                     }
                 }
                 binding.ignored = m.ignore.iter().cloned().collect();
@@ -449,7 +466,7 @@ pub(crate) fn load_contacts(
     report: &mut LoadReport,
 ) -> Result<ContactSet, LoadError> {
     let file = input.name.clone();
-    let mut notes = Vec::new();
+    let mut notes = Notes::default();
     let mut set = ContactSet {
         file: file.clone(),
         ..ContactSet::default()
@@ -503,17 +520,17 @@ pub(crate) fn load_contacts(
             Ok(())
         },
     )?;
-    report.notes.append(&mut notes);
     for (id, line) in rejected_ids {
         if !set.index.contains_key(&id) {
             set.rejected.entry(id).or_insert(line);
         }
     }
     for key in unknown {
-        report.notes.push(format!(
+        notes.push(|| format!(
             "{file}: key `{key}` is not a declared field nor one of id, stage, points, tags, created_at; it is ignored"
         ));
     }
+    report.add_notes(notes);
     report.contacts.read = read;
     report.contacts.used = set.contacts.len() as u64;
     report.contacts.skipped = skipped;

@@ -87,20 +87,22 @@ impl TimeParser {
         let b = text.trim_ascii().as_bytes();
         // Fast path: `YYYY-MM-DDTHH:MM:SSZ`, the shape exports use. The
         // day number of the last date is kept, since rows often share it.
-        if b.len() == 20
-            && matches!(b[10], b'T' | b't')
-            && matches!(b[19], b'Z' | b'z')
-            && b[13] == b':'
-            && b[16] == b':'
-        {
+        // A fixed-size array: the constant indices below are checked when
+        // compiling, and the code is the same as indexing the slice.
+        let fast = <&[u8; 20]>::try_from(b).ok().filter(|f| {
+            matches!(f[10], b'T' | b't')
+                && matches!(f[19], b'Z' | b'z')
+                && f[13] == b':'
+                && f[16] == b':'
+        });
+        if let Some(f) = fast {
+            let (date, _) = f.split_first_chunk::<10>()?;
             let days = match self.last_date {
-                Some((date, days)) if b[..10] == date => days,
+                Some((last, days)) if *date == last => days,
                 _ => {
                     let (y, mo, d) = parse_ymd(b)?;
                     let days = days_from_civil(i64::from(y), mo, d);
-                    if let Ok(date) = <[u8; 10]>::try_from(&b[..10]) {
-                        self.last_date = Some((date, days));
-                    }
+                    self.last_date = Some((*date, days));
                     days
                 }
             };
@@ -113,15 +115,21 @@ impl TimeParser {
             // A leap second counts as the second before it, as chrono does.
             return Some(days * 86_400 + i64::from(hh * 3600 + mm * 60 + ss.min(59)));
         }
+        self.parse_general(b)
+    }
+
+    /// Every other shape of [`TimeParser::parse`].
+    fn parse_general(&mut self, b: &[u8]) -> Option<Instant> {
         let (y, mo, d) = parse_ymd(b)?;
         if b.len() == 10 {
             let date = NaiveDate::from_ymd_opt(y, mo, d)?;
             return self.local(date.and_hms_opt(0, 0, 0)?);
         }
-        if !matches!(b[10], b'T' | b't' | b' ') {
+        let (date, rest) = b.split_first_chunk::<10>()?;
+        let (separator, rest) = rest.split_first()?;
+        if !matches!(separator, b'T' | b't' | b' ') {
             return None;
         }
-        let rest = &b[11..];
         let hh = two_digits(rest, 0)?;
         if rest.get(2) != Some(&b':') {
             return None;
@@ -148,7 +156,7 @@ impl TimeParser {
         }
         // A leap second counts as the second before it, as chrono does.
         let ss = ss.min(59);
-        let zone = &rest[i..];
+        let zone = rest.get(i..)?;
         let offset: Option<i64> = match zone {
             [] => None,
             [b'Z' | b'z'] => Some(0),
@@ -170,9 +178,7 @@ impl TimeParser {
         match offset {
             Some(off) => {
                 let days = days_from_civil(i64::from(y), mo, d);
-                if let Ok(date) = <[u8; 10]>::try_from(&b[..10]) {
-                    self.last_date = Some((date, days));
-                }
+                self.last_date = Some((*date, days));
                 Some(days * 86_400 + i64::from(hh * 3600 + mm * 60 + ss) - off)
             }
             None => {
@@ -230,7 +236,8 @@ fn two_digits(b: &[u8], at: usize) -> Option<u32> {
 
 /// `YYYY-MM-DD` at the start of `b` (month and day range-checked later).
 fn parse_ymd(b: &[u8]) -> Option<(i32, u32, u32)> {
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+    let (date, _) = b.split_first_chunk::<10>()?;
+    if date[4] != b'-' || date[7] != b'-' {
         return None;
     }
     let y = two_digits(b, 0)? * 100 + two_digits(b, 2)?;
@@ -440,7 +447,7 @@ pub(crate) fn type_phrase(ty: FieldType) -> &'static str {
 pub(crate) fn quote(text: &str) -> String {
     const MAX: usize = 60;
     match text.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{:?}…", &text[..cut]),
+        Some((cut, _)) => format!("{:?}…", text.get(..cut).unwrap_or(text)),
         None => format!("{text:?}"),
     }
 }
@@ -452,7 +459,7 @@ pub(crate) fn quote_json(json: &serde_json::Value) -> String {
         other => {
             let s = other.to_string();
             match s.char_indices().nth(60) {
-                Some((cut, _)) => format!("{}…", &s[..cut]),
+                Some((cut, _)) => format!("{}…", s.get(..cut).unwrap_or(&s)),
                 None => s,
             }
         }

@@ -4,10 +4,10 @@ use super::codes::{D001, D002, D003, D005, D006, D008, D010, D011};
 use super::contacts::{convert_cell, json_kind, ContactSet};
 use super::convert::{self, Decoder};
 use super::csvsplit::Records;
-use super::mapping::{round_to, EventMapping, MissingIdPolicy};
+use super::mapping::{round_to, EventMapping, MissingIdPolicy, Prefixes};
 use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
 use super::source::{self, Converter, Header, Input, JsonRecord};
-use super::{did_you_mean, Contact, Event, LoadError, LoadReport, Schema, SkippedRows};
+use super::{did_you_mean, Contact, Event, LoadError, LoadReport, Notes, Schema, SkippedRows};
 use crate::syntax::ast::FieldType;
 use crate::value::{Instant, Value};
 use rayon::prelude::*;
@@ -54,7 +54,10 @@ struct Plan<'s> {
     prop_names: Vec<String>,
     types: Vec<TypePlan>,
     constant_type: Option<u16>,
-    classify: Vec<(usize, String, ClassAction)>,
+    /// Per source column its rules, in order of the column's first rule;
+    /// `actions` is indexed by rule number.
+    classify: Vec<(usize, Prefixes)>,
+    actions: Vec<ClassAction>,
     skip_reasons: Vec<String>,
     group_role: Option<usize>,
     /// Derived contacts: (role, field index).
@@ -115,7 +118,7 @@ impl<'s> Plan<'s> {
         header: Header,
         mapping: Option<&EventMapping>,
         contacts: Option<&'s ContactSet>,
-        notes: &mut Vec<String>,
+        notes: &mut Notes,
     ) -> Result<Plan<'s>, LoadError> {
         let empty = EventMapping::default();
         let m = mapping.unwrap_or(&empty);
@@ -137,28 +140,37 @@ impl<'s> Plan<'s> {
         // Role numbering: specials, then every property name, then the raw
         // source columns the mapping reads directly.
         let mut prop_names: Vec<String> = Vec::new();
+        let mut prop_index: HashMap<&str, usize> = HashMap::new();
         for t in &schema.event_types {
             for (p, _) in &t.properties {
-                if !prop_names.contains(p) && !SPECIAL.contains(&p.as_str()) {
+                if !prop_index.contains_key(p.as_str()) && !SPECIAL.contains(&p.as_str()) {
+                    prop_index.insert(p.as_str(), prop_names.len());
                     prop_names.push(p.clone());
                 }
             }
         }
+        // Raw source columns, numbered in order of first mention; looked up
+        // by name, so a mapping with 100,000 classify rules is read in
+        // linear time.
         let mut raw_sources: Vec<String> = Vec::new();
-        let raw_role = |name: &str, raw: &mut Vec<String>| -> usize {
-            let i = match raw.iter().position(|r| r == name) {
-                Some(i) => i,
+        let mut raw_numbers: HashMap<String, usize> = HashMap::new();
+        let raw_base = PROP0 + prop_names.len();
+        let mut raw_role = |name: &str, raw: &mut Vec<String>| -> usize {
+            let i = match raw_numbers.get(name) {
+                Some(&i) => i,
                 None => {
+                    raw_numbers.insert(name.to_string(), raw.len());
                     raw.push(name.to_string());
                     raw.len() - 1
                 }
             };
-            PROP0 + prop_names.len() + i
+            raw_base + i
         };
         let group_role = m.group_by.as_deref().map(|g| raw_role(g, &mut raw_sources));
         let mut skip_reasons = vec!["no contact id (mapping: missing_contact = skip)".to_string()];
-        let mut classify = Vec::new();
-        for c in &m.classify {
+        let mut by_role: HashMap<usize, Prefixes> = HashMap::new();
+        let mut actions = Vec::with_capacity(m.classify.len());
+        for (rule, c) in m.classify.iter().enumerate() {
             let role = raw_role(&c.column, &mut raw_sources);
             let action = match (&c.event_type, &c.skip) {
                 (Some(t), _) => ClassAction::Type(type_of(t)?),
@@ -175,14 +187,18 @@ impl<'s> Plan<'s> {
                     ))
                 }
             };
-            classify.push((role, c.prefix.clone(), action));
+            actions.push(action);
+            by_role
+                .entry(role)
+                .or_default()
+                .insert(c.prefix.as_bytes(), rule);
         }
         let mut computed: HashMap<&str, PropSource> = HashMap::new();
         for (prop, c) in &m.computed {
             let a = raw_role(&c.product[0], &mut raw_sources);
             let b = raw_role(&c.product[1], &mut raw_sources);
-            if !prop_names.contains(prop) {
-                notes.push(format!(
+            if !prop_index.contains_key(prop.as_str()) {
+                notes.push(|| format!(
                     "{file}: computed property `{prop}` is not a property of any event type; it is ignored"
                 ));
             }
@@ -201,24 +217,29 @@ impl<'s> Plan<'s> {
             for (src, field) in &m.contact_fields {
                 match schema.field_index(field) {
                     Some(fi) => contact_fields.push((raw_role(src, &mut raw_sources), fi)),
-                    None => notes.push(format!(
+                    None => notes.push(|| format!(
                         "{file}: mapping contact_fields: `{field}` is not a declared contact field; column `{src}` is not used for contacts"
                     )),
                 }
             }
         } else if !m.contact_fields.is_empty() {
-            notes.push(format!(
+            notes.push(|| format!(
                 "{file}: mapping contact_fields is used only when contacts are derived from the events; it is ignored because a contacts file was given"
             ));
         }
         let roles = PROP0 + prop_names.len() + raw_sources.len();
+        let raw_index: HashMap<&str, usize> = raw_sources
+            .iter()
+            .enumerate()
+            .map(|(k, name)| (name.as_str(), k))
+            .collect();
+        let ignored: std::collections::HashSet<&str> =
+            m.ignore.iter().map(String::as_str).collect();
         let target_role = |target: &str| -> Option<usize> {
-            SPECIAL.iter().position(|s| *s == target).or_else(|| {
-                prop_names
-                    .iter()
-                    .position(|p| p == target)
-                    .map(|i| PROP0 + i)
-            })
+            SPECIAL
+                .iter()
+                .position(|s| *s == target)
+                .or_else(|| prop_index.get(target).map(|i| PROP0 + i))
         };
         let rename = |src: &str| -> String {
             m.columns
@@ -244,46 +265,51 @@ impl<'s> Plan<'s> {
                     let target = rename(name);
                     let mut used = false;
                     match target_role(&target) {
-                        Some(r) if !bound[r] => {
-                            bound[r] = true;
+                        Some(r) if bound.get(r) == Some(&false) => {
+                            if let Some(slot) = bound.get_mut(r) {
+                                *slot = true;
+                            }
                             binding.columns.push((i, r));
-                            binding.role_names[r] = name.clone();
+                            if let Some(role_name) = binding.role_names.get_mut(r) {
+                                role_name.clone_from(name);
+                            }
                             used = true;
                         }
                         Some(_) => {
-                            notes.push(format!(
+                            notes.push(|| format!(
                                 "{file}: column `{name}` repeats `{target}`; the first such column is used, this one is ignored"
                             ));
                             used = true;
                         }
                         None => {}
                     }
-                    if let Some(k) = raw_sources.iter().position(|r| r == name) {
-                        let r = PROP0 + prop_names.len() + k;
-                        if !bound[r] {
-                            bound[r] = true;
+                    if let Some(&k) = raw_index.get(name.as_str()) {
+                        let r = raw_base + k;
+                        if let Some(slot) = bound.get_mut(r).filter(|b| !**b) {
+                            *slot = true;
                             binding.columns.push((i, r));
                         }
                         used = true;
                     }
-                    if !used && !m.ignore.iter().any(|x| x == name) {
-                        notes.push(format!(
+                    if !used && !ignored.contains(name.as_str()) {
+                        notes.push(|| format!(
                             "{file}: column `{name}` is not contact_id, type, at, a property of any event type, or used by the mapping; it is ignored"
                         ));
                     }
                 }
+                let is_bound = |r: usize| bound.get(r) == Some(&true);
                 let mut missing = Vec::new();
-                if !bound[CONTACT] {
+                if !is_bound(CONTACT) {
                     missing.push("contact_id".to_string());
                 }
-                if !bound[AT] {
+                if !is_bound(AT) {
                     missing.push("at".to_string());
                 }
-                if !bound[TYPE] && m.event_type.is_none() {
+                if !is_bound(TYPE) && m.event_type.is_none() {
                     missing.push("type".to_string());
                 }
                 for (k, src) in raw_sources.iter().enumerate() {
-                    if !bound[PROP0 + prop_names.len() + k] {
+                    if !is_bound(raw_base + k) {
                         missing.push(format!("{src} (named in the mapping)"));
                     }
                 }
@@ -294,26 +320,24 @@ impl<'s> Plan<'s> {
                         found: columns,
                     });
                 }
+                let present: std::collections::HashSet<&str> =
+                    columns.iter().map(String::as_str).collect();
                 for src in m.columns.keys() {
-                    if !columns.contains(src) {
-                        notes.push(format!(
+                    if !present.contains(src.as_str()) {
+                        notes.push(|| format!(
                             "{file}: the mapping renames column `{src}`, but the file has no such column"
                         ));
                     }
                 }
             }
             Header::Json => {
-                for r in 0..PROP0 + prop_names.len() {
-                    binding
-                        .keys
-                        .entry(binding.role_names[r].clone())
-                        .or_default()
-                        .push(r);
+                for (r, name) in binding.role_names.iter().enumerate().take(raw_base) {
+                    binding.keys.entry(name.clone()).or_default().push(r);
                 }
                 for (src, target) in &m.columns {
                     if let Some(r) = target_role(target) {
                         let roles = binding.keys.entry(src.clone()).or_default();
-                        roles.retain(|x| *x >= PROP0 + prop_names.len());
+                        roles.retain(|x| *x >= raw_base);
                         roles.push(r);
                     }
                 }
@@ -322,7 +346,7 @@ impl<'s> Plan<'s> {
                         .keys
                         .entry(src.clone())
                         .or_default()
-                        .push(PROP0 + prop_names.len() + k);
+                        .push(raw_base + k);
                 }
                 binding.ignored = m.ignore.iter().cloned().collect();
                 // `properties` is the nested object, never a property itself.
@@ -361,7 +385,12 @@ impl<'s> Plan<'s> {
             prop_names,
             types,
             constant_type: m.event_type.as_deref().map(type_of).transpose()?,
-            classify,
+            classify: {
+                let mut tables: Vec<(usize, Prefixes)> = by_role.into_iter().collect();
+                tables.sort_by_key(|(_, t)| t.first_rule);
+                tables
+            },
+            actions,
             skip_reasons,
             group_role,
             contact_fields,
@@ -394,6 +423,25 @@ impl<'s> Plan<'s> {
 
     fn needs_side_tables(&self) -> bool {
         self.derived() || self.group_role.is_some()
+    }
+
+    /// The action of the first classify rule (in mapping order) whose
+    /// prefix starts its column's value in this row.
+    fn classify_row<'a>(&self, get: &impl Fn(usize) -> Option<Cell<'a>>) -> Option<&ClassAction> {
+        let mut first: Option<usize> = None;
+        for (role, table) in &self.classify {
+            if first.is_some_and(|f| f < table.first_rule) {
+                // Every rule of this column and the next comes later.
+                break;
+            }
+            let hit = get(*role)
+                .and_then(|c| c.scalar_text())
+                .and_then(|t| table.first_match(t.trim_start().as_bytes()));
+            if let Some(rule) = hit {
+                first = Some(first.map_or(rule, |f| f.min(rule)));
+            }
+        }
+        first.and_then(|rule| self.actions.get(rule))
     }
 
     fn convert<'a>(
@@ -439,19 +487,15 @@ impl<'s> Plan<'s> {
 
         // Event type: classify rules, then the `type` column, then the
         // mapping's constant type.
-        let mut event_type = None;
-        for (role, prefix, action) in &self.classify {
-            let hit = get(*role)
-                .and_then(|c| c.scalar_text())
-                .is_some_and(|t| t.trim_start().starts_with(prefix.as_str()));
-            if hit {
-                match action {
-                    ClassAction::Type(t) => event_type = Some(*t),
-                    ClassAction::Skip(reason) => return Outcome::Skipped(*reason),
-                }
-                break;
+        let event_type = if self.classify.is_empty() {
+            None
+        } else {
+            match self.classify_row(&get) {
+                Some(ClassAction::Type(t)) => Some(*t),
+                Some(ClassAction::Skip(reason)) => return Outcome::Skipped(*reason),
+                None => None,
             }
-        }
+        };
         let event_type = match event_type {
             Some(t) => t,
             None => match get(TYPE) {
@@ -570,8 +614,14 @@ impl<'s> Plan<'s> {
             };
         }
 
-        let ty = &self.schema.event_types[usize::from(event_type)];
-        let plan = &self.types[usize::from(event_type)];
+        // `event_type` is an index into both lists (they are built from
+        // the same schema), so the `else` is never taken.
+        let (Some(ty), Some(plan)) = (
+            self.schema.event_types.get(usize::from(event_type)),
+            self.types.get(usize::from(event_type)),
+        ) else {
+            return bad(Some(TYPE), D005, "unknown event type".to_string());
+        };
         let mut properties = crate::data::Properties::with_capacity(ty.properties.len());
         for ((pname, pty), src) in ty.properties.iter().zip(&plan.props) {
             let value = match src {
@@ -598,11 +648,11 @@ impl<'s> Plan<'s> {
                 PropSource::Product { a, b, abs, round } => {
                     let mut factors = [0.0f64; 2];
                     let mut blank = false;
-                    for (k, role) in [*a, *b].into_iter().enumerate() {
+                    for (factor, role) in factors.iter_mut().zip([*a, *b]) {
                         match get(role) {
                             None => blank = true,
                             Some(cell) => match cell.scalar_text().and_then(|t| convert::parse_number(&t)) {
-                                Some(x) => factors[k] = x,
+                                Some(x) => *factor = x,
                                 None => {
                                     return bad(
                                         Some(role),
@@ -664,21 +714,26 @@ impl<'s> Plan<'s> {
         if !self.contact_fields.is_empty() {
             cfields = vec![None; self.schema.fields.len()];
             for &(role, fi) in &self.contact_fields {
-                if let Some(cell) = get(role) {
-                    let (fname, fty) = &self.schema.fields[fi];
-                    match convert_cell(*fty, cell, &self.separator, &mut caches.decoder) {
-                        Ok(v) => cfields[fi] = v,
-                        Err(()) => {
-                            return bad(
-                                Some(role),
-                                D003,
-                                format!(
-                                    "contact field `{fname}` is declared as {} but the value is {}",
-                                    convert::type_phrase(*fty),
-                                    cell.quoted()
-                                ),
-                            )
+                let (Some(cell), Some((fname, fty))) = (get(role), self.schema.fields.get(fi))
+                else {
+                    continue;
+                };
+                match convert_cell(*fty, cell, &self.separator, &mut caches.decoder) {
+                    Ok(v) => {
+                        if let Some(slot) = cfields.get_mut(fi) {
+                            *slot = v;
                         }
+                    }
+                    Err(()) => {
+                        return bad(
+                            Some(role),
+                            D003,
+                            format!(
+                                "contact field `{fname}` is declared as {} but the value is {}",
+                                convert::type_phrase(*fty),
+                                cell.quoted()
+                            ),
+                        )
                     }
                 }
             }
@@ -809,7 +864,7 @@ pub(crate) fn load_events(
     report: &mut LoadReport,
 ) -> Result<(Vec<Contact>, Vec<Event>), LoadError> {
     let file = input.name.clone();
-    let mut notes = Vec::new();
+    let mut notes = Notes::default();
     let mut skip_reasons = Vec::new();
     let mut prop_names = Vec::new();
     let derived = contact_set.is_none();
@@ -849,7 +904,6 @@ pub(crate) fn load_events(
         },
         |batch| merge.batch(batch, report),
     )?;
-    report.notes.append(&mut notes);
     report.contacts_derived = derived;
 
     // Notes: each said once.
@@ -862,15 +916,16 @@ pub(crate) fn load_events(
             .checked_sub(PROP0)
             .and_then(|i| prop_names.get(i))
             .map_or("?", String::as_str);
-        report.notes.push(format!(
+        notes.push(|| format!(
             "{file}: `{pname}` is not a property of `{tname}` events; where set on them it is ignored"
         ));
     }
     for key in &merge.unknown_keys {
-        report.notes.push(format!(
+        notes.push(|| format!(
             "{file}: key `{key}` is not contact_id, type, at or a property of any event type; it is ignored"
         ));
     }
+    report.add_notes(notes);
     let skipped_total: u64 = merge.skipped.iter().sum();
     for (reason, &count) in skip_reasons.into_iter().zip(&merge.skipped) {
         if count > 0 {

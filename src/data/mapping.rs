@@ -133,16 +133,32 @@ impl Mapping {
     }
 
     /// Reads a mapping file.
+    /// Only a regular file is read (`D012` otherwise), and at most
+    /// [`Mapping::MAX_BYTES`] of it (`D015`), counted while reading.
     pub fn from_file(path: &Path) -> Result<Mapping, super::LoadError> {
-        let text = std::fs::read_to_string(path).map_err(|source| super::LoadError::Io {
-            path: path.display().to_string(),
-            source,
+        let name = path.display().to_string();
+        let bytes = crate::fsio::read_regular(path, &name, Mapping::MAX_BYTES).map_err(|e| {
+            match e {
+                crate::fsio::OpenError::TooLarge { path, limit } => super::source::coded(
+                    super::codes::D015,
+                    &path,
+                    None,
+                    format!("the mapping is larger than {limit} bytes; a mapping describes columns and is far smaller (250,000 classify rules fit)"),
+                ),
+                other => super::source::open_error(other),
+            }
         })?;
-        Mapping::from_json(&text).map_err(|message| super::LoadError::Mapping {
-            path: path.display().to_string(),
+        let mapping_error = |message| super::LoadError::Mapping {
+            path: name.clone(),
             message,
-        })
+        };
+        let text = String::from_utf8(bytes)
+            .map_err(|_| mapping_error("the file is not UTF-8 text".to_string()))?;
+        Mapping::from_json(&text).map_err(mapping_error)
     }
+
+    /// The largest mapping file read: 16 MiB.
+    pub const MAX_BYTES: u64 = 16 << 20;
 
     fn validate(&self) -> Result<(), String> {
         for c in &self.events.classify {
@@ -189,6 +205,118 @@ pub(crate) fn round_to(x: f64, digits: Option<u8>) -> f64 {
     }
 }
 
+/// The `classify` rules of one source column as a trie of their prefixes:
+/// the first rule (in mapping order) whose prefix starts a value is found in
+/// one step per byte of the value, however many rules there are (a list of
+/// 100,000 rules tried one by one on 100,000 rows took 46 s).
+#[derive(Clone, Debug)]
+pub(crate) struct Prefixes {
+    /// Node 0 is the root, the empty prefix.
+    nodes: Vec<PrefixNode>,
+    /// The lowest rule number in the table.
+    pub first_rule: usize,
+}
+
+/// A trie node: children are a linked list (at most 256 long), which keeps
+/// a node at 16 bytes.
+#[derive(Clone, Copy, Debug)]
+struct PrefixNode {
+    byte: u8,
+    first_child: u32,
+    next_sibling: u32,
+    /// The lowest rule number whose prefix ends here.
+    rule: u32,
+}
+
+impl PrefixNode {
+    const NONE: u32 = u32::MAX;
+
+    fn new(byte: u8) -> Self {
+        PrefixNode {
+            byte,
+            first_child: Self::NONE,
+            next_sibling: Self::NONE,
+            rule: Self::NONE,
+        }
+    }
+}
+
+impl Default for Prefixes {
+    fn default() -> Self {
+        Prefixes {
+            nodes: vec![PrefixNode::new(0)],
+            first_rule: usize::MAX,
+        }
+    }
+}
+
+impl Prefixes {
+    fn node(&self, i: u32) -> Option<&PrefixNode> {
+        self.nodes.get(i as usize)
+    }
+
+    /// The child of `parent` for `byte`.
+    fn child(&self, parent: u32, byte: u8) -> Option<u32> {
+        let mut at = self.node(parent)?.first_child;
+        while let Some(node) = self.node(at) {
+            if node.byte == byte {
+                return Some(at);
+            }
+            at = node.next_sibling;
+        }
+        None
+    }
+
+    /// Adds rule number `rule` for `prefix`; a lower number already there
+    /// wins (the first rule in the mapping decides).
+    pub(crate) fn insert(&mut self, prefix: &[u8], rule: usize) {
+        let rule32 = u32::try_from(rule).unwrap_or(PrefixNode::NONE - 1);
+        self.first_rule = self.first_rule.min(rule);
+        let mut at = 0u32;
+        for &byte in prefix {
+            at = match self.child(at, byte) {
+                Some(child) => child,
+                None => {
+                    let Ok(new) = u32::try_from(self.nodes.len()) else {
+                        return;
+                    };
+                    let mut node = PrefixNode::new(byte);
+                    if let Some(parent) = self.nodes.get_mut(at as usize) {
+                        node.next_sibling = parent.first_child;
+                        parent.first_child = new;
+                    }
+                    self.nodes.push(node);
+                    new
+                }
+            };
+        }
+        if let Some(node) = self.nodes.get_mut(at as usize) {
+            node.rule = node.rule.min(rule32);
+        }
+    }
+
+    /// The lowest rule number whose prefix starts `value`.
+    pub(crate) fn first_match(&self, value: &[u8]) -> Option<usize> {
+        let mut best = PrefixNode::NONE;
+        let mut at = 0u32;
+        if let Some(root) = self.node(at) {
+            best = root.rule;
+        }
+        for &byte in value {
+            match self.child(at, byte) {
+                Some(child) => {
+                    at = child;
+                    if let Some(node) = self.node(at) {
+                        best = best.min(node.rule);
+                    }
+                }
+                None => break,
+            }
+        }
+        (best != PrefixNode::NONE).then_some(best as usize)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -223,6 +351,25 @@ mod tests {
         )
         .is_err());
         assert!(Mapping::from_json(r#"{"events": {"missing_contact": "drop"}}"#).is_err());
+    }
+
+    #[test]
+    fn the_first_rule_whose_prefix_matches_decides() {
+        let mut p = Prefixes::default();
+        for (rule, prefix) in ["C5", "C", "A12", "", "C"].iter().enumerate() {
+            p.insert(prefix.as_bytes(), rule + 10);
+        }
+        assert_eq!(p.first_rule, 10);
+        assert_eq!(p.first_match(b"C5x"), Some(10));
+        assert_eq!(p.first_match(b"C6"), Some(11));
+        assert_eq!(p.first_match(b"A123"), Some(12));
+        // Only the empty prefix matches.
+        assert_eq!(p.first_match(b"A1"), Some(13));
+        assert_eq!(p.first_match(b""), Some(13));
+        let mut q = Prefixes::default();
+        q.insert(b"ab", 0);
+        assert_eq!(q.first_match(b"a"), None);
+        assert_eq!(q.first_match(b"abc"), Some(0));
     }
 
     #[test]

@@ -49,12 +49,13 @@ mod contacts;
 mod convert;
 mod csvsplit;
 mod events;
+mod jsonsplit;
 pub mod mapping;
 mod row;
 mod source;
 
 pub use mapping::{Classify, Computed, ContactMapping, EventMapping, Mapping, MissingIdPolicy};
-pub use source::{Format, Input};
+pub use source::{Format, Input, Limits};
 
 use crate::syntax::ast::FieldType;
 use crate::value::{Instant, Value};
@@ -70,6 +71,11 @@ pub(crate) type IdMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState
 /// At most this many problems are kept in [`LoadReport::problems`]; all are
 /// counted in [`LoadReport::problem_count`].
 pub const MAX_STORED_PROBLEMS: usize = 1000;
+
+/// At most this many notes are kept in [`LoadReport::notes`] (a file with
+/// a million unknown columns says so in a hundred lines and one count);
+/// all are counted in [`LoadReport::note_count`].
+pub const MAX_STORED_NOTES: usize = 100;
 
 /// What the data must look like, built by the caller from the checked rules.
 #[derive(Clone, Debug)]
@@ -263,8 +269,11 @@ pub struct LoadReport {
     /// Rows left out on purpose by the mapping.
     pub skipped: Vec<SkippedRows>,
     /// Things worth knowing that are not errors: ignored columns, unknown
-    /// properties, each said once.
+    /// properties, each said once. The first [`MAX_STORED_NOTES`] are
+    /// kept; all are counted in [`LoadReport::note_count`].
     pub notes: Vec<String>,
+    /// All notes, including those not stored.
+    pub note_count: u64,
     /// Contacts were derived from the events file (no contacts file).
     pub contacts_derived: bool,
     /// Contacts in the dataset.
@@ -277,6 +286,31 @@ impl LoadReport {
     /// Whether any row was bad (the caller exits 2 unless skipping).
     pub fn has_bad_rows(&self) -> bool {
         self.problem_count > 0
+    }
+
+    /// Adds the notes of one file, in order, keeping at most
+    /// [`MAX_STORED_NOTES`] in all.
+    pub(crate) fn add_notes(&mut self, notes: Notes) {
+        self.note_count += notes.count;
+        let room = MAX_STORED_NOTES.saturating_sub(self.notes.len());
+        self.notes.extend(notes.kept.into_iter().take(room));
+    }
+}
+
+/// Notes being collected: the first [`MAX_STORED_NOTES`] are kept, all are
+/// counted, and a note past the cap is never even formatted.
+#[derive(Debug, Default)]
+pub(crate) struct Notes {
+    kept: Vec<String>,
+    count: u64,
+}
+
+impl Notes {
+    pub(crate) fn push(&mut self, note: impl FnOnce() -> String) {
+        self.count += 1;
+        if self.kept.len() < MAX_STORED_NOTES {
+            self.kept.push(note());
+        }
     }
 }
 
@@ -308,6 +342,8 @@ pub struct LoadOptions {
     pub skip_bad_rows: bool,
     /// Column mapping for real exports (`--map FILE`).
     pub mapping: Option<Mapping>,
+    /// What one input may hold (files opened by [`load_paths`]).
+    pub limits: Limits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -325,6 +361,16 @@ pub enum LoadError {
     },
     #[error("{file}: {message}")]
     Format { file: String, message: String },
+    /// A file-level problem with a stable code (`D012`…): a file that is
+    /// not a regular file, a limit exceeded.
+    #[error("{file}:{}{code} {message}", .line.map(|l| format!("{l}: ")).unwrap_or_else(|| " ".to_string()))]
+    Input {
+        code: &'static str,
+        file: String,
+        /// The line the problem is on, where there is one.
+        line: Option<u64>,
+        message: String,
+    },
     #[error("mapping {path}: {message}")]
     Mapping { path: String, message: String },
     #[error("{} bad row(s) in the data (rerun with --skip-bad-rows to load the rest)", .0.problem_count)]
@@ -352,6 +398,10 @@ fn list(items: &[String]) -> String {
         .join(", ")
 }
 
+/// The path that means standard input: `-`, and nothing else (never
+/// `/dev/stdin`, which is refused as not a regular file).
+pub const STDIN: &str = "-";
+
 /// Loads contacts and events from files.
 pub fn load(
     schema: &Schema,
@@ -365,14 +415,31 @@ pub fn load(
 /// Like [`load`]; without a contacts file, contacts are derived from the
 /// events: each distinct `contact_id` becomes a contact with no fields,
 /// `created_at` = its first event (see [`EventMapping::contact_fields`]).
+/// Either path (not both) may be [`STDIN`].
 pub fn load_paths(
     schema: &Schema,
     contacts_path: Option<&Path>,
     events_path: &Path,
     options: &LoadOptions,
 ) -> Result<Dataset, LoadError> {
-    let contacts = contacts_path.map(Input::open).transpose()?;
-    let events = Input::open(events_path)?;
+    let stdin = Path::new(STDIN);
+    if contacts_path == Some(stdin) && events_path == stdin {
+        return Err(LoadError::Input {
+            code: codes::D016,
+            file: STDIN.to_string(),
+            line: None,
+            message: "standard input can feed only one of --contacts and --events; give the other as a file".to_string(),
+        });
+    }
+    let open = |path: &Path| {
+        if path == stdin {
+            Input::stdin(options.limits)
+        } else {
+            Input::open(path, options.limits)
+        }
+    };
+    let contacts = contacts_path.map(open).transpose()?;
+    let events = open(events_path)?;
     load_inputs(schema, contacts, events, options)
 }
 
@@ -443,7 +510,7 @@ fn ranges(contacts: usize, events: &[Event]) -> Vec<Range<usize>> {
     let mut start = 0usize;
     for c in 0..contacts {
         let mut end = start;
-        while end < events.len() && events[end].contact as usize == c {
+        while events.get(end).is_some_and(|e| e.contact as usize == c) {
             end += 1;
         }
         out.push(start..end);

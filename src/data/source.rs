@@ -1,22 +1,65 @@
-//! Opening inputs (files, gzip, strings), telling CSV from JSON, and cutting
-//! a file into batches of records that are converted in parallel.
+//! Opening inputs (files, standard input, gzip, strings), telling CSV from
+//! JSON, and cutting an input into batches of records that are converted in
+//! parallel.
+//!
+//! Every input is streamed, CSV, JSON lines and JSON arrays alike, with two
+//! limits enforced while reading ([`Limits`]): no record may be longer than
+//! `max_record` bytes, and a stream whose size is not known in advance (a
+//! gzip file once inflated, standard input) may not give more than
+//! `max_inflated` bytes. Memory is then bounded by a few blocks in flight
+//! plus the dataset itself, whatever the file holds.
 //!
 //! Determinism: records are parsed in file order and every batch carries its
 //! sequence number; results are put back in that order before anything
 //! depends on it, so the thread count never changes the output.
 
-use super::csvsplit::{self, Blocks};
+use super::codes::{D012, D013, D014};
+use super::csvsplit::{self, BlockError, Blocks};
+use super::jsonsplit::{ArrayElements, ArrayError};
 use super::LoadError;
+use crate::fsio::{self, OpenError};
 use rayon::prelude::*;
 use std::io::{BufRead, BufReader, Read};
+use std::ops::Range;
 use std::path::Path;
 use std::sync::mpsc;
 
-/// JSON records per batch handed to a worker.
+/// JSON array elements per batch handed to a worker.
 const BATCH: usize = 8192;
-/// Bytes of CSV per block handed to a worker (whole records; a block grows
-/// to hold a record that is longer).
-const CSV_BLOCK: usize = 2 << 20;
+/// Bytes per block handed to a worker (whole records; a block grows to hold
+/// a record that is longer, up to the record limit).
+const BLOCK: usize = 2 << 20;
+
+/// What a data input may hold. The defaults are documented in
+/// `docs/data.md`; `simulate`, `explain` and `segments` take flags to raise
+/// them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest record in bytes: a CSV record (quoted line ends
+    /// included), a JSON line, a JSON array element.
+    pub max_record: u64,
+    /// The most bytes a gzip file may inflate to, or standard input may
+    /// give.
+    pub max_inflated: u64,
+}
+
+impl Limits {
+    /// 1 MiB per record: a contact or event row of real exports is a few
+    /// hundred bytes; a record without a line end is stopped there.
+    pub const DEFAULT_MAX_RECORD: u64 = 1 << 20;
+    /// 4 GiB inflated: about 60 million event rows, more than the memory of
+    /// a dry-run machine holds once loaded.
+    pub const DEFAULT_MAX_INFLATED: u64 = 4 << 30;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_record: Limits::DEFAULT_MAX_RECORD,
+            max_inflated: Limits::DEFAULT_MAX_INFLATED,
+        }
+    }
+}
 
 /// The layout of an input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,11 +91,13 @@ impl Format {
     }
 }
 
-/// One input: a name used in messages, its format, and its bytes.
+/// One input: a name used in messages, its format, its bytes and its
+/// limits.
 pub struct Input {
     pub name: String,
     pub format: Format,
     pub reader: Box<dyn BufRead + Send>,
+    pub limits: Limits,
 }
 
 impl std::fmt::Debug for Input {
@@ -60,43 +105,163 @@ impl std::fmt::Debug for Input {
         f.debug_struct("Input")
             .field("name", &self.name)
             .field("format", &self.format)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
 
+/// The error a [`Capped`] reader gives past its limit; told apart from
+/// other read errors by [`read_error`].
+#[derive(Debug)]
+struct OverLimit {
+    limit: u64,
+}
+
+impl std::fmt::Display for OverLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "more than {} bytes", self.limit)
+    }
+}
+
+impl std::error::Error for OverLimit {}
+
+/// A reader that fails once it has given more than `limit` bytes.
+struct Capped<R> {
+    inner: R,
+    limit: u64,
+    given: u64,
+}
+
+impl<R> Capped<R> {
+    fn new(inner: R, limits: Limits) -> Self {
+        Capped {
+            inner,
+            limit: limits.max_inflated,
+            given: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.given = self.given.saturating_add(n as u64);
+        if self.given > self.limit {
+            return Err(std::io::Error::other(OverLimit { limit: self.limit }));
+        }
+        Ok(n)
+    }
+}
+
+/// A file-level problem with a code, for the limits and the file kinds.
+pub(crate) fn coded(
+    code: &'static str,
+    file: &str,
+    line: Option<u64>,
+    message: String,
+) -> LoadError {
+    LoadError::Input {
+        code,
+        file: file.to_string(),
+        line,
+        message,
+    }
+}
+
+/// A read error in words: the inflated-size limit (`D014`) or the
+/// operating system's reason.
+fn read_error(name: &str, error: std::io::Error) -> LoadError {
+    match error.get_ref().and_then(|e| e.downcast_ref::<OverLimit>()) {
+        Some(over) => coded(
+            D014,
+            name,
+            None,
+            format!(
+                "the input gives more than {} bytes (gzip-compressed data once inflated, or standard input); raise the limit with --max-inflated-size if the file is genuine",
+                over.limit
+            ),
+        ),
+        None => LoadError::Io {
+            path: name.to_string(),
+            source: error,
+        },
+    }
+}
+
+/// An error from opening a user-named data file.
+pub(crate) fn open_error(error: OpenError) -> LoadError {
+    match error {
+        OpenError::NotRegular { path, kind } => {
+            let message = format!("`{path}` is {kind}, not a regular file; data is read only from regular files (or from standard input, given as `-`)");
+            coded(D012, &path, None, message)
+        }
+        OpenError::Io { path, source } => LoadError::Io { path, source },
+        OpenError::TooLarge { path, limit } => coded(
+            D014,
+            &path,
+            None,
+            format!("`{path}` is larger than {limit} bytes"),
+        ),
+    }
+}
+
 impl Input {
-    /// Opens a file. Gzip-compressed files (recognised by their magic
-    /// bytes, whatever the name) are decompressed on the fly.
-    pub fn open(path: &Path) -> Result<Input, LoadError> {
+    /// Opens a regular file (never a FIFO or device: those are refused,
+    /// `D012`). Gzip-compressed files (recognised by their magic bytes,
+    /// whatever the name) are decompressed on the fly, up to
+    /// `limits.max_inflated` bytes.
+    pub fn open(path: &Path, limits: Limits) -> Result<Input, LoadError> {
         let name = path.display().to_string();
-        let io_err = |source| LoadError::Io {
-            path: name.clone(),
-            source,
-        };
-        let file = std::fs::File::open(path).map_err(io_err)?;
-        let mut buf = BufReader::with_capacity(1 << 20, file);
-        let head = buf.fill_buf().map_err(io_err)?;
+        let file = fsio::open_regular(path, &name).map_err(open_error)?;
+        Input::start(name, Format::from_path(path), file, limits, false)
+    }
+
+    /// Standard input, asked for as `-`: any format, gzip too, at most
+    /// `limits.max_inflated` bytes (it has no size known in advance).
+    pub fn stdin(limits: Limits) -> Result<Input, LoadError> {
+        Input::start(
+            "-".to_string(),
+            Format::Auto,
+            std::io::stdin(),
+            limits,
+            true,
+        )
+    }
+
+    fn start(
+        name: String,
+        format: Format,
+        source: impl Read + Send + 'static,
+        limits: Limits,
+        cap_plain: bool,
+    ) -> Result<Input, LoadError> {
+        let mut buf = BufReader::with_capacity(1 << 20, source);
+        let head = buf.fill_buf().map_err(|e| read_error(&name, e))?;
         let reader: Box<dyn BufRead + Send> = if head.starts_with(&[0x1f, 0x8b]) {
             Box::new(BufReader::with_capacity(
                 1 << 20,
-                flate2::bufread::MultiGzDecoder::new(buf),
+                Capped::new(flate2::bufread::MultiGzDecoder::new(buf), limits),
             ))
+        } else if cap_plain {
+            Box::new(BufReader::with_capacity(1 << 20, Capped::new(buf, limits)))
         } else {
             Box::new(buf)
         };
         Ok(Input {
             name,
-            format: Format::from_path(path),
+            format,
             reader,
+            limits,
         })
     }
 
-    /// An input held in memory (tests, stdin already read).
+    /// An input held in memory (tests, generated data).
     pub fn from_bytes(name: &str, format: Format, bytes: impl Into<Vec<u8>>) -> Input {
         Input {
             name: name.to_string(),
             format,
             reader: Box::new(std::io::Cursor::new(bytes.into())),
+            limits: Limits::default(),
         }
     }
 
@@ -106,7 +271,14 @@ impl Input {
             name: name.to_string(),
             format,
             reader: Box::new(BufReader::with_capacity(1 << 20, reader)),
+            limits: Limits::default(),
         }
+    }
+
+    /// The same input with other limits.
+    pub fn with_limits(mut self, limits: Limits) -> Input {
+        self.limits = limits;
+        self
     }
 }
 
@@ -121,15 +293,11 @@ pub(crate) enum Layout {
 /// Skips a UTF-8 byte-order mark and decides the layout.
 fn sniff(input: &mut Input) -> Result<Layout, LoadError> {
     let name = input.name.clone();
-    let io_err = |source| LoadError::Io {
-        path: name.clone(),
-        source,
-    };
-    let head = input.reader.fill_buf().map_err(io_err)?;
+    let head = input.reader.fill_buf().map_err(|e| read_error(&name, e))?;
     if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
         input.reader.consume(3);
     }
-    let head = input.reader.fill_buf().map_err(io_err)?;
+    let head = input.reader.fill_buf().map_err(|e| read_error(&name, e))?;
     let first = head.iter().copied().find(|b| !b.is_ascii_whitespace());
     Ok(match (input.format, first) {
         (Format::Csv, _) => Layout::Csv,
@@ -163,6 +331,40 @@ pub(crate) enum Header {
     Json,
 }
 
+/// One piece of work for the converters, cut by the reading thread.
+enum Work {
+    /// Whole CSV records, and the line of the first byte.
+    Csv(Vec<u8>, u64),
+    /// Whole JSON lines, and the line of the first byte.
+    JsonLines(Vec<u8>, u64),
+    /// JSON array elements: their bytes, and each one's line and range.
+    JsonElements(Vec<u8>, Vec<(u64, Range<usize>)>),
+}
+
+impl Work {
+    fn convert<C: Converter>(&self, converter: &C) -> C::Out {
+        match self {
+            Work::Csv(bytes, line) => converter.csv(bytes, *line),
+            Work::JsonLines(bytes, line) => converter.json(&split_json_lines(bytes, *line)),
+            Work::JsonElements(bytes, ranges) => {
+                let records: Vec<JsonRecord<'_>> = ranges
+                    .iter()
+                    .map(|(line, range)| JsonRecord {
+                        line: *line,
+                        bytes: bytes.get(range.clone()).unwrap_or_default(),
+                    })
+                    .collect();
+                converter.json(&records)
+            }
+        }
+    }
+}
+
+/// A limit as a `usize` (a limit past the address space is no limit).
+fn as_len(limit: u64) -> usize {
+    usize::try_from(limit).unwrap_or(usize::MAX)
+}
+
 /// Reads an input and converts it batch by batch in parallel; `consume`
 /// gets the outputs in file order, on the calling thread, while later
 /// batches are still being converted (so finished batches are freed early).
@@ -173,103 +375,130 @@ pub(crate) fn run<C: Converter>(
     make: impl FnOnce(Header) -> Result<C, LoadError>,
     consume: impl FnMut(C::Out) -> Result<(), LoadError>,
 ) -> Result<(), LoadError> {
-    match sniff(&mut input)? {
-        Layout::Csv => run_csv(input, make, consume),
-        layout => {
-            let name = input.name.clone();
-            let mut bytes = Vec::new();
-            input
-                .reader
-                .read_to_end(&mut bytes)
-                .map_err(|source| LoadError::Io {
-                    path: name.clone(),
-                    source,
-                })?;
-            let records = if layout == Layout::JsonArray {
-                split_json_array(&bytes).map_err(|message| LoadError::Format {
-                    file: name.clone(),
-                    message,
-                })?
-            } else {
-                split_json_lines(&bytes)
+    let layout = sniff(&mut input)?;
+    let name = input.name.clone();
+    let max_record = as_len(input.limits.max_record);
+    let too_long = |line: u64| {
+        coded(
+            D013,
+            &name,
+            Some(line),
+            format!(
+                "the record starting on this line is longer than {max_record} bytes; a row this long is most likely a file without line ends or with an unterminated quote (raise the limit with --max-record-size if it is genuine)"
+            ),
+        )
+    };
+    let block_error = |e: BlockError| match e {
+        BlockError::Io(e) => read_error(&name, e),
+        BlockError::TooLong { line } => too_long(line),
+    };
+    match layout {
+        Layout::Csv => {
+            let mut blocks = Blocks::new(input.reader, BLOCK, max_record, true);
+            let empty = || LoadError::Format {
+                file: name.clone(),
+                message: "the file is empty: a CSV file needs a header line".to_string(),
             };
-            let converter = make(Header::Json)?;
-            let outs: Vec<C::Out> = records
-                .par_chunks(BATCH)
-                .map(|chunk| converter.json(chunk))
+            let first = blocks
+                .next_block()
+                .map_err(block_error)?
+                .ok_or_else(empty)?;
+            let (header, header_end, line) = csvsplit::header(&first.bytes).ok_or_else(empty)?;
+            let header: Vec<String> = header
+                .iter()
+                .map(|h| String::from_utf8_lossy(h).trim().to_string())
                 .collect();
-            outs.into_iter().try_for_each(consume)
+            let converter = make(Header::Csv(header))?;
+            let rest = first.bytes.get(header_end..).unwrap_or_default().to_vec();
+            let mut first = Some(Work::Csv(rest, line));
+            pipeline(
+                || match first.take() {
+                    Some(work) => Ok(Some(work)),
+                    None => Ok(blocks
+                        .next_block()
+                        .map_err(block_error)?
+                        .map(|b| Work::Csv(b.bytes, b.first_line))),
+                },
+                &converter,
+                consume,
+            )
+        }
+        Layout::JsonLines => {
+            let mut blocks = Blocks::new(input.reader, BLOCK, max_record, false);
+            let converter = make(Header::Json)?;
+            pipeline(
+                || {
+                    Ok(blocks
+                        .next_block()
+                        .map_err(block_error)?
+                        .map(|b| Work::JsonLines(b.bytes, b.first_line)))
+                },
+                &converter,
+                consume,
+            )
+        }
+        Layout::JsonArray => {
+            let mut elements = ArrayElements::new(input.reader, max_record, BATCH, BLOCK);
+            let converter = make(Header::Json)?;
+            pipeline(
+                || match elements.next_batch() {
+                    Ok(batch) => Ok(batch.map(|b| Work::JsonElements(b.bytes, b.records))),
+                    Err(ArrayError::Io(e)) => Err(read_error(&name, e)),
+                    Err(ArrayError::TooLong { line }) => Err(too_long(line)),
+                    Err(ArrayError::Malformed(message)) => Err(LoadError::Format {
+                        file: name.clone(),
+                        message,
+                    }),
+                },
+                &converter,
+                consume,
+            )
         }
     }
 }
 
-fn run_csv<C: Converter>(
-    input: Input,
-    make: impl FnOnce(Header) -> Result<C, LoadError>,
+/// One thread reads the input and cuts it into pieces of whole records
+/// (cheap: it only looks at quotes, line ends and nesting); the rayon pool
+/// converts them; this thread puts the results back in order (pieces carry
+/// their sequence number) and hands them to `consume`. At most a few pieces
+/// wait between the reader and the converters.
+fn pipeline<C: Converter>(
+    mut next: impl FnMut() -> Result<Option<Work>, LoadError> + Send,
+    converter: &C,
     mut consume: impl FnMut(C::Out) -> Result<(), LoadError>,
 ) -> Result<(), LoadError> {
-    let name = input.name.clone();
-    let io_err = |source| LoadError::Io {
-        path: name.clone(),
-        source,
-    };
-    let empty = || LoadError::Format {
-        file: name.clone(),
-        message: "the file is empty: a CSV file needs a header line".to_string(),
-    };
-    let mut blocks = Blocks::new(input.reader, CSV_BLOCK);
-    let first = blocks.next_block().map_err(io_err)?.ok_or_else(empty)?;
-    let (header, header_end, mut line) = csvsplit::header(&first).ok_or_else(empty)?;
-    let header: Vec<String> = header
-        .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().to_string())
-        .collect();
-    let converter = make(Header::Csv(header))?;
-    let first = first.get(header_end..).unwrap_or_default().to_vec();
-
-    // One thread cuts the input into blocks of whole records (cheap: it
-    // only looks at quotes and line ends); the rayon pool parses and
-    // converts them; this thread puts the results back in order (blocks
-    // carry their sequence number) and hands them to `consume`.
-    let (tx, rx) = mpsc::sync_channel::<(usize, Vec<u8>, u64)>(4);
+    let (tx, rx) = mpsc::sync_channel::<(usize, Work)>(4);
     let (out_tx, out_rx) = mpsc::channel::<(usize, C::Out)>();
     let thread_failed = || LoadError::Format {
-        file: name.clone(),
-        message: "a CSV reader thread failed".to_string(),
+        file: "(input)".to_string(),
+        message: "a reader thread failed".to_string(),
     };
     std::thread::scope(|scope| {
-        let producer = scope.spawn(move || -> std::io::Result<()> {
+        let producer = scope.spawn(move || -> Result<(), LoadError> {
             let mut seq = 0;
-            let mut block = Some(first);
-            while let Some(b) = block {
-                let lines = csvsplit::count_lines(&b);
-                if !b.is_empty() {
-                    if tx.send((seq, b, line)).is_err() {
-                        return Ok(());
-                    }
-                    seq += 1;
+            while let Some(work) = next()? {
+                if tx.send((seq, work)).is_err() {
+                    return Ok(());
                 }
-                line += lines;
-                block = blocks.next_block()?;
+                seq += 1;
             }
             Ok(())
         });
-        let converter = &converter;
         let workers = scope.spawn(move || {
             rx.into_iter()
                 .par_bridge()
-                .for_each_with(out_tx, |out, (seq, block, first_line)| {
+                .for_each_with(out_tx, |out, (seq, work)| {
                     // The receiver only goes away after a panic.
-                    let _ = out.send((seq, converter.csv(&block, first_line)));
+                    let _ = out.send((seq, work.convert(converter)));
                 });
         });
         let mut pending = std::collections::BTreeMap::new();
-        let mut next = 0usize;
+        let mut next_seq = 0usize;
         let mut failed = None;
         for (seq, out) in out_rx {
             pending.insert(seq, out);
-            while let Some(out) = pending.remove(&next) {
-                next += 1;
+            while let Some(out) = pending.remove(&next_seq) {
+                next_seq += 1;
                 if failed.is_none() {
                     if let Err(e) = consume(out) {
                         failed = Some(e);
@@ -282,95 +511,20 @@ fn run_csv<C: Converter>(
         if let Some(e) = failed {
             return Err(e);
         }
-        produced.map_err(io_err)
+        produced
     })
 }
 
-/// Every non-blank line is one record.
-fn split_json_lines(bytes: &[u8]) -> Vec<JsonRecord<'_>> {
+/// Every non-blank line of a block of JSON lines is one record.
+fn split_json_lines(bytes: &[u8], first_line: u64) -> Vec<JsonRecord<'_>> {
     let mut out = Vec::new();
-    for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
-        let line = i as u64 + 1;
+    for (line, raw) in (first_line..).zip(bytes.split(|b| *b == b'\n')) {
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         out.push(JsonRecord { line, bytes: raw });
     }
     out
-}
-
-/// Cuts a JSON array into its elements without building them.
-fn split_json_array(bytes: &[u8]) -> Result<Vec<JsonRecord<'_>>, String> {
-    let mut out = Vec::new();
-    let mut pos = 0usize;
-    let mut line = 1u64;
-    let mut counted = 0usize; // newlines counted up to here
-    let skip_ws = |pos: &mut usize| {
-        while bytes.get(*pos).is_some_and(u8::is_ascii_whitespace) {
-            *pos += 1;
-        }
-    };
-    let line_at = |pos: usize, line: &mut u64, counted: &mut usize| {
-        *line += bytes[*counted..pos].iter().filter(|b| **b == b'\n').count() as u64;
-        *counted = pos;
-        *line
-    };
-    skip_ws(&mut pos);
-    if bytes.get(pos) != Some(&b'[') {
-        return Err("expected a JSON array".to_string());
-    }
-    pos += 1;
-    skip_ws(&mut pos);
-    if bytes.get(pos) == Some(&b']') {
-        pos += 1;
-    } else {
-        loop {
-            skip_ws(&mut pos);
-            let start = pos;
-            let start_line = line_at(start, &mut line, &mut counted);
-            let mut stream = serde_json::Deserializer::from_slice(&bytes[start..])
-                .into_iter::<serde::de::IgnoredAny>();
-            match stream.next() {
-                Some(Ok(_)) => {}
-                Some(Err(e)) => {
-                    return Err(format!(
-                        "the JSON array is malformed at line {}: {e}",
-                        start_line + e.line() as u64 - 1
-                    ))
-                }
-                None => {
-                    return Err(format!(
-                        "the JSON array ends early (after line {start_line})"
-                    ))
-                }
-            }
-            pos = start + stream.byte_offset();
-            out.push(JsonRecord {
-                line: start_line,
-                bytes: &bytes[start..pos],
-            });
-            skip_ws(&mut pos);
-            match bytes.get(pos) {
-                Some(b',') => pos += 1,
-                Some(b']') => {
-                    pos += 1;
-                    break;
-                }
-                _ => {
-                    let l = line_at(pos.min(bytes.len()), &mut line, &mut counted);
-                    return Err(format!(
-                        "the JSON array is malformed at line {l}: expected `,` or `]` after an element"
-                    ));
-                }
-            }
-        }
-    }
-    skip_ws(&mut pos);
-    if pos < bytes.len() {
-        let l = line_at(pos, &mut line, &mut counted);
-        return Err(format!("unexpected text after the JSON array at line {l}"));
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -400,23 +554,8 @@ mod tests {
     }
 
     #[test]
-    fn json_array_elements_and_lines() {
-        let text = b"[\n {\"a\": 1},\n\n {\"a\": \"x,]\"} ,{}\n]\n";
-        let recs = split_json_array(text).unwrap();
-        let lines: Vec<u64> = recs.iter().map(|r| r.line).collect();
-        assert_eq!(lines, vec![2, 4, 4]);
-        assert_eq!(recs[1].bytes, b"{\"a\": \"x,]\"}");
-        assert!(split_json_array(b"[]").unwrap().is_empty());
-        assert!(split_json_array(b"[{}").is_err());
-        assert!(split_json_array(b"[{} {}]").is_err());
-        assert!(split_json_array(b"[{}] x").is_err());
-        assert!(split_json_array(b"[{\"a\": }]").is_err());
-        assert!(split_json_array(b"[1, 2]").is_ok());
-    }
-
-    #[test]
     fn json_lines_skip_blank_lines() {
-        let recs = split_json_lines(b"{}\n\n  \r\n{\"a\":1}\r\n");
+        let recs = split_json_lines(b"{}\n\n  \r\n{\"a\":1}\r\n", 1);
         let lines: Vec<u64> = recs.iter().map(|r| r.line).collect();
         assert_eq!(lines, vec![1, 4]);
     }

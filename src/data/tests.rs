@@ -35,6 +35,7 @@ fn opts(skip: bool) -> LoadOptions {
     LoadOptions {
         skip_bad_rows: skip,
         mapping: None,
+        ..LoadOptions::default()
     }
 }
 
@@ -349,6 +350,7 @@ fn event_row_codes() {
 fn every_code_is_documented() {
     let tested = [
         "D001", "D002", "D003", "D004", "D005", "D006", "D007", "D008", "D009", "D010", "D011",
+        "D012", "D013", "D014", "D015", "D016",
     ];
     let listed: Vec<&str> = codes::PROBLEM_CODES.iter().map(|c| c.code).collect();
     assert_eq!(listed, tested);
@@ -547,8 +549,32 @@ fn garbage_never_panics() {
     // Deep nesting and a huge line.
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let _ = load_str(&schema(), Some(&deep), &deep, &opts(true));
+    // A 5 MB line is over the default record limit (D013, its line named);
+    // with the limit raised it loads.
     let huge = format!("id\n{}\n", "x".repeat(5_000_000));
-    let d = load_str(&schema(), Some(&huge), "contact_id,type,at\n", &opts(true)).unwrap();
+    let err = load_str(&schema(), Some(&huge), "contact_id,type,at\n", &opts(true)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LoadError::Input {
+                code: "D013",
+                line: Some(2),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let raised = crate::data::Limits {
+        max_record: 8 << 20,
+        ..crate::data::Limits::default()
+    };
+    let d = load_inputs(
+        &schema(),
+        Some(Input::from_bytes("c", Format::Csv, huge).with_limits(raised)),
+        Input::from_bytes("e", Format::Csv, "contact_id,type,at\n"),
+        &opts(true),
+    )
+    .unwrap();
     assert_eq!(d.contacts.len(), 1);
 }
 
@@ -644,6 +670,7 @@ fn online_retail_mapping() {
     let options = LoadOptions {
         skip_bad_rows: false,
         mapping: Some(retail_mapping()),
+        ..LoadOptions::default()
     };
     let d = load_inputs(
         &retail_schema(),
@@ -695,6 +722,7 @@ fn mapping_type_must_be_declared() {
     let options = LoadOptions {
         skip_bad_rows: false,
         mapping: Some(retail_mapping()),
+        ..LoadOptions::default()
     };
     let s = Schema::new(vec![], vec![], vec![], chrono_tz::UTC);
     let err = load_inputs(
@@ -723,6 +751,7 @@ fn classify_skip_and_missing_contact_error() {
     let options = LoadOptions {
         skip_bad_rows: true,
         mapping: Some(m),
+        ..LoadOptions::default()
     };
     let d = load_inputs(
         &retail_schema(),
@@ -758,6 +787,7 @@ fn group_conflict_is_d011() {
     let options = LoadOptions {
         skip_bad_rows: false,
         mapping: Some(m.clone()),
+        ..LoadOptions::default()
     };
     let err = load_str(&schema(), Some("id\nc1\nc2\n"), events, &options).unwrap_err();
     let p = problems_of(err);
@@ -768,6 +798,7 @@ fn group_conflict_is_d011() {
     let options = LoadOptions {
         skip_bad_rows: true,
         mapping: Some(m),
+        ..LoadOptions::default()
     };
     let d = load_str(&schema(), Some("id\nc1\nc2\n"), events, &options).unwrap();
     assert_eq!(
@@ -801,6 +832,7 @@ fn mautic_style_contacts() {
     let options = LoadOptions {
         skip_bad_rows: false,
         mapping: Some(m),
+        ..LoadOptions::default()
     };
     let d = load_str(
         &schema(),
@@ -907,6 +939,7 @@ fn online_retail_real() {
     let options = LoadOptions {
         skip_bad_rows: false,
         mapping: Some(retail_mapping()),
+        ..LoadOptions::default()
     };
     let t = std::time::Instant::now();
     let d = load_paths(&retail_schema(), None, &path, &options).unwrap();
