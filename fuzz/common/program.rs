@@ -1,0 +1,29 @@
+//! The fixed rules program shared by the `loader` and `simulate` targets,
+//! checked once per process.
+
+use nurture::check::ir::Program;
+use std::path::Path;
+use std::sync::OnceLock;
+
+const SOURCE: &str = include_str!("../programs/simulate.nurture");
+
+pub fn program() -> &'static Program {
+    static PROGRAM: OnceLock<Program> = OnceLock::new();
+    PROGRAM.get_or_init(|| {
+        let checked = nurture::check::check_source(
+            Path::new("fuzz/programs/simulate.nurture"),
+            "simulate.nurture",
+            SOURCE.to_string(),
+        );
+        match checked.program {
+            Some(program) => program,
+            None => panic!("the fuzz program does not check: {:?}", checked.diagnostics),
+        }
+    })
+}
+
+/// The parts of a fuzz input, cut at 0xFF bytes (never part of UTF-8 text,
+/// so seeds built from real files keep their text whole).
+pub fn split(data: &[u8]) -> Vec<&[u8]> {
+    data.split(|&b| b == 0xFF).collect()
+}
