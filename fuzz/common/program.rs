@@ -21,9 +21,3 @@ pub fn program() -> &'static Program {
         }
     })
 }
-
-/// The parts of a fuzz input, cut at 0xFF bytes (never part of UTF-8 text,
-/// so seeds built from real files keep their text whole).
-pub fn split(data: &[u8]) -> Vec<&[u8]> {
-    data.split(|&b| b == 0xFF).collect()
-}
