@@ -649,19 +649,25 @@ fn hole6_twenty_thousand_count_calls_over_100000_events() {
 #[test]
 fn hole7_repeat_every_minute_with_a_minute_tick_over_ten_years() {
     let dir = project("repeat-minute");
+    // Every firing is a send the run records: about 5.3 million per contact.
     write(
         &dir,
         "repeat.nurture",
-        "stages A\n\nrule r:\n  when points >= 0\n  then add 1 point\n  repeat every 1 minute\n",
+        "stages A\n\nemail hello\n\nrule r:\n  when points >= 0\n  then send email hello\n  repeat every 1 minute\n",
     );
+    let mut events = String::from("contact_id,type,at,url\n");
+    for i in 0..8 {
+        writeln!(events, "c{i},page.visited,2015-01-01T10:00:00Z,/").unwrap();
+    }
+    write(&dir, "eight.csv", events);
     Attack::new(
-        "repeat every 1 minute, --tick 1m over 10 years",
+        "repeat every 1 minute, --tick 1m over 10 years, 8 contacts",
         &dir,
         &[
             "simulate",
             "repeat.nurture",
             "--events",
-            "events.csv",
+            "eight.csv",
             "--tick",
             "1m",
             "--from",
