@@ -9,14 +9,15 @@ cd "$(dirname "$0")/.."
 out=fuzz/corpus
 mkdir -p "$out"/{parse,check,fmt_roundtrip,loader,simulate}
 
-# Rules files: the examples, the imported shared file, every fixture.
+# Rules files: the examples, the imported shared file, every fixture, and the
+# rules seeds of fuzz/seeds (reproducers of crashes the fuzzers found).
 n=0
 while IFS= read -r -d '' file; do
   n=$((n + 1))
   for target in parse check fmt_roundtrip; do
     cp "$file" "$out/$target/rules-$n.nurture"
   done
-done < <(find examples tests/fixtures fuzz/programs src/syntax/testdata -name '*.nurture' -type f -print0 | sort -z)
+done < <(find examples tests/fixtures fuzz/programs fuzz/seeds src/syntax/testdata -name '*.nurture' -type f -print0 | sort -z)
 
 # The loader's input: a flag byte, then events, contacts and mapping cut at
 # 0xFF bytes (see fuzz_targets/loader.rs for the flag bits).
