@@ -201,6 +201,10 @@ impl Rng {
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "every table passed here is a non-empty constant of this module"
+    )]
     fn pick<T: Copy>(&mut self, weighted: &[(T, u32)]) -> T {
         let total: u32 = weighted.iter().map(|(_, w)| *w).sum();
         let mut r = self.below(u64::from(total)) as u32;
@@ -211,6 +215,12 @@ impl Rng {
             r -= w;
         }
         weighted[weighted.len() - 1].0
+    }
+
+    /// One of `items`, uniformly (empty text for an empty list).
+    fn choose<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        let index = self.below(items.len() as u64) as usize;
+        items.get(index).copied().unwrap_or_default()
     }
 
     /// A delay in seconds, mostly short: exponential with the mean, at least `min`.
@@ -500,7 +510,9 @@ impl World {
             evs.clear();
             self.behaviour(index, &profile, &mut rng, &mut evs);
             for ev in &evs {
-                out.counts[ev.kind.type_index()] += 1;
+                if let Some(count) = out.counts.get_mut(ev.kind.type_index()) {
+                    *count += 1;
+                }
                 write_event(&mut out.events, index, ev);
             }
         }
@@ -537,9 +549,9 @@ impl World {
 
         push_id(buf, index);
         buf.push(b',');
-        let first = FIRST[rng.below(FIRST.len() as u64) as usize];
-        let last = LAST[rng.below(LAST.len() as u64) as usize];
-        let domain = DOMAINS[rng.below(DOMAINS.len() as u64) as usize];
+        let first = rng.choose(FIRST);
+        let last = rng.choose(LAST);
+        let domain = rng.choose(DOMAINS);
         buf.extend_from_slice(first.as_bytes());
         buf.push(b'.');
         buf.extend_from_slice(last.as_bytes());
@@ -973,7 +985,8 @@ impl Sim<'_> {
 fn write_event(buf: &mut Vec<u8>, contact: u64, ev: &Ev) {
     push_id(buf, contact);
     buf.push(b',');
-    buf.extend_from_slice(TYPE_NAMES[ev.kind.type_index()].as_bytes());
+    let type_name = TYPE_NAMES.get(ev.kind.type_index()).copied();
+    buf.extend_from_slice(type_name.unwrap_or_default().as_bytes());
     buf.push(b',');
     push_instant(buf, ev.at);
     // email,url,form,asset,amount,order_id,category,channel,referred
@@ -1046,36 +1059,31 @@ fn push_url(buf: &mut Vec<u8>, url: Url) {
 /// `c0000001` for index 0: 1-based, at least 7 digits.
 fn push_id(buf: &mut Vec<u8>, index: u64) {
     buf.push(b'c');
-    let n = index + 1;
-    let mut digits = [0u8; 20];
-    let mut len = 0;
-    let mut x = n;
-    loop {
-        digits[len] = b'0' + (x % 10) as u8;
-        len += 1;
-        x /= 10;
-        if x == 0 {
-            break;
-        }
-    }
-    for _ in len..7 {
-        buf.push(b'0');
-    }
-    buf.extend(digits[..len].iter().rev());
+    push_digits(buf, index + 1, 7);
 }
 
-fn push_u64(buf: &mut Vec<u8>, mut x: u64) {
+fn push_u64(buf: &mut Vec<u8>, x: u64) {
+    push_digits(buf, x, 0);
+}
+
+/// `x` in decimal, zero-padded to `width` digits.
+fn push_digits(buf: &mut Vec<u8>, x: u64, width: usize) {
+    // u64::MAX has 20 digits, so the loop always ends with `rest == 0`.
     let mut digits = [0u8; 20];
     let mut len = 0;
-    loop {
-        digits[len] = b'0' + (x % 10) as u8;
+    let mut rest = x;
+    for slot in &mut digits {
+        *slot = b'0' + (rest % 10) as u8;
         len += 1;
-        x /= 10;
-        if x == 0 {
+        rest /= 10;
+        if rest == 0 {
             break;
         }
     }
-    buf.extend(digits[..len].iter().rev());
+    for _ in len..width {
+        buf.push(b'0');
+    }
+    buf.extend(digits.iter().take(len).rev());
 }
 
 fn push2(buf: &mut Vec<u8>, x: u32) {

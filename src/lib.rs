@@ -7,6 +7,11 @@
 // No `unsafe` anywhere but the one block in `eval::script`, which is
 // allowed there with the reasons it is sound.
 #![deny(unsafe_code)]
+// No index or string slice that can panic on bad input, as Cedar does:
+// library code uses `get`, iterators or fixed-size arrays; the few places
+// where an index is kept carry a local `allow` saying why it is in range.
+// Tests may index (a panic there is a failed test).
+#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::string_slice))]
 
 pub mod check;
 pub mod cli;

@@ -1,7 +1,8 @@
 //! Fuzzes the parser: any UTF-8 text must give an AST or errors whose spans
 //! lie within the input, and never a panic, hang or crash.
 //!
-//! Run with `cargo +nightly fuzz run parse` from the repository root.
+//! Run with `cargo fuzz run --sanitizer none parse` from the repository root
+//! (see docs/fuzzing.md).
 
 #![no_main]
 

@@ -254,9 +254,12 @@ fn allow_comments(context: &Context<'_>, root: &LoadedFile) -> Vec<Allow> {
         let Some(ids) = parse_allow(&comment.text) else {
             continue;
         };
-        let line_start = source.text[..comment.span.start.min(source.text.len())]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
+        // A span that is not a boundary of the text (never, for a comment
+        // the parser found) counts as not on its own line.
+        let Some(before_comment) = source.text.get(..comment.span.start) else {
+            continue;
+        };
+        let line_start = before_comment.rfind('\n').map_or(0, |i| i + 1);
         let own_line = source
             .text
             .get(line_start..comment.span.start)

@@ -248,12 +248,12 @@ fn contradiction(parts: &[&Cond]) -> Option<String> {
             _ => None,
         })
         .collect();
-    let behaviours = &behaviours[..behaviours.len().min(MAX_CLAUSES)];
+    let behaviours: Vec<&Behaviour> = behaviours.into_iter().take(MAX_CLAUSES).collect();
     for (i, a) in behaviours.iter().enumerate() {
         if count_range(a.count).is_none() {
             return Some("no count of events passes its count test".into());
         }
-        for b in &behaviours[i + 1..] {
+        for b in behaviours.iter().skip(i + 1) {
             if same_events(a, b) {
                 if let (Some(x), Some(y)) = (count_range(a.count), count_range(b.count)) {
                     if x.0.max(y.0) > x.1.min(y.1) {
@@ -521,7 +521,7 @@ fn send_without_channel(rule: &RuleDef, out: &mut Vec<Finding>) {
 const MAX_CONFLICT_PEERS: usize = 64;
 
 /// Trigger text, priority, repeat and (for event rules) the steps' text.
-type ShadowKey<'a> = (&'a str, i64, Option<i64>, Vec<String>);
+type ShadowKey<'a> = (&'a str, i64, Option<(i64, bool)>, Vec<String>);
 
 fn pairs(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
     use std::collections::HashMap;
@@ -530,7 +530,7 @@ fn pairs(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
     // Shadowed: the first earlier rule with the same trigger, priority and
     // repeat (and, for event rules, the same steps).
     let mut first: HashMap<ShadowKey<'_>, usize> = HashMap::new();
-    for (j, b) in rules.iter().enumerate() {
+    for ((j, b), trigger) in rules.iter().enumerate().zip(&keys) {
         let event_rule = matches!(b.trigger, Trigger::Event(_));
         // Event rules with other steps are just two reactions to one
         // event; condition rules on one condition fire together.
@@ -540,16 +540,15 @@ fn pairs(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
             Vec::new()
         };
         let key = (
-            keys[j].as_str(),
+            trigger.as_str(),
             b.priority,
-            b.repeat.map(|d| d.seconds),
+            b.repeat.map(|d| (d.seconds, d.calendar)),
             steps,
         );
-        let Some(&i) = first.get(&key) else {
+        let Some(a) = first.get(&key).and_then(|&i| rules.get(i)) else {
             first.insert(key, j);
             continue;
         };
-        let a = &rules[i];
         let same_steps = event_rule || steps_key(cx, a) == steps_key(cx, b);
         out.push(
             Finding::new(
@@ -579,15 +578,15 @@ fn pairs(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
     // Conflicting moves: overlapping event triggers (or identical
     // conditions), the same priority, different immediate targets.
     let mut groups: HashMap<(i64, String), Vec<usize>> = HashMap::new();
-    for (j, b) in rules.iter().enumerate() {
+    for ((j, b), trigger) in rules.iter().enumerate().zip(&keys) {
         let Some(y) = first_move(b) else { continue };
         let group = match &b.trigger {
             Trigger::Event(m) => format!("event {}", m.event_type),
-            Trigger::Condition(_) => keys[j].clone(),
+            Trigger::Condition(_) => trigger.clone(),
         };
         let peers = groups.entry((b.priority, group)).or_default();
         let conflict = peers.iter().take(MAX_CONFLICT_PEERS).find_map(|&i| {
-            let a = &rules[i];
+            let a = rules.get(i)?;
             let overlap = match (&a.trigger, &b.trigger) {
                 (Trigger::Event(x), Trigger::Event(y)) => {
                     x.filter.is_none()
@@ -665,9 +664,9 @@ fn single_use_segment(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding
     for rule in &program.rules {
         rule_conditions(rule, &mut |cond| count(cond));
     }
-    for (id, segment) in program.segments.iter().enumerate() {
-        if segment.file == root.file && uses[id] <= 1 {
-            let message = if uses[id] == 0 {
+    for (segment, &used) in program.segments.iter().zip(&uses) {
+        if segment.file == root.file && used <= 1 {
+            let message = if used == 0 {
                 format!(
                     "segment `{}` is not used by any rule or segment",
                     segment.name

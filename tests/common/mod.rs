@@ -227,3 +227,201 @@ pub fn clip(text: &str) -> &str {
     }
     &text[..end]
 }
+
+/// Where a limited run's standard input comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StdinFrom {
+    /// `/dev/null`: reads end at once.
+    Null,
+    /// A pipe the test holds open and never writes to: a read blocks until
+    /// the child gives up or the deadline kills it.
+    HeldOpen,
+}
+
+/// Where a limited run's standard output goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StdoutTo {
+    /// A pipe the test reads (and keeps, up to [`KEEP_OUTPUT`] bytes).
+    Piped,
+    /// `/dev/full`: every write fails with "no space left on device".
+    DevFull,
+    /// A pipe whose reading end is closed before the child starts, as with
+    /// `| head -c0`: every write fails with a broken pipe.
+    ClosedPipe,
+}
+
+/// A run of the binary held in time, memory and output, for hostile input.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// CPU time.
+    pub deadline: Duration,
+    /// Wall time [default: [`WALL_FACTOR`] times `deadline`]; shorter for
+    /// attacks that block without using the CPU.
+    pub wall: Option<Duration>,
+    /// The address-space limit (`prlimit --as`), when `prlimit` is there.
+    pub memory_bytes: Option<u64>,
+    pub stdin: StdinFrom,
+    pub stdout: StdoutTo,
+    /// Extra environment variables for the child.
+    pub env: Vec<(String, String)>,
+}
+
+/// The address space a hostile run may use: an allocation past it fails,
+/// so unbounded reading shows as an abort instead of swapping the machine.
+pub const MEMORY_LIMIT: u64 = 2 << 30;
+
+/// At most this many bytes of each output are kept (all are counted).
+pub const KEEP_OUTPUT: usize = 4 << 20;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            deadline: DEADLINE,
+            wall: None,
+            memory_bytes: Some(MEMORY_LIMIT),
+            stdin: StdinFrom::Null,
+            stdout: StdoutTo::Piped,
+            env: Vec::new(),
+        }
+    }
+}
+
+/// What a limited run did: the run (outputs cut to [`KEEP_OUTPUT`] bytes),
+/// the full output sizes, and whether the deadline killed it.
+#[derive(Debug)]
+pub struct LimitedRun {
+    pub run: Run,
+    pub stdout_bytes: u64,
+    pub stderr_bytes: u64,
+    /// The deadline was reached and the child killed (`run.status` is then
+    /// the kill's status).
+    pub timed_out: bool,
+    /// Whether the address-space limit was applied.
+    pub memory_limited: bool,
+}
+
+/// Whether `prlimit` (util-linux) can run here.
+pub fn have_prlimit() -> bool {
+    Command::new("prlimit")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Runs `nurture ARGS` in `dir` under `limits`. Unlike
+/// [`nurture_with_deadline`] a timeout does not panic here: it is reported
+/// in [`LimitedRun::timed_out`], so the caller can say which attack hung.
+pub fn nurture_limited(dir: &Path, args: &[&str], limits: &Limits) -> LimitedRun {
+    let binary = env!("CARGO_BIN_EXE_nurture");
+    let memory = limits.memory_bytes.filter(|_| have_prlimit());
+    // prlimit sets the limit and then execs the binary: same process id,
+    // so the CPU-time deadline below watches the binary itself.
+    let mut command = match memory {
+        Some(bytes) => {
+            let mut c = Command::new("prlimit");
+            c.arg(format!("--as={bytes}")).arg("--").arg(binary);
+            c
+        }
+        None => Command::new(binary),
+    };
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("RUST_BACKTRACE")
+        .envs(limits.env.iter().map(|(k, v)| (k, v)))
+        .stderr(Stdio::piped());
+    command.stdin(match limits.stdin {
+        StdinFrom::Null => Stdio::null(),
+        StdinFrom::HeldOpen => Stdio::piped(),
+    });
+    let mut closed_reader = None;
+    match limits.stdout {
+        StdoutTo::Piped => {
+            command.stdout(Stdio::piped());
+        }
+        StdoutTo::DevFull => {
+            let full = std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .expect("open /dev/full");
+            command.stdout(Stdio::from(full));
+        }
+        StdoutTo::ClosedPipe => {
+            let (reader, writer) = std::io::pipe().expect("make a pipe");
+            command.stdout(Stdio::from(writer));
+            closed_reader = Some(reader);
+        }
+    }
+    let started = Instant::now();
+    let mut child = command.spawn().expect("spawn the nurture binary");
+    // The parent's copy of the writing end went into `command`; dropping the
+    // reading end now leaves the child a pipe nobody reads.
+    drop(closed_reader);
+    drop(command);
+    let held_stdin = child.stdin.take();
+    let keep = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut kept = Vec::new();
+            let mut total = 0u64;
+            if let Some(mut pipe) = pipe {
+                let mut buf = vec![0u8; 64 * 1024];
+                while let Ok(n) = pipe.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    total += n as u64;
+                    let room = KEEP_OUTPUT.saturating_sub(kept.len()).min(n);
+                    kept.extend_from_slice(&buf[..room]);
+                }
+            }
+            (kept, total)
+        })
+    };
+    let out_reader = keep(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err_reader = keep(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for nurture") {
+            break status;
+        }
+        let wall = started.elapsed();
+        let used = cpu_time(child.id()).unwrap_or(wall);
+        let wall_limit = limits.wall.unwrap_or(limits.deadline * WALL_FACTOR);
+        if used > limits.deadline || wall > wall_limit {
+            timed_out = true;
+            let _ = child.kill();
+            break child.wait().expect("wait for the killed nurture");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    drop(held_stdin);
+    let elapsed = started.elapsed();
+    let (stdout, stdout_bytes) = out_reader.join().expect("stdout reader");
+    let (stderr, stderr_bytes) = err_reader.join().expect("stderr reader");
+    LimitedRun {
+        run: Run {
+            status,
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            elapsed,
+        },
+        stdout_bytes,
+        stderr_bytes,
+        timed_out,
+        memory_limited: memory.is_some(),
+    }
+}
