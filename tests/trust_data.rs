@@ -11,13 +11,12 @@
 
 mod common;
 
-use common::{nurture_in, scratch, Run};
+use common::{nurture_in, scratch, Run, StdinFrom};
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 const RULES: &str = "stages Subscriber, Lead
 email welcome
@@ -31,7 +30,7 @@ const EVENTS: &str = "contact_id,type,at\nc1,email.opened,2025-01-01T00:00:00Z\n
 
 /// The address space a child may use: ample for these small runs (a
 /// normal run needs well under 256 MiB), far below what the attacks asked for.
-const ADDRESS_SPACE: &str = "--as=805306368";
+const ADDRESS_SPACE: u64 = 768 << 20;
 
 /// A scratch folder with the rules, one contact and one event.
 fn folder(name: &str) -> PathBuf {
@@ -48,63 +47,11 @@ fn simulate(dir: &Path, extra: &[&str]) -> Run {
     nurture_in(dir, &args)
 }
 
-/// Runs the binary under `prlimit` (address-space limit), optionally with
-/// `stdin` fed to it, failing the test after `DEADLINE * 3` of wall time.
+/// Runs the binary under an address-space limit of 768 MiB, optionally
+/// with `stdin` fed to it.
 fn limited(dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) -> Run {
-    let started = Instant::now();
-    let mut child = Command::new("prlimit")
-        .arg(ADDRESS_SPACE)
-        .arg(env!("CARGO_BIN_EXE_nurture"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_BACKTRACE")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn prlimit (util-linux)");
-    let writer = child.stdin.take().zip(stdin).map(|(mut pipe, bytes)| {
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(&bytes);
-        })
-    });
-    let mut out_pipe = child.stdout.take().unwrap();
-    let mut err_pipe = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = out_pipe.read_to_end(&mut b);
-        b
-    });
-    let err = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = err_pipe.read_to_end(&mut b);
-        b
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > common::DEADLINE * 3 {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("`nurture {}` did not finish", args.join(" "));
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    if let Some(w) = writer {
-        let _ = w.join();
-    }
-    Run {
-        status,
-        stdout: String::from_utf8_lossy(&out.join().unwrap()).into_owned(),
-        stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
-        elapsed: started.elapsed(),
-    }
+    let stdin = stdin.map_or(StdinFrom::Null, StdinFrom::Bytes);
+    common::nurture_memory_limited(dir, args, ADDRESS_SPACE, stdin)
 }
 
 /// Exit 2, the code and the file named on one error line, short stderr.

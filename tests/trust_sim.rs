@@ -270,50 +270,7 @@ fn wait_until_a_time_at_that_time_goes_on_now() {
 /// Runs the binary under `prlimit --as=BYTES`, so an unbounded allocation
 /// fails (abort or allocation error) instead of taking the machine.
 fn limited(dir: &Path, bytes: u64, args: &[&str]) -> Run {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
-    let started = Instant::now();
-    let mut child = Command::new("prlimit")
-        .arg(format!("--as={bytes}"))
-        .arg("--")
-        .arg(env!("CARGO_BIN_EXE_nurture"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("prlimit (util-linux) runs");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            panic!("`nurture {}` did not finish in 120 s", args.join(" "));
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Run {
-        status,
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-        elapsed: started.elapsed(),
-    }
+    common::nurture_memory_limited(dir, args, bytes, common::StdinFrom::Null)
 }
 
 const GIB: u64 = 1 << 30;

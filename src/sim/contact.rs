@@ -539,7 +539,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         for (index, step) in steps.iter().enumerate().skip(start) {
             if let Some(unless) = &step.unless {
                 if self.holds_in_sequence(unless, fired_at, now) {
-                    if let Some(action) = self.action_of(&step.kind) {
+                    if let Some(action) = Action::of_step(&step.kind) {
                         self.record(ActionRecord {
                             at: now,
                             rule,
@@ -663,45 +663,6 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         .holds(condition)
     }
 
-    fn action_of(&self, kind: &StepKind) -> Option<Action> {
-        Some(match kind {
-            StepKind::MoveTo(s) => Action::MoveTo(*s),
-            StepKind::MoveBackTo(s) => Action::MoveBackTo(*s),
-            StepKind::Send {
-                channel, message, ..
-            } => Action::Send {
-                channel: *channel,
-                message: *message,
-            },
-            StepKind::AddPoints(n) => Action::AddPoints(*n),
-            StepKind::SetPoints(n) => Action::SetPoints(*n),
-            StepKind::AddTag(t) => Action::AddTag(t.clone()),
-            StepKind::RemoveTag(t) => Action::RemoveTag(t.clone()),
-            StepKind::AddToList(l) => Action::AddToList(*l),
-            StepKind::RemoveFromList(l) => Action::RemoveFromList(*l),
-            StepKind::SetField { field, value } => Action::SetField {
-                field: *field,
-                value: value.clone(),
-            },
-            StepKind::Notify { recipient, message } => Action::Notify {
-                recipient: *recipient,
-                message: message.clone(),
-            },
-            StepKind::HandOff(note) => Action::HandOff(note.clone()),
-            StepKind::Webhook(url) => Action::Webhook(url.clone()),
-            StepKind::MarkDoNotContact => Action::MarkDoNotContact,
-            StepKind::Unsubscribe => Action::Unsubscribe,
-            // Resolved to `SetPoints` / `SetField` by `perform` first.
-            StepKind::SetPointsScript(_)
-            | StepKind::SetFieldScript { .. }
-            | StepKind::Wait(_)
-            | StepKind::WaitUntilTime(_)
-            | StepKind::WaitUntilInstant(_)
-            | StepKind::Branch { .. }
-            | StepKind::Stop => return None,
-        })
-    }
-
     fn record(&mut self, record: ActionRecord) {
         if self.outcome.stopped.is_some() {
             return;
@@ -737,7 +698,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             }
             _ => kind,
         };
-        let Some(action) = self.action_of(kind) else {
+        let Some(action) = Action::of_step(kind) else {
             return;
         };
         let mut record = ActionRecord {

@@ -1,6 +1,6 @@
 //! What a dry run records about one contact.
 
-use crate::check::ir::{FieldId, ListId, MessageId, RuleId, StageId};
+use crate::check::ir::{FieldId, ListId, MessageId, RuleId, StageId, StepKind};
 use crate::syntax::ast::{Channel, Recipient};
 use crate::value::{Instant, Value};
 
@@ -31,6 +31,50 @@ pub enum Action {
     Webhook(String),
     MarkDoNotContact,
     Unsubscribe,
+}
+
+impl Action {
+    /// The action a step takes, or `None` for a step that only steers the
+    /// sequence (waits, branches, `stop`) or that is resolved into another
+    /// step before it runs (the `… to script` forms).
+    pub fn of_step(kind: &StepKind) -> Option<Action> {
+        Some(match kind {
+            StepKind::MoveTo(s) => Action::MoveTo(*s),
+            StepKind::MoveBackTo(s) => Action::MoveBackTo(*s),
+            StepKind::Send {
+                channel, message, ..
+            } => Action::Send {
+                channel: *channel,
+                message: *message,
+            },
+            StepKind::AddPoints(n) => Action::AddPoints(*n),
+            StepKind::SetPoints(n) => Action::SetPoints(*n),
+            StepKind::AddTag(t) => Action::AddTag(t.clone()),
+            StepKind::RemoveTag(t) => Action::RemoveTag(t.clone()),
+            StepKind::AddToList(l) => Action::AddToList(*l),
+            StepKind::RemoveFromList(l) => Action::RemoveFromList(*l),
+            StepKind::SetField { field, value } => Action::SetField {
+                field: *field,
+                value: value.clone(),
+            },
+            StepKind::Notify { recipient, message } => Action::Notify {
+                recipient: *recipient,
+                message: message.clone(),
+            },
+            StepKind::HandOff(note) => Action::HandOff(note.clone()),
+            StepKind::Webhook(url) => Action::Webhook(url.clone()),
+            StepKind::MarkDoNotContact => Action::MarkDoNotContact,
+            StepKind::Unsubscribe => Action::Unsubscribe,
+            // Resolved to `SetPoints` / `SetField` by `perform` first.
+            StepKind::SetPointsScript(_)
+            | StepKind::SetFieldScript { .. }
+            | StepKind::Wait(_)
+            | StepKind::WaitUntilTime(_)
+            | StepKind::WaitUntilInstant(_)
+            | StepKind::Branch { .. }
+            | StepKind::Stop => return None,
+        })
+    }
 }
 
 /// What became of an action.

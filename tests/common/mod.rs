@@ -229,10 +229,12 @@ pub fn clip(text: &str) -> &str {
 }
 
 /// Where a limited run's standard input comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StdinFrom {
     /// `/dev/null`: reads end at once.
     Null,
+    /// These bytes through a pipe, which is closed after them.
+    Bytes(Vec<u8>),
     /// A pipe the test holds open and never writes to: a read blocks until
     /// the child gives up or the deadline kills it.
     HeldOpen,
@@ -315,7 +317,12 @@ pub fn have_prlimit() -> bool {
 /// in [`LimitedRun::timed_out`], so the caller can say which attack hung.
 pub fn nurture_limited(dir: &Path, args: &[&str], limits: &Limits) -> LimitedRun {
     let binary = env!("CARGO_BIN_EXE_nurture");
-    let memory = limits.memory_bytes.filter(|_| have_prlimit());
+    // A memory bound that cannot be applied must not pass quietly.
+    assert!(
+        limits.memory_bytes.is_none() || have_prlimit(),
+        "this test bounds memory with `prlimit` from util-linux: install it (apt-get install util-linux)"
+    );
+    let memory = limits.memory_bytes;
     // prlimit sets the limit and then execs the binary: same process id,
     // so the CPU-time deadline below watches the binary itself.
     let mut command = match memory {
@@ -336,7 +343,7 @@ pub fn nurture_limited(dir: &Path, args: &[&str], limits: &Limits) -> LimitedRun
         .stderr(Stdio::piped());
     command.stdin(match limits.stdin {
         StdinFrom::Null => Stdio::null(),
-        StdinFrom::HeldOpen => Stdio::piped(),
+        StdinFrom::HeldOpen | StdinFrom::Bytes(_) => Stdio::piped(),
     });
     let mut closed_reader = None;
     match limits.stdout {
@@ -362,7 +369,20 @@ pub fn nurture_limited(dir: &Path, args: &[&str], limits: &Limits) -> LimitedRun
     // reading end now leaves the child a pipe nobody reads.
     drop(closed_reader);
     drop(command);
-    let held_stdin = child.stdin.take();
+    let mut held_stdin = child.stdin.take();
+    let feeder = match (&limits.stdin, held_stdin.take()) {
+        (StdinFrom::Bytes(bytes), Some(mut pipe)) => {
+            let bytes = bytes.clone();
+            Some(std::thread::spawn(move || {
+                // The child may stop reading early (a limit): not an error.
+                let _ = std::io::Write::write_all(&mut pipe, &bytes);
+            }))
+        }
+        (_, pipe) => {
+            held_stdin = pipe;
+            None
+        }
+    };
     let keep = |pipe: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
             let mut kept = Vec::new();
@@ -409,6 +429,9 @@ pub fn nurture_limited(dir: &Path, args: &[&str], limits: &Limits) -> LimitedRun
         std::thread::sleep(Duration::from_millis(5));
     };
     drop(held_stdin);
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
     let elapsed = started.elapsed();
     let (stdout, stdout_bytes) = out_reader.join().expect("stdout reader");
     let (stderr, stderr_bytes) = err_reader.join().expect("stderr reader");
@@ -424,4 +447,31 @@ pub fn nurture_limited(dir: &Path, args: &[&str], limits: &Limits) -> LimitedRun
         timed_out,
         memory_limited: memory.is_some(),
     }
+}
+
+/// [`nurture_limited`] with the default deadline, this address-space limit
+/// and standard input, failing the test on a timeout: for tests that assert
+/// what a bounded run printed.
+pub fn nurture_memory_limited(
+    dir: &Path,
+    args: &[&str],
+    memory_bytes: u64,
+    stdin: StdinFrom,
+) -> Run {
+    let limited = nurture_limited(
+        dir,
+        args,
+        &Limits {
+            memory_bytes: Some(memory_bytes),
+            stdin,
+            ..Limits::default()
+        },
+    );
+    assert!(
+        !limited.timed_out,
+        "`nurture {}` did not finish within the deadline\nstderr:\n{}",
+        args.join(" "),
+        clip(&limited.run.stderr)
+    );
+    limited.run
 }

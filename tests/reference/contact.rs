@@ -349,7 +349,7 @@ impl<'p> Run<'p> {
             top.1 += 1;
             if let Some(unless) = &step.unless {
                 if self.holds(unless, now, Some(fired_at)) {
-                    if let Some(action) = action_of(&step.kind) {
+                    if let Some(action) = Action::of_step(&step.kind) {
                         self.out.actions.push(ActionRecord {
                             at: now,
                             rule,
@@ -404,7 +404,7 @@ impl<'p> Run<'p> {
     }
 
     fn perform(&mut self, kind: &StepKind, rule: RuleId, now: Instant) {
-        let Some(action) = action_of(kind) else {
+        let Some(action) = Action::of_step(kind) else {
             panic!("the reference simulator does not run scripts: {kind:?}");
         };
         let mut record = ActionRecord {
@@ -639,36 +639,4 @@ impl<'p> Run<'p> {
             };
         }
     }
-}
-
-fn action_of(kind: &StepKind) -> Option<Action> {
-    Some(match kind {
-        StepKind::MoveTo(s) => Action::MoveTo(*s),
-        StepKind::MoveBackTo(s) => Action::MoveBackTo(*s),
-        StepKind::Send {
-            channel, message, ..
-        } => Action::Send {
-            channel: *channel,
-            message: *message,
-        },
-        StepKind::AddPoints(n) => Action::AddPoints(*n),
-        StepKind::SetPoints(n) => Action::SetPoints(*n),
-        StepKind::AddTag(t) => Action::AddTag(t.clone()),
-        StepKind::RemoveTag(t) => Action::RemoveTag(t.clone()),
-        StepKind::AddToList(l) => Action::AddToList(*l),
-        StepKind::RemoveFromList(l) => Action::RemoveFromList(*l),
-        StepKind::SetField { field, value } => Action::SetField {
-            field: *field,
-            value: value.clone(),
-        },
-        StepKind::Notify { recipient, message } => Action::Notify {
-            recipient: *recipient,
-            message: message.clone(),
-        },
-        StepKind::HandOff(note) => Action::HandOff(note.clone()),
-        StepKind::Webhook(url) => Action::Webhook(url.clone()),
-        StepKind::MarkDoNotContact => Action::MarkDoNotContact,
-        StepKind::Unsubscribe => Action::Unsubscribe,
-        _ => return None,
-    })
 }
