@@ -39,10 +39,16 @@ fn point(decl: &ScriptDecl, pos: Position) -> Span {
 }
 
 /// A one-character span at a rhai position of `text`, which starts at
-/// byte `base` of its file.
+/// byte `base` of its file. It covers the whole character, so that it ends
+/// on a character boundary also when the character takes several bytes
+/// (found by the `check` fuzz target: a span ending inside `→`).
 fn point_in(text: &str, base: usize, pos: Position) -> Span {
-    let at = base + offset_in(text, pos);
-    Span::new(at, (at + 1).min((base + text.len()).max(at)))
+    let offset = offset_in(text, pos);
+    let width = text
+        .get(offset..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(0, char::len_utf8);
+    Span::new(base + offset, base + offset + width)
 }
 
 /// The problems of a rhai syntax error as a diagnostic.
@@ -278,6 +284,15 @@ mod tests {
             body_span: Span::new(start, start + body.len()),
             entry: None,
         }
+    }
+
+    #[test]
+    fn a_point_covers_a_whole_multibyte_character() {
+        // `→` is three bytes; the span must not end inside it.
+        let d = decl("\nlet t = 1 → 2;\n", 10);
+        let span = point(&d, Position::new(2, 11));
+        assert_eq!((span.start, span.end), (10 + 11, 10 + 14));
+        assert_eq!(d.body.get(span.start - 10..span.end - 10), Some("→"));
     }
 
     #[test]
