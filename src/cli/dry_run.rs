@@ -36,7 +36,7 @@ pub struct DataArgs {
     pub max_record_size: u64,
     /// The most bytes a gzip file may inflate to, or standard input may give;
     /// K, M and G mean KiB, MiB and GiB
-    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
     pub max_inflated_size: u64,
 }
 
