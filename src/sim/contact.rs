@@ -132,8 +132,10 @@ struct RuleRun {
     /// Its gate (see [`RunPlan`]) was false at the last evaluation and
     /// nothing has happened since.
     blocked: bool,
-    /// It fired at the current instant.
-    fired_now: bool,
+    /// The evaluation (see `ContactRun::evaluations`) at which it fired;
+    /// 0 for none. A count rather than a flag, so that a new evaluation
+    /// needs no pass over every rule to clear it.
+    fired_in: u64,
 }
 
 /// How a run of steps ended.
@@ -204,6 +206,8 @@ struct ContactRun<'p, 'e> {
     state: ContactState,
     events: EventView<'e>,
     rules: Vec<RuleRun>,
+    /// How many times the condition rules were evaluated (from 1).
+    evaluations: u64,
     waiting: Vec<Waiting>,
     serial: u64,
     /// Rule firings so far, for [`RunPlan::max_records`].
@@ -235,6 +239,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             state,
             events: EventView::new(events, program.event_types.len()),
             rules: vec![RuleRun::default(); program.rules.len()],
+            evaluations: 0,
             waiting: Vec::new(),
             serial: 0,
             firings: 0,
@@ -422,12 +427,14 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         // With nothing new since the last full evaluation, only rules that
         // time alone can change need looking at.
         let mut only_time_dependent = !self.changed;
-        let changed = self.changed;
-        for run in &mut self.rules {
-            run.fired_now = false;
+        if self.changed {
             // Gates are judged afresh against what has changed.
-            run.blocked &= !changed;
+            for run in &mut self.rules {
+                run.blocked = false;
+            }
         }
+        self.evaluations += 1;
+        let evaluation = self.evaluations;
         let (plan, program) = (self.plan, self.program);
         loop {
             let mut any = false;
@@ -440,7 +447,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 let Some(run) = self.rules.get(rule_id) else {
                     continue;
                 };
-                if run.fired_now
+                if run.fired_in == evaluation
                     || (only_time_dependent && run.blocked)
                     || !self.eligible(rule_id, now)
                 {
@@ -461,7 +468,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 let holds = !blocked && context.holds(condition);
                 if let Some(run) = self.rules.get_mut(rule_id) {
                     run.blocked = blocked;
-                    run.fired_now = holds;
+                    run.fired_in = if holds { evaluation } else { 0 };
                 }
                 if holds {
                     any = true;
