@@ -19,7 +19,9 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use nurture::data::{self, Format, Input, LoadError, LoadOptions, LoadReport, Mapping, Schema};
+use nurture::data::{
+    self, Format, Input, Limits, LoadError, LoadOptions, LoadReport, Mapping, Schema,
+};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&flags, rest)) = data.split_first() else {
@@ -57,7 +59,7 @@ fuzz_target!(|data: &[u8]| {
         if std::fs::write(&path, part(0)).is_err() {
             return;
         }
-        match Input::open(&path) {
+        match Input::open(&path, limits()) {
             Ok(mut input) => {
                 input.format = format(flags);
                 input
@@ -70,6 +72,7 @@ fuzz_target!(|data: &[u8]| {
     let options = LoadOptions {
         skip_bad_rows: flags & 0x80 != 0,
         mapping,
+        limits: limits(),
     };
     match data::load_inputs(&schema, contacts, events, &options) {
         Ok(dataset) => {
@@ -118,4 +121,13 @@ fn check_report(report: &LoadReport) {
     );
     let bad = report.contacts.bad() + report.events.bad();
     assert_eq!(bad, report.problem_count, "{report:?}");
+}
+
+/// Limits small enough for fuzzed inputs to reach them (a record of 4 KiB,
+/// 1 MiB inflated), so the limit paths are fuzzed too.
+fn limits() -> Limits {
+    Limits {
+        max_record: 4 << 10,
+        max_inflated: 1 << 20,
+    }
 }

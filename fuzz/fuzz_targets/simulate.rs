@@ -51,7 +51,7 @@ fuzz_target!(|data: &[u8]| {
     let schema = Schema::of_program(program);
     let options = LoadOptions {
         skip_bad_rows: true,
-        mapping: None,
+        ..LoadOptions::default()
     };
     let events = Input::from_bytes("events", Format::Auto, data);
     let Ok(dataset) = data::load_inputs(&schema, None, events, &options) else {
