@@ -8,12 +8,9 @@
 
 mod common;
 
-use common::{nurture_in, Run};
+use common::{nurture_in, Limits, Run, StdoutTo};
 use std::fmt::Write as _;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 /// A scratch folder holding `files`.
 fn folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
@@ -330,57 +327,31 @@ fn commands() -> Vec<(Vec<&'static str>, i32)> {
     ]
 }
 
-/// Runs `nurture ARGS` in `dir` with `stdout` as its standard output,
-/// failing the test if it takes longer than the shared deadline.
-fn run_with_stdout(
-    dir: &Path,
-    args: &[&str],
-    stdout: Stdio,
-    close_at_once: bool,
-) -> (Option<i32>, String) {
-    let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nurture"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_BACKTRACE")
-        .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn nurture");
-    if close_at_once {
-        // The reader goes away before the child writes a byte.
-        drop(child.stdout.take());
-    }
-    let mut err_pipe = child.stderr.take().expect("stderr is piped");
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = err_pipe.read_to_string(&mut text);
-        text
-    });
-    let wall = common::DEADLINE * common::WALL_FACTOR;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > wall {
-            let _ = child.kill();
-            panic!(
-                "`nurture {}` did not finish within {wall:?}",
-                args.join(" ")
-            );
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    (status.code(), reader.join().unwrap())
+/// Runs `nurture ARGS` in `dir` with its standard output a closed pipe or
+/// `/dev/full` (the shared bounded runner), failing the test on a timeout.
+fn run_with_stdout(dir: &Path, args: &[&str], stdout: StdoutTo) -> (Option<i32>, String) {
+    let limited = common::nurture_limited(
+        dir,
+        args,
+        &Limits {
+            memory_bytes: None,
+            stdout,
+            ..Limits::default()
+        },
+    );
+    assert!(
+        !limited.timed_out,
+        "`nurture {}` did not finish within the deadline",
+        args.join(" ")
+    );
+    (limited.run.code(), limited.run.stderr)
 }
 
 #[test]
 fn a_closed_pipe_ends_quietly_with_the_commands_own_exit_code() {
     let dir = clean_campaign("closed-pipe");
     for (args, code) in commands() {
-        let (exit, stderr) = run_with_stdout(&dir, &args, Stdio::piped(), true);
+        let (exit, stderr) = run_with_stdout(&dir, &args, StdoutTo::ClosedPipe);
         assert_eq!(exit, Some(code), "`{}`: {stderr}", args.join(" "));
         assert_eq!(stderr, "", "`{}` printed on stderr", args.join(" "));
     }
@@ -392,7 +363,7 @@ fn a_closed_pipe_ends_quietly_with_the_commands_own_exit_code() {
             "stages Lead\nrule r: when stage = Nope then move to Lead\n",
         )],
     );
-    let (exit, stderr) = run_with_stdout(&bad, &["check", "bad.nurture"], Stdio::piped(), true);
+    let (exit, stderr) = run_with_stdout(&bad, &["check", "bad.nurture"], StdoutTo::ClosedPipe);
     assert_eq!(exit, Some(1), "{stderr}");
     assert_eq!(stderr, "");
 }
@@ -401,11 +372,7 @@ fn a_closed_pipe_ends_quietly_with_the_commands_own_exit_code() {
 fn a_full_disk_is_e0810_and_exit_2() {
     let dir = clean_campaign("dev-full");
     for (args, _) in commands() {
-        let full = std::fs::OpenOptions::new()
-            .write(true)
-            .open("/dev/full")
-            .expect("open /dev/full");
-        let (exit, stderr) = run_with_stdout(&dir, &args, Stdio::from(full), false);
+        let (exit, stderr) = run_with_stdout(&dir, &args, StdoutTo::DevFull);
         assert_eq!(exit, Some(2), "`{}`: {stderr}", args.join(" "));
         assert_eq!(
             stderr,
