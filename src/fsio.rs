@@ -31,12 +31,6 @@ pub enum OpenError {
 }
 
 impl OpenError {
-    /// True when the file does not exist (callers often say more then, such
-    /// as a nearby name).
-    pub fn is_not_found(&self) -> bool {
-        matches!(self, OpenError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
-    }
-
     /// True when the path is a directory (callers that report directories
     /// apart from FIFOs and devices ask this).
     pub fn is_directory(&self) -> bool {
@@ -261,6 +255,9 @@ mod tests {
     #[test]
     fn a_missing_file_says_so() {
         let err = open_regular(Path::new("no/such/file"), "no/such/file").unwrap_err();
-        assert!(err.is_not_found(), "{err}");
+        assert!(
+            matches!(&err, OpenError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound),
+            "{err}"
+        );
     }
 }
