@@ -14,9 +14,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use nurture::check::ir::{Program, Trigger};
 use nurture::data::{self, Dataset, LoadOptions, Schema};
 use nurture::eval::{Clock, ContactState, Context, EventView};
+use nurture::ir::{Program, Trigger};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;

@@ -21,7 +21,7 @@
 //! (seed, contact index), and contacts are written in index order, so the
 //! output depends only on the options, never on the thread count.
 
-use crate::value::Instant;
+use crate::base::value::Instant;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
@@ -1251,7 +1251,7 @@ mod tests {
         let n = d.contacts.len();
         let count = |f: &dyn Fn(usize) -> bool| (0..n).filter(|c| f(*c)).count() as f64 / n as f64;
         let prop = |e: &data::Event, i: usize| match &e.properties[i] {
-            Some(crate::value::Value::Text(s)) => s.to_string(),
+            Some(crate::base::value::Value::Text(s)) => s.to_string(),
             _ => String::new(),
         };
         let opened = count(&|c| has(c, ty("email.opened"), &|_| true));
@@ -1317,7 +1317,8 @@ mod tests {
         let rate = |channel: &str| {
             let members: Vec<usize> = (0..d.contacts.len())
                 .filter(|i| {
-                    d.contacts[*i].fields[3] == Some(crate::value::Value::Text(channel.into()))
+                    d.contacts[*i].fields[3]
+                        == Some(crate::base::value::Value::Text(channel.into()))
                 })
                 .collect();
             let buyers = members
@@ -1394,7 +1395,7 @@ mod stats {
         .unwrap();
         let ty = |name: &str| schema.event_type_index(name).unwrap() as u16;
         let text = |e: &data::Event| match e.properties.first() {
-            Some(Some(crate::value::Value::Text(s))) => s.to_string(),
+            Some(Some(crate::base::value::Value::Text(s))) => s.to_string(),
             _ => String::new(),
         };
         let share = |f: &dyn Fn(&data::Event) -> bool| {

@@ -13,17 +13,17 @@
 // Tests may index (a panic there is a failed test).
 #![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::string_slice))]
 
+pub mod base;
 pub mod check;
 pub mod cli;
 pub mod data;
 pub mod diagnostics;
 pub mod eval;
 pub mod fmt;
-pub mod fsio;
 pub mod generate;
+pub mod ir;
 pub mod lint;
 pub mod report;
 pub mod sim;
 pub mod syntax;
 pub mod testing;
-pub mod value;

@@ -9,8 +9,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use nurture::check::check_source;
-use nurture::check::ir::Program;
 use nurture::data::{self, Contact, Dataset, LoadError, LoadOptions, Schema};
+use nurture::ir::Program;
 use nurture::report::{self, DataCounts, RowCounts};
 use nurture::sim::run::{run, OutcomeSink, Population, RunConfig};
 use nurture::sim::ContactOutcome;

@@ -9,12 +9,12 @@
 
 mod reference;
 
-use nurture::check::ir::Program;
+use nurture::base::value::Instant;
 use nurture::data::{self, Dataset, LoadOptions, Schema};
+use nurture::ir::Program;
 use nurture::report::outbox;
 use nurture::sim::run::{self, OutcomeSink, Population, RunConfig, Summary};
 use nurture::sim::{state_at, ContactOutcome, RunPlan};
-use nurture::value::Instant;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use reference::Semantics;

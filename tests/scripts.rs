@@ -7,13 +7,13 @@
 
 mod common;
 
+use nurture::base::value::{Instant, Value};
 use nurture::check::check_source;
-use nurture::check::ir::{self, Program};
 use nurture::data::Event;
 use nurture::diagnostics::Diagnostic;
 use nurture::eval::script::{self, ScriptError};
 use nurture::eval::{Clock, ContactState, Context, EventView};
-use nurture::value::{Instant, Value};
+use nurture::ir::{self, Program};
 use std::collections::BTreeSet;
 use std::path::Path;
 

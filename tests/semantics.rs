@@ -18,14 +18,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use nurture::base::value::Instant;
 use nurture::check::check_source;
-use nurture::check::ir::Program;
 use nurture::data::{self, Dataset, LoadOptions, Schema};
+use nurture::ir::Program;
 use nurture::report::rfc3339;
 use nurture::sim::calendar;
 use nurture::sim::run::describe;
 use nurture::sim::{simulate_contact, ContactOutcome, RunPlan, Status, TraceEntry};
-use nurture::value::Instant;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -1921,8 +1921,8 @@ gone,page.visited,2025-02-02T10:00:00Z,,/x
 
 mod outbox_properties {
     use super::*;
-    use nurture::check::ir::{FrequencyCap, QuietHours, Settings};
     use nurture::eval::ContactState;
+    use nurture::ir::{FrequencyCap, QuietHours, Settings};
     use nurture::sim::sends::Outbox;
     use nurture::syntax::ast::{CapPolicy, Channel};
     use proptest::prelude::*;

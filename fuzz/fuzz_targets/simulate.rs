@@ -18,7 +18,7 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use nurture::check::ir::Program;
+use nurture::ir::Program;
 use nurture::data::Contact;
 use nurture::data::{self, Format, Input, LoadOptions, Schema};
 use nurture::report::{self, DataCounts, RowCounts};

@@ -20,8 +20,8 @@
 //! The walk over imports is iterative (an explicit stack), so a chain of any
 //! length cannot overflow the stack, and takes time linear in the files.
 
+use crate::base::fsio::{self, OpenError};
 use crate::diagnostics::{codes, Diagnostic, FileId, SourceFile, SourceMap};
-use crate::fsio::{self, OpenError};
 use crate::syntax::ast::{self, ItemKind, Span};
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};

@@ -3,12 +3,12 @@
 
 use super::ir::{self, builtin, TimePoint, Window};
 use super::{values, Checker};
+use crate::base::value::Value;
 use crate::diagnostics::codes;
 use crate::syntax::ast::{
     self, AggFunc, CmpOp, CondKind, CountOp, FieldType, LiteralKind, Span, StageOp, StepKind,
     ValueTestKind, Verb,
 };
-use crate::value::Value;
 
 /// Where a condition appears, which decides what it may say.
 #[derive(Clone, Copy)]
@@ -1198,7 +1198,7 @@ fn filter_key(filter: Option<&ir::Filter>) -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
-    use crate::check::ir::{CondKind, Program, Trigger};
+    use crate::ir::{CondKind, Program, Trigger};
 
     fn program(rules: &str) -> Program {
         let text =

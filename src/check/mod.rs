@@ -4,7 +4,7 @@
 //! first, so a CI log shows them all at once.
 
 mod builtins;
-pub mod ir;
+pub use crate::ir;
 pub mod loader;
 mod lower;
 mod namespace;

@@ -6,6 +6,7 @@
 
 use super::ir::{MessageId, Program, RuleId, SegmentId, StageId};
 use super::values;
+use crate::base::value::{Instant, Value};
 use crate::data::{Contact, Event};
 use crate::diagnostics::{codes, did_you_mean, Diagnostic, FileId, SourceMap};
 use crate::syntax::ast::{
@@ -13,7 +14,6 @@ use crate::syntax::ast::{
     TestEventKind, Verb,
 };
 use crate::syntax::ast::{FieldType, Span};
-use crate::value::{Instant, Value};
 
 /// One test, resolved and ready to run.
 #[derive(Debug, Clone)]

@@ -1,8 +1,8 @@
 //! Validation of literals: dates, instants, durations, numbers.
 
-use crate::check::ir::TimePoint;
+use crate::base::value::Instant;
+use crate::ir::TimePoint;
 use crate::syntax::ast::{Duration, Literal, LiteralKind};
-use crate::value::Instant;
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 
 /// The longest duration we accept anywhere: 100 years.

@@ -3,12 +3,12 @@
 
 use super::paths::display;
 use super::EXIT_USAGE;
-use crate::check::ir::Program;
+use crate::base::value::Instant;
 use crate::check::{self, values};
 use crate::data::{self, Dataset, LoadError, LoadOptions, Mapping, Schema};
 use crate::diagnostics::{render, SourceMap};
+use crate::ir::Program;
 use crate::report::{DataCounts, RowCounts};
-use crate::value::Instant;
 use std::io::IsTerminal;
 use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};

@@ -3,9 +3,9 @@
 use super::dry_run::{self, DataArgs, Exit};
 use super::simulate_cmd::contact_index;
 use super::{output, script_failures, usage_error};
-use crate::check::ir::{Program, Trigger};
 use crate::eval::explain::{explain, render, Clause};
 use crate::eval::{Clock, Context};
+use crate::ir::{Program, Trigger};
 use crate::report::local;
 use crate::report::script_failures::ScriptFailures;
 use crate::sim::{state_at, RunPlan, TraceEntry};

@@ -89,7 +89,8 @@ pub fn run(args: &FmtArgs) -> i32 {
         changed += 1;
         let line = if args.check {
             format!("would reformat: {name}\n")
-        } else if let Err(error) = crate::fsio::replace_file(&real_path, formatted.as_bytes()) {
+        } else if let Err(error) = crate::base::fsio::replace_file(&real_path, formatted.as_bytes())
+        {
             return usage_error(&format!("cannot write `{name}`: {error}"));
         } else {
             format!("formatted: {name}\n")

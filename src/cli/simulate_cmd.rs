@@ -2,8 +2,8 @@
 
 use super::dry_run::{self, DataArgs, Exit};
 use super::{output, script_failures, usage_error, EXIT_USAGE};
-use crate::check::ir::Program;
 use crate::data::{Contact, Dataset};
+use crate::ir::Program;
 use crate::report;
 use crate::sim::limits::{Command, Limits, RunStop};
 use crate::sim::run::{self, OutcomeSink, Population, RunConfig};

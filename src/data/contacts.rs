@@ -7,7 +7,7 @@ use super::mapping::{ContactMapping, MissingIdPolicy};
 use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
 use super::source::{self, Converter, Header, Input, JsonRecord};
 use super::{did_you_mean, Contact, LoadError, LoadReport, Notes, Schema, SkippedRows};
-use crate::value::Value;
+use crate::base::value::Value;
 use std::collections::BTreeSet;
 
 const ID: usize = 0;

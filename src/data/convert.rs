@@ -1,8 +1,8 @@
 //! Converting cells (CSV text or JSON values) to typed [`Value`]s, and parsing
 //! timestamps.
 
+use crate::base::value::{Instant, Text, Value};
 use crate::syntax::ast::FieldType;
-use crate::value::{Instant, Text, Value};
 use chrono::{LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 

@@ -137,9 +137,9 @@ impl Mapping {
     /// [`Mapping::MAX_BYTES`] of it (`D015`), counted while reading.
     pub fn from_file(path: &Path) -> Result<Mapping, super::LoadError> {
         let name = path.display().to_string();
-        let bytes = crate::fsio::read_regular(path, &name, Mapping::MAX_BYTES).map_err(|e| {
+        let bytes = crate::base::fsio::read_regular(path, &name, Mapping::MAX_BYTES).map_err(|e| {
             match e {
-                crate::fsio::OpenError::TooLarge { path, limit } => super::source::coded(
+                crate::base::fsio::OpenError::TooLarge { path, limit } => super::source::coded(
                     super::codes::D015,
                     &path,
                     None,

@@ -57,8 +57,8 @@ mod source;
 pub use mapping::{Classify, Computed, ContactMapping, EventMapping, Mapping, MissingIdPolicy};
 pub use source::{Format, Input, Limits};
 
+use crate::base::value::{Instant, Value};
 use crate::syntax::ast::FieldType;
-use crate::value::{Instant, Value};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
@@ -113,14 +113,14 @@ impl Schema {
     /// The built-in event types, in the checker's order (one list:
     /// `check::ir::BUILTIN_EVENT_TYPES`).
     pub fn builtin_event_types() -> Vec<EventTypeSchema> {
-        crate::check::ir::BUILTIN_EVENT_TYPES
+        crate::ir::BUILTIN_EVENT_TYPES
             .iter()
             .map(|(name, properties)| EventTypeSchema::new(name, properties))
             .collect()
     }
 
     /// The schema a checked rules program declares.
-    pub fn of_program(program: &crate::check::ir::Program) -> Schema {
+    pub fn of_program(program: &crate::ir::Program) -> Schema {
         Schema {
             fields: program
                 .fields

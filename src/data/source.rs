@@ -17,7 +17,7 @@ use super::codes::{D012, D013, D014};
 use super::csvsplit::{self, BlockError, Blocks};
 use super::jsonsplit::{ArrayElements, ArrayError};
 use super::LoadError;
-use crate::fsio::{self, OpenError};
+use crate::base::fsio::{self, OpenError};
 use rayon::prelude::*;
 use std::io::{BufRead, BufReader, Read};
 use std::ops::Range;

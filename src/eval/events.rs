@@ -1,9 +1,9 @@
 //! One contact's events as the evaluator sees them at an instant: the data
 //! events applied so far plus the sends the simulation itself made.
 
-use crate::check::ir::{builtin, EventTypeId, Window};
+use crate::base::value::{Instant, Value};
 use crate::data::Event;
-use crate::value::{Instant, Value};
+use crate::ir::{builtin, EventTypeId, Window};
 
 /// A contact's events, indexed by type, with a moving horizon.
 #[derive(Debug)]

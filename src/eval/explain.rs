@@ -2,10 +2,10 @@
 //! and the data behind it, for `nurture explain` and test failures.
 
 use super::{Context, Lower};
-use crate::check::ir::{CondKind, FieldType, Operand, Window};
+use crate::base::value::Value;
 use crate::diagnostics::{FileId, SourceMap};
+use crate::ir::{CondKind, FieldType, Operand, Window};
 use crate::report::{local, rfc3339};
-use crate::value::Value;
 use serde::Serialize;
 
 /// One clause and its value.
@@ -41,7 +41,7 @@ pub fn explain(
     context: &Context<'_>,
     sources: &SourceMap,
     file: FileId,
-    cond: &crate::check::ir::Cond,
+    cond: &crate::ir::Cond,
 ) -> Clause {
     let mut expansion = Expansion {
         shown: vec![false; context.program.segments.len()],
@@ -54,7 +54,7 @@ fn clause(
     context: &Context<'_>,
     sources: &SourceMap,
     file: FileId,
-    cond: &crate::check::ir::Cond,
+    cond: &crate::ir::Cond,
     in_segment: bool,
     expansion: &mut Expansion,
 ) -> Clause {
@@ -122,7 +122,7 @@ fn squash(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn detail(context: &Context<'_>, cond: &crate::check::ir::Cond) -> Option<String> {
+fn detail(context: &Context<'_>, cond: &crate::ir::Cond) -> Option<String> {
     let program = context.program;
     let tz = context.clock.tz;
     let value_text = |v: Option<&Value>| match v {
@@ -218,7 +218,7 @@ fn detail(context: &Context<'_>, cond: &crate::check::ir::Cond) -> Option<String
 }
 
 /// A field's name by id (resolved by the checker, so `?` never shows).
-fn field_name(program: &crate::check::ir::Program, id: usize) -> &str {
+fn field_name(program: &crate::ir::Program, id: usize) -> &str {
     program.fields.get(id).map_or("?", |f| f.name.as_str())
 }
 
@@ -245,7 +245,7 @@ fn window_text(context: &Context<'_>, window: Window) -> String {
     }
 }
 
-fn count_text(count: crate::check::ir::CountTest) -> String {
+fn count_text(count: crate::ir::CountTest) -> String {
     use crate::syntax::ast::CountOp;
     let op = match count.op {
         CountOp::AtLeast => "at least",

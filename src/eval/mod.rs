@@ -10,14 +10,14 @@ pub mod population;
 pub mod script;
 pub mod time;
 
-use crate::check::ir::{
+use crate::base::value::{Instant, Value};
+use crate::check::values::start_of_day;
+use crate::data::Event;
+use crate::ir::{
     self, Aggregate, Behaviour, CondKind, EventMatcher, Filter, Program, StageTest, TargetPattern,
     TimePoint, ValueTest,
 };
-use crate::check::values::start_of_day;
-use crate::data::Event;
 use crate::syntax::ast::{AggFunc, CmpOp, Consent, DayPattern};
-use crate::value::{Instant, Value};
 use chrono::{Datelike, NaiveDate, TimeZone, Weekday};
 pub use events::{EventView, Lower};
 use std::cell::RefCell;

@@ -6,10 +6,10 @@
 //! DuckDB comparison in `benches/duckdb/` measures.
 
 use super::{Clock, ContactState, Context, EventView};
-use crate::check::ir::{Program, Trigger};
+use crate::base::value::Instant;
 use crate::data::{Contact, Event};
+use crate::ir::{Program, Trigger};
 use crate::report::script_failures::ScriptFailures;
-use crate::value::Instant;
 use rayon::prelude::*;
 use std::ops::Range;
 

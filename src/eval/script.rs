@@ -28,11 +28,11 @@
 //! all fails with the limit named (E0705), even if it catches the error.
 
 use super::Context;
-use crate::check::ir::{EventTypeId, FieldType, Program, ScriptId};
+use crate::base::value::{Instant, Value};
 use crate::data::Event;
 use crate::diagnostics::codes::{self, Code};
+use crate::ir::{EventTypeId, FieldType, Program, ScriptId};
 use crate::syntax::ast::CmpOp;
-use crate::value::{Instant, Value};
 use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Scope, FLOAT, INT};
 use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
@@ -461,7 +461,7 @@ pub fn describe(error: &EvalAltResult) -> Failure {
 fn event_type<'p>(
     program: &'p Program,
     name: &str,
-) -> Option<(EventTypeId, &'p crate::check::ir::EventTypeDef)> {
+) -> Option<(EventTypeId, &'p crate::ir::EventTypeDef)> {
     program
         .event_types
         .iter()
@@ -573,7 +573,7 @@ fn query<T>(
     filter: Option<&Map>,
     f: impl FnOnce(
         &Context<'_>,
-        &crate::check::ir::EventTypeDef,
+        &crate::ir::EventTypeDef,
         &mut dyn Iterator<Item = &Event>,
     ) -> Result<T, Box<EvalAltResult>>,
 ) -> Result<T, Box<EvalAltResult>> {
@@ -615,7 +615,7 @@ fn query<T>(
 
 fn numbers(
     events: &mut dyn Iterator<Item = &Event>,
-    def: &crate::check::ir::EventTypeDef,
+    def: &crate::ir::EventTypeDef,
     property: &str,
 ) -> Result<Vec<f64>, Box<EvalAltResult>> {
     let Some(p) = def.property(property) else {

@@ -2,11 +2,11 @@
 //! no new event and no action. The simulator re-evaluates only those at
 //! periodic ticks; everything else can only change when something happens.
 
-use crate::check::ir::{builtin, CondKind, Program, ValueTest, Window};
+use crate::ir::{builtin, CondKind, Program, ValueTest, Window};
 
 /// Whether a condition's value may differ at a later instant although the
 /// contact's state and data events are unchanged.
-pub fn depends_on_time(program: &Program, cond: &crate::check::ir::Cond) -> bool {
+pub fn depends_on_time(program: &Program, cond: &crate::ir::Cond) -> bool {
     // A segment's answer was worked out once by the checker; one it did
     // not work out counts as time-dependent, which is never wrong.
     depends(cond, &|id| {
@@ -36,7 +36,7 @@ pub fn segment_time_dependence(program: &Program, order: &[usize]) -> Vec<bool> 
 
 /// The recursion follows the condition as written (bounded by the
 /// parser); segments are answered by `segment`, never expanded.
-fn depends(cond: &crate::check::ir::Cond, segment: &dyn Fn(usize) -> bool) -> bool {
+fn depends(cond: &crate::ir::Cond, segment: &dyn Fn(usize) -> bool) -> bool {
     match &cond.kind {
         CondKind::And(parts) | CondKind::Or(parts) => parts.iter().any(|p| depends(p, segment)),
         CondKind::Not(inner) => depends(inner, segment),

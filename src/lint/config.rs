@@ -83,7 +83,7 @@ impl LintConfig {
     /// `display`. Only a regular file of at most [`MAX_CONFIG_BYTES`] is
     /// read (a FIFO is never opened, a device never read).
     pub fn load(path: &Path, display: &str) -> Result<LintConfig, String> {
-        let bytes = crate::fsio::read_regular(path, display, MAX_CONFIG_BYTES)
+        let bytes = crate::base::fsio::read_regular(path, display, MAX_CONFIG_BYTES)
             .map_err(|e| e.to_string())?;
         let text =
             String::from_utf8(bytes).map_err(|_| format!("`{display}` is not UTF-8 text"))?;

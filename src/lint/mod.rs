@@ -11,9 +11,9 @@ pub mod config;
 pub mod registry;
 mod rules;
 
-use crate::check::ir::Program;
 use crate::check::loader::LoadedFile;
 use crate::diagnostics::{Code, Diagnostic, FileId, SourceMap};
+use crate::ir::Program;
 use crate::syntax::ast::Span;
 pub use config::LintConfig;
 pub use registry::{Category, Level, LintInfo, LINTS};

@@ -3,7 +3,7 @@
 
 use super::registry as r;
 use super::{Context, DeclKind, Finding};
-use crate::check::ir::{
+use crate::ir::{
     Behaviour, Cond, CondKind, CountTest, Program, RuleDef, StageTest, Step, StepKind,
     TargetPattern, Trigger, Window,
 };
@@ -292,10 +292,7 @@ fn same_events(a: &Behaviour, b: &Behaviour) -> bool {
         && same_target(&a.matcher.target, &b.matcher.target)
 }
 
-fn same_target(
-    a: &Option<crate::check::ir::TargetMatch>,
-    b: &Option<crate::check::ir::TargetMatch>,
-) -> bool {
+fn same_target(a: &Option<crate::ir::TargetMatch>, b: &Option<crate::ir::TargetMatch>) -> bool {
     match (a, b) {
         (None, None) => true,
         (Some(a), Some(b)) => {
@@ -479,9 +476,7 @@ fn send_without_channel(rule: &RuleDef, out: &mut Vec<Finding>) {
             }
             _ => None,
         }),
-        Trigger::Event(matcher)
-            if matcher.event_type == crate::check::ir::builtin::UNSUBSCRIBED =>
-        {
+        Trigger::Event(matcher) if matcher.event_type == crate::ir::builtin::UNSUBSCRIBED => {
             Some("the rule fires when the contact unsubscribes")
         }
         Trigger::Event(_) => None,

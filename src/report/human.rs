@@ -1,7 +1,7 @@
 //! The dry-run report a marketing person reads.
 
 use super::{local_date, rule_name, stage_name, thousands, DataCounts, RowCounts};
-use crate::check::ir::Program;
+use crate::ir::Program;
 use crate::sim::run::{never_fired, Funnel, Summary};
 use crate::sim::Status;
 use std::fmt::Write;

@@ -2,7 +2,7 @@
 //! `simulate --format json`.
 
 use super::{rfc3339, rule_name, stage_name, DataCounts};
-use crate::check::ir::Program;
+use crate::ir::Program;
 use crate::sim::run::{never_fired, Funnel, Summary};
 use crate::sim::Status;
 use serde_json::{json, Value as Json};

@@ -6,7 +6,7 @@ pub mod outbox;
 pub mod script_failures;
 pub mod timeline;
 
-use crate::value::Instant;
+use crate::base::value::Instant;
 use chrono::TimeZone;
 
 /// Rows read, used and rejected for one input; read = used + rejected.
@@ -26,12 +26,12 @@ pub struct DataCounts {
 
 /// The name of stage `id`; `?` for an id the program does not have (ids
 /// come from the program, so that is a bug, not a reason to panic).
-pub fn stage_name(program: &crate::check::ir::Program, id: usize) -> &str {
+pub fn stage_name(program: &crate::ir::Program, id: usize) -> &str {
     program.stages.get(id).map_or("?", String::as_str)
 }
 
 /// The name of rule `id`; `?` for an id the program does not have.
-pub fn rule_name(program: &crate::check::ir::Program, id: usize) -> &str {
+pub fn rule_name(program: &crate::ir::Program, id: usize) -> &str {
     program.rules.get(id).map_or("?", |r| r.name.as_str())
 }
 

@@ -2,7 +2,7 @@
 //! became of it and when (the format is in docs/data.md, "The outbox").
 
 use super::rfc3339;
-use crate::check::ir::Program;
+use crate::ir::Program;
 use crate::sim::run::describe;
 use crate::sim::{Action, ActionRecord, Status};
 use serde_json::{json, Value as Json};

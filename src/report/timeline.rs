@@ -1,8 +1,8 @@
 //! `--timeline ID`: one contact's story, step by step.
 
 use super::{local, rule_name, stage_name};
-use crate::check::ir::Program;
 use crate::data::{Contact, Event};
+use crate::ir::Program;
 use crate::sim::run::describe;
 use crate::sim::{ContactOutcome, Status, TraceEntry};
 use std::fmt::Write;
@@ -147,7 +147,7 @@ pub fn event_details(program: &Program, event: &Event) -> String {
         .zip(&event.properties)
         .filter_map(|((name, _), value)| {
             value.as_ref().map(|v| match v {
-                crate::value::Value::Text(t) => format!("{name}={t}"),
+                crate::base::value::Value::Text(t) => format!("{name}={t}"),
                 other => format!("{name}={other}"),
             })
         })

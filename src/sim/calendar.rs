@@ -3,9 +3,9 @@
 //! 25 hours; everything here goes through local dates so "09:00" stays
 //! 09:00 on those days.
 
-use crate::check::ir::{Duration, QuietHours};
+use crate::base::value::Instant;
 use crate::check::values::start_of_day;
-use crate::value::Instant;
+use crate::ir::{Duration, QuietHours};
 use chrono::{NaiveDate, NaiveTime, Offset, TimeZone, Timelike};
 
 const DAY: i64 = 86_400;

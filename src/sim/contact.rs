@@ -8,12 +8,12 @@ use super::outcome::{
     Withdrawal,
 };
 use super::sends::Outbox;
-use crate::check::ir::{self, builtin, MessageId, Program, RuleId, Step, StepKind, Trigger};
+use crate::base::value::Instant;
 use crate::data::{Contact, Event};
 use crate::eval::time::depends_on_time;
 use crate::eval::{Clock, ContactState, Context, EventView};
+use crate::ir::{self, builtin, MessageId, Program, RuleId, Step, StepKind, Trigger};
 use crate::syntax::ast::Channel;
-use crate::value::Instant;
 use std::collections::HashMap;
 
 /// What every contact's run shares.
@@ -807,7 +807,9 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             StepKind::SetPointsScript(script) => {
                 match crate::eval::script::value(&context, *script, ir::FieldType::Number)? {
                     // Rounded to the nearest whole point; `as` saturates.
-                    crate::value::Value::Number(n) => Some(StepKind::SetPoints(n.round() as i64)),
+                    crate::base::value::Value::Number(n) => {
+                        Some(StepKind::SetPoints(n.round() as i64))
+                    }
                     _ => None,
                 }
             }
@@ -930,7 +932,7 @@ impl ContactRun<'_, '_> {
     /// the data counts for once-per-contact and frequency caps.
     fn apply_effects(&mut self, event: &Event) {
         let message = || match event.properties.first() {
-            Some(Some(crate::value::Value::Text(name))) => Some(&**name),
+            Some(Some(crate::base::value::Value::Text(name))) => Some(&**name),
             _ => None,
         };
         self.state.apply_event(event);

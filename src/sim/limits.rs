@@ -4,8 +4,8 @@
 
 use super::calendar::TooManyTicks;
 use super::outcome::{Limit, Stopped};
-use crate::check::ir::Program;
 use crate::diagnostics::codes::{self, Code};
+use crate::ir::Program;
 use crate::report::thousands;
 
 /// The limits of one run.

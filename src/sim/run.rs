@@ -4,10 +4,10 @@
 use super::contact::{simulate_contact, RunPlan};
 pub use super::limits::{Limits, RunStop, DEFAULT_MAX_TICKS};
 use super::outcome::{Action, ActionRecord, ContactOutcome, Reason, Status};
-use crate::check::ir::{FieldId, Program, RuleId, StageId};
+use crate::base::value::Instant;
 use crate::data::{Contact, Event};
+use crate::ir::{FieldId, Program, RuleId, StageId};
 use crate::syntax::ast::{Channel, Recipient};
-use crate::value::Instant;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -357,7 +357,7 @@ fn fold(
             .get(field)
             .and_then(Option::as_ref)
             .map(|v| match v {
-                crate::value::Value::Text(t) => t.to_string(),
+                crate::base::value::Value::Text(t) => t.to_string(),
                 other => other.to_string(),
             })
             .unwrap_or_else(|| "(not set)".to_string());

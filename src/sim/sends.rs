@@ -2,10 +2,10 @@
 //! quiet hours and frequency caps (PRODUCT.md section 4, "Sends").
 
 use super::outcome::{Reason, Status};
-use crate::check::ir::{MessageId, Settings};
+use crate::base::value::Instant;
 use crate::eval::ContactState;
+use crate::ir::{MessageId, Settings};
 use crate::syntax::ast::{CapPolicy, Channel};
-use crate::value::Instant;
 use std::collections::BTreeSet;
 
 /// The messages one contact has been sent in this run.
@@ -136,7 +136,7 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::ir::{FrequencyCap, QuietHours};
+    use crate::ir::{FrequencyCap, QuietHours};
 
     fn state() -> ContactState {
         ContactState {

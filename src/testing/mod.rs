@@ -5,11 +5,11 @@
 //! with daily ticks at 00:00 campaign time as in `simulate`; expectations
 //! are judged on the state at `at` and on everything the run recorded.
 
-use crate::check::ir::{Program, RuleDef, RuleId, StageTest, Step, StepKind, Trigger};
 use crate::check::tests_check::{Expect, ExpectKind, TestCase};
 use crate::diagnostics::SourceMap;
 use crate::eval::explain::{explain, render};
 use crate::eval::{cmp_holds, stage_holds, Clock, ContactState, Context, EventView};
+use crate::ir::{Program, RuleDef, RuleId, StageTest, Step, StepKind, Trigger};
 use crate::sim::outcome::{Action, Status};
 use crate::sim::{state_at, ContactOutcome, RunPlan};
 use crate::syntax::ast::CmpOp;

@@ -6,8 +6,8 @@ use chrono::{
     Datelike, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike,
 };
 use chrono_tz::Tz;
-use nurture::check::ir::Duration;
-use nurture::value::Instant;
+use nurture::base::value::Instant;
+use nurture::ir::Duration;
 
 pub const DAY: i64 = 86_400;
 

@@ -5,11 +5,11 @@ use super::calendar;
 use super::eval::{State, View};
 use super::Semantics;
 use chrono_tz::Tz;
-use nurture::check::ir::{builtin, Cond, Program, RuleId, Step, StepKind, Trigger};
+use nurture::base::value::{Instant, Value};
 use nurture::data::{Contact, Event};
+use nurture::ir::{builtin, Cond, Program, RuleId, Step, StepKind, Trigger};
 use nurture::sim::{Action, ActionRecord, Reason, Status, Transition, Withdrawal};
 use nurture::syntax::ast::{CapPolicy, Channel};
-use nurture::value::{Instant, Value};
 use std::collections::BTreeSet;
 
 /// What the reference records about one contact.
@@ -615,7 +615,7 @@ impl<'p> Run<'p> {
         // Period n ends n periods after the start of the run (calendar days
         // when written in days or weeks); count them one by one.
         let period_end = |n: i64| {
-            let every = nurture::check::ir::Duration {
+            let every = nurture::ir::Duration {
                 seconds: decay.every.seconds * n,
                 calendar: decay.every.calendar,
             };

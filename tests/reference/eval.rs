@@ -6,13 +6,13 @@ use super::calendar;
 use super::Semantics;
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
-use nurture::check::ir::{
+use nurture::base::value::{Instant, Value};
+use nurture::data::Event;
+use nurture::ir::{
     Aggregate, Behaviour, Cond, CondKind, EventMatcher, Filter, Program, StageTest, TargetPattern,
     TimePoint, ValueTest, Window,
 };
-use nurture::data::Event;
 use nurture::syntax::ast::{AggFunc, CmpOp, Consent, CountOp, DayPattern};
-use nurture::value::{Instant, Value};
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 

@@ -17,7 +17,7 @@ pub mod contact;
 pub mod eval;
 
 pub use contact::{simulate, Outcome};
-use nurture::check::ir::Program;
+use nurture::ir::Program;
 use nurture::sim::run::{describe, ActionCounts, ActionKey, Funnel, StageCounts, TransitionStats};
 use std::collections::BTreeMap;
 

@@ -1,0 +1,6 @@
+//! The bottom layer: what every other module may use and which uses no other
+//! module of the crate (see docs/architecture.md).
+
+pub mod fsio;
+pub mod span;
+pub mod value;
