@@ -1,0 +1,220 @@
+//! Error recovery: a file with syntax errors still gives a tree, in which
+//! each item that could not be read is an error node.
+//!
+//! pest stops at the first error and returns no tree. The file is then
+//! parsed again item by item (the `lone_item` rule), from the start. pest
+//! parses `item*` greedily left to right and never backtracks into an item
+//! it has finished, so item by item it reads exactly the items the
+//! whole-file parse read before the error, and fails at the same item. An
+//! item that fails becomes an error node, and parsing resumes at the next
+//! *recovery point* at or after the place where pest gave up: a keyword
+//! that starts an item, at the start of a line, outside strings, comments
+//! and script bodies. Files are laid out that way; the grammar does not
+//! require it, so in a file laid out otherwise one mistake can cost more
+//! than its own item.
+//!
+//! The first error keeps the message of the whole-file parse, which also
+//! knows what the item before could have continued with. Later errors are
+//! described from the text of their own item only.
+//!
+//! Bounded work: the whole-file parse stopped at the first error; the item
+//! by item parse gives each byte to pest once more, since every parse
+//! starts where the previous one ended, or at a recovery point at or after
+//! where it gave up; describing an error reads only the text of its item.
+//! A parse that reaches pest's work limit ends recovery: the rest of the
+//! file is one error node.
+
+use super::ast::{BrokenItem, File, Ident, Item, ItemKind, Span};
+use super::error::SyntaxError;
+use super::grammar::{NurtureGrammar, Rule};
+use super::lexer::{lexeme_at, Lexeme, LexemeKind, Lexer};
+use super::lower;
+use super::messages::{self, Origin, ITEM_KEYWORDS, RESERVED_WORDS};
+use pest::error::{Error, ErrorVariant};
+use pest::Parser;
+
+/// Every item of a file whose whole-file parse failed with `first`, and
+/// every error: `first` described as today, then one per broken item.
+pub(crate) fn items(source: &str, first: &Error<Rule>) -> (Vec<Item>, Vec<SyntaxError>) {
+    let points = recovery_points(source);
+    let mut first = Some(messages::from_pest(first, source));
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    let mut lines = Origin::FILE_START;
+    let mut pos = 0;
+    while let Some(start) = lexeme_at(source, pos).map(|l| l.span.start) {
+        let rest = source.get(start..).unwrap_or_default();
+        match NurtureGrammar::parse(Rule::lone_item, rest) {
+            Ok(mut pairs) => {
+                let Some(pair) = pairs.next() else { break };
+                let end = start + pair.as_span().end();
+                if let Some(item) = pair.into_inner().next() {
+                    lower::item_at(&item, start, &mut items, &mut errors);
+                }
+                // An item is never empty; should one be, stop rather than loop.
+                if end <= start {
+                    break;
+                }
+                pos = end;
+            }
+            Err(mut error) => {
+                // Failing at its first word, the item is not one: say a new
+                // item was expected, as the whole-file parse does.
+                if messages::error_pos(&error) == 0 {
+                    if let ErrorVariant::ParsingError { positives, .. } = &mut error.variant {
+                        positives.push(Rule::lone_item);
+                    }
+                }
+                lines = advance(source, lines, start);
+                let stopped = start + messages::error_pos(&error);
+                let message = first
+                    .take()
+                    .unwrap_or_else(|| messages::from_pest_at(&error, source, lines));
+                let resume = if messages::is_limit(&error) {
+                    None
+                } else {
+                    next_point(&points, start, stopped)
+                };
+                let end = lower::trim_trivia_end(source, start, resume.unwrap_or(source.len()));
+                items.push(broken_item(source, 0, Span::new(start, end.max(start))));
+                errors.push(message);
+                match resume {
+                    Some(resume) => pos = resume,
+                    None => break,
+                }
+            }
+        }
+    }
+    // The item-by-item parse fails where the whole-file parse did; were it
+    // ever not to, the error is still reported.
+    errors.extend(first);
+    (items, errors)
+}
+
+/// The tree of a file nothing of which could be read (it is too large, or
+/// the pre-scan refused it): one error node that hides what it declares.
+pub(crate) fn unreadable(source: &str) -> File {
+    File {
+        items: vec![Item {
+            kind: ItemKind::Error(BrokenItem {
+                keyword: None,
+                names: Vec::new(),
+                hides_declarations: true,
+            }),
+            span: Span::new(0, source.len()),
+        }],
+        comments: Vec::new(),
+    }
+}
+
+/// `origin` moved on to `pos`, counting the lines in between.
+fn advance(source: &str, origin: Origin, pos: usize) -> Origin {
+    let newlines = source
+        .get(origin.pos..pos)
+        .map_or(0, |between| between.matches('\n').count());
+    Origin {
+        pos,
+        line: origin.line + newlines,
+    }
+}
+
+/// Whether a word starts an item.
+fn starts_item(word: &str) -> bool {
+    ITEM_KEYWORDS.contains(&word) || word == "script"
+}
+
+/// The recovery points of a file, in order: each item keyword that begins a
+/// line and is not followed by `:` (an event property may be called `email`).
+fn recovery_points(source: &str) -> Vec<usize> {
+    let mut points = Vec::new();
+    let mut candidate: Option<usize> = None;
+    for lexeme in Lexer::new(source, 0).filter(|l| !l.is_trivia()) {
+        if let Some(at) = candidate.take() {
+            if lexeme.text(source) != ":" {
+                points.push(at);
+            }
+        }
+        let at = lexeme.span.start;
+        let line_start = at == 0 || source.as_bytes().get(at.wrapping_sub(1)) == Some(&b'\n');
+        if line_start && lexeme.kind == LexemeKind::Word && starts_item(lexeme.text(source)) {
+            candidate = Some(at);
+        }
+    }
+    points.extend(candidate);
+    points
+}
+
+/// The first recovery point at or after `stopped` and after `start`.
+fn next_point(points: &[usize], start: usize, stopped: usize) -> Option<usize> {
+    let from = stopped.max(start + 1);
+    let index = points.partition_point(|&point| point < from);
+    points.get(index).copied()
+}
+
+/// The error node for the item at `span` (a position in the file) of
+/// `input`, the text of the file from byte `base` on: its keyword and the
+/// names it would have declared, read from its first words.
+pub(crate) fn broken_item(input: &str, base: usize, span: Span) -> Item {
+    let local_end = span.end.saturating_sub(base);
+    let mut words = Lexer::new(input, span.start.saturating_sub(base))
+        .take_while(|l| l.span.start < local_end)
+        .filter(|l| !l.is_trivia())
+        .peekable();
+    let ident = |lexeme: Lexeme| Ident {
+        name: lexeme.text(input).to_string(),
+        span: Span::new(base + lexeme.span.start, base + lexeme.span.end),
+    };
+    let is_name =
+        |l: &Lexeme| l.kind == LexemeKind::Word && !RESERVED_WORDS.contains(&l.text(input));
+    let keyword = words
+        .next()
+        .filter(|l| l.kind == LexemeKind::Word && starts_item(l.text(input)));
+    let mut names = Vec::new();
+    let keyword_text = keyword.map(|l| l.text(input));
+    match keyword_text {
+        // `stages A, B -> C → D`: names between separators.
+        Some("stages") => {
+            while let Some(name) = words.next_if(is_name) {
+                names.push(ident(name));
+                let mut separated = false;
+                while words
+                    .next_if(|l| matches!(l.text(input), "," | "→" | "-" | ">" | "->"))
+                    .is_some()
+                {
+                    separated = true;
+                }
+                if !separated {
+                    break;
+                }
+            }
+        }
+        // `email a, b = "x", c`: entries with an optional pattern.
+        Some("email" | "sms" | "page" | "form" | "asset" | "list") => {
+            while let Some(name) = words.next_if(is_name) {
+                names.push(ident(name));
+                if words.next_if(|l| l.text(input) == "=").is_some()
+                    && words
+                        .next_if(|l| matches!(l.kind, LexemeKind::Str { .. }))
+                        .is_none()
+                {
+                    break;
+                }
+                if words.next_if(|l| l.text(input) == ",").is_none() {
+                    break;
+                }
+            }
+        }
+        Some("segment" | "field" | "event" | "script" | "rule") => {
+            names.extend(words.next_if(is_name).map(ident));
+        }
+        _ => {}
+    }
+    Item {
+        kind: ItemKind::Error(BrokenItem {
+            keyword: keyword.map(ident),
+            names,
+            hides_declarations: keyword_text == Some("import"),
+        }),
+        span,
+    }
+}
