@@ -37,14 +37,14 @@ segment pro = plan = 5
 
 /// Every diagnostic expected: code, file, line, column.
 const EXPECTED: &[(&str, &str, u64, u64)] = &[
-    ("E0101", "main.nurture", 4, 1),   // `segment hot = points >=` has no value
-    ("E0201", "main.nurture", 4, 35),  // stage `Nowhere`
-    ("E0101", "main.nurture", 6, 13),  // `field score number`: no `:`
-    ("E0202", "main.nurture", 7, 58),  // e-mail `welcme`
-    ("E0101", "main.nurture", 8, 1),   // `rulee`
-    ("E0101", "main.nurture", 9, 15),  // `event webinar { topic text }`
+    ("E0101", "main.nurture", 4, 1), // `segment hot = points >=` has no value
+    ("E0201", "main.nurture", 4, 35), // stage `Nowhere`
+    ("E0101", "main.nurture", 6, 13), // `field score number`: no `:`
+    ("E0202", "main.nurture", 7, 58), // e-mail `welcme`
+    ("E0101", "main.nurture", 8, 1), // `rulee`
+    ("E0101", "main.nurture", 9, 15), // `event webinar { topic text }`
     ("E0403", "main.nurture", 12, 12), // time zone `Mars/Olympus`
-    ("E0101", "main.nurture", 15, 1),  // `wait 3` without a unit
+    ("E0101", "main.nurture", 15, 1), // `wait 3` without a unit
     ("E0101", "shared.nurture", 2, 1), // `email promo,` then `list`
     ("E0101", "shared.nurture", 2, 9), // `list vip, = "x"`
     ("E0208", "shared.nurture", 3, 15), // field `budget`
@@ -88,7 +88,10 @@ fn every_syntax_error_and_every_semantic_error_of_the_good_items_in_json() {
     assert_eq!(found, expected, "{}", run.stdout);
     assert_eq!(json["errors"], EXPECTED.len());
     let syntax = EXPECTED.iter().filter(|e| e.0 == "E0101").count();
-    assert_eq!(syntax, 7, "five broken items in the root file, two in the import");
+    assert_eq!(
+        syntax, 7,
+        "five broken items in the root file, two in the import"
+    );
 }
 
 #[test]
@@ -160,5 +163,9 @@ fn a_broken_import_line_hides_what_it_would_declare() {
         .collect();
     assert_eq!(codes[0], "E0101", "{}", run.stdout);
     assert!(!codes.contains(&"E0201"), "{}", run.stdout);
-    assert!(codes.len() >= 2, "the good items are checked: {}", run.stdout);
+    assert!(
+        codes.len() >= 2,
+        "the good items are checked: {}",
+        run.stdout
+    );
 }

@@ -708,6 +708,80 @@ mod tests {
         assert_eq!(text, "stages \u{feff}");
     }
 
+    /// A project on disk: `main.nurture` imports `shared.nurture`, which on
+    /// disk declares e-mail `old`.
+    fn project(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("nurture-loader-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("nurture.toml"), "").unwrap();
+        std::fs::write(dir.join("shared.nurture"), "email old\n").unwrap();
+        dir
+    }
+
+    const MAIN: &str =
+        "import \"shared.nurture\"\nstages A\nrule r: on purchase then send email new\n";
+
+    fn codes(checked: &crate::check::Checked) -> Vec<&'static str> {
+        checked
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn an_unsaved_buffer_of_an_import_is_used_instead_of_the_file_on_disk() {
+        let dir = project("overlay");
+        let main = dir.join("main.nurture");
+        let lints = crate::lint::LintConfig::default();
+        // On disk, `new` is not declared.
+        let on_disk =
+            crate::check::check_source_in(&DiskSources, &main, "main.nurture", MAIN.into(), &lints);
+        assert_eq!(codes(&on_disk), ["E0202"]);
+        // The editor's buffer of `shared.nurture` declares it.
+        let mut overlay = OverlaySources::new(&DiskSources);
+        overlay.insert(&dir.join("shared.nurture"), "email new\n".into());
+        let checked =
+            crate::check::check_source_in(&overlay, &main, "main.nurture", MAIN.into(), &lints);
+        assert!(checked.program.is_some(), "{:?}", checked.diagnostics);
+        assert_eq!(checked.sources.get(0).map(|s| s.text.as_str()), Some(MAIN));
+        assert_eq!(
+            checked.sources.get(1).map(|s| s.text.as_str()),
+            Some("email new\n")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_unsaved_buffer_need_not_exist_on_disk_and_the_project_rules_still_apply() {
+        let dir = project("overlay-new");
+        let main = dir.join("main.nurture");
+        let lints = crate::lint::LintConfig::default();
+        let source = "import \"fresh.nurture\"\nimport \"../outside.nurture\"\nstages A\nrule r: on purchase then send email new\n";
+        let mut overlay = OverlaySources::new(&DiskSources);
+        overlay.insert(&dir.join("fresh.nurture"), "email new\n".into());
+        // A buffer outside the project is refused like a file there.
+        overlay.insert(&dir.join("../outside.nurture"), "email x\n".into());
+        let checked =
+            crate::check::check_source_in(&overlay, &main, "main.nurture", source.into(), &lints);
+        assert_eq!(codes(&checked), ["E0006"], "{:?}", checked.diagnostics);
+        let without = crate::check::check_source_in(
+            &DiskSources,
+            &main,
+            "main.nurture",
+            source.into(),
+            &lints,
+        );
+        assert!(
+            codes(&without).contains(&"E0004"),
+            "{:?}",
+            without.diagnostics
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn normalizing_never_climbs_above_the_root() {
         assert_eq!(

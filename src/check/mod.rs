@@ -78,7 +78,14 @@ pub fn check_source_in(
 ) -> Checked {
     let mut sources = SourceMap::default();
     let mut diagnostics = Vec::new();
-    let loaded = loader::load(provider, path, display, text, &mut sources, &mut diagnostics);
+    let loaded = loader::load(
+        provider,
+        path,
+        display,
+        text,
+        &mut sources,
+        &mut diagnostics,
+    );
     let files = loaded.files;
     // Names and types are checked when every file could be read, also when
     // some items could not be parsed: the names a broken item declares are

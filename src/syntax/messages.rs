@@ -629,7 +629,9 @@ fn describe_all(positives: &[Rule], name_kind: &'static str) -> Vec<String> {
     for rule in positives {
         let keyword = keyword_of(*rule);
         let in_family = |family: &[&str]| keyword.as_deref().is_some_and(|k| family.contains(&k));
-        if fold_items && (is_item_start(*rule) || matches!(*rule, Rule::EOI | Rule::file | Rule::lone_item)) {
+        if fold_items
+            && (is_item_start(*rule) || matches!(*rule, Rule::EOI | Rule::file | Rule::lone_item))
+        {
             add(AN_ITEM.to_string());
         } else if fold_steps && in_family(STEP_KEYWORDS) {
             add(A_STEP.to_string());

@@ -218,3 +218,183 @@ pub(crate) fn broken_item(input: &str, base: usize, span: Span) -> Item {
         span,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::{parse, parse_recovering};
+
+    fn broken(item: &Item) -> Option<&BrokenItem> {
+        match &item.kind {
+            ItemKind::Error(broken) => Some(broken),
+            _ => None,
+        }
+    }
+
+    fn names(item: &Item) -> Vec<&str> {
+        broken(item).map_or(Vec::new(), |b| {
+            b.names.iter().map(|n| n.name.as_str()).collect()
+        })
+    }
+
+    const FIVE: &str = "stages A, B\n\
+        segment s = points >=\n\
+        segment ok = points >= 1\n\
+        field f number\n\
+        rulee r: on purchase then stop\n\
+        email e1, e2 = \"x\", 7\n\
+        rule good: on purchase then move to B\n\
+        rule r2: on purchase then wait 3\n";
+
+    #[test]
+    fn five_broken_items_give_five_errors_and_every_good_item() {
+        let parsed = parse_recovering(FIVE);
+        assert_eq!(parsed.errors.len(), 5, "{:#?}", parsed.errors);
+        let kinds: Vec<&str> = parsed
+            .file
+            .items
+            .iter()
+            .map(|item| match &item.kind {
+                ItemKind::Error(_) => "error",
+                ItemKind::Stages(_) => "stages",
+                ItemKind::Segment(_) => "segment",
+                ItemKind::Rule(_) => "rule",
+                ItemKind::Content(_) => "content",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            ["stages", "error", "segment", "error", "error", "content", "error", "rule", "error"]
+        );
+        // Each error lies inside its error node.
+        let nodes: Vec<&Item> = parsed
+            .file
+            .items
+            .iter()
+            .filter(|i| broken(i).is_some())
+            .collect();
+        for (error, node) in parsed.errors.iter().zip(&nodes) {
+            assert!(
+                node.span.start <= error.span.start && error.span.start <= node.span.end + 1,
+                "{error:?} outside {node:?}"
+            );
+        }
+        assert_eq!(names(nodes[0]), ["s"]);
+        assert_eq!(names(nodes[1]), ["f"]);
+        assert!(broken(nodes[2]).is_some_and(|b| b.keyword.is_none()));
+        // `email e1, e2 = "x"` parsed; `, 7` is what is broken.
+        assert_eq!(names(nodes[3]), Vec::<&str>::new());
+        assert_eq!(names(nodes[4]), ["r2"]);
+    }
+
+    #[test]
+    fn the_first_error_is_the_whole_file_parse_s() {
+        let whole = NurtureGrammar::parse(Rule::file, FIVE)
+            .err()
+            .map(|e| messages::from_pest(&e, FIVE));
+        assert_eq!(parse_recovering(FIVE).errors.first(), whole.as_ref());
+    }
+
+    #[test]
+    fn good_items_keep_the_spans_they_have_in_a_file_without_errors() {
+        let good = "stages A, B\nrule good: on purchase then move to B unless points > 3\n";
+        let bad = format!("segment s = (\n{good}");
+        let offset = "segment s = (\n".len();
+        let alone = parse(good).unwrap();
+        let recovered = parse_recovering(&bad);
+        assert_eq!(recovered.errors.len(), 1);
+        let shifted: Vec<Span> = alone
+            .items
+            .iter()
+            .map(|i| Span::new(i.span.start + offset, i.span.end + offset))
+            .collect();
+        let spans: Vec<Span> = recovered
+            .file
+            .items
+            .iter()
+            .skip(1)
+            .map(|i| i.span)
+            .collect();
+        assert_eq!(spans, shifted);
+        assert_eq!(recovered.file.items.len(), 3);
+    }
+
+    #[test]
+    fn the_names_of_a_broken_item_are_read_from_its_first_words() {
+        let cases: &[(&str, &[&str])] = &[
+            ("stages A, B -> C → D 12 E", &["A", "B", "C", "D"]),
+            ("stages A,", &["A"]),
+            ("segment Foo = (", &["Foo"]),
+            ("segment = 1", &[]),
+            ("email a, b = \"x\", c d", &["a", "b", "c"]),
+            ("email a = 5, b", &["a"]),
+            ("script s: number ```x``` 1", &["s"]),
+            ("event e { a: ", &["e"]),
+            ("list then", &[]),
+            ("rulee r: on purchase", &[]),
+        ];
+        for (source, expected) in cases {
+            let item = broken_item(source, 0, Span::new(0, source.len()));
+            assert_eq!(&names(&item), expected, "{source}");
+        }
+        // Positions are in the file, for a text that starts inside it.
+        let file = "stages A\nsegment Foo = (";
+        let item = broken_item(&file[9..], 9, Span::new(9, file.len()));
+        let name = &broken(&item).unwrap().names[0];
+        assert_eq!(&file[name.span.start..name.span.end], "Foo");
+    }
+
+    #[test]
+    fn an_item_that_parses_but_cannot_be_lowered_is_an_error_node_with_its_names() {
+        let parsed = parse_recovering("page a, b = \"\\d\"\nstages A\n");
+        assert_eq!(parsed.errors.len(), 1, "{:#?}", parsed.errors);
+        assert_eq!(names(&parsed.file.items[0]), ["a", "b"]);
+        assert!(matches!(parsed.file.items[1].kind, ItemKind::Stages(_)));
+        let parsed = parse_recovering("stages A\nsegment Foo = (\n");
+        assert_eq!(names(&parsed.file.items[1]), ["Foo"]);
+    }
+
+    #[test]
+    fn a_broken_import_hides_its_declarations_and_an_unreadable_file_too() {
+        let parsed = parse_recovering("import shared\nstages A\n");
+        assert!(broken(&parsed.file.items[0]).is_some_and(|b| b.hides_declarations));
+        assert!(matches!(parsed.file.items[1].kind, ItemKind::Stages(_)));
+        let parsed = parse_recovering("stages A\nsegment s = name = \"open\n");
+        assert_eq!(parsed.errors.len(), 1);
+        assert_eq!(parsed.file.items.len(), 1);
+        assert!(broken(&parsed.file.items[0]).is_some_and(|b| b.hides_declarations));
+    }
+
+    #[test]
+    fn a_line_inside_an_item_is_no_recovery_point_unless_it_starts_with_a_keyword() {
+        // The broken rule goes on over lines; its second line starts with a
+        // step, not an item, so parsing resumes at the next rule only.
+        let source =
+            "rule a: on purchase then\n  move to\nadd 1 point\nrule b: on purchase then stop\n";
+        let parsed = parse_recovering(source);
+        assert_eq!(parsed.errors.len(), 1, "{:#?}", parsed.errors);
+        assert_eq!(parsed.file.items.len(), 2);
+        assert!(matches!(parsed.file.items[1].kind, ItemKind::Rule(_)));
+        // An event property called like a content kind is no recovery point.
+        assert_eq!(
+            recovery_points("event e {\nemail: text }\nrule"),
+            vec![0, 24]
+        );
+    }
+
+    #[test]
+    fn many_broken_items_are_each_reported_in_linear_time() {
+        let mut source = String::new();
+        for i in 0..20_000 {
+            source.push_str(&format!(
+                "segment s{i} = points >=\nrule r{i}: on purchase then stop\n"
+            ));
+        }
+        let parsed = parse_recovering(&source);
+        assert_eq!(parsed.errors.len(), 20_000);
+        assert_eq!(parsed.file.items.len(), 40_000);
+        let last = parsed.errors.last().unwrap();
+        assert!(last.span.start > source.len() - 100);
+    }
+}

@@ -12,8 +12,8 @@ use super::ast::{Item, Span};
 use super::error::{codes, SyntaxError};
 use super::grammar::Rule;
 use super::limits::MAX_TREE_DEPTH;
-use pairs::P;
 pub(crate) use pairs::trim_trivia_end;
+use pairs::P;
 
 /// Lowers every item of a `file` pair. Items are independent, so one bad
 /// item does not hide the errors of the others; it becomes an error node.
@@ -28,12 +28,7 @@ pub(crate) fn file(pair: P) -> (Vec<Item>, Vec<SyntaxError>) {
 
 /// Lowers one item pair parsed from the text of the file starting at byte
 /// `base` (error recovery parses item by item).
-pub(crate) fn item_at(
-    pair: &P,
-    base: usize,
-    items: &mut Vec<Item>,
-    errors: &mut Vec<SyntaxError>,
-) {
+pub(crate) fn item_at(pair: &P, base: usize, items: &mut Vec<Item>, errors: &mut Vec<SyntaxError>) {
     pairs::with_base(base, || lower_item(pair, items, errors));
 }
 
