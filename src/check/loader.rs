@@ -698,6 +698,7 @@ fn normalize_display(path: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)]
     use super::*;
 
     #[test]

@@ -257,6 +257,7 @@ pub(crate) fn broken_item(input: &str, base: usize, span: Span) -> Item {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)]
     use super::*;
     use crate::syntax::{parse, parse_recovering};
 
