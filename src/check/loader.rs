@@ -224,6 +224,11 @@ fn from_open(error: OpenError, display: &str) -> ReadError {
     }
 }
 
+/// A FIFO, device or socket: reported apart from other read failures.
+fn is_special(error: &ReadError) -> bool {
+    matches!(error, ReadError::NotRegular { kind, .. } if *kind != fsio::KIND_DIRECTORY)
+}
+
 /// Whether a path names a rules file by its extension.
 fn is_rules_name(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "nurture")
@@ -235,20 +240,112 @@ fn is_importable_name(path: &Path) -> bool {
         .is_some_and(|e| e == "nurture" || e == "rhai")
 }
 
-/// Loads the program rooted at an already-read source. Imports are loaded
-/// before the file that imports them, each file once.
+/// Where the loader gets the text of an import: the disk, or the unsaved
+/// buffers of an editor over it.
+///
+/// The loader decides which paths may be read (inside the project, a
+/// `.nurture` or `.rhai` name, no cycle); a provider is asked only for
+/// those, with the canonical path, and `display` to name it in messages.
+pub trait SourceProvider {
+    /// Whether there is a file at `path` (canonical or not).
+    fn exists(&self, path: &Path) -> bool;
+    /// The text of the file at `path`, without a byte-order mark.
+    fn read(&self, path: &Path, display: &str) -> Result<String, ReadError>;
+}
+
+/// The files on disk: regular files only (a FIFO is never opened, a device
+/// never read), at most [`MAX_FILE_BYTES`], UTF-8.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DiskSources;
+
+impl SourceProvider for DiskSources {
+    fn exists(&self, path: &Path) -> bool {
+        path.exists()
+    }
+
+    fn read(&self, path: &Path, display: &str) -> Result<String, ReadError> {
+        let bytes = fsio::read_regular(path, display, MAX_FILE_BYTES as u64)
+            .map_err(|e| from_open(e, display))?;
+        decode(bytes, display)
+    }
+}
+
+/// Texts held in memory (an editor's unsaved buffers) by path, over another
+/// provider for every other path.
+pub struct OverlaySources<'a> {
+    texts: std::collections::HashMap<PathBuf, String>,
+    fallback: &'a dyn SourceProvider,
+}
+
+impl<'a> OverlaySources<'a> {
+    pub fn new(fallback: &'a dyn SourceProvider) -> Self {
+        OverlaySources {
+            texts: std::collections::HashMap::new(),
+            fallback,
+        }
+    }
+
+    /// Holds `text` for the file at `path`, which need not exist on disk.
+    /// The path is made canonical where it can be, as the loader's are.
+    pub fn insert(&mut self, path: &Path, text: String) {
+        self.texts.insert(overlay_key(path), text);
+    }
+
+    fn get(&self, path: &Path) -> Option<&String> {
+        self.texts.get(&overlay_key(path))
+    }
+}
+
+/// A file that exists: its canonical path; one that does not (a new buffer
+/// not yet saved): its path with `.` and `..` taken out.
+fn overlay_key(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| normalize(path))
+}
+
+impl SourceProvider for OverlaySources<'_> {
+    fn exists(&self, path: &Path) -> bool {
+        self.get(path).is_some() || self.fallback.exists(path)
+    }
+
+    fn read(&self, path: &Path, display: &str) -> Result<String, ReadError> {
+        match self.get(path) {
+            Some(text) => Ok(text.clone()),
+            None => self.fallback.read(path, display),
+        }
+    }
+}
+
+/// The files of a program, as loaded.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Imports before the files that import them.
+    pub files: Vec<LoadedFile>,
+    /// Every file named was read and parsed, at least in part: the only
+    /// errors, if any, are syntax errors. Otherwise an import is missing,
+    /// refused or holds what an import may not, and what the program
+    /// declares is not known.
+    pub complete: bool,
+}
+
+/// Loads the program rooted at an already-read source, reading imports
+/// through `provider`. Imports are loaded before the file that imports
+/// them, each file once. A file with syntax errors is loaded too, with its
+/// broken items as error nodes, and its imports are followed.
 pub fn load(
+    provider: &dyn SourceProvider,
     root_path: &Path,
     root_display: &str,
     root_text: String,
     sources: &mut SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<LoadedFile> {
+) -> Loaded {
+    let errors_before = diagnostics.iter().filter(|d| d.is_error()).count();
     let real = std::fs::canonicalize(root_path).unwrap_or_else(|_| {
         let name = root_path.file_name().unwrap_or(root_path.as_os_str());
         canonical(parent_dir(root_path)).join(name)
     });
     let mut loader = Loader {
+        provider,
         project: project_root(root_path),
         sources,
         diagnostics,
@@ -256,12 +353,18 @@ pub fn load(
         done: HashSet::new(),
         open: HashSet::new(),
         frames: Vec::new(),
+        syntax_errors: 0,
     };
     loader.run(real, root_display.to_string(), root_text);
-    loader.loaded
+    let errors = loader.diagnostics.iter().filter(|d| d.is_error()).count();
+    Loaded {
+        complete: errors - errors_before == loader.syntax_errors,
+        files: loader.loaded,
+    }
 }
 
 struct Loader<'a> {
+    provider: &'a dyn SourceProvider,
     /// Canonical folder every file read must be inside.
     project: PathBuf,
     sources: &'a mut SourceMap,
@@ -274,6 +377,8 @@ struct Loader<'a> {
     /// The import chain being loaded, root first: the explicit stack of the
     /// depth-first walk.
     frames: Vec<Frame>,
+    /// How many of the diagnostics pushed are syntax errors.
+    syntax_errors: usize,
 }
 
 /// A parsed `.nurture` file whose imports are being loaded.
@@ -328,38 +433,31 @@ impl Loader<'_> {
         }
     }
 
-    /// Parses a file and, if it parses, puts it on the stack so its imports
-    /// are loaded next.
+    /// Parses a file, reports its syntax errors (once, however many files
+    /// import it) and puts it on the stack so its imports are loaded next.
     fn enter(&mut self, path: PathBuf, display: String, text: String, imported: bool) {
         let file = self.sources.add(SourceFile::new(display.clone(), text));
         let parsed = match self.sources.get(file) {
-            Some(source) => crate::syntax::parse(&source.text),
+            Some(source) => crate::syntax::parse_recovering(&source.text),
             None => return,
         };
-        match parsed {
-            Ok(ast) => {
-                self.open.insert(path.clone());
-                self.frames.push(Frame {
-                    path,
-                    display,
-                    file,
-                    ast,
-                    imported,
-                    next: 0,
-                });
-            }
-            Err(errors) => {
-                // Reported once, however many files import it.
-                self.done.insert(path);
-                for error in errors {
-                    let code = codes::Code::from_text(error.code).unwrap_or(codes::SYNTAX);
-                    self.diagnostics.push(
-                        Diagnostic::new(code, file, error.span, error.message)
-                            .with_optional_help(error.help),
-                    );
-                }
-            }
+        self.syntax_errors += parsed.errors.len();
+        for error in parsed.errors {
+            let code = codes::Code::from_text(error.code).unwrap_or(codes::SYNTAX);
+            self.diagnostics.push(
+                Diagnostic::new(code, file, error.span, error.message)
+                    .with_optional_help(error.help),
+            );
         }
+        self.open.insert(path.clone());
+        self.frames.push(Frame {
+            path,
+            display,
+            file,
+            ast: parsed.file,
+            imported,
+            next: 0,
+        });
     }
 
     /// The top file has all its imports loaded: it is loaded itself.
@@ -415,7 +513,7 @@ impl Loader<'_> {
         }
         let display_base = Path::new(from_display).parent().unwrap_or(Path::new(""));
         let display = normalize_display(&display_base.join(written));
-        if !joined.exists() {
+        if !self.provider.exists(&joined) {
             self.diagnostics.push(refuse(
                 codes::IMPORT_NOT_FOUND,
                 format!("there is no file `{display}` to import"),
@@ -472,29 +570,17 @@ impl Loader<'_> {
             return None;
         }
         // A FIFO, device or socket is never opened (E0007).
-        let bytes = match fsio::read_regular(&path, &display, MAX_FILE_BYTES as u64) {
-            Ok(bytes) => bytes,
-            Err(error @ OpenError::NotRegular { .. }) if !error.is_directory() => {
-                self.diagnostics
-                    .push(refuse(codes::SPECIAL_FILE, error.to_string(), SPECIAL_HELP));
-                return None;
-            }
-            Err(error) => {
-                self.diagnostics.push(Diagnostic::new(
-                    codes::CANNOT_READ,
-                    from,
-                    span,
-                    error.to_string(),
-                ));
-                return None;
-            }
-        };
-        match decode(bytes, &display) {
+        match self.provider.read(&path, &display) {
             Ok(text) => Some(Resolved {
                 path,
                 display,
                 text,
             }),
+            Err(error) if is_special(&error) => {
+                self.diagnostics
+                    .push(refuse(codes::SPECIAL_FILE, error.to_string(), SPECIAL_HELP));
+                None
+            }
             Err(error) => {
                 self.diagnostics.push(Diagnostic::new(
                     codes::CANNOT_READ,
@@ -612,6 +698,7 @@ fn normalize_display(path: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)]
     use super::*;
 
     #[test]
@@ -620,6 +707,80 @@ mod tests {
         assert_eq!(text, "stages A");
         let text = decode(b"stages \xEF\xBB\xBF".to_vec(), "f").unwrap_or_default();
         assert_eq!(text, "stages \u{feff}");
+    }
+
+    /// A project on disk: `main.nurture` imports `shared.nurture`, which on
+    /// disk declares e-mail `old`.
+    fn project(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("nurture-loader-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("nurture.toml"), "").unwrap();
+        std::fs::write(dir.join("shared.nurture"), "email old\n").unwrap();
+        dir
+    }
+
+    const MAIN: &str =
+        "import \"shared.nurture\"\nstages A\nrule r: on purchase then send email new\n";
+
+    fn codes(checked: &crate::check::Checked) -> Vec<&'static str> {
+        checked
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn an_unsaved_buffer_of_an_import_is_used_instead_of_the_file_on_disk() {
+        let dir = project("overlay");
+        let main = dir.join("main.nurture");
+        let lints = crate::lint::LintConfig::default();
+        // On disk, `new` is not declared.
+        let on_disk =
+            crate::check::check_source_in(&DiskSources, &main, "main.nurture", MAIN.into(), &lints);
+        assert_eq!(codes(&on_disk), ["E0202"]);
+        // The editor's buffer of `shared.nurture` declares it.
+        let mut overlay = OverlaySources::new(&DiskSources);
+        overlay.insert(&dir.join("shared.nurture"), "email new\n".into());
+        let checked =
+            crate::check::check_source_in(&overlay, &main, "main.nurture", MAIN.into(), &lints);
+        assert!(checked.program.is_some(), "{:?}", checked.diagnostics);
+        assert_eq!(checked.sources.get(0).map(|s| s.text.as_str()), Some(MAIN));
+        assert_eq!(
+            checked.sources.get(1).map(|s| s.text.as_str()),
+            Some("email new\n")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_unsaved_buffer_need_not_exist_on_disk_and_the_project_rules_still_apply() {
+        let dir = project("overlay-new");
+        let main = dir.join("main.nurture");
+        let lints = crate::lint::LintConfig::default();
+        let source = "import \"fresh.nurture\"\nimport \"../outside.nurture\"\nstages A\nrule r: on purchase then send email new\n";
+        let mut overlay = OverlaySources::new(&DiskSources);
+        overlay.insert(&dir.join("fresh.nurture"), "email new\n".into());
+        // A buffer outside the project is refused like a file there.
+        overlay.insert(&dir.join("../outside.nurture"), "email x\n".into());
+        let checked =
+            crate::check::check_source_in(&overlay, &main, "main.nurture", source.into(), &lints);
+        assert_eq!(codes(&checked), ["E0006"], "{:?}", checked.diagnostics);
+        let without = crate::check::check_source_in(
+            &DiskSources,
+            &main,
+            "main.nurture",
+            source.into(),
+            &lints,
+        );
+        assert!(
+            codes(&without).contains(&"E0004"),
+            "{:?}",
+            without.diagnostics
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

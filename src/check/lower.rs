@@ -346,6 +346,7 @@ impl Checker<'_> {
         let id = self.names.events.lookup(&name.name);
         match id {
             Some(id) if id >= ir::BUILTIN_EVENT_TYPES.len() => Some(id),
+            None if self.names.events.excuses(&name.name) => None,
             _ => {
                 let diagnostic = self.names.events.undefined(name, self.file);
                 self.diagnostics.push(diagnostic);

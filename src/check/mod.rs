@@ -64,26 +64,53 @@ pub fn check_source(path: &Path, display: &str, text: String) -> Checked {
 /// only on a program that checked without errors. A lint configured as an
 /// error makes the check fail but leaves the program in place.
 pub fn check_source_with(path: &Path, display: &str, text: String, lints: &LintConfig) -> Checked {
+    check_source_in(&loader::DiskSources, path, display, text, lints)
+}
+
+/// [`check_source_with`], reading imports through `provider` (an editor's
+/// unsaved buffers over the disk, say) instead of from disk.
+pub fn check_source_in(
+    provider: &dyn loader::SourceProvider,
+    path: &Path,
+    display: &str,
+    text: String,
+    lints: &LintConfig,
+) -> Checked {
     let mut sources = SourceMap::default();
     let mut diagnostics = Vec::new();
-    let files = loader::load(path, display, text, &mut sources, &mut diagnostics);
-    // Only check names when every file parsed: resolving half a program
-    // would report names as undefined that the unparsed part declares.
+    let loaded = loader::load(
+        provider,
+        path,
+        display,
+        text,
+        &mut sources,
+        &mut diagnostics,
+    );
+    let files = loaded.files;
+    // Names and types are checked when every file could be read, also when
+    // some items could not be parsed: the names a broken item declares are
+    // excused where used (see `Names::declare_broken`). A missing or
+    // refused import leaves what the program declares unknown, so then
+    // nothing more is checked.
     let parsed_all = !diagnostics.iter().any(Diagnostic::is_error);
     let mut program = None;
-    if parsed_all {
+    if loaded.complete {
         let mut checker = Checker::new(&sources);
         let checked = checker.run(&files);
         diagnostics.append(&mut checker.diagnostics);
         let valid = !diagnostics.iter().any(Diagnostic::is_error);
-        let declared = checker.declarations();
-        let context = crate::lint::Context {
-            sources: &sources,
-            files: &files,
-            declared: &declared,
-            program: valid.then_some(&checked),
-        };
-        diagnostics.extend(crate::lint::run(&context, lints));
+        // The lints need every item: on a partly parsed program, a
+        // declaration used only by a broken item would be reported unused.
+        if parsed_all {
+            let declared = checker.declarations();
+            let context = crate::lint::Context {
+                sources: &sources,
+                files: &files,
+                declared: &declared,
+                program: valid.then_some(&checked),
+            };
+            diagnostics.extend(crate::lint::run(&context, lints));
+        }
         if valid {
             program = Some(checked);
         }
@@ -179,6 +206,53 @@ impl Names {
                 "declare it with `script NAME ``` rhai ``` ` (docs/language.md section 11)",
             ),
         }
+    }
+
+    /// Records what an item that could not be parsed would have declared,
+    /// so that its names are not reported as undeclared where used.
+    fn declare_broken(&mut self, broken: &ast::BrokenItem) {
+        if broken.hides_declarations {
+            for namespace in self.all() {
+                namespace.hide_undeclared();
+            }
+            return;
+        }
+        let keyword = broken.keyword.as_ref().map(|k| k.name.as_str());
+        let namespace = match keyword {
+            Some("stages") => &mut self.stages,
+            Some("field") => &mut self.fields,
+            Some("email") => &mut self.emails,
+            Some("sms") => &mut self.sms,
+            Some("page") => &mut self.pages,
+            Some("form") => &mut self.forms,
+            Some("asset") => &mut self.assets,
+            Some("list") => &mut self.lists,
+            Some("event") => &mut self.events,
+            Some("segment") => &mut self.segments,
+            Some("rule") => &mut self.rules,
+            Some("script") => &mut self.scripts,
+            _ => return,
+        };
+        for name in &broken.names {
+            namespace.declare_broken(&name.name);
+        }
+    }
+
+    fn all(&mut self) -> [&mut Namespace; 12] {
+        [
+            &mut self.stages,
+            &mut self.fields,
+            &mut self.emails,
+            &mut self.sms,
+            &mut self.pages,
+            &mut self.forms,
+            &mut self.assets,
+            &mut self.lists,
+            &mut self.events,
+            &mut self.segments,
+            &mut self.rules,
+            &mut self.scripts,
+        ]
     }
 
     fn content(&mut self, kind: ContentKind) -> &mut Namespace {
@@ -536,6 +610,7 @@ impl<'s> Checker<'s> {
                     self.program.scripts.push(def);
                 }
             }
+            ItemKind::Error(broken) => self.names.declare_broken(broken),
             ItemKind::Import(_) | ItemKind::Campaign(_) | ItemKind::Rule(_) | ItemKind::Test(_) => {
             }
         }

@@ -17,6 +17,12 @@ pub struct Namespace {
     index: HashMap<String, usize>,
     pub sites: Vec<(FileId, Span)>,
     pub used: Vec<bool>,
+    /// Names declared by items that could not be parsed: a use of one is
+    /// not reported as undeclared (the error is the item's syntax error).
+    broken: std::collections::HashSet<String>,
+    /// An item whose declarations are unknown could not be parsed: no use
+    /// is reported as undeclared.
+    hidden: bool,
 }
 
 impl Namespace {
@@ -29,7 +35,25 @@ impl Namespace {
             index: HashMap::new(),
             sites: Vec::new(),
             used: Vec::new(),
+            broken: std::collections::HashSet::new(),
+            hidden: false,
         }
+    }
+
+    /// Records a name that an item which could not be parsed declares.
+    pub fn declare_broken(&mut self, name: &str) {
+        self.broken.insert(name.to_string());
+    }
+
+    /// Records that an item whose declarations are unknown could not be parsed.
+    pub fn hide_undeclared(&mut self) {
+        self.hidden = true;
+    }
+
+    /// Whether a use of an undeclared `name` goes unreported, because an
+    /// item that could not be parsed may declare it.
+    pub fn excuses(&self, name: &str) -> bool {
+        self.hidden || self.broken.contains(name)
     }
 
     /// Adds a name without a source site (built-ins).
@@ -98,7 +122,9 @@ impl Namespace {
             }
             return Some(id);
         }
-        diagnostics.push(self.undefined(ident, file));
+        if !self.excuses(&ident.name) {
+            diagnostics.push(self.undefined(ident, file));
+        }
         None
     }
 

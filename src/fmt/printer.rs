@@ -218,6 +218,8 @@ fn print_item(out: &mut Out, item: &Item) {
         ItemKind::Rule(r) => print_rule(out, r),
         ItemKind::Test(t) => print_test(out, t, item.span),
         ItemKind::Script(s) => print_script(out, s),
+        // `fmt` formats only files that parse: it never gets one.
+        ItemKind::Error(_) => {}
     }
 }
 

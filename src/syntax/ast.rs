@@ -85,6 +85,26 @@ pub enum ItemKind {
     Test(TestBlock),
     /// `script name ``` rhai ``` `: a scripted predicate.
     Script(ScriptDecl),
+    /// An item that could not be read (a syntax error): the parser skipped
+    /// it and went on with the next item. Only files with errors have one.
+    Error(BrokenItem),
+}
+
+/// What is known of an item that could not be read: enough that the names
+/// it would have declared are not reported as undeclared where used.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BrokenItem {
+    /// The keyword it starts with, when that is one that starts an item
+    /// (`segment`, `stages`, `email`, …).
+    pub keyword: Option<Ident>,
+    /// The names it would have declared, as far as they could be read:
+    /// `segment Foo = <broken>` declares `Foo`, `stages A, B, <broken>`
+    /// declares `A` and `B`.
+    pub names: Vec<Ident>,
+    /// What it declares cannot be known (a broken `import`, or a file of
+    /// which nothing could be read), so no use of a name can be called
+    /// undeclared.
+    pub hides_declarations: bool,
 }
 
 /// A test written in the language: a contact, its events, an instant and

@@ -164,6 +164,10 @@ fn strip_item(item: &mut Item) {
             ident(&mut s.name);
             z(&mut s.body_span);
         }
+        ItemKind::Error(b) => {
+            b.keyword.iter_mut().for_each(ident);
+            b.names.iter_mut().for_each(ident);
+        }
         ItemKind::Decay(d) => {
             int(&mut d.amount);
             duration(&mut d.every);

@@ -168,10 +168,12 @@ pub(crate) fn lexeme_at(source: &str, pos: usize) -> Option<Lexeme> {
     Lexer::new(source, pos).find(|lexeme| !lexeme.is_trivia())
 }
 
-/// The last `n` significant lexemes that end at or before `pos`, oldest first.
-pub(crate) fn lexemes_before(source: &str, pos: usize, n: usize) -> Vec<Lexeme> {
+/// The last `n` significant lexemes from `from` on that end at or before
+/// `pos`, oldest first. `from` must be outside strings, comments and script
+/// bodies (the start of the file or of an item).
+pub(crate) fn lexemes_before(source: &str, from: usize, pos: usize, n: usize) -> Vec<Lexeme> {
     let mut last = std::collections::VecDeque::with_capacity(n + 1);
-    for lexeme in Lexer::new(source, 0) {
+    for lexeme in Lexer::new(source, from) {
         if lexeme.span.end > pos {
             break;
         }
@@ -185,10 +187,11 @@ pub(crate) fn lexemes_before(source: &str, pos: usize, n: usize) -> Vec<Lexeme> 
     last.into_iter().collect()
 }
 
-/// The innermost `(` or `[` still open at `pos`, if any.
-pub(crate) fn unclosed_bracket_before(source: &str, pos: usize) -> Option<Lexeme> {
+/// The innermost `(` or `[` opened from `from` on and still open at `pos`,
+/// if any. `from` is as for [`lexemes_before`].
+pub(crate) fn unclosed_bracket_before(source: &str, from: usize, pos: usize) -> Option<Lexeme> {
     let mut open: Vec<Lexeme> = Vec::new();
-    for lexeme in Lexer::new(source, 0) {
+    for lexeme in Lexer::new(source, from) {
         if lexeme.span.start >= pos {
             break;
         }

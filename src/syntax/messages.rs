@@ -22,8 +22,9 @@ pub(crate) const RESERVED_WORDS: &[&str] = &[
     "starts", "then", "time", "times", "to", "twice", "unless", "when", "where", "within",
 ];
 
-/// Keywords that start an item.
-const ITEM_KEYWORDS: &[&str] = &[
+/// Keywords that start an item (`script` aside: it is never suggested for a
+/// misspelt word, being rarer than the words it is close to).
+pub(crate) const ITEM_KEYWORDS: &[&str] = &[
     "import", "stages", "campaign", "field", "email", "sms", "page", "form", "asset", "list",
     "event", "segment", "decay", "rule", "on", "test",
 ];
@@ -86,17 +87,49 @@ const A_STEP: &str = "a step such as `move to`, `send email` or `wait`";
 const AN_ITEM: &str = "a new rule or declaration";
 const A_CONDITION: &str = "a condition";
 
-/// The error for a failed pest parse.
+/// Where the text pest was given starts in the file.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Origin {
+    /// The byte offset of its start.
+    pub pos: usize,
+    /// The 1-based line it starts on.
+    pub line: usize,
+}
+
+impl Origin {
+    pub const FILE_START: Origin = Origin { pos: 0, line: 1 };
+}
+
+/// The error for a failed pest parse of the whole file.
 pub(crate) fn from_pest(error: &Error<Rule>, source: &str) -> SyntaxError {
-    let pos = match error.location {
-        InputLocation::Pos(pos) => pos,
-        InputLocation::Span((start, _)) => start,
-    };
-    let failure = Failure::at(source, pos);
+    from_pest_at(error, source, Origin::FILE_START)
+}
+
+/// The error for a failed pest parse of the text of `source` from
+/// `origin` on (error recovery parses item by item). Only the text from
+/// `origin` on is looked at for the words around the error, so describing
+/// every error of a file takes time linear in the file.
+pub(crate) fn from_pest_at(error: &Error<Rule>, source: &str, origin: Origin) -> SyntaxError {
+    let pos = origin.pos + error_pos(error);
+    let failure = Failure::at(source, origin, pos);
     match &error.variant {
         ErrorVariant::CustomError { message } => failure.limit_reached(message),
         ErrorVariant::ParsingError { positives, .. } => failure.diagnose(positives),
     }
+}
+
+/// Where pest stopped, relative to the text it was given.
+pub(crate) fn error_pos(error: &Error<Rule>) -> usize {
+    match error.location {
+        InputLocation::Pos(pos) => pos,
+        InputLocation::Span((start, _)) => start,
+    }
+}
+
+/// Whether pest gave up because a limit was reached, not because the text
+/// does not follow the grammar.
+pub(crate) fn is_limit(error: &Error<Rule>) -> bool {
+    matches!(error.variant, ErrorVariant::CustomError { .. })
 }
 
 /// pest succeeded but produced no tree: cannot happen with this grammar.
@@ -111,6 +144,8 @@ pub(crate) fn internal(source: &str) -> SyntaxError {
 /// Where parsing stopped and what surrounds that place.
 struct Failure<'s> {
     source: &'s str,
+    /// Where the text pest was given starts: nothing before it is read.
+    origin: Origin,
     pos: usize,
     /// The token pest could not accept; `None` at the end of the input.
     found: Option<Lexeme>,
@@ -119,13 +154,14 @@ struct Failure<'s> {
 }
 
 impl<'s> Failure<'s> {
-    fn at(source: &'s str, pos: usize) -> Self {
+    fn at(source: &'s str, origin: Origin, pos: usize) -> Self {
         let pos = pos.min(source.len());
         Failure {
             source,
+            origin,
             pos,
             found: lexeme_at(source, pos),
-            before: lexemes_before(source, pos, 3),
+            before: lexemes_before(source, origin.pos, pos, 3),
         }
     }
 
@@ -235,11 +271,11 @@ impl<'s> Failure<'s> {
         if !positives.contains(&Rule::rparen) {
             return None;
         }
-        let open = unclosed_bracket_before(self.source, self.pos)?;
+        let open = unclosed_bracket_before(self.source, self.origin.pos, self.pos)?;
         if open.text(self.source) != "(" {
             return None;
         }
-        let (line, column) = line_column(self.source, open.span.start);
+        let (line, column) = line_column(self.source, self.origin, open.span.start);
         Some(
             self.error(format!(
                 "expected `)` to close the `(` at line {line}, column {column}, {}",
@@ -516,6 +552,7 @@ fn is_known_word(word: &str) -> bool {
 /// exactly where an item could start.
 fn expects_item(positives: &[Rule]) -> bool {
     positives.contains(&Rule::file)
+        || positives.contains(&Rule::lone_item)
         || positives.contains(&Rule::EOI)
         || positives.iter().filter(|r| is_item_start(**r)).count() >= 3
 }
@@ -525,10 +562,16 @@ fn is_item_start(rule: Rule) -> bool {
         || keyword_of(rule).is_some_and(|k| ITEM_KEYWORDS.contains(&k.as_str()))
 }
 
-/// 1-based line and column (in characters) of a byte offset.
-fn line_column(source: &str, pos: usize) -> (usize, usize) {
+/// 1-based line and column (in characters) of a byte offset at or after
+/// `origin`.
+fn line_column(source: &str, origin: Origin, pos: usize) -> (usize, usize) {
     let before = source.get(..pos).unwrap_or(source);
-    let line = before.matches('\n').count() + 1;
+    let line = origin.line
+        + before
+            .get(origin.pos.min(before.len())..)
+            .unwrap_or_default()
+            .matches('\n')
+            .count();
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
     (line, column)
@@ -586,7 +629,9 @@ fn describe_all(positives: &[Rule], name_kind: &'static str) -> Vec<String> {
     for rule in positives {
         let keyword = keyword_of(*rule);
         let in_family = |family: &[&str]| keyword.as_deref().is_some_and(|k| family.contains(&k));
-        if fold_items && (is_item_start(*rule) || matches!(*rule, Rule::EOI | Rule::file)) {
+        if fold_items
+            && (is_item_start(*rule) || matches!(*rule, Rule::EOI | Rule::file | Rule::lone_item))
+        {
             add(AN_ITEM.to_string());
         } else if fold_steps && in_family(STEP_KEYWORDS) {
             add(A_STEP.to_string());

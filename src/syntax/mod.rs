@@ -10,9 +10,10 @@ mod lower;
 mod messages;
 mod parser;
 mod prescan;
+mod recover;
 
 pub use error::{codes, SyntaxError};
-pub use parser::parse;
+pub use parser::{parse, parse_recovering, Parsed};
 
 #[cfg(test)]
 mod tests;

@@ -9,9 +9,28 @@ use crate::syntax::error::{codes, SyntaxError};
 use crate::syntax::grammar::Rule;
 use crate::syntax::lexer::{LexemeKind, Lexer};
 use pest::iterators::Pair;
+use std::cell::Cell;
 
 pub(crate) type P<'i> = Pair<'i, Rule>;
 pub(crate) type Lowered<T> = Result<T, SyntaxError>;
+
+thread_local! {
+    /// Where in the file the text pest was given starts. Error recovery
+    /// parses one item at a time from the middle of the file (pest cannot
+    /// start a parse at an offset), and pest's positions are relative to
+    /// the text it was given; every span is made here, so adding the offset
+    /// here makes all of them positions in the file.
+    static BASE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Runs `lower` with spans made relative to `base`: for pairs parsed from
+/// the text of the file that starts at byte `base`.
+pub(crate) fn with_base<T>(base: usize, lower: impl FnOnce() -> T) -> T {
+    let before = BASE.with(|cell| cell.replace(base));
+    let result = lower();
+    BASE.with(|cell| cell.set(before));
+    result
+}
 
 /// The pair's span without trailing spaces and comments. pest skips the
 /// spaces before an optional part even when the part is absent, so a rule
@@ -19,13 +38,14 @@ pub(crate) type Lowered<T> = Result<T, SyntaxError>;
 pub(crate) fn span_of(pair: &P) -> Span {
     let span = pair.as_span();
     let source = span.get_input();
+    let base = BASE.with(Cell::get);
     Span::new(
-        span.start(),
-        trim_trivia_end(source, span.start(), span.end()),
+        base + span.start(),
+        base + trim_trivia_end(source, span.start(), span.end()),
     )
 }
 
-fn trim_trivia_end(source: &str, start: usize, mut end: usize) -> usize {
+pub(crate) fn trim_trivia_end(source: &str, start: usize, mut end: usize) -> usize {
     let bytes = source.as_bytes();
     loop {
         let before = end;
