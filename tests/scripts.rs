@@ -8,7 +8,7 @@
 mod common;
 
 use nurture::base::value::{Instant, Value};
-use nurture::check::check_source;
+use nurture::driver::check_source;
 use nurture::data::Event;
 use nurture::diagnostics::Diagnostic;
 use nurture::eval::script::{self, ScriptError};

@@ -115,7 +115,7 @@ const PROJECT_HELP: &str = "files are read only inside the project: the folder o
 /// the `nurture.toml` that governs it, else the file's own folder.
 pub fn project_root(file: &Path) -> PathBuf {
     let dir = canonical(parent_dir(file));
-    match crate::lint::config::discover(&dir) {
+    match crate::base::project::discover(&dir) {
         Some(config) => config.parent().map_or(dir.clone(), Path::to_path_buf),
         None => dir,
     }
@@ -352,7 +352,7 @@ impl Loader<'_> {
                 // Reported once, however many files import it.
                 self.done.insert(path);
                 for error in errors {
-                    let code = codes::Code::from_text(error.code).unwrap_or(codes::SYNTAX);
+                    let code = error.code;
                     self.diagnostics.push(
                         Diagnostic::new(code, file, error.span, error.message)
                             .with_optional_help(error.help),

@@ -6,8 +6,8 @@ use super::{output, script_failures, usage_error};
 use crate::eval::explain::{explain, render, Clause};
 use crate::eval::{Clock, Context};
 use crate::ir::{Program, Trigger};
-use crate::report::local;
-use crate::report::script_failures::ScriptFailures;
+use crate::base::time::local;
+use crate::eval::script_failures::ScriptFailures;
 use crate::sim::{state_at, RunPlan, TraceEntry};
 use clap::ValueEnum;
 use serde_json::json;
@@ -189,7 +189,7 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
                 .collect();
             let value = json!({
                 "contact": contact.id,
-                "at": crate::report::rfc3339(at),
+                "at": crate::base::time::rfc3339(at),
                 "stage": state.stage.map(|s| crate::report::stage_name(&program, s)),
                 "points": state.points,
                 "tags": state.tags,

@@ -123,11 +123,11 @@ pub fn run() -> i32 {
 /// and gives the exit code: 1 when any failed (the results counted them as
 /// false), else 0. The one way `segments`, `simulate` and `explain` report
 /// them (see `crate::report::script_failures`).
-pub(crate) fn script_failures(failures: &crate::report::script_failures::ScriptFailures) -> i32 {
+pub(crate) fn script_failures(failures: &crate::eval::script_failures::ScriptFailures) -> i32 {
     if failures.is_empty() {
         return EXIT_OK;
     }
-    output::error_text(&failures.render());
+    output::error_text(&crate::report::script_failures::render(failures));
     EXIT_PROBLEMS
 }
 

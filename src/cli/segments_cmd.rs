@@ -4,7 +4,8 @@
 use super::dry_run::{self, DataArgs, Exit};
 use super::{output, script_failures, usage_error};
 use crate::eval::population::counts_at;
-use crate::report::{rfc3339, thousands};
+use crate::base::number::thousands;
+use crate::base::time::rfc3339;
 use clap::ValueEnum;
 use serde_json::json;
 use std::fmt::Write;

@@ -5,7 +5,7 @@ use super::{Context, Lower};
 use crate::base::value::Value;
 use crate::diagnostics::{FileId, SourceMap};
 use crate::ir::{CondKind, FieldType, Operand, Window};
-use crate::report::{local, rfc3339};
+use crate::base::time::{local, rfc3339};
 use serde::Serialize;
 
 /// One clause and its value.

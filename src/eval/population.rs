@@ -9,7 +9,7 @@ use super::{Clock, ContactState, Context, EventView};
 use crate::base::value::Instant;
 use crate::data::{Contact, Event};
 use crate::ir::{Program, Trigger};
-use crate::report::script_failures::ScriptFailures;
+use super::script_failures::ScriptFailures;
 use rayon::prelude::*;
 use std::ops::Range;
 
