@@ -232,8 +232,14 @@ fn json_has_exactly_the_keys_product_md_fixes() {
             let suggestions = suggestions.as_array().expect("an array");
             assert!(!suggestions.is_empty(), "{d}");
             for s in suggestions {
-                assert!(s["replacement"].is_string() && s["message"].is_string(), "{d}");
-                assert!(number(s, "line") >= 1 && number(s, "end_column") >= 1, "{d}");
+                assert!(
+                    s["replacement"].is_string() && s["message"].is_string(),
+                    "{d}"
+                );
+                assert!(
+                    number(s, "line") >= 1 && number(s, "end_column") >= 1,
+                    "{d}"
+                );
             }
         }
         assert_eq!(

@@ -8,8 +8,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use nurture::driver::check_source;
 use nurture::data::{self, Contact, Dataset, LoadError, LoadOptions, Schema};
+use nurture::driver::check_source;
 use nurture::ir::Program;
 use nurture::report::{self, DataCounts, RowCounts};
 use nurture::sim::run::{run, OutcomeSink, Population, RunConfig};

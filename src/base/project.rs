@@ -23,4 +23,3 @@ pub fn discover(dir: &Path) -> Option<PathBuf> {
         .map(|d| d.join(FILE_NAME))
         .find(|candidate| std::fs::symlink_metadata(candidate).is_ok())
 }
-

@@ -30,4 +30,3 @@ pub struct Declared {
     pub span: Span,
     pub used: bool,
 }
-

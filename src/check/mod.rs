@@ -16,8 +16,8 @@ pub mod values;
 
 use crate::diagnostics::{codes, Diagnostic, FileId, SourceMap};
 use crate::syntax::ast::{self, ContentKind, ItemKind, SettingKind, Span};
-use ir::Program;
 use declared::{DeclKind, Declared};
+use ir::Program;
 use namespace::Namespace;
 
 /// Everything `check` learned about one root file.

@@ -3,8 +3,8 @@
 use super::paths::{display, is_stdin, rule_files};
 use super::{output, usage_error, CheckArgs, CheckFormat, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use crate::check::loader;
-use crate::driver;
 use crate::diagnostics::{codes, render, Diagnostic, SourceFile, SourceMap};
+use crate::driver;
 use crate::lint::{self, LintConfig};
 use crate::syntax::ast::Span;
 use std::collections::{HashMap, HashSet};
@@ -73,8 +73,12 @@ pub fn run(args: &CheckArgs) -> i32 {
         CheckFormat::Github => render::github(&sources, &diagnostics),
         CheckFormat::Sarif => format!(
             "{}\n",
-            serde_json::to_string_pretty(&render::sarif(&driver::registry(), &sources, &diagnostics))
-                .unwrap_or_default()
+            serde_json::to_string_pretty(&render::sarif(
+                &super::registry(),
+                &sources,
+                &diagnostics
+            ))
+            .unwrap_or_default()
         ),
     };
     let (errors, warnings) = render::tally(&diagnostics);

@@ -3,11 +3,11 @@
 use super::dry_run::{self, DataArgs, Exit};
 use super::simulate_cmd::contact_index;
 use super::{output, script_failures, usage_error};
+use crate::base::time::local;
 use crate::eval::explain::{explain, render, Clause};
+use crate::eval::script_failures::ScriptFailures;
 use crate::eval::{Clock, Context};
 use crate::ir::{Program, Trigger};
-use crate::base::time::local;
-use crate::eval::script_failures::ScriptFailures;
 use crate::sim::{state_at, RunPlan, TraceEntry};
 use clap::ValueEnum;
 use serde_json::json;

@@ -57,7 +57,10 @@ pub fn run(args: &GenerateArgs) -> i32 {
                 args.out.display()
             );
             for (event_type, count) in &summary.by_type {
-                errln!("  {event_type:<18} {}", crate::base::number::thousands(*count));
+                errln!(
+                    "  {event_type:<18} {}",
+                    crate::base::number::thousands(*count)
+                );
             }
             EXIT_OK
         }

@@ -136,3 +136,16 @@ pub(crate) fn usage_error(message: &str) -> i32 {
     errln!("error: {message}");
     EXIT_USAGE
 }
+
+/// Every code Nurture reports, for the outputs that list codes (SARIF
+/// rules): the checker's, the run's, the lints' and
+/// the data's, in that order (the order of SARIF rules).
+pub fn registry() -> crate::diagnostics::codes::Registry {
+    use crate::diagnostics::codes;
+    codes::Registry::new(&[
+        codes::CODES,
+        codes::RUN_CODES,
+        crate::lint::registry::LINT_CODES,
+        crate::data::codes::CODES,
+    ])
+}

@@ -3,8 +3,8 @@
 use super::paths::{display, rule_files};
 use super::{output, usage_error, EXIT_OK, EXIT_PROBLEMS};
 use crate::check::Checked;
-use crate::driver;
 use crate::diagnostics::render;
+use crate::driver;
 use crate::testing::{run_test, TestResult};
 use clap::ValueEnum;
 use rayon::prelude::*;

@@ -220,7 +220,10 @@ fn one_bad_contact(row: &str) -> RowProblem {
 #[test]
 fn contact_row_codes() {
     let p = one_bad_contact("c1,1,yes");
-    assert_eq!((p.code.as_str(), p.line, p.column.as_deref()), ("D001", 2, None));
+    assert_eq!(
+        (p.code.as_str(), p.line, p.column.as_deref()),
+        ("D001", 2, None)
+    );
     assert!(
         p.message.contains("3 fields but the header has 8"),
         "{}",
@@ -244,14 +247,23 @@ fn contact_row_codes() {
     assert_eq!(one_bad_contact("c1,,,,soon,,,").code, "D003");
 
     let p = one_bad_contact("c1,,,,,Leed,,");
-    assert_eq!((p.code.as_str(), p.column.as_deref()), ("D004", Some("stage")));
+    assert_eq!(
+        (p.code.as_str(), p.column.as_deref()),
+        ("D004", Some("stage"))
+    );
     assert!(p.message.contains("did you mean `Lead`?"), "{}", p.message);
 
     let p = one_bad_contact("c1,,,,,,,yesterday");
-    assert_eq!((p.code.as_str(), p.column.as_deref()), ("D008", Some("created_at")));
+    assert_eq!(
+        (p.code.as_str(), p.column.as_deref()),
+        ("D008", Some("created_at"))
+    );
 
     let p = one_bad_contact("c1,,,,,,1.5,");
-    assert_eq!((p.code.as_str(), p.column.as_deref()), ("D009", Some("points")));
+    assert_eq!(
+        (p.code.as_str(), p.column.as_deref()),
+        ("D009", Some("points"))
+    );
 }
 
 #[test]
@@ -319,30 +331,48 @@ fn one_bad_event(row: &str) -> RowProblem {
 fn event_row_codes() {
     assert_eq!(one_bad_event("c1,purchase").code, "D001");
     let p = one_bad_event(",purchase,2025-01-01,,");
-    assert_eq!((p.code.as_str(), p.column.as_deref()), ("D002", Some("contact_id")));
+    assert_eq!(
+        (p.code.as_str(), p.column.as_deref()),
+        ("D002", Some("contact_id"))
+    );
     let p = one_bad_event("c1,,2025-01-01,,");
-    assert_eq!((p.code.as_str(), p.column.as_deref()), ("D002", Some("type")));
+    assert_eq!(
+        (p.code.as_str(), p.column.as_deref()),
+        ("D002", Some("type"))
+    );
     let p = one_bad_event("c1,purchase,,,");
     assert_eq!((p.code.as_str(), p.column.as_deref()), ("D002", Some("at")));
     let p = one_bad_event("c1,purchase,2025-01-01,abc,");
-    assert_eq!((p.code.as_str(), p.column.as_deref()), ("D003", Some("amount")));
+    assert_eq!(
+        (p.code.as_str(), p.column.as_deref()),
+        ("D003", Some("amount"))
+    );
     assert_eq!(
         p.message,
         "`amount` of a `purchase` event is declared as a number but the value is \"abc\""
     );
     let p = one_bad_event("c1,email.open,2025-01-01,,");
-    assert_eq!((p.code.as_str(), p.column.as_deref()), ("D005", Some("type")));
+    assert_eq!(
+        (p.code.as_str(), p.column.as_deref()),
+        ("D005", Some("type"))
+    );
     assert!(
         p.message.contains("did you mean `email.opened`?"),
         "{}",
         p.message
     );
     let p = one_bad_event("c9,purchase,2025-01-01,,");
-    assert_eq!((p.code.as_str(), p.column.as_deref()), ("D006", Some("contact_id")));
+    assert_eq!(
+        (p.code.as_str(), p.column.as_deref()),
+        ("D006", Some("contact_id"))
+    );
     let p = one_bad_event("c1,purchase,2025-13-01,,");
     assert_eq!((p.code.as_str(), p.column.as_deref()), ("D008", Some("at")));
     let p = one_bad_event("c2,purchase,2025-01-01,,");
-    assert_eq!((p.code.as_str(), p.column.as_deref()), ("D010", Some("contact_id")));
+    assert_eq!(
+        (p.code.as_str(), p.column.as_deref()),
+        ("D010", Some("contact_id"))
+    );
     assert!(p.message.contains("line 3 of contacts"), "{}", p.message);
 }
 
@@ -981,7 +1011,10 @@ fn line_numbers_stay_right_across_blocks() {
     assert_eq!(d.events.len(), 60_001);
     assert_eq!(d.report.problems.len(), 1);
     assert_eq!(
-        (d.report.problems[0].code.as_str(), d.report.problems[0].line),
+        (
+            d.report.problems[0].code.as_str(),
+            d.report.problems[0].line
+        ),
         ("D008", bad_line)
     );
     assert_eq!(

@@ -214,12 +214,10 @@ pub fn github(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
             region.start.column,
             region.end.line,
             region.end.column,
-            escape_property(
-                &match d.code.info().kind {
-                    Kind::Lint { category, .. } => format!("{} ({category} lint)", d.code),
-                    _ => format!("{} {}", d.code, d.code.info().title),
-                }
-            ),
+            escape_property(&match d.code.info().kind {
+                Kind::Lint { category, .. } => format!("{} ({category} lint)", d.code),
+                _ => format!("{} {}", d.code, d.code.info().title),
+            }),
             escape_data(&message)
         ));
     }
@@ -340,7 +338,11 @@ pub fn sarif(registry: &Registry, sources: &SourceMap, diagnostics: &[Diagnostic
                 }],
             });
             if !d.suggestions.is_empty() {
-                let fixes = d.suggestions.iter().map(|s| sarif_fix(sources, s)).collect();
+                let fixes = d
+                    .suggestions
+                    .iter()
+                    .map(|s| sarif_fix(sources, s))
+                    .collect();
                 if let Some(object) = result.as_object_mut() {
                     object.insert("fixes".into(), Json::Array(fixes));
                 }

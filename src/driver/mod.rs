@@ -2,24 +2,12 @@
 //! stages in order. `check` resolves and types a parsed program and knows
 //! nothing of the lints; `lint` reads a checked program; the driver joins
 //! them, so every consumer (the CLI, the test runner, benches, fuzzers)
-//! gets the same pipeline. It also builds the [`Registry`] of every code,
-//! from the registries of the layers that define codes.
+//! gets the same pipeline.
 
 use crate::check::{self, loader, tests_check, Checked};
-use crate::diagnostics::{self, codes, Diagnostic, SourceMap};
+use crate::diagnostics::{self, Diagnostic, SourceMap};
 use crate::lint::{self, LintConfig};
 use std::path::Path;
-
-/// Every code Nurture reports: the checker's, the run's, the lints' and
-/// the data's, in that order (the order of SARIF rules).
-pub fn registry() -> codes::Registry {
-    codes::Registry::new(&[
-        codes::CODES,
-        codes::RUN_CODES,
-        lint::registry::LINT_CODES,
-        crate::data::codes::CODES,
-    ])
-}
 
 /// Checks a rules file on disk and everything it imports, with the lints
 /// at their default levels.
@@ -91,4 +79,3 @@ pub fn check_source_with(path: &Path, display: &str, text: String, lints: &LintC
         tests,
     }
 }
-

@@ -2,10 +2,10 @@
 //! and the data behind it, for `nurture explain` and test failures.
 
 use super::{Context, Lower};
+use crate::base::time::{local, rfc3339};
 use crate::base::value::Value;
 use crate::diagnostics::{FileId, SourceMap};
 use crate::ir::{CondKind, FieldType, Operand, Window};
-use crate::base::time::{local, rfc3339};
 use serde::Serialize;
 
 /// One clause and its value.

@@ -11,11 +11,11 @@ pub mod config;
 pub mod registry;
 mod rules;
 
+pub use crate::check::declared::{DeclKind, Declared};
 use crate::check::loader::LoadedFile;
 use crate::diagnostics::{Diagnostic, FileId, SourceMap};
 use crate::ir::Program;
 use crate::syntax::ast::Span;
-pub use crate::check::declared::{DeclKind, Declared};
 pub use config::LintConfig;
 pub use registry::{Category, Level, LintInfo, LINTS};
 
@@ -183,13 +183,8 @@ fn push(out: &mut Vec<Diagnostic>, config: &LintConfig, finding: Finding) {
     let Some(code) = registry::code(finding.id) else {
         return; // every finding's id is a registered lint (a test checks)
     };
-    let mut diagnostic = Diagnostic::new(
-        code,
-        finding.file,
-        finding.span,
-        finding.message,
-    )
-    .with_optional_help(finding.help);
+    let mut diagnostic = Diagnostic::new(code, finding.file, finding.span, finding.message)
+        .with_optional_help(finding.help);
     diagnostic.severity = severity;
     for (span, message) in finding.labels {
         diagnostic = diagnostic.with_label(finding.file, span, message);

@@ -6,7 +6,6 @@ pub mod outbox;
 pub mod script_failures;
 pub mod timeline;
 
-
 /// Rows read, used and rejected for one input; read = used + rejected.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RowCounts {

@@ -19,7 +19,9 @@ pub fn render(failures: &ScriptFailures) -> String {
         out.push_str(line);
         out.push('\n');
     }
-    let unshown = failures.records().saturating_sub(failures.shown().len() as u64);
+    let unshown = failures
+        .records()
+        .saturating_sub(failures.shown().len() as u64);
     if unshown > 0 {
         out.push_str(&format!(
             "… and {unshown} more script failure(s) for other contacts or rules\n"
@@ -35,9 +37,9 @@ pub fn render(failures: &ScriptFailures) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::codes;
     use crate::eval::script::ScriptError;
     use crate::eval::script_failures::SHOWN;
-    use crate::diagnostics::codes;
 
     fn error(script: &str, repeats: u64) -> ScriptError {
         ScriptError {

@@ -4,9 +4,9 @@
 
 use super::calendar::TooManyTicks;
 use super::outcome::{Limit, Stopped};
+use crate::base::number::thousands;
 use crate::diagnostics::codes::{self, Code};
 use crate::ir::Program;
-use crate::base::number::thousands;
 
 /// The limits of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

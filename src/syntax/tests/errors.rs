@@ -4,7 +4,12 @@ use super::{parse_err, text};
 use crate::syntax::codes;
 
 /// Checks code, message and the text the span covers.
-fn assert_error(source: &str, code: crate::diagnostics::Code, message: &str, covered: &str) -> Option<String> {
+fn assert_error(
+    source: &str,
+    code: crate::diagnostics::Code,
+    message: &str,
+    covered: &str,
+) -> Option<String> {
     let error = parse_err(source);
     assert_eq!(error.code, code, "{source:?}: {error:?}");
     assert_eq!(error.message, message, "{source:?}");
