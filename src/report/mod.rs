@@ -1,5 +1,6 @@
 //! Reports of a dry run: for people, for machines, and per contact.
 
+pub mod explain;
 pub mod human;
 pub mod json;
 pub mod outbox;
