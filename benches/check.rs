@@ -38,7 +38,7 @@ fn main() {
     // The generated file must be valid, or the bench would time error paths
     // (lint warnings are fine: linting is part of what `check` does).
     let checked =
-        nurture::check::check_source(Path::new("bench.nurture"), "bench.nurture", text.clone());
+        nurture::driver::check_source(Path::new("bench.nurture"), "bench.nurture", text.clone());
     assert!(
         !checked.has_errors(),
         "the generated file has diagnostics: {:#?}",
@@ -88,7 +88,7 @@ struct Samples {
 }
 
 fn check(text: &str) {
-    let checked = nurture::check::check_source(
+    let checked = nurture::driver::check_source(
         Path::new("bench.nurture"),
         "bench.nurture",
         std::hint::black_box(text.to_string()),

@@ -97,7 +97,7 @@ fn main() {
 
 /// The checked program and the bench contact (c1, 40 events) loaded for it.
 fn load(rules: String) -> (Program, Dataset) {
-    let checked = nurture::check::check_source(Path::new("eval.nurture"), "eval.nurture", rules);
+    let checked = nurture::driver::check_source(Path::new("eval.nurture"), "eval.nurture", rules);
     let program = checked
         .program
         .unwrap_or_else(|| panic!("the bench program checks: {:#?}", checked.diagnostics));

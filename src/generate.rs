@@ -1158,8 +1158,9 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/examples/b2b_lifecycle.nurture"
         );
-        let checked = crate::check::check_file(std::path::Path::new(path), "b2b_lifecycle.nurture")
-            .expect("the B2B example is readable");
+        let checked =
+            crate::driver::check_file(std::path::Path::new(path), "b2b_lifecycle.nurture")
+                .expect("the B2B example is readable");
         let program = checked.program.expect("the B2B example checks");
         Schema::of_program(&program)
     }

@@ -117,6 +117,7 @@ fn json_codes(run: &Run) -> Vec<String> {
 fn snapshot_code(code: &str) {
     let info = CODES
         .iter()
+        .map(|c| c.info())
         .find(|info| info.code == code)
         .unwrap_or_else(|| panic!("{code} is not in the registry"));
     let human = check_fixture(code, "human");
@@ -226,7 +227,7 @@ code_snapshots! {
 
 #[test]
 fn every_code_in_the_registry_has_a_fixture_and_a_snapshot_test() {
-    for info in CODES {
+    for info in CODES.iter().map(|c| c.info()) {
         let fixture = diagnostics_dir().join(format!("{}.nurture", info.code));
         assert!(
             fixture.is_file(),
@@ -243,7 +244,7 @@ fn every_code_in_the_registry_has_a_fixture_and_a_snapshot_test() {
     // And no fixture or test for a code that is not (or no longer) registered.
     for code in SNAPSHOTTED {
         assert!(
-            CODES.iter().any(|i| i.code == *code),
+            CODES.iter().any(|i| i.as_str() == *code),
             "{code} is not registered"
         );
     }
@@ -303,7 +304,7 @@ fn human_report_of_several_errors_and_warnings() {
 fn docs_quote_every_fixture_and_its_real_output() {
     let docs = std::fs::read_to_string(common::root().join("docs/diagnostics.md"))
         .expect("read docs/diagnostics.md");
-    for info in CODES {
+    for info in CODES.iter().map(|c| c.info()) {
         let section = docs_section(&docs, info.code)
             .unwrap_or_else(|| panic!("docs/diagnostics.md has no `## {}`", info.code));
         assert!(
@@ -398,7 +399,7 @@ fn the_fix_in_the_docs_of_every_code_passes_check() {
         let name = path.file_name().expect("file name").to_owned();
         std::fs::copy(&path, dir.join("shared").join(name)).expect("copy");
     }
-    for info in CODES {
+    for info in CODES.iter().map(|c| c.info()) {
         let section = docs_section(&docs, info.code).expect("section");
         let blocks = nurture_blocks(section);
         assert!(blocks.len() >= 2, "{}: an example and a fix", info.code);

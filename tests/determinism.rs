@@ -8,8 +8,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use nurture::check::check_source;
 use nurture::data::{self, Contact, Dataset, LoadError, LoadOptions, Schema};
+use nurture::driver::check_source;
 use nurture::ir::Program;
 use nurture::report::{self, DataCounts, RowCounts};
 use nurture::sim::run::{run, OutcomeSink, Population, RunConfig};
@@ -185,7 +185,7 @@ fn event_row() -> impl Strategy<Value = EventRow> {
 
 /// `2025-01-01T00:00:00Z` plus some seconds, RFC 3339.
 fn date_plus(seconds: i64) -> String {
-    report::rfc3339(1_735_689_600 + seconds)
+    nurture::base::time::rfc3339(1_735_689_600 + seconds)
 }
 
 impl EventRow {

@@ -903,7 +903,7 @@ fn case() -> impl Strategy<Value = Case> {
 // Running both and comparing.
 
 fn program_of(source: &str) -> Program {
-    let checked = nurture::check::check_source(
+    let checked = nurture::driver::check_source(
         Path::new("generated.nurture"),
         "generated.nurture",
         source.to_string(),

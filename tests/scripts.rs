@@ -8,9 +8,9 @@
 mod common;
 
 use nurture::base::value::{Instant, Value};
-use nurture::check::check_source;
 use nurture::data::Event;
 use nurture::diagnostics::Diagnostic;
+use nurture::driver::check_source;
 use nurture::eval::script::{self, ScriptError};
 use nurture::eval::{Clock, ContactState, Context, EventView};
 use nurture::ir::{self, Program};

@@ -18,11 +18,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use nurture::base::time::rfc3339;
 use nurture::base::value::Instant;
-use nurture::check::check_source;
 use nurture::data::{self, Dataset, LoadOptions, Schema};
+use nurture::driver::check_source;
 use nurture::ir::Program;
-use nurture::report::rfc3339;
 use nurture::sim::calendar;
 use nurture::sim::run::describe;
 use nurture::sim::{simulate_contact, ContactOutcome, RunPlan, Status, TraceEntry};

@@ -10,7 +10,7 @@ const SOURCE: &str = include_str!("../programs/simulate.nurture");
 pub fn program() -> &'static Program {
     static PROGRAM: OnceLock<Program> = OnceLock::new();
     PROGRAM.get_or_init(|| {
-        let checked = nurture::check::check_source(
+        let checked = nurture::driver::check_source(
             Path::new("fuzz/programs/simulate.nurture"),
             "simulate.nurture",
             SOURCE.to_string(),

@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let checked =
-        nurture::check::check_source(Path::new(ROOT), "input.nurture", source.to_string());
+        nurture::driver::check_source(Path::new(ROOT), "input.nurture", source.to_string());
     for diagnostic in &checked.diagnostics {
         assert_span(
             &checked.sources,

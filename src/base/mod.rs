@@ -2,5 +2,8 @@
 //! module of the crate (see docs/architecture.md).
 
 pub mod fsio;
+pub mod number;
+pub mod project;
 pub mod span;
+pub mod time;
 pub mod value;

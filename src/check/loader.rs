@@ -115,7 +115,7 @@ const PROJECT_HELP: &str = "files are read only inside the project: the folder o
 /// the `nurture.toml` that governs it, else the file's own folder.
 pub fn project_root(file: &Path) -> PathBuf {
     let dir = canonical(parent_dir(file));
-    match crate::lint::config::discover(&dir) {
+    match crate::base::project::discover(&dir) {
         Some(config) => config.parent().map_or(dir.clone(), Path::to_path_buf),
         None => dir,
     }
@@ -443,7 +443,7 @@ impl Loader<'_> {
         };
         self.syntax_errors += parsed.errors.len();
         for error in parsed.errors {
-            let code = codes::Code::from_text(error.code).unwrap_or(codes::SYNTAX);
+            let code = error.code;
             self.diagnostics.push(
                 Diagnostic::new(code, file, error.span, error.message)
                     .with_optional_help(error.help),
@@ -739,13 +739,13 @@ mod tests {
         let lints = crate::lint::LintConfig::default();
         // On disk, `new` is not declared.
         let on_disk =
-            crate::check::check_source_in(&DiskSources, &main, "main.nurture", MAIN.into(), &lints);
+            crate::driver::check_source_in(&DiskSources, &main, "main.nurture", MAIN.into(), &lints);
         assert_eq!(codes(&on_disk), ["E0202"]);
         // The editor's buffer of `shared.nurture` declares it.
         let mut overlay = OverlaySources::new(&DiskSources);
         overlay.insert(&dir.join("shared.nurture"), "email new\n".into());
         let checked =
-            crate::check::check_source_in(&overlay, &main, "main.nurture", MAIN.into(), &lints);
+            crate::driver::check_source_in(&overlay, &main, "main.nurture", MAIN.into(), &lints);
         assert!(checked.program.is_some(), "{:?}", checked.diagnostics);
         assert_eq!(checked.sources.get(0).map(|s| s.text.as_str()), Some(MAIN));
         assert_eq!(
@@ -766,9 +766,9 @@ mod tests {
         // A buffer outside the project is refused like a file there.
         overlay.insert(&dir.join("../outside.nurture"), "email x\n".into());
         let checked =
-            crate::check::check_source_in(&overlay, &main, "main.nurture", source.into(), &lints);
+            crate::driver::check_source_in(&overlay, &main, "main.nurture", source.into(), &lints);
         assert_eq!(codes(&checked), ["E0006"], "{:?}", checked.diagnostics);
-        let without = crate::check::check_source_in(
+        let without = crate::driver::check_source_in(
             &DiskSources,
             &main,
             "main.nurture",

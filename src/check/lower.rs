@@ -1204,7 +1204,7 @@ mod tests {
     fn program(rules: &str) -> Program {
         let text =
             format!("stages Lead, MQL\nemail welcome\npage pricing = \"/pricing*\"\n{rules}");
-        let checked = crate::check::check_source(std::path::Path::new("q.nurture"), "q", text);
+        let checked = crate::driver::check_source(std::path::Path::new("q.nurture"), "q", text);
         checked
             .program
             .unwrap_or_else(|| panic!("{:#?}", checked.diagnostics))

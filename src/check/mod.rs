@@ -4,6 +4,7 @@
 //! first, so a CI log shows them all at once.
 
 mod builtins;
+pub mod declared;
 pub use crate::ir;
 pub mod loader;
 mod lower;
@@ -14,11 +15,10 @@ pub mod tests_check;
 pub mod values;
 
 use crate::diagnostics::{codes, Diagnostic, FileId, SourceMap};
-use crate::lint::LintConfig;
 use crate::syntax::ast::{self, ContentKind, ItemKind, SettingKind, Span};
+use declared::{DeclKind, Declared};
 use ir::Program;
 use namespace::Namespace;
-use std::path::Path;
 
 /// Everything `check` learned about one root file.
 #[derive(Debug)]
@@ -38,103 +38,27 @@ impl Checked {
     }
 }
 
-/// Checks a rules file on disk and everything it imports, with the lints
-/// at their default levels.
-pub fn check_file(path: &Path, display: &str) -> Result<Checked, loader::ReadError> {
-    check_file_with(path, display, &LintConfig::default())
+/// What resolving and typing parsed files gives.
+#[derive(Debug)]
+pub struct Resolved {
+    /// The program; valid only if `diagnostics` has no error.
+    pub program: Program,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every declaration, for the lints.
+    pub declared: Vec<Declared>,
 }
 
-/// Checks a rules file on disk with the lint levels of a project config.
-pub fn check_file_with(
-    path: &Path,
-    display: &str,
-    lints: &LintConfig,
-) -> Result<Checked, loader::ReadError> {
-    let text = loader::read_source(path, display)?;
-    Ok(check_source_with(path, display, text, lints))
-}
-
-/// Checks source text as if read from `path` (imports resolve next to it).
-pub fn check_source(path: &Path, display: &str, text: String) -> Checked {
-    check_source_with(path, display, text, &LintConfig::default())
-}
-
-/// [`check_source`] with the lint levels of a project config. The lints
-/// that only need declarations run whenever every file parsed; the others
-/// only on a program that checked without errors. A lint configured as an
-/// error makes the check fail but leaves the program in place.
-pub fn check_source_with(path: &Path, display: &str, text: String, lints: &LintConfig) -> Checked {
-    check_source_in(&loader::DiskSources, path, display, text, lints)
-}
-
-/// [`check_source_with`], reading imports through `provider` (an editor's
-/// unsaved buffers over the disk, say) instead of from disk.
-pub fn check_source_in(
-    provider: &dyn loader::SourceProvider,
-    path: &Path,
-    display: &str,
-    text: String,
-    lints: &LintConfig,
-) -> Checked {
-    let mut sources = SourceMap::default();
-    let mut diagnostics = Vec::new();
-    let loaded = loader::load(
-        provider,
-        path,
-        display,
-        text,
-        &mut sources,
-        &mut diagnostics,
-    );
-    let files = loaded.files;
-    // Names and types are checked when every file could be read, also when
-    // some items could not be parsed: the names a broken item declares are
-    // excused where used (see `Names::declare_broken`). A missing or
-    // refused import leaves what the program declares unknown, so then
-    // nothing more is checked.
-    let parsed_all = !diagnostics.iter().any(Diagnostic::is_error);
-    let mut program = None;
-    if loaded.complete {
-        let mut checker = Checker::new(&sources);
-        let checked = checker.run(&files);
-        diagnostics.append(&mut checker.diagnostics);
-        let valid = !diagnostics.iter().any(Diagnostic::is_error);
-        // The lints need every item: on a partly parsed program, a
-        // declaration used only by a broken item would be reported unused.
-        if parsed_all {
-            let declared = checker.declarations();
-            let context = crate::lint::Context {
-                sources: &sources,
-                files: &files,
-                declared: &declared,
-                program: valid.then_some(&checked),
-            };
-            diagnostics.extend(crate::lint::run(&context, lints));
-        }
-        if valid {
-            program = Some(checked);
-        }
-    }
-    let mut tests = Vec::new();
-    if let (Some(checked), Some(root)) = (&program, files.iter().find(|f| !f.imported)) {
-        tests = tests_check::check_tests(
-            checked,
-            &sources,
-            root.file,
-            &root.ast.items,
-            &mut diagnostics,
-        );
-        if diagnostics.iter().any(Diagnostic::is_error) {
-            program = None;
-            tests.clear();
-        }
-    }
-    crate::diagnostics::sort(&mut diagnostics);
-    Checked {
-        sources,
-        diagnostics,
+/// Resolves names and types over files that all parsed ([`loader::load`]
+/// reported no error). Reading, parsing and linting around it are the
+/// driver's (`crate::driver`).
+pub fn resolve(sources: &SourceMap, files: &[loader::LoadedFile]) -> Resolved {
+    let mut checker = Checker::new(sources);
+    let program = checker.run(files);
+    let declared = checker.declarations();
+    Resolved {
         program,
-        tests,
+        diagnostics: std::mem::take(&mut checker.diagnostics),
+        declared,
     }
 }
 
@@ -892,8 +816,7 @@ impl<'s> Checker<'s> {
 
     /// Every declaration with its site and whether anything used it, for
     /// the lints (`unused-declaration`, `unreachable-stage`, …).
-    fn declarations(&self) -> Vec<crate::lint::Declared> {
-        use crate::lint::DeclKind;
+    fn declarations(&self) -> Vec<Declared> {
         let _ = self.sources;
         let n = &self.names;
         let tables = [
@@ -918,7 +841,7 @@ impl<'s> Checker<'s> {
                 if file == usize::MAX {
                     continue; // built in, or a placeholder for a duplicate
                 }
-                out.push(crate::lint::Declared {
+                out.push(Declared {
                     kind,
                     noun: namespace.noun,
                     name: name.clone(),

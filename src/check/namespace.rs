@@ -1,7 +1,7 @@
 //! One table of declared names of one kind (stages, e-mails, fields, …),
 //! with duplicate and undefined-name reporting.
 
-use crate::diagnostics::{did_you_mean, Code, Diagnostic, FileId};
+use crate::diagnostics::{Code, Diagnostic, FileId, Suggestion};
 use crate::syntax::ast::{Ident, Span};
 use std::collections::HashMap;
 
@@ -129,15 +129,23 @@ impl Namespace {
     }
 
     pub fn undefined(&self, ident: &Ident, file: FileId) -> Diagnostic {
-        let help = did_you_mean(&ident.name, self.names.iter().map(String::as_str))
-            .unwrap_or_else(|| self.declare_hint.replace("NAME", &ident.name));
-        Diagnostic::new(
+        let diagnostic = Diagnostic::new(
             self.undefined_code,
             file,
             ident.span,
             format!("{} `{}` is not declared", self.noun, ident.name),
-        )
-        .with_help(help)
+        );
+        // A close name is a fix to apply (its message is the help line);
+        // else the help says how to declare the name.
+        match Suggestion::did_you_mean(
+            file,
+            ident.span,
+            &ident.name,
+            self.names.iter().map(String::as_str),
+        ) {
+            Some(suggestion) => diagnostic.with_suggestion(suggestion),
+            None => diagnostic.with_help(self.declare_hint.replace("NAME", &ident.name)),
+        }
     }
 
     pub fn is_empty(&self) -> bool {

@@ -8,7 +8,7 @@ use super::ir::{MessageId, Program, RuleId, SegmentId, StageId};
 use super::values;
 use crate::base::value::{Instant, Value};
 use crate::data::{Contact, Event};
-use crate::diagnostics::{codes, did_you_mean, Diagnostic, FileId, SourceMap};
+use crate::diagnostics::{codes, Diagnostic, FileId, SourceMap, Suggestion};
 use crate::syntax::ast::{
     self, Channel, CmpOp, Expectation, GivenPart, Ident, Literal, LiteralKind, TestClauseKind,
     TestEventKind, Verb,
@@ -113,20 +113,21 @@ impl TestChecker<'_> {
         ident: &Ident,
         candidates: impl IntoIterator<Item = &'n str>,
     ) {
-        let help = did_you_mean(&ident.name, candidates)
-            .unwrap_or_else(|| format!("declare the {noun} or correct the name"));
-        self.diagnostics.push(
-            Diagnostic::new(
-                codes::TEST_UNDEFINED,
-                self.file,
-                ident.span,
-                format!(
-                    "this test uses {noun} `{}`, which is not declared",
-                    ident.name
-                ),
-            )
-            .with_help(help),
+        let diagnostic = Diagnostic::new(
+            codes::TEST_UNDEFINED,
+            self.file,
+            ident.span,
+            format!(
+                "this test uses {noun} `{}`, which is not declared",
+                ident.name
+            ),
         );
+        let diagnostic =
+            match Suggestion::did_you_mean(self.file, ident.span, &ident.name, candidates) {
+                Some(suggestion) => diagnostic.with_suggestion(suggestion),
+                None => diagnostic.with_help(format!("declare the {noun} or correct the name")),
+            };
+        self.diagnostics.push(diagnostic);
     }
 
     fn lookup(&mut self, noun: &str, ident: &Ident, list: &[String]) -> Option<usize> {
@@ -476,7 +477,7 @@ fn self_instant(program: &Program, literal: &Literal) -> Option<Instant> {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use crate::check::check_source;
+    use crate::driver::check_source;
     use std::path::Path;
 
     fn codes(source: &str) -> Vec<&'static str> {

@@ -2,8 +2,9 @@
 
 use super::paths::{display, is_stdin, rule_files};
 use super::{output, usage_error, CheckArgs, CheckFormat, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
-use crate::check::{self, loader};
+use crate::check::loader;
 use crate::diagnostics::{codes, render, Diagnostic, SourceFile, SourceMap};
+use crate::driver;
 use crate::lint::{self, LintConfig};
 use crate::syntax::ast::Span;
 use std::collections::{HashMap, HashSet};
@@ -39,9 +40,9 @@ pub fn run(args: &CheckArgs) -> i32 {
         let config = configs.get(&dir).cloned().unwrap_or_default();
         let checked = if stdin {
             loader::read_stdin_source()
-                .map(|text| check::check_source_with(path, &name, text, &config))
+                .map(|text| driver::check_source_with(path, &name, text, &config))
         } else {
-            check::check_file_with(path, &name, &config)
+            driver::check_file_with(path, &name, &config)
         };
         match checked {
             Ok(checked) => merged.add(&checked.sources, checked.diagnostics),
@@ -72,8 +73,12 @@ pub fn run(args: &CheckArgs) -> i32 {
         CheckFormat::Github => render::github(&sources, &diagnostics),
         CheckFormat::Sarif => format!(
             "{}\n",
-            serde_json::to_string_pretty(&render::sarif(&sources, &diagnostics))
-                .unwrap_or_default()
+            serde_json::to_string_pretty(&render::sarif(
+                &super::registry(),
+                &sources,
+                &diagnostics
+            ))
+            .unwrap_or_default()
         ),
     };
     let (errors, warnings) = render::tally(&diagnostics);

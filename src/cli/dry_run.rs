@@ -4,9 +4,10 @@
 use super::paths::display;
 use super::EXIT_USAGE;
 use crate::base::value::Instant;
-use crate::check::{self, values};
+use crate::check::values;
 use crate::data::{self, Dataset, LoadError, LoadOptions, Mapping, Schema};
 use crate::diagnostics::{render, SourceMap};
+use crate::driver;
 use crate::ir::Program;
 use crate::report::{DataCounts, RowCounts};
 use std::io::IsTerminal;
@@ -77,7 +78,7 @@ pub struct Exit(pub i32);
 /// back too, so explanations can quote the rules.
 pub fn load_program(path: &Path) -> Result<(Program, SourceMap), Exit> {
     let name = display(path);
-    let checked = match check::check_file(path, &name) {
+    let checked = match driver::check_file(path, &name) {
         Ok(checked) => checked,
         Err(error) => {
             errln!("error: {error}");
@@ -259,8 +260,8 @@ pub fn period(
     if to < from {
         return Err(format!(
             "the period ends ({}) before it starts ({})",
-            crate::report::rfc3339(to),
-            crate::report::rfc3339(from)
+            crate::base::time::rfc3339(to),
+            crate::base::time::rfc3339(from)
         ));
     }
     Ok((from, to))

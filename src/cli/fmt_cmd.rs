@@ -13,7 +13,7 @@ use super::dry_run::Exit;
 use super::paths::{display, is_stdin, rule_files};
 use super::{output, usage_error, FmtArgs, EXIT_OK, EXIT_PROBLEMS};
 use crate::check::loader::{self, read_rules_file, RulesFile};
-use crate::diagnostics::{codes, render, Diagnostic, SourceFile, SourceMap};
+use crate::diagnostics::{render, Diagnostic, SourceFile, SourceMap};
 use crate::fmt::{format, FormatError};
 use std::io::IsTerminal;
 
@@ -63,7 +63,7 @@ pub fn run(args: &FmtArgs) -> i32 {
                 let diagnostics: Vec<Diagnostic> = errors
                     .into_iter()
                     .map(|e| {
-                        let code = codes::Code::from_text(e.code).unwrap_or(codes::SYNTAX);
+                        let code = e.code;
                         Diagnostic::new(code, file, e.span, e.message).with_optional_help(e.help)
                     })
                     .collect();

@@ -52,12 +52,15 @@ pub fn run(args: &GenerateArgs) -> i32 {
         Ok(summary) => {
             errln!(
                 "wrote {} contacts and {} events to {}",
-                crate::report::thousands(summary.contacts),
-                crate::report::thousands(summary.events),
+                crate::base::number::thousands(summary.contacts),
+                crate::base::number::thousands(summary.events),
                 args.out.display()
             );
             for (event_type, count) in &summary.by_type {
-                errln!("  {event_type:<18} {}", crate::report::thousands(*count));
+                errln!(
+                    "  {event_type:<18} {}",
+                    crate::base::number::thousands(*count)
+                );
             }
             EXIT_OK
         }

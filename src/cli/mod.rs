@@ -123,11 +123,11 @@ pub fn run() -> i32 {
 /// and gives the exit code: 1 when any failed (the results counted them as
 /// false), else 0. The one way `segments`, `simulate` and `explain` report
 /// them (see `crate::report::script_failures`).
-pub(crate) fn script_failures(failures: &crate::report::script_failures::ScriptFailures) -> i32 {
+pub(crate) fn script_failures(failures: &crate::eval::script_failures::ScriptFailures) -> i32 {
     if failures.is_empty() {
         return EXIT_OK;
     }
-    output::error_text(&failures.render());
+    output::error_text(&crate::report::script_failures::render(failures));
     EXIT_PROBLEMS
 }
 
@@ -135,4 +135,17 @@ pub(crate) fn script_failures(failures: &crate::report::script_failures::ScriptF
 pub(crate) fn usage_error(message: &str) -> i32 {
     errln!("error: {message}");
     EXIT_USAGE
+}
+
+/// Every code Nurture reports, for the outputs that list codes (SARIF
+/// rules): the checker's, the run's, the lints' and
+/// the data's, in that order (the order of SARIF rules).
+pub fn registry() -> crate::diagnostics::codes::Registry {
+    use crate::diagnostics::codes;
+    codes::Registry::new(&[
+        codes::CODES,
+        codes::RUN_CODES,
+        crate::lint::registry::LINT_CODES,
+        crate::data::codes::CODES,
+    ])
 }

@@ -3,8 +3,9 @@
 
 use super::dry_run::{self, DataArgs, Exit};
 use super::{output, script_failures, usage_error};
+use crate::base::number::thousands;
+use crate::base::time::rfc3339;
 use crate::eval::population::counts_at;
-use crate::report::{rfc3339, thousands};
 use clap::ValueEnum;
 use serde_json::json;
 use std::fmt::Write;

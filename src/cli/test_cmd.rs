@@ -2,8 +2,9 @@
 
 use super::paths::{display, rule_files};
 use super::{output, usage_error, EXIT_OK, EXIT_PROBLEMS};
-use crate::check::{self, Checked};
+use crate::check::Checked;
 use crate::diagnostics::render;
+use crate::driver;
 use crate::testing::{run_test, TestResult};
 use clap::ValueEnum;
 use rayon::prelude::*;
@@ -52,7 +53,7 @@ pub fn run(args: &TestArgs) -> i32 {
     let mut reports = Vec::new();
     for path in &files {
         let name = display(path);
-        let checked = match check::check_file(path, &name) {
+        let checked = match driver::check_file(path, &name) {
             Ok(checked) => checked,
             Err(error) => return usage_error(&error.to_string()),
         };

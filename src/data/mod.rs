@@ -322,7 +322,7 @@ pub struct RowProblem {
     /// The column (or JSON key) at fault, if one is.
     pub column: Option<String>,
     /// A code from [`codes`].
-    pub code: &'static str,
+    pub code: crate::diagnostics::Code,
     pub message: String,
 }
 
@@ -365,7 +365,7 @@ pub enum LoadError {
     /// not a regular file, a limit exceeded.
     #[error("{file}:{}{code} {message}", .line.map(|l| format!("{l}: ")).unwrap_or_else(|| " ".to_string()))]
     Input {
-        code: &'static str,
+        code: crate::diagnostics::Code,
         file: String,
         /// The line the problem is on, where there is one.
         line: Option<u64>,

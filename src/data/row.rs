@@ -57,7 +57,7 @@ pub(crate) struct Problems {
 impl Problems {
     pub(crate) fn push(&mut self, p: RowProblem) {
         self.count += 1;
-        *self.by_code.entry(p.code).or_insert(0) += 1;
+        *self.by_code.entry(p.code.as_str()).or_insert(0) += 1;
         if self.kept.len() < MAX_STORED_PROBLEMS {
             self.kept.push(p);
         }
@@ -78,7 +78,7 @@ pub(crate) fn problem(
     file: &str,
     line: u64,
     column: Option<&str>,
-    code: &'static str,
+    code: crate::diagnostics::Code,
     message: String,
 ) -> RowProblem {
     RowProblem {

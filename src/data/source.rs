@@ -157,7 +157,7 @@ impl<R: Read> Read for Capped<R> {
 
 /// A file-level problem with a code, for the limits and the file kinds.
 pub(crate) fn coded(
-    code: &'static str,
+    code: crate::diagnostics::Code,
     file: &str,
     line: Option<u64>,
     message: String,

@@ -4,9 +4,30 @@
 use super::Severity;
 use std::fmt;
 
-/// A stable diagnostic code such as `E0201`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Code(&'static str);
+/// A stable diagnostic code such as `E0201`, a lint id such as
+/// `wait-at-end`, or a data problem code such as `D004`: one type for every
+/// problem Nurture reports. It points at its registry entry, so
+/// [`Code::info`] needs no lookup; two codes are equal when their text is.
+#[derive(Clone, Copy)]
+pub struct Code(&'static CodeInfo);
+
+/// Which registry a code belongs to: it decides where the code can appear
+/// (SARIF rules list checker codes and lints only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Reported by `nurture check` (E0xxx).
+    Check,
+    /// Reported while running (`simulate`, `test`, …), never by `check`.
+    Run,
+    /// A lint, with its category (`correctness`, `suspicious`, `style`)
+    /// and whether it is on by default.
+    Lint {
+        category: &'static str,
+        enabled: bool,
+    },
+    /// A problem with a data row or data file (`D001`…).
+    Data,
+}
 
 /// What the registry knows about a code.
 #[derive(Debug)]
@@ -17,69 +38,151 @@ pub struct CodeInfo {
     pub severity: Severity,
     /// One sentence on what triggers it.
     pub summary: &'static str,
+    /// The longer description (a lint's rationale; else the summary).
+    pub description: &'static str,
+    pub kind: Kind,
 }
 
 impl Code {
+    /// The code of a registry entry; registries build theirs with it.
+    pub const fn new(info: &'static CodeInfo) -> Code {
+        Code(info)
+    }
+
     pub fn as_str(self) -> &'static str {
+        self.0.code
+    }
+
+    /// The registry entry.
+    pub fn info(self) -> &'static CodeInfo {
         self.0
     }
 
-    /// The registry entry; every `Code` constant and every lint id has one
-    /// (a test checks).
-    pub fn info(self) -> &'static CodeInfo {
-        CODES
-            .iter()
-            .chain(RUN_CODES)
-            .chain(crate::lint::registry::LINT_CODES)
-            .find(|info| info.code == self.0)
-            .unwrap_or(&UNKNOWN)
-    }
-
-    /// Looks a code or lint id up by its text, e.g. one produced by the parser.
-    pub fn from_text(text: &str) -> Option<Code> {
-        CODES
-            .iter()
-            .chain(RUN_CODES)
-            .chain(crate::lint::registry::LINT_CODES)
-            .find(|info| info.code == text)
-            .map(|info| Code(info.code))
-    }
-
-    /// The code of a lint: its kebab-case id (see [`crate::lint::LINTS`]).
-    pub const fn lint(id: &'static str) -> Code {
-        Code(id)
-    }
-
-    /// Whether this is a lint id rather than a fixed checker code.
+    /// Whether this is a lint id rather than a fixed code.
     pub fn is_lint(self) -> bool {
-        crate::lint::registry::find(self.0).is_some()
+        matches!(self.0.kind, Kind::Lint { .. })
+    }
+}
+
+impl PartialEq for Code {
+    fn eq(&self, other: &Code) -> bool {
+        self.0.code == other.0.code
+    }
+}
+
+impl Eq for Code {}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.0.code == *other
+    }
+}
+
+impl std::hash::Hash for Code {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.code.hash(state);
+    }
+}
+
+impl PartialOrd for Code {
+    fn partial_cmp(&self, other: &Code) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Code {
+    fn cmp(&self, other: &Code) -> std::cmp::Ordering {
+        self.0.code.cmp(other.0.code)
+    }
+}
+
+impl std::borrow::Borrow<str> for Code {
+    fn borrow(&self) -> &str {
+        self.0.code
+    }
+}
+
+impl fmt::Debug for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Code").field(&self.0.code).finish()
+    }
+}
+
+/// A code is written as its text (`"E0201"`, `"wait-at-end"`, `"D004"`).
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.code)
     }
 }
 
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
+        f.write_str(self.0.code)
     }
 }
 
-static UNKNOWN: CodeInfo = CodeInfo {
+/// The code of an internal error: a problem Nurture cannot name.
+pub const INTERNAL: Code = Code(&CodeInfo {
     code: "E0000",
     title: "internal-error",
     severity: Severity::Error,
     summary: "An internal error in Nurture itself; please report it.",
-};
+    description: "An internal error in Nurture itself; please report it.",
+    kind: Kind::Check,
+});
 
-macro_rules! codes {
-    ($list:ident: $( $name:ident = $code:literal, $title:literal, $severity:ident, $summary:literal; )*) => {
-        $( pub const $name: Code = Code($code); )*
-        /// Every code of this kind, in code order.
-        pub static $list: &[CodeInfo] = &[
-            $( CodeInfo { code: $code, title: $title, severity: Severity::$severity, summary: $summary }, )*
-        ];
-    };
+/// Every code Nurture can report, merged from the registries it is given
+/// (the checker's, the run's, the lints', the data's): the answer to
+/// "which codes exist" and "what is code X". `diagnostics` defines none
+/// but its own; the driver hands it the others, so this layer imports no
+/// layer above it.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    lists: Vec<&'static [Code]>,
 }
 
-codes! { CODES:
+impl Registry {
+    pub fn new(lists: &[&'static [Code]]) -> Registry {
+        Registry {
+            lists: lists.to_vec(),
+        }
+    }
+
+    /// Every code, list by list, each list in its own order.
+    pub fn iter(&self) -> impl Iterator<Item = Code> + '_ {
+        self.lists.iter().flat_map(|list| list.iter().copied())
+    }
+
+    /// The code whose text is `text`, e.g. `E0201` or `wait-at-end`.
+    pub fn find(&self, text: &str) -> Option<Code> {
+        self.iter().find(|code| code.as_str() == text)
+    }
+}
+
+/// Builds a list of codes: a constant for each and a static list of all,
+/// in code order. `$kind` is `Check`, `Run` or `Data`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __codes {
+    ($list:ident, $kind:ident: $( $name:ident = $code:literal, $title:literal, $severity:ident, $summary:literal; )*) => {
+        $(
+            #[doc = $summary]
+            pub const $name: $crate::diagnostics::Code = $crate::diagnostics::Code::new(&$crate::diagnostics::codes::CodeInfo {
+                code: $code,
+                title: $title,
+                severity: $crate::diagnostics::Severity::$severity,
+                summary: $summary,
+                description: $summary,
+                kind: $crate::diagnostics::codes::Kind::$kind,
+            });
+        )*
+        /// Every code of this kind, in code order.
+        pub static $list: &[$crate::diagnostics::Code] = &[ $( $name, )* ];
+    };
+}
+pub use crate::__codes as codes;
+
+codes! { CODES, Check:
     CANNOT_READ = "E0001", "cannot-read-file", Error, "A rules file or an imported file cannot be read.";
     NOT_UTF8 = "E0002", "not-utf8", Error, "A rules file is not valid UTF-8 text.";
     IMPORT_CYCLE = "E0003", "import-cycle", Error, "Files import each other in a cycle.";
@@ -152,7 +255,7 @@ codes! { CODES:
 // `test`, `explain`, writing output), which `nurture check` never reports:
 // they are documented in docs/diagnostics.md like the others, each with the
 // command that shows it, but have no `check` fixture and no SARIF rule.
-codes! { RUN_CODES:
+codes! { RUN_CODES, Run:
     SCRIPT_LIMIT = "E0705", "script-limit", Error, "A script stopped at run time because it hit a sandbox limit (operations, event visits, call depth, variables, a size).";
     SCRIPT_FAILED = "E0706", "script-failed", Error, "A script failed at run time: an error it raised, an unknown event type or property, a bad window, or a result of the wrong type.";
 
@@ -172,26 +275,26 @@ mod tests {
         for list in [CODES, RUN_CODES] {
             for pair in list.windows(2) {
                 assert!(
-                    pair[0].code < pair[1].code,
+                    pair[0].as_str() < pair[1].as_str(),
                     "{} then {}",
-                    pair[0].code,
-                    pair[1].code
+                    pair[0].as_str(),
+                    pair[1].as_str()
                 );
             }
         }
         for run in RUN_CODES {
             assert!(
-                CODES.iter().all(|c| c.code != run.code),
+                CODES.iter().all(|c| c.as_str() != run.as_str()),
                 "{} is both a check code and a run code",
-                run.code
+                run.as_str()
             );
         }
         for pair in CODES.windows(2) {
             assert!(
-                pair[0].code < pair[1].code,
+                pair[0].as_str() < pair[1].as_str(),
                 "{} then {}",
-                pair[0].code,
-                pair[1].code
+                pair[0].as_str(),
+                pair[1].as_str()
             );
         }
     }
@@ -199,11 +302,11 @@ mod tests {
     #[test]
     fn run_codes_are_sorted_and_not_checker_codes() {
         for pair in RUN_CODES.windows(2) {
-            assert!(pair[0].code < pair[1].code);
+            assert!(pair[0].as_str() < pair[1].as_str());
         }
         assert!(RUN_CODES
             .iter()
-            .all(|run| CODES.iter().all(|check| check.code != run.code)));
+            .all(|run| CODES.iter().all(|check| check.as_str() != run.as_str())));
     }
 
     #[test]
@@ -211,9 +314,9 @@ mod tests {
         let docs = include_str!("../../docs/diagnostics.md");
         for info in CODES.iter().chain(RUN_CODES) {
             assert!(
-                docs.contains(&format!("## {}", info.code)),
+                docs.contains(&format!("## {}", info.as_str())),
                 "docs/diagnostics.md has no section for {}",
-                info.code
+                info.as_str()
             );
         }
     }

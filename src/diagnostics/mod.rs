@@ -1,13 +1,15 @@
 //! Diagnostics: what every stage reports, with stable codes, spans and help.
 //!
-//! Every code a diagnostic can carry is listed in [`codes::CODES`] and in
-//! `docs/diagnostics.md`; a test keeps the two in step.
+//! Every code a diagnostic can carry is one [`Code`], listed in a registry
+//! ([`codes::CODES`] and [`codes::RUN_CODES`] here, the lints' and the
+//! data's in their modules, merged by a [`codes::Registry`] the driver
+//! builds) and in `docs/diagnostics.md`; a test keeps the two in step.
 
 pub mod codes;
 pub mod render;
 pub mod source;
 
-use crate::syntax::ast::Span;
+use crate::base::span::Span;
 pub use codes::Code;
 pub use source::{FileId, Position, SourceFile, SourceMap};
 
@@ -34,6 +36,36 @@ pub struct Label {
     pub message: String,
 }
 
+/// A fix as data: replace the text under `span` with `replacement`. The
+/// human output shows `message` as the help line; JSON and SARIF carry the
+/// edit itself, so an editor can apply it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    pub file: FileId,
+    pub span: Span,
+    pub replacement: String,
+    /// What the fix does, in plain words ("did you mean `MQL`?").
+    pub message: String,
+}
+
+impl Suggestion {
+    /// "did you mean `MQL`?": replaces the misspelt name under `span` with
+    /// the closest candidate, if any is close enough.
+    pub fn did_you_mean<'a>(
+        file: FileId,
+        span: Span,
+        wrong: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Option<Suggestion> {
+        closest(wrong, candidates).map(|name| Suggestion {
+            file,
+            span,
+            replacement: name.to_string(),
+            message: format!("did you mean `{name}`?"),
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
     pub code: Code,
@@ -43,6 +75,9 @@ pub struct Diagnostic {
     pub span: Span,
     pub help: Option<String>,
     pub labels: Vec<Label>,
+    /// Fixes that can be applied as edits; the first one's message is the
+    /// help line when there is no other help.
+    pub suggestions: Vec<Suggestion>,
 }
 
 impl Diagnostic {
@@ -56,6 +91,7 @@ impl Diagnostic {
             span,
             help: None,
             labels: Vec::new(),
+            suggestions: Vec::new(),
         }
     }
 
@@ -76,6 +112,19 @@ impl Diagnostic {
             message: message.into(),
         });
         self
+    }
+
+    pub fn with_suggestion(mut self, suggestion: Suggestion) -> Self {
+        self.suggestions.push(suggestion);
+        self
+    }
+
+    /// The help line every output shows: the help text, else the message
+    /// of the first suggestion.
+    pub fn help_text(&self) -> Option<&str> {
+        self.help
+            .as_deref()
+            .or_else(|| self.suggestions.first().map(|s| s.message.as_str()))
     }
 
     pub fn is_error(&self) -> bool {

@@ -1,9 +1,8 @@
 //! Diagnostics as text for people (miette) and for machines (JSON, GitHub
 //! workflow annotations, SARIF 2.1.0).
 
-use super::codes::CODES;
-use super::{Diagnostic, Position, Severity, SourceMap};
-use crate::lint::LINTS;
+use super::codes::{Kind, Registry};
+use super::{Diagnostic, Position, Severity, SourceMap, Suggestion};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use serde_json::{json, Value as Json};
 use std::fmt;
@@ -100,7 +99,7 @@ fn one_line(sources: &SourceMap, diagnostic: &Diagnostic) -> String {
         region.start.column,
         diagnostic.message
     );
-    if let Some(help) = &diagnostic.help {
+    if let Some(help) = diagnostic.help_text() {
         text.push_str(&format!("  help: {help}\n"));
     }
     text
@@ -128,14 +127,15 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     }
 }
 
-/// The JSON object PRODUCT.md section 5 fixes.
+/// The JSON object section 5 of the product brief fixes, plus
+/// `suggestions` on a diagnostic that has any (docs/diagnostics.md).
 pub fn json(sources: &SourceMap, files: usize, diagnostics: &[Diagnostic]) -> Json {
     let (errors, warnings) = tally(diagnostics);
     let items: Vec<Json> = diagnostics
         .iter()
         .map(|d| {
             let (file, region) = locate(sources, d);
-            json!({
+            let mut item = json!({
                 "code": d.code.as_str(),
                 "severity": d.severity.as_str(),
                 "message": d.message,
@@ -144,8 +144,19 @@ pub fn json(sources: &SourceMap, files: usize, diagnostics: &[Diagnostic]) -> Js
                 "column": region.start.column,
                 "end_line": region.end.line,
                 "end_column": region.end.column,
-                "help": d.help,
-            })
+                "help": d.help_text(),
+            });
+            if !d.suggestions.is_empty() {
+                let suggestions = d
+                    .suggestions
+                    .iter()
+                    .map(|suggestion| json_suggestion(sources, suggestion))
+                    .collect();
+                if let Some(object) = item.as_object_mut() {
+                    object.insert("suggestions".into(), Json::Array(suggestions));
+                }
+            }
+            item
         })
         .collect();
     json!({
@@ -153,6 +164,32 @@ pub fn json(sources: &SourceMap, files: usize, diagnostics: &[Diagnostic]) -> Js
         "errors": errors,
         "warnings": warnings,
         "diagnostics": items,
+    })
+}
+
+/// Where a suggestion applies, 1-based as everywhere else.
+fn suggestion_region(sources: &SourceMap, suggestion: &Suggestion) -> (String, Region) {
+    locate(
+        sources,
+        &Diagnostic::new(
+            super::codes::INTERNAL,
+            suggestion.file,
+            suggestion.span,
+            String::new(),
+        ),
+    )
+}
+
+fn json_suggestion(sources: &SourceMap, suggestion: &Suggestion) -> Json {
+    let (file, region) = suggestion_region(sources, suggestion);
+    json!({
+        "message": suggestion.message,
+        "file": file,
+        "line": region.start.line,
+        "column": region.start.column,
+        "end_line": region.end.line,
+        "end_column": region.end.column,
+        "replacement": suggestion.replacement,
     })
 }
 
@@ -166,7 +203,7 @@ pub fn github(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
             Severity::Warning => "warning",
         };
         let mut message = d.message.clone();
-        if let Some(help) = &d.help {
+        if let Some(help) = d.help_text() {
             message.push_str("\nhelp: ");
             message.push_str(help);
         }
@@ -177,13 +214,10 @@ pub fn github(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
             region.start.column,
             region.end.line,
             region.end.column,
-            escape_property(
-                &if let Some(lint) = crate::lint::registry::find(d.code.as_str()) {
-                    format!("{} ({} lint)", d.code, lint.category.as_str())
-                } else {
-                    format!("{} {}", d.code, d.code.info().title)
-                }
-            ),
+            escape_property(&match d.code.info().kind {
+                Kind::Lint { category, .. } => format!("{} ({category} lint)", d.code),
+                _ => format!("{} {}", d.code, d.code.info().title),
+            }),
             escape_data(&message)
         ));
     }
@@ -202,61 +236,91 @@ fn escape_property(text: &str) -> String {
 
 const DOCS_URI: &str = "https://github.com/nurture-lang/nurture/blob/main/docs/diagnostics.md";
 
-/// SARIF rule metadata: every checker code, then every lint, in the
-/// order `ruleIndex` counts.
-fn sarif_rules() -> Vec<Json> {
-    let codes = CODES.iter().map(|info| {
-        json!({
-            "id": info.code,
-            "name": info.title,
-            "shortDescription": { "text": info.summary },
-            "fullDescription": { "text": info.summary },
-            "helpUri": format!("{DOCS_URI}#{}", info.code.to_lowercase()),
-            "defaultConfiguration": { "level": sarif_level(info.severity) },
+/// Whether a code is a SARIF rule: the codes `check` reports and the lints.
+fn is_sarif_rule(kind: Kind) -> bool {
+    matches!(kind, Kind::Check | Kind::Lint { .. })
+}
+
+/// SARIF rule metadata: every checker code, then every lint (in the order
+/// of the registry, which lists them so), in the order `ruleIndex` counts.
+fn sarif_rules(registry: &Registry) -> Vec<Json> {
+    registry
+        .iter()
+        .map(|code| code.info())
+        .filter(|info| is_sarif_rule(info.kind))
+        .map(|info| match info.kind {
+            Kind::Lint { category, enabled } => {
+                let configuration = if enabled {
+                    json!({ "level": sarif_level(info.severity) })
+                } else {
+                    json!({ "enabled": false, "level": "warning" })
+                };
+                json!({
+                    "id": info.code,
+                    "name": info.title,
+                    "shortDescription": { "text": info.summary },
+                    "fullDescription": { "text": info.description },
+                    "helpUri": format!("{DOCS_URI}#{}", info.code),
+                    "defaultConfiguration": configuration,
+                    "properties": { "tags": ["lint", category] },
+                })
+            }
+            _ => json!({
+                "id": info.code,
+                "name": info.title,
+                "shortDescription": { "text": info.summary },
+                "fullDescription": { "text": info.description },
+                "helpUri": format!("{DOCS_URI}#{}", info.code.to_lowercase()),
+                "defaultConfiguration": { "level": sarif_level(info.severity) },
+            }),
         })
-    });
-    let lints = LINTS.iter().map(|lint| {
-        let configuration = match lint.default.severity() {
-            Some(severity) => json!({ "level": sarif_level(severity) }),
-            None => json!({ "enabled": false, "level": "warning" }),
-        };
-        json!({
-            "id": lint.id,
-            "name": lint.id,
-            "shortDescription": { "text": lint.summary },
-            "fullDescription": { "text": lint.rationale },
-            "helpUri": format!("{DOCS_URI}#{}", lint.id),
-            "defaultConfiguration": configuration,
-            "properties": { "tags": ["lint", lint.category.as_str()] },
-        })
-    });
-    codes.chain(lints).collect()
+        .collect()
 }
 
 /// The index of a code or lint id in [`sarif_rules`].
-fn sarif_rule_index(code: &str) -> Option<usize> {
-    CODES
+fn sarif_rule_index(registry: &Registry, code: &str) -> Option<usize> {
+    registry
         .iter()
-        .map(|info| info.code)
-        .chain(LINTS.iter().map(|lint| lint.id))
-        .position(|id| id == code)
+        .filter(|c| is_sarif_rule(c.info().kind))
+        .position(|c| c.as_str() == code)
 }
 
-/// A SARIF 2.1.0 log with rule metadata from the code and lint registries.
-pub fn sarif(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Json {
-    let rules = sarif_rules();
+/// A SARIF `fix`: the suggestion as a replacement of one region.
+fn sarif_fix(sources: &SourceMap, suggestion: &Suggestion) -> Json {
+    let (file, region) = suggestion_region(sources, suggestion);
+    json!({
+        "description": { "text": suggestion.message },
+        "artifactChanges": [{
+            "artifactLocation": { "uri": file.replace('\\', "/") },
+            "replacements": [{
+                "deletedRegion": {
+                    "startLine": region.start.line,
+                    "startColumn": region.start.column,
+                    "endLine": region.end.line,
+                    "endColumn": region.end.column,
+                },
+                "insertedContent": { "text": suggestion.replacement },
+            }],
+        }],
+    })
+}
+
+/// A SARIF 2.1.0 log with rule metadata from the code registry (checker
+/// codes and lints).
+pub fn sarif(registry: &Registry, sources: &SourceMap, diagnostics: &[Diagnostic]) -> Json {
+    let rules = sarif_rules(registry);
     let results: Vec<Json> = diagnostics
         .iter()
         .map(|d| {
             let (file, region) = locate(sources, d);
-            let rule_index = sarif_rule_index(d.code.as_str());
+            let rule_index = sarif_rule_index(registry, d.code.as_str());
             let mut text = d.message.clone();
-            if let Some(help) = &d.help {
+            if let Some(help) = d.help_text() {
                 text.push_str(" (help: ");
                 text.push_str(help);
                 text.push(')');
             }
-            json!({
+            let mut result = json!({
                 "ruleId": d.code.as_str(),
                 "ruleIndex": rule_index,
                 "level": sarif_level(d.severity),
@@ -272,7 +336,18 @@ pub fn sarif(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Json {
                         }
                     }
                 }],
-            })
+            });
+            if !d.suggestions.is_empty() {
+                let fixes = d
+                    .suggestions
+                    .iter()
+                    .map(|s| sarif_fix(sources, s))
+                    .collect();
+                if let Some(object) = result.as_object_mut() {
+                    object.insert("fixes".into(), Json::Array(fixes));
+                }
+            }
+            result
         })
         .collect();
     json!({
@@ -330,8 +405,8 @@ impl MietteView {
                 ));
             }
         }
-        let help = match (&d.help, notes.is_empty()) {
-            (help, true) => help.clone(),
+        let help = match (d.help_text(), notes.is_empty()) {
+            (help, true) => help.map(str::to_string),
             (Some(help), false) => Some(format!("{help}\n{}", notes.join("\n"))),
             (None, false) => Some(notes.join("\n")),
         };
@@ -353,14 +428,14 @@ impl MietteView {
 /// multi-megabyte string or file says nothing more than one under its start.
 fn first_line_of(
     file: Option<&super::SourceFile>,
-    span: crate::syntax::ast::Span,
-) -> crate::syntax::ast::Span {
+    span: crate::base::span::Span,
+) -> crate::base::span::Span {
     let Some(file) = file else { return span };
     let start = span.start.min(file.text.len());
     let end = span.end.min(file.text.len()).max(start);
     match file.text.get(start..end).and_then(|text| text.find('\n')) {
-        Some(0) | None => crate::syntax::ast::Span::new(start, end),
-        Some(i) => crate::syntax::ast::Span::new(start, start + i),
+        Some(0) | None => crate::base::span::Span::new(start, end),
+        Some(i) => crate::base::span::Span::new(start, start + i),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Source files and the mapping from byte offsets to lines and columns.
 
-use crate::syntax::ast::Span;
+use crate::base::span::Span;
 
 /// Index of a file in a [`SourceMap`].
 pub type FileId = usize;

@@ -2,10 +2,10 @@
 //! and the data behind it, for `nurture explain` and test failures.
 
 use super::{Context, Lower};
-use crate::base::value::Value;
+use crate::base::time::{local, rfc3339};
+use crate::base::value::{Instant, Value};
 use crate::diagnostics::{FileId, SourceMap};
 use crate::ir::{CondKind, FieldType, Operand, Window};
-use crate::report::{local, rfc3339};
 use serde::Serialize;
 
 /// One clause and its value.
@@ -257,19 +257,80 @@ fn count_text(count: crate::ir::CountTest) -> String {
     format!("{op} {}", count.n)
 }
 
-/// Renders a clause tree with ✓ / ✗ marks, indented.
-pub fn render(clause: &Clause, indent: usize, out: &mut String) {
-    let mark = if clause.holds { "✓" } else { "✗" };
-    out.push_str(&" ".repeat(indent));
-    out.push_str(mark);
-    out.push(' ');
-    out.push_str(&clause.text);
-    if let Some(detail) = &clause.detail {
-        out.push_str("  — ");
-        out.push_str(detail);
+/// What explain says about one rule, as data; `crate::report::explain`
+/// renders it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleExplanation {
+    /// The rule's index in `program.rules`.
+    pub rule: usize,
+    pub verdict: Verdict,
+    /// The condition clause by clause, for a condition rule.
+    pub condition: Option<Clause>,
+}
+
+/// Where a rule stands at the explained instant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Verdict {
+    /// A condition rule that has not fired; whether its condition holds now.
+    NotFired { holds_now: bool },
+    /// A condition rule that fired `fired` times, last at `last`, with its
+    /// `repeat every` if it has one.
+    Fired {
+        fired: u32,
+        last: Instant,
+        repeat: Option<crate::ir::Duration>,
+    },
+    /// An event rule: events matching its trigger so far, and times fired.
+    Event { matching: usize, fired: u32 },
+}
+
+/// Explains every rule of the program for one contact at `clock.now`,
+/// given the contact's state and events then and, by rule, how often each
+/// fired and when it last did (from the run up to that instant).
+pub fn explain_rules(
+    program: &crate::ir::Program,
+    sources: &SourceMap,
+    clock: super::Clock,
+    state: &super::ContactState,
+    events: &super::EventView<'_>,
+    fired: &[u32],
+    last_fired: &[Option<Instant>],
+) -> Vec<RuleExplanation> {
+    let mut explanations = Vec::new();
+    for (rule_id, rule) in program.rules.iter().enumerate() {
+        super::script::set_rule(Some(rule_id));
+        let fired = fired.get(rule_id).copied().unwrap_or(0);
+        let last = last_fired.get(rule_id).copied().flatten();
+        let context = Context::new(program, clock, state, events, last);
+        let (verdict, condition) = match &rule.trigger {
+            crate::ir::Trigger::Condition(condition) => {
+                let clause = explain(&context, sources, rule.file, condition);
+                let verdict = match last {
+                    None => Verdict::NotFired {
+                        holds_now: clause.holds,
+                    },
+                    Some(last) => Verdict::Fired {
+                        fired,
+                        last,
+                        repeat: rule.repeat,
+                    },
+                };
+                (verdict, Some(clause))
+            }
+            crate::ir::Trigger::Event(matcher) => {
+                let matching = events
+                    .in_window(matcher.event_type, Lower::Unbounded, clock.now)
+                    .filter(|e| context.matches(matcher, e))
+                    .count();
+                (Verdict::Event { matching, fired }, None)
+            }
+        };
+        explanations.push(RuleExplanation {
+            rule: rule_id,
+            verdict,
+            condition,
+        });
     }
-    out.push('\n');
-    for part in &clause.parts {
-        render(part, indent + 2, out);
-    }
+    super::script::set_rule(None);
+    explanations
 }

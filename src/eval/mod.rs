@@ -8,6 +8,7 @@ pub mod events;
 pub mod explain;
 pub mod population;
 pub mod script;
+pub mod script_failures;
 pub mod time;
 
 use crate::base::value::{Instant, Value};

@@ -5,11 +5,11 @@
 //! This is the query a warehouse would answer with SQL, so it is what the
 //! DuckDB comparison in `benches/duckdb/` measures.
 
+use super::script_failures::ScriptFailures;
 use super::{Clock, ContactState, Context, EventView};
 use crate::base::value::Instant;
 use crate::data::{Contact, Event};
 use crate::ir::{Program, Trigger};
-use crate::report::script_failures::ScriptFailures;
 use rayon::prelude::*;
 use std::ops::Range;
 

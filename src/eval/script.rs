@@ -275,7 +275,7 @@ impl ScriptError {
                 .as_ref()
                 .map(|r| format!(" in rule `{r}`"))
                 .unwrap_or_default(),
-            crate::report::rfc3339(self.at),
+            crate::base::time::rfc3339(self.at),
             self.message
         )
     }

@@ -18,8 +18,7 @@ use super::registry::{self, Level};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// The name of the project configuration file.
-pub const FILE_NAME: &str = "nurture.toml";
+pub use crate::base::project::{discover, FILE_NAME};
 
 /// A config is a few lines; anything larger is not one.
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
@@ -92,23 +91,6 @@ impl LintConfig {
         config.source = Some(path.to_path_buf());
         Ok(config)
     }
-}
-
-/// The nearest `nurture.toml` in `dir` or a directory above it: whatever
-/// is there by that name (a FIFO, a device, a dangling link too), so that
-/// [`LintConfig::load`] refuses it with a reason instead of it being
-/// skipped for one further up.
-pub fn discover(dir: &Path) -> Option<PathBuf> {
-    let start = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let absolute = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
-    absolute
-        .ancestors()
-        .map(|d| d.join(FILE_NAME))
-        .find(|candidate| std::fs::symlink_metadata(candidate).is_ok())
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 //! Lint ids are stable like diagnostic codes: once published, an id keeps
 //! its meaning; a retired id is never reused.
 
-use crate::diagnostics::codes::CodeInfo;
-use crate::diagnostics::Severity;
+use crate::diagnostics::codes::{CodeInfo, Kind};
+use crate::diagnostics::{Code, Severity};
 
 /// How a lint reports, per project or per place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub enum Category {
 }
 
 impl Category {
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Category::Correctness => "correctness",
             Category::Suspicious => "suspicious",
@@ -95,9 +95,19 @@ macro_rules! lints {
             }, )*
         ];
         /// The lints as entries of the diagnostic code registry (the
-        /// severity is the one a lint has when it is on).
-        pub static LINT_CODES: &[CodeInfo] = &[
-            $( CodeInfo { code: $id, title: $id, severity: lint_severity(Level::$default), summary: $summary }, )*
+        /// severity is the one a lint has when it is on), in id order.
+        pub static LINT_CODES: &[Code] = &[
+            $( Code::new(&const { CodeInfo {
+                code: $id,
+                title: $id,
+                severity: lint_severity(Level::$default),
+                summary: $summary,
+                description: $rationale,
+                kind: Kind::Lint {
+                    category: Category::$category.as_str(),
+                    enabled: !matches!(Level::$default, Level::Off),
+                },
+            } }), )*
         ];
     };
 }
@@ -175,4 +185,9 @@ lints! {
 /// The registry entry of a lint id.
 pub fn find(id: &str) -> Option<&'static LintInfo> {
     LINTS.iter().find(|info| info.id == id)
+}
+
+/// The diagnostic code of a lint id (the kebab-case id is its text).
+pub fn code(id: &str) -> Option<Code> {
+    LINT_CODES.iter().copied().find(|code| code.as_str() == id)
 }

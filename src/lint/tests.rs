@@ -12,7 +12,7 @@ fn fired(text: &str) -> Vec<String> {
     for lint in LINTS {
         config.levels.insert(lint.id, Level::Warning);
     }
-    let checked = crate::check::check_source_with(
+    let checked = crate::driver::check_source_with(
         Path::new("/nonexistent/example.nurture"),
         "example.nurture",
         text.to_string(),
@@ -72,7 +72,7 @@ fn every_bad_example_fires_its_lint_and_every_good_one_does_not() {
 #[test]
 fn good_examples_are_clean_at_default_levels() {
     for lint in LINTS {
-        let checked = crate::check::check_source(
+        let checked = crate::driver::check_source(
             Path::new("/nonexistent/example.nurture"),
             "example.nurture",
             lint.good.to_string(),

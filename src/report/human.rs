@@ -1,6 +1,8 @@
 //! The dry-run report a marketing person reads.
 
-use super::{local_date, rule_name, stage_name, thousands, DataCounts, RowCounts};
+use super::{rule_name, stage_name, DataCounts, RowCounts};
+use crate::base::number::thousands;
+use crate::base::time::local_date;
 use crate::ir::Program;
 use crate::sim::run::{never_fired, Funnel, Summary};
 use crate::sim::Status;

@@ -1,7 +1,8 @@
 //! The machine-readable summary PRODUCT.md section 5 fixes for
 //! `simulate --format json`.
 
-use super::{rfc3339, rule_name, stage_name, DataCounts};
+use super::{rule_name, stage_name, DataCounts};
+use crate::base::time::rfc3339;
 use crate::ir::Program;
 use crate::sim::run::{never_fired, Funnel, Summary};
 use crate::sim::Status;

@@ -1,7 +1,7 @@
 //! `--outbox FILE`: every action as one JSON line, telling what finally
 //! became of it and when (the format is in docs/data.md, "The outbox").
 
-use super::rfc3339;
+use crate::base::time::rfc3339;
 use crate::ir::Program;
 use crate::sim::run::describe;
 use crate::sim::{Action, ActionRecord, Status};

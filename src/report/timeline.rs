@@ -1,6 +1,7 @@
 //! `--timeline ID`: one contact's story, step by step.
 
-use super::{local, rule_name, stage_name};
+use super::{rule_name, stage_name};
+use crate::base::time::local;
 use crate::data::{Contact, Event};
 use crate::ir::Program;
 use crate::sim::run::describe;

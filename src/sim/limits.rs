@@ -4,9 +4,9 @@
 
 use super::calendar::TooManyTicks;
 use super::outcome::{Limit, Stopped};
+use crate::base::number::thousands;
 use crate::diagnostics::codes::{self, Code};
 use crate::ir::Program;
-use crate::report::thousands;
 
 /// The limits of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +97,7 @@ impl RunStop {
                     message: format!(
                         "contact `{contact}` went past {} {what} at {} (rule `{rule}`); the run stopped there, and its results would be incomplete",
                         thousands(*limit),
-                        crate::report::local(stopped.at, tz),
+                        crate::base::time::local(stopped.at, tz),
                     ),
                     help: "a rule that repeats very often (`repeat every 1 minute`) or a very long period makes this many; check the rule, or raise --max-actions-per-contact".into(),
                 }

@@ -161,7 +161,7 @@ pub struct Summary {
     /// The run-time script errors, in contact order: the first ones in
     /// words naming the script, the rule and the contact, all counted (a
     /// failed script counts as false).
-    pub script_errors: crate::report::script_failures::ScriptFailures,
+    pub script_errors: crate::eval::script_failures::ScriptFailures,
     /// Set when the run stopped at a limit: the rest is then incomplete.
     pub stopped: Option<RunStop>,
 }

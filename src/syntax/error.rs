@@ -3,39 +3,43 @@
 use super::ast::Span;
 use std::fmt;
 
-/// The stable codes of syntax errors (E01xx). Once published, a code keeps its
-/// meaning; docs/diagnostics.md describes each one.
+/// The stable codes of syntax errors (E01xx), by the names the parser uses.
+/// They are entries of the diagnostic code registry
+/// ([`crate::diagnostics::codes`]); docs/diagnostics.md describes each one.
 pub mod codes {
+    use crate::diagnostics::codes as registry;
+    use crate::diagnostics::Code;
+
     /// The text does not follow the grammar at this point.
-    pub const UNEXPECTED: &str = "E0101";
+    pub const UNEXPECTED: Code = registry::SYNTAX;
     /// A string literal has no closing `"` on its line.
-    pub const UNCLOSED_STRING: &str = "E0102";
+    pub const UNCLOSED_STRING: Code = registry::UNCLOSED_STRING;
     /// Brackets, `not`s or branches are nested deeper than the limit.
-    pub const TOO_DEEP: &str = "E0103";
+    pub const TOO_DEEP: Code = registry::TOO_DEEP;
     /// A number does not fit: a whole number beyond 64 bits, or a decimal
     /// beyond the range of floating point.
-    pub const INVALID_NUMBER: &str = "E0104";
+    pub const INVALID_NUMBER: Code = registry::BAD_INT;
     /// A duration in months or years, which have no fixed length.
-    pub const CALENDAR_UNIT: &str = "E0105";
+    pub const CALENDAR_UNIT: Code = registry::CALENDAR_UNIT;
     /// A rule has `exit when` or `repeat every` twice.
-    pub const DUPLICATE_CLAUSE: &str = "E0106";
+    pub const DUPLICATE_CLAUSE: Code = registry::DUPLICATE_CLAUSE;
     /// The file is too large, or too complex to parse within the limits.
-    pub const TOO_LARGE: &str = "E0107";
+    pub const TOO_LARGE: Code = registry::TOO_LARGE;
     /// A string literal contains an unknown escape such as `\d`.
-    pub const INVALID_ESCAPE: &str = "E0108";
+    pub const INVALID_ESCAPE: Code = registry::BAD_ESCAPE;
     /// A behaviour clause is counted twice, e.g. `opened 5 emails 3 times`.
-    pub const DOUBLE_COUNT: &str = "E0109";
+    pub const DOUBLE_COUNT: Code = registry::DOUBLE_COUNT;
     /// An `on` trigger has a count; it matches one event at a time.
-    pub const COUNT_IN_EVENT_TRIGGER: &str = "E0110";
+    pub const COUNT_IN_EVENT_TRIGGER: Code = registry::COUNT_IN_TRIGGER;
     /// A time of day such as `25:00` or `09:75`.
-    pub const INVALID_TIME_OF_DAY: &str = "E0111";
+    pub const INVALID_TIME_OF_DAY: Code = registry::SYNTAX_TIME_OF_DAY;
 }
 
 /// One syntax error: what is wrong, where, and if possible how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
     /// A stable code from [`codes`].
-    pub code: &'static str,
+    pub code: crate::diagnostics::Code,
     /// What is wrong, in plain words.
     pub message: String,
     /// The offending text; zero-width only at the end of the input.
@@ -45,7 +49,7 @@ pub struct SyntaxError {
 }
 
 impl SyntaxError {
-    pub fn new(code: &'static str, message: impl Into<String>, span: Span) -> Self {
+    pub fn new(code: crate::diagnostics::Code, message: impl Into<String>, span: Span) -> Self {
         SyntaxError {
             code,
             message: message.into(),

@@ -7,9 +7,10 @@
 
 use crate::check::tests_check::{Expect, ExpectKind, TestCase};
 use crate::diagnostics::SourceMap;
-use crate::eval::explain::{explain, render};
+use crate::eval::explain::explain;
 use crate::eval::{cmp_holds, stage_holds, Clock, ContactState, Context, EventView};
 use crate::ir::{Program, RuleDef, RuleId, StageTest, Step, StepKind, Trigger};
+use crate::report::explain::render;
 use crate::sim::outcome::{Action, Status};
 use crate::sim::{state_at, ContactOutcome, RunPlan};
 use crate::syntax::ast::CmpOp;

@@ -4,7 +4,12 @@ use super::{parse_err, text};
 use crate::syntax::codes;
 
 /// Checks code, message and the text the span covers.
-fn assert_error(source: &str, code: &str, message: &str, covered: &str) -> Option<String> {
+fn assert_error(
+    source: &str,
+    code: crate::diagnostics::Code,
+    message: &str,
+    covered: &str,
+) -> Option<String> {
     let error = parse_err(source);
     assert_eq!(error.code, code, "{source:?}: {error:?}");
     assert_eq!(error.message, message, "{source:?}");
@@ -371,6 +376,6 @@ fn errors_in_several_items_are_all_reported() {
     let Err(errors) = crate::syntax::parse(source) else {
         panic!()
     };
-    let codes: Vec<&str> = errors.iter().map(|e| e.code).collect();
+    let codes: Vec<crate::diagnostics::Code> = errors.iter().map(|e| e.code).collect();
     assert_eq!(codes, [codes::CALENDAR_UNIT, codes::DOUBLE_COUNT]);
 }

@@ -5,7 +5,7 @@ use crate::syntax::{codes, parse};
 
 /// Parses and checks that error spans are in bounds. (Hangs would stop the
 /// test run; speed is measured by `benches/check.rs`, not asserted here.)
-fn survives(source: &str) -> Result<(), Vec<&'static str>> {
+fn survives(source: &str) -> Result<(), Vec<crate::diagnostics::Code>> {
     match parse(source) {
         Ok(_) => Ok(()),
         Err(errors) => {

@@ -1,0 +1,30 @@
+//! Instants as text, beside the instants themselves: every layer that
+//! prints a time (eval's explanations and script failures, sim's limits,
+//! the reports) formats it the same way.
+
+use crate::base::value::Instant;
+use chrono::TimeZone;
+
+/// An instant as RFC 3339 in UTC, the form machine output uses.
+pub fn rfc3339(instant: Instant) -> String {
+    match chrono::DateTime::from_timestamp(instant, 0) {
+        Some(t) => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        None => instant.to_string(),
+    }
+}
+
+/// An instant in the campaign time zone, the form people read.
+pub fn local(instant: Instant, tz: chrono_tz::Tz) -> String {
+    match tz.timestamp_opt(instant, 0).single() {
+        Some(t) => t.format("%Y-%m-%d %H:%M %Z").to_string(),
+        None => rfc3339(instant),
+    }
+}
+
+/// A local date, for period headings.
+pub fn local_date(instant: Instant, tz: chrono_tz::Tz) -> String {
+    match tz.timestamp_opt(instant, 0).single() {
+        Some(t) => t.format("%Y-%m-%d").to_string(),
+        None => rfc3339(instant),
+    }
+}
