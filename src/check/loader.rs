@@ -592,7 +592,7 @@ fn normalize(path: &Path) -> PathBuf {
 }
 
 /// `examples/./shared/../x.nurture` → `examples/x.nurture`, for display only.
-fn normalize_display(path: &Path) -> String {
+pub(crate) fn normalize_display(path: &Path) -> String {
     let mut parts: Vec<String> = Vec::new();
     for component in path.components() {
         match component {

@@ -10,6 +10,7 @@ mod lower;
 mod namespace;
 pub mod nesting;
 pub mod scripts;
+pub mod symbols;
 pub mod tests_check;
 pub mod values;
 
@@ -30,6 +31,9 @@ pub struct Checked {
     pub program: Option<Program>,
     /// The root file's `test` blocks, resolved (empty when there are errors).
     pub tests: Vec<tests_check::TestCase>,
+    /// Every declaration and every resolved use of a name, also when there
+    /// are errors (empty when a file did not parse). See docs/symbols.md.
+    pub symbols: symbols::SymbolTable,
 }
 
 impl Checked {
@@ -71,9 +75,11 @@ pub fn check_source_with(path: &Path, display: &str, text: String, lints: &LintC
     // would report names as undefined that the unparsed part declares.
     let parsed_all = !diagnostics.iter().any(Diagnostic::is_error);
     let mut program = None;
+    let mut symbols = None;
     if parsed_all {
         let mut checker = Checker::new(&sources);
         let checked = checker.run(&files);
+        symbols = Some(symbols::Builder::new(&checker, &checked, &files));
         diagnostics.append(&mut checker.diagnostics);
         let valid = !diagnostics.iter().any(Diagnostic::is_error);
         let declared = checker.declarations();
@@ -89,6 +95,7 @@ pub fn check_source_with(path: &Path, display: &str, text: String, lints: &LintC
         }
     }
     let mut tests = Vec::new();
+    let mut test_symbols = symbols::Recorder::default();
     if let (Some(checked), Some(root)) = (&program, files.iter().find(|f| !f.imported)) {
         tests = tests_check::check_tests(
             checked,
@@ -96,6 +103,7 @@ pub fn check_source_with(path: &Path, display: &str, text: String, lints: &LintC
             root.file,
             &root.ast.items,
             &mut diagnostics,
+            &mut test_symbols,
         );
         if diagnostics.iter().any(Diagnostic::is_error) {
             program = None;
@@ -103,11 +111,15 @@ pub fn check_source_with(path: &Path, display: &str, text: String, lints: &LintC
         }
     }
     crate::diagnostics::sort(&mut diagnostics);
+    let symbols = symbols.map_or_else(symbols::SymbolTable::default, |builder| {
+        builder.finish(&test_symbols)
+    });
     Checked {
         sources,
         diagnostics,
         program,
         tests,
+        symbols,
     }
 }
 
@@ -203,6 +215,9 @@ struct Checker<'s> {
     /// Segments each segment uses, for cycle detection.
     segment_uses: Vec<Vec<(ir::SegmentId, Span)>>,
     segment_sites: Vec<(FileId, Span)>,
+    /// Names resolved without a namespace (event properties), for the
+    /// symbol table.
+    symbols: symbols::Recorder,
     /// Compiled `matches` patterns by their text: compiling is the most
     /// expensive part of checking, and large files repeat patterns.
     regexes: std::collections::HashMap<String, regex::Regex>,
@@ -227,6 +242,7 @@ impl<'s> Checker<'s> {
             },
             segment_uses: Vec::new(),
             segment_sites: Vec::new(),
+            symbols: symbols::Recorder::default(),
             regexes: std::collections::HashMap::new(),
             queries: std::collections::HashMap::new(),
         }
@@ -632,11 +648,14 @@ impl<'s> Checker<'s> {
         }
         let mut properties = Namespace::new("property", codes::UNDEFINED_PROPERTY, "");
         let mut typed = Vec::new();
+        let event_id = self.program.event_types.len();
         for property in &event.properties {
             if properties
                 .declare(&property.name, self.file, &mut self.diagnostics)
                 .is_some()
             {
+                self.symbols
+                    .declare_property(event_id, typed.len(), self.file, property.name.span);
                 typed.push((property.name.name.clone(), property.ty.ty));
             }
         }
