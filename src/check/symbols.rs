@@ -193,6 +193,8 @@ pub struct SymbolTable {
     by_name: BTreeMap<(SymbolKind, Option<SymbolId>, String), SymbolId>,
     /// The stages, lowest first.
     funnel: Vec<SymbolId>,
+    /// The symbol of each file, by `FileId`.
+    files: Vec<SymbolId>,
     /// `file:line:column` of each symbol's declaration.
     declared_text: Vec<Option<String>>,
 }
@@ -326,9 +328,9 @@ impl SymbolTable {
 
     /// Whether `file` is an imported `.rhai` file.
     fn is_script_file(&self, file: FileId) -> bool {
-        self.symbols
-            .iter()
-            .find(|s| s.kind == SymbolKind::File && s.id == u32::try_from(file).ok())
+        self.files
+            .get(file)
+            .and_then(|s| self.symbol(*s))
             .is_some_and(|s| s.name.ends_with(".rhai"))
     }
 
@@ -546,7 +548,8 @@ impl Builder {
                 parent: None,
                 detail: Detail::None,
             };
-            self.push(symbol, sources);
+            let id = self.push(symbol, sources);
+            self.table.files.push(id);
         }
     }
 
@@ -635,10 +638,7 @@ impl Builder {
                 let display = super::loader::normalize_display(&base.join(&target.value));
                 let symbol = by_name
                     .get(display.as_str())
-                    .and_then(|file| self.table.symbols.get(*file))
-                    .filter(|s| s.kind == SymbolKind::File)
-                    .and_then(|s| s.id)
-                    .map(|file| SymbolId(file));
+                    .and_then(|file| self.table.files.get(*file).copied());
                 if let Some(symbol) = symbol {
                     self.uses.push(Reference {
                         file: loaded.file,
