@@ -489,7 +489,7 @@ impl Builder {
             program_rules: Vec::new(),
             uses: Vec::new(),
         };
-        let ast_details = AstDetails::collect(files, sources);
+        let ast_details = AstDetails::collect(files, sources, program);
         builder.files(sources);
         let n = &checker.names;
         let namespaces = [
@@ -558,7 +558,7 @@ impl Builder {
         kind: SymbolKind,
         namespace: &Namespace,
         program: &Program,
-        ast_details: &AstDetails,
+        ast_details: &AstDetails<'_>,
         sources: &SourceMap,
     ) {
         let entries = namespace.names.iter().zip(&namespace.sites).enumerate();
@@ -570,7 +570,7 @@ impl Builder {
             let declared_at = (!builtin).then_some((file, span));
             let detail = detail(kind, index, name, declared_at, program, ast_details);
             let id = match kind {
-                SymbolKind::Rule => program.rules.iter().position(|r| r.name == *name),
+                SymbolKind::Rule => ast_details.program_rules.get(name.as_str()).copied(),
                 _ => Some(index),
             };
             let symbol = Symbol {
@@ -725,19 +725,28 @@ impl Builder {
 
 /// What hover shows that only the syntax tree knows: the source text of
 /// segment conditions and rule triggers.
-struct AstDetails {
+struct AstDetails<'a> {
     /// By segment declaration order (the segment namespace's ids).
     segments: Vec<String>,
     /// By the place of the rule's name.
     rules: HashMap<(FileId, Span), String>,
+    /// The index in `Program::rules` of the first rule of each name.
+    program_rules: HashMap<&'a str, usize>,
 }
 
-impl AstDetails {
-    fn collect(files: &[LoadedFile], sources: &SourceMap) -> Self {
+impl<'a> AstDetails<'a> {
+    fn collect(files: &[LoadedFile], sources: &SourceMap, program: &'a Program) -> Self {
         let mut details = AstDetails {
             segments: Vec::new(),
             rules: HashMap::new(),
+            program_rules: HashMap::new(),
         };
+        for (index, rule) in program.rules.iter().enumerate() {
+            details
+                .program_rules
+                .entry(rule.name.as_str())
+                .or_insert(index);
+        }
         for loaded in files {
             let text = |span: Span| {
                 sources
@@ -777,7 +786,7 @@ fn detail(
     name: &str,
     declared_at: Option<(FileId, Span)>,
     program: &Program,
-    ast_details: &AstDetails,
+    ast_details: &AstDetails<'_>,
 ) -> Detail {
     let found = match kind {
         SymbolKind::Stage => u32::try_from(index)
