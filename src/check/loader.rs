@@ -678,7 +678,7 @@ fn normalize(path: &Path) -> PathBuf {
 }
 
 /// `examples/./shared/../x.nurture` → `examples/x.nurture`, for display only.
-fn normalize_display(path: &Path) -> String {
+pub(crate) fn normalize_display(path: &Path) -> String {
     let mut parts: Vec<String> = Vec::new();
     for component in path.components() {
         match component {
@@ -738,8 +738,13 @@ mod tests {
         let main = dir.join("main.nurture");
         let lints = crate::lint::LintConfig::default();
         // On disk, `new` is not declared.
-        let on_disk =
-            crate::driver::check_source_in(&DiskSources, &main, "main.nurture", MAIN.into(), &lints);
+        let on_disk = crate::driver::check_source_in(
+            &DiskSources,
+            &main,
+            "main.nurture",
+            MAIN.into(),
+            &lints,
+        );
         assert_eq!(codes(&on_disk), ["E0202"]);
         // The editor's buffer of `shared.nurture` declares it.
         let mut overlay = OverlaySources::new(&DiskSources);

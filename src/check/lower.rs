@@ -345,7 +345,10 @@ impl Checker<'_> {
     fn custom_event(&mut self, name: &ast::Ident) -> Option<ir::EventTypeId> {
         let id = self.names.events.lookup(&name.name);
         match id {
-            Some(id) if id >= ir::BUILTIN_EVENT_TYPES.len() => Some(id),
+            Some(id) if id >= ir::BUILTIN_EVENT_TYPES.len() => {
+                self.names.events.record_use(id, name, self.file);
+                Some(id)
+            }
             None if self.names.events.excuses(&name.name) => None,
             _ => {
                 let diagnostic = self.names.events.undefined(name, self.file);
@@ -421,6 +424,8 @@ impl Checker<'_> {
                     return None;
                 };
                 let ty = event.properties.get(property)?.1;
+                self.symbols
+                    .property_use(event_type, property, self.file, field.span);
                 let test = self.value_test(test, ty, &format!("property `{}`", field.name))?;
                 Some(ir::Filter::Property {
                     property,
@@ -447,6 +452,9 @@ impl Checker<'_> {
 
     fn aggregate(&mut self, aggregate: &ast::Aggregate, place: Place) -> Option<ir::Aggregate> {
         let event_type = if aggregate.event.name == "purchase" {
+            self.names
+                .events
+                .record_use(builtin::PURCHASE, &aggregate.event, self.file);
             builtin::PURCHASE
         } else {
             self.custom_event(&aggregate.event)?
@@ -469,6 +477,9 @@ impl Checker<'_> {
             },
             None => None,
         };
+        if let Some((id, _, span)) = property {
+            self.symbols.property_use(event_type, id, self.file, span);
+        }
         let numeric = matches!(
             aggregate.func,
             AggFunc::Total | AggFunc::Average | AggFunc::Min | AggFunc::Max

@@ -11,6 +11,7 @@ mod lower;
 mod namespace;
 pub mod nesting;
 pub mod scripts;
+pub mod symbols;
 pub mod tests_check;
 pub mod values;
 
@@ -30,6 +31,9 @@ pub struct Checked {
     pub program: Option<Program>,
     /// The root file's `test` blocks, resolved (empty when there are errors).
     pub tests: Vec<tests_check::TestCase>,
+    /// Every declaration and every resolved use of a name, also when there
+    /// are errors (empty when a file did not parse). See docs/symbols.md.
+    pub symbols: symbols::SymbolTable,
 }
 
 impl Checked {
@@ -46,6 +50,8 @@ pub struct Resolved {
     pub diagnostics: Vec<Diagnostic>,
     /// Every declaration, for the lints.
     pub declared: Vec<Declared>,
+    /// The symbol table so far; the driver adds the `test` blocks' names.
+    pub symbols: symbols::Builder,
 }
 
 /// Resolves names and types over files that all parsed ([`loader::load`]
@@ -55,7 +61,9 @@ pub fn resolve(sources: &SourceMap, files: &[loader::LoadedFile]) -> Resolved {
     let mut checker = Checker::new(sources);
     let program = checker.run(files);
     let declared = checker.declarations();
+    let symbols = symbols::Builder::new(&checker, &program, files);
     Resolved {
+        symbols,
         program,
         diagnostics: std::mem::take(&mut checker.diagnostics),
         declared,
@@ -201,6 +209,9 @@ struct Checker<'s> {
     /// Segments each segment uses, for cycle detection.
     segment_uses: Vec<Vec<(ir::SegmentId, Span)>>,
     segment_sites: Vec<(FileId, Span)>,
+    /// Names resolved without a namespace (event properties), for the
+    /// symbol table.
+    symbols: symbols::Recorder,
     /// Compiled `matches` patterns by their text: compiling is the most
     /// expensive part of checking, and large files repeat patterns.
     regexes: std::collections::HashMap<String, regex::Regex>,
@@ -225,6 +236,7 @@ impl<'s> Checker<'s> {
             },
             segment_uses: Vec::new(),
             segment_sites: Vec::new(),
+            symbols: symbols::Recorder::default(),
             regexes: std::collections::HashMap::new(),
             queries: std::collections::HashMap::new(),
         }
@@ -631,11 +643,14 @@ impl<'s> Checker<'s> {
         }
         let mut properties = Namespace::new("property", codes::UNDEFINED_PROPERTY, "");
         let mut typed = Vec::new();
+        let event_id = self.program.event_types.len();
         for property in &event.properties {
             if properties
                 .declare(&property.name, self.file, &mut self.diagnostics)
                 .is_some()
             {
+                self.symbols
+                    .declare_property(event_id, typed.len(), self.file, property.name.span);
                 typed.push((property.name.name.clone(), property.ty.ty));
             }
         }

@@ -1,5 +1,7 @@
 //! One table of declared names of one kind (stages, e-mails, fields, …),
-//! with duplicate and undefined-name reporting.
+//! with duplicate and undefined-name reporting. Every declaration site
+//! and every resolved use is recorded here, so the symbol table
+//! (`check::symbols`) gets them without each resolution site saying so.
 
 use crate::diagnostics::{Code, Diagnostic, FileId, Suggestion};
 use crate::syntax::ast::{Ident, Span};
@@ -23,6 +25,8 @@ pub struct Namespace {
     /// An item whose declarations are unknown could not be parsed: no use
     /// is reported as undeclared.
     hidden: bool,
+    /// Every resolved use: the name's id and where it was written.
+    pub uses: Vec<(usize, FileId, Span)>,
 }
 
 impl Namespace {
@@ -37,6 +41,7 @@ impl Namespace {
             used: Vec::new(),
             broken: std::collections::HashSet::new(),
             hidden: false,
+            uses: Vec::new(),
         }
     }
 
@@ -117,15 +122,22 @@ impl Namespace {
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Option<usize> {
         if let Some(id) = self.lookup(&ident.name) {
-            if let Some(used) = self.used.get_mut(id) {
-                *used = true;
-            }
+            self.record_use(id, ident, file);
             return Some(id);
         }
         if !self.excuses(&ident.name) {
             diagnostics.push(self.undefined(ident, file));
         }
         None
+    }
+
+    /// Marks `id` used by `ident`, for a resolution that decided by other
+    /// means than [`Namespace::resolve`] that the name means `id`.
+    pub fn record_use(&mut self, id: usize, ident: &Ident, file: FileId) {
+        if let Some(used) = self.used.get_mut(id) {
+            *used = true;
+            self.uses.push((id, file, ident.span));
+        }
     }
 
     pub fn undefined(&self, ident: &Ident, file: FileId) -> Diagnostic {

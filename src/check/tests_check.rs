@@ -5,6 +5,7 @@
 //! Problems are reported with the E06xx codes.
 
 use super::ir::{MessageId, Program, RuleId, SegmentId, StageId};
+use super::symbols::{Recorder, SymbolKind, Target};
 use super::values;
 use crate::base::value::{Instant, Value};
 use crate::data::{Contact, Event};
@@ -63,20 +64,25 @@ struct TestChecker<'a> {
     program: &'a Program,
     file: FileId,
     diagnostics: &'a mut Vec<Diagnostic>,
+    /// Every name that resolves, for the symbol table.
+    symbols: &'a mut Recorder,
 }
 
-/// Resolves the tests of one file's items.
+/// Resolves the tests of one file's items, recording every name that
+/// resolves in `symbols`.
 pub fn check_tests(
     program: &Program,
     sources: &SourceMap,
     file: FileId,
     items: &[ast::Item],
     diagnostics: &mut Vec<Diagnostic>,
+    symbols: &mut Recorder,
 ) -> Vec<TestCase> {
     let mut checker = TestChecker {
         program,
         file,
         diagnostics,
+        symbols,
     };
     let mut cases = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -95,6 +101,12 @@ pub fn check_tests(
         }
     }
     cases
+}
+
+/// A use of a namespace's name (the program's lists hold the checked
+/// names in namespace order).
+fn named(kind: SymbolKind) -> impl FnOnce(usize) -> Target {
+    move |index| Target::Named(kind, index)
 }
 
 fn names(list: &[String]) -> impl Iterator<Item = &str> {
@@ -130,10 +142,19 @@ impl TestChecker<'_> {
         self.diagnostics.push(diagnostic);
     }
 
-    fn lookup(&mut self, noun: &str, ident: &Ident, list: &[String]) -> Option<usize> {
+    /// The index of `ident` in `list`, recorded as a use of what `target`
+    /// makes of that index.
+    fn lookup(
+        &mut self,
+        noun: &str,
+        ident: &Ident,
+        list: &[String],
+        target: impl FnOnce(usize) -> Target,
+    ) -> Option<usize> {
         let found = list.iter().position(|n| *n == ident.name);
-        if found.is_none() {
-            self.undefined(noun, ident, names(list));
+        match found {
+            Some(index) => self.symbols.record(target(index), self.file, ident.span),
+            None => self.undefined(noun, ident, names(list)),
         }
         found
     }
@@ -315,7 +336,8 @@ impl TestChecker<'_> {
         let program = self.program;
         match part {
             GivenPart::Stage(stage) => {
-                contact.stage = self.lookup("stage", stage, &program.stages);
+                contact.stage =
+                    self.lookup("stage", stage, &program.stages, named(SymbolKind::Stage));
             }
             GivenPart::Points(points) => contact.points = points.value,
             GivenPart::Tag(tag) => {
@@ -325,7 +347,7 @@ impl TestChecker<'_> {
             }
             GivenPart::Field { name, value } => {
                 let fields: Vec<String> = program.fields.iter().map(|f| f.name.clone()).collect();
-                let found = self.lookup("field", name, &fields);
+                let found = self.lookup("field", name, &fields, named(SymbolKind::Field));
                 if let Some((id, def)) = found.and_then(|id| Some((id, program.fields.get(id)?))) {
                     let what = format!("field `{}`", name.name);
                     let value = self.value(value, def.ty, &what);
@@ -344,7 +366,7 @@ impl TestChecker<'_> {
             .iter()
             .map(|t| t.name.clone())
             .collect();
-        self.lookup("event type", ident, &types)
+        self.lookup("event type", ident, &types, named(SymbolKind::EventType))
     }
 
     fn event(&mut self, event: &ast::TestEvent) -> Option<Event> {
@@ -359,7 +381,7 @@ impl TestChecker<'_> {
                     Verb::Clicked => "email.clicked",
                     _ => "email.opened",
                 };
-                self.lookup("e-mail", email, &program.emails);
+                self.lookup("e-mail", email, &program.emails, named(SymbolKind::Email));
                 (builtin(name), vec![("email", text(&email.name))])
             }
             TestEventKind::VisitedUrl(url) => {
@@ -368,7 +390,7 @@ impl TestChecker<'_> {
             TestEventKind::VisitedPage(page) => {
                 let pages: Vec<String> = program.pages.iter().map(|p| p.name.clone()).collect();
                 let url = self
-                    .lookup("page", page, &pages)
+                    .lookup("page", page, &pages, named(SymbolKind::Page))
                     .and_then(|id| program.pages.get(id))
                     .map(|page| page.pattern.text.replace('*', ""));
                 (
@@ -377,13 +399,13 @@ impl TestChecker<'_> {
                 )
             }
             TestEventKind::SubmittedForm(form) => {
-                self.lookup("form", form, &program.forms);
+                self.lookup("form", form, &program.forms, named(SymbolKind::Form));
                 (builtin("form.submitted"), vec![("form", text(&form.name))])
             }
             TestEventKind::DownloadedAsset(asset) => {
                 let assets: Vec<String> = program.assets.iter().map(|a| a.name.clone()).collect();
                 let url = self
-                    .lookup("asset", asset, &assets)
+                    .lookup("asset", asset, &assets, named(SymbolKind::Asset))
                     .and_then(|id| program.assets.get(id))
                     .map(|asset| asset.pattern.text.replace('*', ""));
                 (
@@ -410,7 +432,15 @@ impl TestChecker<'_> {
         }
         let declared: Vec<String> = def.properties.iter().map(|(p, _)| p.clone()).collect();
         for (name, literal) in &event.properties {
-            let found = self.lookup(&format!("property of `{}`", def.name), name, &declared);
+            let found = self.lookup(
+                &format!("property of `{}`", def.name),
+                name,
+                &declared,
+                |property| Target::Property {
+                    event: type_id,
+                    property,
+                },
+            );
             if let Some((i, &(_, ty))) = found.and_then(|i| Some((i, def.properties.get(i)?))) {
                 let what = format!("property `{}`", name.name);
                 let value = self.value(literal, ty, &what);
@@ -432,7 +462,7 @@ impl TestChecker<'_> {
         Some(match expectation {
             Expectation::Stage { op, stage } => ExpectKind::Stage {
                 op: *op,
-                stage: self.lookup("stage", stage, &program.stages)?,
+                stage: self.lookup("stage", stage, &program.stages, named(SymbolKind::Stage))?,
             },
             Expectation::Points { op, value } => ExpectKind::Points {
                 op: *op,
@@ -442,21 +472,26 @@ impl TestChecker<'_> {
             Expectation::InSegment(segment) => {
                 let segments: Vec<String> =
                     program.segments.iter().map(|s| s.name.clone()).collect();
-                ExpectKind::InSegment(self.lookup("segment", segment, &segments)?)
+                ExpectKind::InSegment(self.lookup(
+                    "segment",
+                    segment,
+                    &segments,
+                    named(SymbolKind::Segment),
+                )?)
             }
             Expectation::Sent { channel, message } => {
-                let (noun, list) = match channel {
-                    Channel::Email => ("e-mail", &program.emails),
-                    Channel::Sms => ("SMS", &program.sms),
+                let (noun, list, kind) = match channel {
+                    Channel::Email => ("e-mail", &program.emails, SymbolKind::Email),
+                    Channel::Sms => ("SMS", &program.sms, SymbolKind::Sms),
                 };
                 ExpectKind::Sent {
                     channel: *channel,
-                    message: self.lookup(noun, message, list)?,
+                    message: self.lookup(noun, message, list, named(kind))?,
                 }
             }
             Expectation::Fired(rule) => {
                 let rules: Vec<String> = program.rules.iter().map(|r| r.name.clone()).collect();
-                ExpectKind::Fired(self.lookup("rule", rule, &rules)?)
+                ExpectKind::Fired(self.lookup("rule", rule, &rules, Target::ProgramRule)?)
             }
         })
     }

@@ -65,6 +65,7 @@ pub fn check_source_in(
     // nothing more is checked.
     let parsed_all = !diagnostics.iter().any(Diagnostic::is_error);
     let mut program = None;
+    let mut symbols = None;
     if loaded.complete {
         let mut resolved = check::resolve(&sources, &files);
         diagnostics.append(&mut resolved.diagnostics);
@@ -80,11 +81,13 @@ pub fn check_source_in(
             };
             diagnostics.extend(lint::run(&context, lints));
         }
+        symbols = Some(resolved.symbols);
         if valid {
             program = Some(resolved.program);
         }
     }
     let mut tests = Vec::new();
+    let mut test_symbols = check::symbols::Recorder::default();
     if let (Some(checked), Some(root)) = (&program, files.iter().find(|f| !f.imported)) {
         tests = tests_check::check_tests(
             checked,
@@ -92,6 +95,7 @@ pub fn check_source_in(
             root.file,
             &root.ast.items,
             &mut diagnostics,
+            &mut test_symbols,
         );
         if diagnostics.iter().any(Diagnostic::is_error) {
             program = None;
@@ -99,10 +103,14 @@ pub fn check_source_in(
         }
     }
     diagnostics::sort(&mut diagnostics);
+    let symbols = symbols.map_or_else(check::symbols::SymbolTable::default, |builder| {
+        builder.finish(&test_symbols)
+    });
     Checked {
         sources,
         diagnostics,
         program,
         tests,
+        symbols,
     }
 }
