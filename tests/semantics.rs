@@ -1921,10 +1921,10 @@ gone,page.visited,2025-02-02T10:00:00Z,,/x
 
 mod outbox_properties {
     use super::*;
+    use nurture::base::vocab::{CapPolicy, Channel};
     use nurture::eval::ContactState;
     use nurture::ir::{FrequencyCap, QuietHours, Settings};
     use nurture::sim::sends::Outbox;
-    use nurture::syntax::ast::{CapPolicy, Channel};
     use proptest::prelude::*;
     use std::collections::BTreeSet;
 

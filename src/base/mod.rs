@@ -4,3 +4,4 @@
 pub mod fsio;
 pub mod span;
 pub mod value;
+pub mod vocab;

@@ -4,10 +4,10 @@
 use super::ir::{self, builtin, TimePoint, Window};
 use super::{values, Checker};
 use crate::base::value::Value;
+use crate::base::vocab::{AggFunc, Channel, CmpOp, CountOp, FieldType};
 use crate::diagnostics::codes;
 use crate::syntax::ast::{
-    self, AggFunc, CmpOp, CondKind, CountOp, FieldType, LiteralKind, Span, StageOp, StepKind,
-    ValueTestKind, Verb,
+    self, CondKind, LiteralKind, Span, StageOp, StepKind, ValueTestKind, Verb,
 };
 
 /// Where a condition appears, which decides what it may say.
@@ -147,14 +147,14 @@ impl Checker<'_> {
             CondKind::Aggregate(aggregate) => {
                 ir::CondKind::Aggregate(self.aggregate(aggregate, place)?)
             }
-            CondKind::Today(pattern) => ir::CondKind::Today(pattern.clone()),
+            CondKind::Today(pattern) => ir::CondKind::Today(*pattern),
             CondKind::Script(name) => {
                 let id = self
                     .names
                     .scripts
                     .resolve(name, self.file, &mut self.diagnostics)?;
                 let result = self.program.scripts.get(id).and_then(|s| s.result);
-                if let Some(ty) = result.filter(|ty| *ty != ast::FieldType::Bool) {
+                if let Some(ty) = result.filter(|ty| *ty != FieldType::Bool) {
                     self.error(
                         codes::SCRIPT_RESULT_TYPE,
                         name.span,
@@ -961,8 +961,8 @@ impl Checker<'_> {
                 again,
             } => {
                 let namespace = match channel {
-                    ast::Channel::Email => &mut self.names.emails,
-                    ast::Channel::Sms => &mut self.names.sms,
+                    Channel::Email => &mut self.names.emails,
+                    Channel::Sms => &mut self.names.sms,
                 };
                 ir::StepKind::Send {
                     channel: *channel,

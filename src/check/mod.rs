@@ -386,9 +386,9 @@ impl<'s> Checker<'s> {
     fn frequency_cap(
         &mut self,
         limit: &ast::Int,
-        channel: ast::Channel,
+        channel: crate::base::vocab::Channel,
         per: &ast::Duration,
-        policy: ast::CapPolicy,
+        policy: crate::base::vocab::CapPolicy,
     ) {
         let per_seconds = self.positive_duration(per).map(|d| d.seconds);
         let limit_value = match u32::try_from(limit.value) {

@@ -7,13 +7,14 @@
 use super::ir::{MessageId, Program, RuleId, SegmentId, StageId};
 use super::values;
 use crate::base::value::{Instant, Value};
+use crate::base::vocab::FieldType;
 use crate::data::{Contact, Event};
 use crate::diagnostics::{codes, did_you_mean, Diagnostic, FileId, SourceMap};
+use crate::syntax::ast::Span;
 use crate::syntax::ast::{
     self, Channel, CmpOp, Expectation, GivenPart, Ident, Literal, LiteralKind, TestClauseKind,
     TestEventKind, Verb,
 };
-use crate::syntax::ast::{FieldType, Span};
 
 /// One test, resolved and ready to run.
 #[derive(Debug, Clone)]

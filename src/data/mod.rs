@@ -58,7 +58,7 @@ pub use mapping::{Classify, Computed, ContactMapping, EventMapping, Mapping, Mis
 pub use source::{Format, Input, Limits};
 
 use crate::base::value::{Instant, Value};
-use crate::syntax::ast::FieldType;
+use crate::base::vocab::FieldType;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;

@@ -3,8 +3,9 @@
 
 use super::{Context, Lower};
 use crate::base::value::Value;
+use crate::base::vocab::FieldType;
 use crate::diagnostics::{FileId, SourceMap};
-use crate::ir::{CondKind, FieldType, Operand, Window};
+use crate::ir::{CondKind, Operand, Window};
 use crate::report::{local, rfc3339};
 use serde::Serialize;
 
@@ -246,7 +247,7 @@ fn window_text(context: &Context<'_>, window: Window) -> String {
 }
 
 fn count_text(count: crate::ir::CountTest) -> String {
-    use crate::syntax::ast::CountOp;
+    use crate::base::vocab::CountOp;
     let op = match count.op {
         CountOp::AtLeast => "at least",
         CountOp::AtMost => "at most",

@@ -11,13 +11,13 @@ pub mod script;
 pub mod time;
 
 use crate::base::value::{Instant, Value};
+use crate::base::vocab::{AggFunc, CmpOp, Consent, DayPattern, FieldType};
 use crate::check::values::start_of_day;
 use crate::data::Event;
 use crate::ir::{
     self, Aggregate, Behaviour, CondKind, EventMatcher, Filter, Program, StageTest, TargetPattern,
     TimePoint, ValueTest,
 };
-use crate::syntax::ast::{AggFunc, CmpOp, Consent, DayPattern};
 use chrono::{Datelike, NaiveDate, TimeZone, Weekday};
 pub use events::{EventView, Lower};
 use std::cell::RefCell;
@@ -234,7 +234,7 @@ impl<'a> Context<'a> {
 
     /// One side of a script comparison; `None` when a field is not set or
     /// a script failed (the failure is recorded).
-    pub fn operand(&self, operand: &ir::Operand, ty: ir::FieldType) -> Option<Value> {
+    pub fn operand(&self, operand: &ir::Operand, ty: FieldType) -> Option<Value> {
         match operand {
             ir::Operand::Points => Some(Value::Number(self.state.points as f64)),
             ir::Operand::Field(id) => self.state.fields.get(*id).and_then(Option::clone),

@@ -29,10 +29,10 @@
 
 use super::Context;
 use crate::base::value::{Instant, Value};
+use crate::base::vocab::{CmpOp, FieldType};
 use crate::data::Event;
 use crate::diagnostics::codes::{self, Code};
-use crate::ir::{EventTypeId, FieldType, Program, ScriptId};
-use crate::syntax::ast::CmpOp;
+use crate::ir::{EventTypeId, Program, ScriptId};
 use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Scope, FLOAT, INT};
 use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;

@@ -5,12 +5,12 @@
 //! Spans stay on conditions and steps so traces and `explain` can quote the
 //! source of each clause.
 
+use crate::base::span::Span;
 use crate::base::value::{Instant, Value};
-use crate::diagnostics::FileId;
-pub use crate::syntax::ast::FieldType;
-use crate::syntax::ast::{
-    AggFunc, CapPolicy, Channel, CmpOp, Consent, CountOp, DayPattern, Recipient, Span,
+use crate::base::vocab::{
+    AggFunc, CapPolicy, Channel, CmpOp, Consent, CountOp, DayPattern, FieldType, Recipient,
 };
+use crate::diagnostics::FileId;
 use chrono::NaiveDate;
 
 pub type StageId = usize;

@@ -3,11 +3,12 @@
 
 use super::registry as r;
 use super::{Context, DeclKind, Finding};
+use crate::base::vocab::{CmpOp, Consent, CountOp};
 use crate::ir::{
     Behaviour, Cond, CondKind, CountTest, Program, RuleDef, StageTest, Step, StepKind,
     TargetPattern, Trigger, Window,
 };
-use crate::syntax::ast::{self, CmpOp, Consent, CountOp, ItemKind};
+use crate::syntax::ast::{self, ItemKind};
 
 pub(super) fn all(cx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();

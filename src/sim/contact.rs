@@ -9,11 +9,11 @@ use super::outcome::{
 };
 use super::sends::Outbox;
 use crate::base::value::Instant;
+use crate::base::vocab::Channel;
 use crate::data::{Contact, Event};
 use crate::eval::time::depends_on_time;
 use crate::eval::{Clock, ContactState, Context, EventView};
 use crate::ir::{self, builtin, MessageId, Program, RuleId, Step, StepKind, Trigger};
-use crate::syntax::ast::Channel;
 use std::collections::HashMap;
 
 /// What every contact's run shares.
@@ -805,7 +805,11 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         crate::eval::script::set_rule(Some(rule));
         match kind {
             StepKind::SetPointsScript(script) => {
-                match crate::eval::script::value(&context, *script, ir::FieldType::Number)? {
+                match crate::eval::script::value(
+                    &context,
+                    *script,
+                    crate::base::vocab::FieldType::Number,
+                )? {
                     // Rounded to the nearest whole point; `as` saturates.
                     crate::base::value::Value::Number(n) => {
                         Some(StepKind::SetPoints(n.round() as i64))

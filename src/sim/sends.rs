@@ -3,9 +3,9 @@
 
 use super::outcome::{Reason, Status};
 use crate::base::value::Instant;
+use crate::base::vocab::{CapPolicy, Channel};
 use crate::eval::ContactState;
 use crate::ir::{MessageId, Settings};
-use crate::syntax::ast::{CapPolicy, Channel};
 use std::collections::BTreeSet;
 
 /// The messages one contact has been sent in this run.

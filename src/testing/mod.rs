@@ -5,6 +5,7 @@
 //! with daily ticks at 00:00 campaign time as in `simulate`; expectations
 //! are judged on the state at `at` and on everything the run recorded.
 
+use crate::base::vocab::{Channel, CmpOp};
 use crate::check::tests_check::{Expect, ExpectKind, TestCase};
 use crate::diagnostics::SourceMap;
 use crate::eval::explain::{explain, render};
@@ -12,7 +13,6 @@ use crate::eval::{cmp_holds, stage_holds, Clock, ContactState, Context, EventVie
 use crate::ir::{Program, RuleDef, RuleId, StageTest, Step, StepKind, Trigger};
 use crate::sim::outcome::{Action, Status};
 use crate::sim::{state_at, ContactOutcome, RunPlan};
-use crate::syntax::ast::CmpOp;
 use serde::Serialize;
 
 const DAY: i64 = 86_400;
@@ -134,7 +134,7 @@ impl Run<'_, '_> {
         })
     }
 
-    fn sent(&self, channel: crate::syntax::ast::Channel, message: usize) -> bool {
+    fn sent(&self, channel: Channel, message: usize) -> bool {
         self.outcome.actions.iter().any(|a| {
             matches!(a.action, Action::Send { channel: c, message: m } if c == channel && m == message)
                 && matches!(a.status, Status::Sent | Status::Delayed)
@@ -189,8 +189,8 @@ impl Run<'_, '_> {
             }
             ExpectKind::Sent { channel, message } => {
                 let (noun, names) = match channel {
-                    crate::syntax::ast::Channel::Email => ("email", &program.emails),
-                    crate::syntax::ast::Channel::Sms => ("sms", &program.sms),
+                    Channel::Email => ("email", &program.emails),
+                    Channel::Sms => ("sms", &program.sms),
                 };
                 let sent: Vec<&str> = self
                     .outcome

@@ -6,10 +6,10 @@ use super::eval::{State, View};
 use super::Semantics;
 use chrono_tz::Tz;
 use nurture::base::value::{Instant, Value};
+use nurture::base::vocab::{CapPolicy, Channel};
 use nurture::data::{Contact, Event};
 use nurture::ir::{builtin, Cond, Program, RuleId, Step, StepKind, Trigger};
 use nurture::sim::{Action, ActionRecord, Reason, Status, Transition, Withdrawal};
-use nurture::syntax::ast::{CapPolicy, Channel};
 use std::collections::BTreeSet;
 
 /// What the reference records about one contact.

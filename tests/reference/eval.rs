@@ -7,12 +7,12 @@ use super::Semantics;
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 use nurture::base::value::{Instant, Value};
+use nurture::base::vocab::{AggFunc, CmpOp, Consent, CountOp, DayPattern};
 use nurture::data::Event;
 use nurture::ir::{
     Aggregate, Behaviour, Cond, CondKind, EventMatcher, Filter, Program, StageTest, TargetPattern,
     TimePoint, ValueTest, Window,
 };
-use nurture::syntax::ast::{AggFunc, CmpOp, Consent, CountOp, DayPattern};
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
