@@ -110,7 +110,8 @@ impl Checker<'_> {
                 let id = self
                     .names
                     .segments
-                    .resolve(name, self.file, &mut self.diagnostics)?;
+                    .resolve(name, self.file, &mut self.diagnostics)
+                    .map(ir::SegmentId::new)?;
                 if let Some(current) = place.segment {
                     if let Some(uses) = self.segment_uses.get_mut(current) {
                         uses.push((id, name.span));
@@ -118,11 +119,12 @@ impl Checker<'_> {
                 }
                 ir::CondKind::InSegment(id)
             }
-            CondKind::InList(name) => ir::CondKind::InList(self.names.lists.resolve(
-                name,
-                self.file,
-                &mut self.diagnostics,
-            )?),
+            CondKind::InList(name) => ir::CondKind::InList(
+                self.names
+                    .lists
+                    .resolve(name, self.file, &mut self.diagnostics)
+                    .map(ir::ListId::new)?,
+            ),
             CondKind::Consent(consent) => ir::CondKind::Consent(*consent),
             CondKind::Field { field, test } => {
                 if self.names.fields.lookup(&field.name).is_none() {
@@ -136,7 +138,8 @@ impl Checker<'_> {
                 let id = self
                     .names
                     .fields
-                    .resolve(field, self.file, &mut self.diagnostics)?;
+                    .resolve(field, self.file, &mut self.diagnostics)
+                    .map(ir::FieldId::new)?;
                 let ty = self.program.fields.get(id)?.ty;
                 let test = self.value_test(test, ty, &format!("field `{}`", field.name))?;
                 ir::CondKind::Field { field: id, test }
@@ -152,7 +155,8 @@ impl Checker<'_> {
                 let id = self
                     .names
                     .scripts
-                    .resolve(name, self.file, &mut self.diagnostics)?;
+                    .resolve(name, self.file, &mut self.diagnostics)
+                    .map(ir::ScriptId::new)?;
                 let result = self.program.scripts.get(id).and_then(|s| s.result);
                 if let Some(ty) = result.filter(|ty| *ty != FieldType::Bool) {
                     self.error(
@@ -190,10 +194,11 @@ impl Checker<'_> {
             ids.push(
                 self.names
                     .stages
-                    .resolve(stage, self.file, &mut self.diagnostics),
+                    .resolve(stage, self.file, &mut self.diagnostics)
+                    .map(ir::StageId::new),
             );
         }
-        let ids: Vec<usize> = ids.into_iter().collect::<Option<_>>()?;
+        let ids: Vec<ir::StageId> = ids.into_iter().collect::<Option<_>>()?;
         match test.op {
             StageOp::Cmp(op) => Some(ir::StageTest::Cmp(op, *ids.first()?)),
             StageOp::In => Some(ir::StageTest::In(ids)),
@@ -236,7 +241,7 @@ impl Checker<'_> {
         };
         let window = window?;
         let query = self.query_id(format!(
-            "count {} {} {} {distinct:?} {window:?}",
+            "count {:?} {} {} {distinct:?} {window:?}",
             matcher.event_type,
             target_key(matcher.target.as_ref()),
             filter_key(matcher.filter.as_ref()),
@@ -345,7 +350,7 @@ impl Checker<'_> {
     fn custom_event(&mut self, name: &ast::Ident) -> Option<ir::EventTypeId> {
         let id = self.names.events.lookup(&name.name);
         match id {
-            Some(id) if id >= ir::BUILTIN_EVENT_TYPES.len() => Some(id),
+            Some(id) if id >= ir::BUILTIN_EVENT_TYPES.len() => Some(ir::EventTypeId::new(id)),
             _ => {
                 let diagnostic = self.names.events.undefined(name, self.file);
                 self.diagnostics.push(diagnostic);
@@ -359,7 +364,11 @@ impl Checker<'_> {
         let diagnostics = &mut self.diagnostics;
         let (property, matcher) = match verb {
             Verb::Received | Verb::Opened | Verb::Clicked => {
-                let id = self.names.emails.resolve(name, file, diagnostics)?;
+                let id = self
+                    .names
+                    .emails
+                    .resolve(name, file, diagnostics)
+                    .map(ir::MessageId::new)?;
                 (
                     0,
                     ir::TargetPattern::Exact(self.program.emails.get(id)?.clone()),
@@ -388,7 +397,10 @@ impl Checker<'_> {
             }
             Verb::Purchased | Verb::UnsubscribedEvent | Verb::Custom(_) => return None,
         };
-        Some(ir::TargetMatch { property, matcher })
+        Some(ir::TargetMatch {
+            property: ir::PropertyId::new(property),
+            matcher,
+        })
     }
 
     /// A `where` filter: property tests of one event type.
@@ -438,7 +450,11 @@ impl Checker<'_> {
         }
     }
 
-    fn filters(&mut self, parts: &[ast::Cond], event_type: usize) -> Option<Vec<ir::Filter>> {
+    fn filters(
+        &mut self,
+        parts: &[ast::Cond],
+        event_type: ir::EventTypeId,
+    ) -> Option<Vec<ir::Filter>> {
         let lowered: Vec<Option<ir::Filter>> =
             parts.iter().map(|p| self.filter(p, event_type)).collect();
         lowered.into_iter().collect()
@@ -530,7 +546,7 @@ impl Checker<'_> {
         let test = self.value_test(&aggregate.test, ty, &subject)?;
         let property = property.map(|(id, _, _)| id);
         let query = self.query_id(format!(
-            "{:?} {event_type} {property:?} {} {window:?}",
+            "{:?} {event_type:?} {property:?} {} {window:?}",
             aggregate.func,
             filter_key(filter.as_ref())
         ));
@@ -548,7 +564,7 @@ impl Checker<'_> {
     /// The id of the event query `key` describes, counting one more use.
     fn query_id(&mut self, key: String) -> ir::QueryId {
         let uses = &mut self.program.query_uses;
-        let id = *self.queries.entry(key).or_insert(uses.len());
+        let id = *self.queries.entry(key).or_insert(uses.next_id());
         match uses.get_mut(id) {
             Some(n) => *n += 1,
             None => uses.push(1),
@@ -811,7 +827,8 @@ impl Checker<'_> {
                 let id = self
                     .names
                     .fields
-                    .resolve(name, file, &mut self.diagnostics)?;
+                    .resolve(name, file, &mut self.diagnostics)
+                    .map(ir::FieldId::new)?;
                 Side {
                     operand: ir::Operand::Field(id),
                     known: Some(self.program.fields.get(id)?.ty),
@@ -824,7 +841,8 @@ impl Checker<'_> {
                 let id = self
                     .names
                     .scripts
-                    .resolve(name, file, &mut self.diagnostics)?;
+                    .resolve(name, file, &mut self.diagnostics)
+                    .map(ir::ScriptId::new)?;
                 Side {
                     operand: ir::Operand::Script(id),
                     known: self.program.scripts.get(id).and_then(|s| s.result),
@@ -851,11 +869,17 @@ impl Checker<'_> {
     }
 
     /// Resolves a script whose value goes where a `ty` is needed.
-    fn value_script(&mut self, name: &ast::Ident, ty: FieldType, need: &str) -> Option<usize> {
+    fn value_script(
+        &mut self,
+        name: &ast::Ident,
+        ty: FieldType,
+        need: &str,
+    ) -> Option<ir::ScriptId> {
         let id = self
             .names
             .scripts
-            .resolve(name, self.file, &mut self.diagnostics)?;
+            .resolve(name, self.file, &mut self.diagnostics)
+            .map(ir::ScriptId::new)?;
         if let Some(found) = self.program.scripts.get(id).and_then(|s| s.result) {
             if found != ty {
                 self.script_type_error(
@@ -945,16 +969,18 @@ impl Checker<'_> {
         let unless = step.unless.as_ref().map(|c| self.condition(c, place));
         let file = self.file;
         let kind = match &step.kind {
-            StepKind::MoveTo(stage) => ir::StepKind::MoveTo(self.names.stages.resolve(
-                stage,
-                file,
-                &mut self.diagnostics,
-            )?),
-            StepKind::MoveBackTo(stage) => ir::StepKind::MoveBackTo(self.names.stages.resolve(
-                stage,
-                file,
-                &mut self.diagnostics,
-            )?),
+            StepKind::MoveTo(stage) => ir::StepKind::MoveTo(
+                self.names
+                    .stages
+                    .resolve(stage, file, &mut self.diagnostics)
+                    .map(ir::StageId::new)?,
+            ),
+            StepKind::MoveBackTo(stage) => ir::StepKind::MoveBackTo(
+                self.names
+                    .stages
+                    .resolve(stage, file, &mut self.diagnostics)
+                    .map(ir::StageId::new)?,
+            ),
             StepKind::Send {
                 channel,
                 message,
@@ -966,7 +992,9 @@ impl Checker<'_> {
                 };
                 ir::StepKind::Send {
                     channel: *channel,
-                    message: namespace.resolve(message, file, &mut self.diagnostics)?,
+                    message: namespace
+                        .resolve(message, file, &mut self.diagnostics)
+                        .map(ir::MessageId::new)?,
                     again: *again,
                 }
             }
@@ -975,21 +1003,24 @@ impl Checker<'_> {
             StepKind::SetPoints(n) => ir::StepKind::SetPoints(n.value),
             StepKind::AddTag(tag) => ir::StepKind::AddTag(tag.value.clone()),
             StepKind::RemoveTag(tag) => ir::StepKind::RemoveTag(tag.value.clone()),
-            StepKind::AddToList(list) => ir::StepKind::AddToList(self.names.lists.resolve(
-                list,
-                file,
-                &mut self.diagnostics,
-            )?),
+            StepKind::AddToList(list) => ir::StepKind::AddToList(
+                self.names
+                    .lists
+                    .resolve(list, file, &mut self.diagnostics)
+                    .map(ir::ListId::new)?,
+            ),
             StepKind::RemoveFromList(list) => ir::StepKind::RemoveFromList(
                 self.names
                     .lists
-                    .resolve(list, file, &mut self.diagnostics)?,
+                    .resolve(list, file, &mut self.diagnostics)
+                    .map(ir::ListId::new)?,
             ),
             StepKind::SetField { field, value } => {
                 let id = self
                     .names
                     .fields
-                    .resolve(field, file, &mut self.diagnostics)?;
+                    .resolve(field, file, &mut self.diagnostics)
+                    .map(ir::FieldId::new)?;
                 let ty = self.program.fields.get(id)?.ty;
                 let value = self.literal_value(value, ty, &format!("field `{}`", field.name))?;
                 ir::StepKind::SetField { field: id, value }
@@ -1002,7 +1033,8 @@ impl Checker<'_> {
                 let field_id = self
                     .names
                     .fields
-                    .resolve(field, file, &mut self.diagnostics);
+                    .resolve(field, file, &mut self.diagnostics)
+                    .map(ir::FieldId::new);
                 let script_id = self
                     .names
                     .scripts
@@ -1096,7 +1128,7 @@ fn target_property(verb: &Verb) -> Option<ir::PropertyId> {
         | Verb::Clicked
         | Verb::Visited
         | Verb::Submitted
-        | Verb::Downloaded => Some(0),
+        | Verb::Downloaded => Some(ir::PropertyId::new(0)),
         Verb::Purchased | Verb::UnsubscribedEvent | Verb::Custom(_) => None,
     }
 }
@@ -1158,7 +1190,7 @@ fn scriptable(ty: FieldType) -> bool {
 fn target_key(target: Option<&ir::TargetMatch>) -> String {
     match target {
         None => String::new(),
-        Some(t) => format!("{}={:?}", t.property, t.matcher),
+        Some(t) => format!("{:?}={:?}", t.property, t.matcher),
     }
 }
 
@@ -1167,7 +1199,7 @@ fn filter_key(filter: Option<&ir::Filter>) -> String {
     fn write(filter: &ir::Filter, out: &mut String) {
         let (op, parts) = match filter {
             ir::Filter::Property { property, test, .. } => {
-                out.push_str(&format!("{property}:{test:?}"));
+                out.push_str(&format!("{property:?}:{test:?}"));
                 return;
             }
             ir::Filter::Not(inner) => {
@@ -1216,8 +1248,8 @@ mod tests {
             .iter()
             .map(|rule| match &rule.trigger {
                 Trigger::Condition(c) => match &c.kind {
-                    CondKind::Behaviour(b) => b.query,
-                    CondKind::Aggregate(a) => a.query,
+                    CondKind::Behaviour(b) => b.query.index(),
+                    CondKind::Aggregate(a) => a.query.index(),
                     other => panic!("{other:?}"),
                 },
                 Trigger::Event(_) => panic!("event rule"),

@@ -4,7 +4,7 @@
 //!
 //! Problems are reported with the E06xx codes.
 
-use super::ir::{MessageId, Program, RuleId, SegmentId, StageId};
+use super::ir::{EventTypeId, Id, MessageId, Program, PropertyId, RuleId, SegmentId, StageId};
 use super::values;
 use crate::base::value::{Instant, Value};
 use crate::base::vocab::FieldType;
@@ -130,12 +130,12 @@ impl TestChecker<'_> {
         );
     }
 
-    fn lookup(&mut self, noun: &str, ident: &Ident, list: &[String]) -> Option<usize> {
+    fn lookup<I: Id>(&mut self, noun: &str, ident: &Ident, list: &[String]) -> Option<I> {
         let found = list.iter().position(|n| *n == ident.name);
         if found.is_none() {
             self.undefined(noun, ident, names(list));
         }
-        found
+        found.map(I::new)
     }
 
     fn instant(&mut self, literal: &Literal) -> Option<Instant> {
@@ -329,7 +329,7 @@ impl TestChecker<'_> {
                 if let Some((id, def)) = found.and_then(|id| Some((id, program.fields.get(id)?))) {
                     let what = format!("field `{}`", name.name);
                     let value = self.value(value, def.ty, &what);
-                    if let Some(slot) = contact.fields.get_mut(id) {
+                    if let Some(slot) = contact.fields.get_mut(id.index()) {
                         *slot = value;
                     }
                 }
@@ -337,7 +337,7 @@ impl TestChecker<'_> {
         }
     }
 
-    fn event_type(&mut self, ident: &Ident) -> Option<usize> {
+    fn event_type(&mut self, ident: &Ident) -> Option<EventTypeId> {
         let types: Vec<String> = self
             .program
             .event_types
@@ -350,16 +350,18 @@ impl TestChecker<'_> {
     fn event(&mut self, event: &ast::TestEvent) -> Option<Event> {
         let program = self.program;
         let at = self.instant(&event.at);
-        let builtin = |name: &str| program.event_types.iter().position(|t| t.name == name);
+        let builtin = |name: &str| program.event_types.position(|t| t.name == name);
         let text = |s: &str| Some(Value::Text(s.into()));
-        let (type_id, implicit): (Option<usize>, Vec<(&str, Option<Value>)>) = match &event.kind {
+        let (type_id, implicit): (Option<EventTypeId>, Vec<(&str, Option<Value>)>) = match &event
+            .kind
+        {
             TestEventKind::Email { verb, email } => {
                 let name = match verb {
                     Verb::Received => "email.sent",
                     Verb::Clicked => "email.clicked",
                     _ => "email.opened",
                 };
-                self.lookup("e-mail", email, &program.emails);
+                self.lookup::<MessageId>("e-mail", email, &program.emails);
                 (builtin(name), vec![("email", text(&email.name))])
             }
             TestEventKind::VisitedUrl(url) => {
@@ -368,7 +370,7 @@ impl TestChecker<'_> {
             TestEventKind::VisitedPage(page) => {
                 let pages: Vec<String> = program.pages.iter().map(|p| p.name.clone()).collect();
                 let url = self
-                    .lookup("page", page, &pages)
+                    .lookup::<usize>("page", page, &pages)
                     .and_then(|id| program.pages.get(id))
                     .map(|page| page.pattern.text.replace('*', ""));
                 (
@@ -377,13 +379,13 @@ impl TestChecker<'_> {
                 )
             }
             TestEventKind::SubmittedForm(form) => {
-                self.lookup("form", form, &program.forms);
+                self.lookup::<usize>("form", form, &program.forms);
                 (builtin("form.submitted"), vec![("form", text(&form.name))])
             }
             TestEventKind::DownloadedAsset(asset) => {
                 let assets: Vec<String> = program.assets.iter().map(|a| a.name.clone()).collect();
                 let url = self
-                    .lookup("asset", asset, &assets)
+                    .lookup::<usize>("asset", asset, &assets)
                     .and_then(|id| program.assets.get(id))
                     .map(|asset| asset.pattern.text.replace('*', ""));
                 (
@@ -401,9 +403,8 @@ impl TestChecker<'_> {
         for (name, value) in implicit {
             if let Some(slot) = def
                 .properties
-                .iter()
                 .position(|(p, _)| p == name)
-                .and_then(|i| properties.get_mut(i))
+                .and_then(|i| properties.get_mut(i.index()))
             {
                 *slot = value;
             }
@@ -414,14 +415,14 @@ impl TestChecker<'_> {
             if let Some((i, &(_, ty))) = found.and_then(|i| Some((i, def.properties.get(i)?))) {
                 let what = format!("property `{}`", name.name);
                 let value = self.value(literal, ty, &what);
-                if let Some(slot) = properties.get_mut(i) {
+                if let Some(slot) = properties.get_mut(PropertyId::index(i)) {
                     *slot = value;
                 }
             }
         }
         Some(Event {
             contact: 0,
-            event_type: u16::try_from(type_id).ok()?,
+            event_type: u16::try_from(type_id.index()).ok()?,
             at: at?,
             properties: properties.into(),
         })

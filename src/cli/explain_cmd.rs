@@ -127,9 +127,9 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
     let mut failures = ScriptFailures::default();
     failures.add(&contact.id, &outcome.script_errors);
     failures.add(&contact.id, &crate::eval::script::take_errors());
-    let stage = state
-        .stage
-        .map_or("(no stage)", |s| crate::report::stage_name(&program, s));
+    let stage = state.stage.map_or("(no stage)", |s| {
+        crate::report::stage_name(&program, s.index())
+    });
     let history: Vec<String> = outcome
         .trace
         .iter()
@@ -138,7 +138,7 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
             TraceEntry::RuleFired { at, rule } => Some(format!(
                 "{} {}",
                 local(*at, tz),
-                crate::report::rule_name(&program, *rule)
+                crate::report::rule_name(&program, rule.index())
             )),
             _ => None,
         })
@@ -190,7 +190,7 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
             let value = json!({
                 "contact": contact.id,
                 "at": crate::report::rfc3339(at),
-                "stage": state.stage.map(|s| crate::report::stage_name(&program, s)),
+                "stage": state.stage.map(|s| crate::report::stage_name(&program, s.index())),
                 "points": state.points,
                 "tags": state.tags,
                 "unsubscribed": state.unsubscribed,
@@ -216,7 +216,7 @@ fn condition_verdict(
     at: i64,
 ) -> String {
     let tz = program.settings.timezone;
-    let Some(rule) = program.rules.get(rule_id) else {
+    let Some(rule) = program.rules.get(crate::ir::RuleId::new(rule_id)) else {
         return String::new();
     };
     match (last_fired, rule.repeat) {

@@ -132,10 +132,10 @@ impl Schema {
                 .iter()
                 .map(|t| EventTypeSchema {
                     name: t.name.clone(),
-                    properties: t.properties.clone(),
+                    properties: t.properties.to_vec(),
                 })
                 .collect(),
-            stages: program.stages.clone(),
+            stages: program.stages.to_vec(),
             timezone: program.settings.timezone,
         }
     }
