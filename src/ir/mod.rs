@@ -5,12 +5,11 @@
 //! Spans stay on conditions and steps so traces and `explain` can quote the
 //! source of each clause.
 
-use crate::base::span::Span;
+use crate::base::span::{FileId, Span};
 use crate::base::value::{Instant, Value};
 use crate::base::vocab::{
     AggFunc, CapPolicy, Channel, CmpOp, Consent, CountOp, DayPattern, FieldType, Recipient,
 };
-use crate::diagnostics::FileId;
 use chrono::NaiveDate;
 
 mod ids;
