@@ -155,7 +155,7 @@ fn script_against_builtin() {
     let median = |segment: usize| -> (f64, bool) {
         let mut holds = false;
         let samples = timed(&program, &dataset, |context| {
-            holds = context.in_segment(segment);
+            holds = context.in_segment(nurture::ir::SegmentId::new(segment));
         });
         (samples[BATCHES / 2], holds)
     };

@@ -290,7 +290,7 @@ fn data_counts(dataset: &Dataset) -> DataCounts {
 /// The JSON report (pretty, as `simulate --format json` prints it) and the
 /// outbox lines of one run on a pool of `threads` threads.
 fn run_on(threads: usize, program: &Program, dataset: &Dataset) -> (String, Vec<String>) {
-    let channel = program.fields.iter().position(|f| f.name == "channel");
+    let channel = program.fields.position(|f| f.name == "channel");
     let config = RunConfig {
         // 2025-01-01 00:00 Warsaw … 2025-06-30 23:59:59 Warsaw.
         from: 1_735_686_000,

@@ -42,7 +42,7 @@ fn codes(rules: &str) -> Vec<String> {
 
 fn state(program: &Program, points: i64) -> ContactState {
     ContactState {
-        stage: Some(0),
+        stage: Some(nurture::ir::StageId::new(0)),
         points,
         tags: BTreeSet::from(["vip".to_string()]),
         lists: BTreeSet::new(),
@@ -92,7 +92,7 @@ fn segment_holds(
         .iter()
         .position(|s| s.name == name)
         .unwrap();
-    let holds = context.in_segment(id);
+    let holds = context.in_segment(nurture::ir::SegmentId::new(id));
     (holds, script::take_errors())
 }
 

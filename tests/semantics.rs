@@ -133,7 +133,7 @@ impl Sim {
                 let key = describe(&self.program, &record.action);
                 let mut parts = vec![
                     rfc3339(record.at),
-                    self.program.rules[record.rule].name.clone(),
+                    self.program.rules[record.rule.index()].name.clone(),
                     key.kind.to_string(),
                 ];
                 if !key.target.is_empty() {
@@ -163,8 +163,9 @@ impl Sim {
 
     /// Stage moves: `AT FROM -> TO (RULE)`, `-` for no stage.
     fn transitions(&self, id: &str) -> Vec<String> {
-        let stage =
-            |s: Option<usize>| s.map_or("-".to_string(), |s| self.program.stages[s].clone());
+        let stage = |s: Option<nurture::ir::StageId>| {
+            s.map_or("-".to_string(), |s| self.program.stages[s.index()].clone())
+        };
         self.outcome(id)
             .transitions
             .iter()
@@ -173,8 +174,8 @@ impl Sim {
                     "{} {} -> {} ({})",
                     rfc3339(tr.at),
                     stage(tr.from),
-                    stage(Some(tr.to)),
-                    self.program.rules[tr.rule].name
+                    stage(Some(nurture::ir::StageId::new(tr.to.index()))),
+                    self.program.rules[tr.rule.index()].name
                 )
             })
             .collect()
@@ -186,7 +187,9 @@ impl Sim {
         self.trace(id)
             .iter()
             .filter_map(|entry| match entry {
-                TraceEntry::RuleFired { at, rule: r } if *r == rule => Some(rfc3339(*at)),
+                TraceEntry::RuleFired { at, rule: r } if *r == nurture::ir::RuleId::new(rule) => {
+                    Some(rfc3339(*at))
+                }
                 _ => None,
             })
             .collect()
@@ -203,7 +206,7 @@ impl Sim {
     fn final_stage(&self, id: &str) -> Option<&str> {
         self.outcome(id)
             .final_stage
-            .map(|s| self.program.stages[s].as_str())
+            .map(|s| self.program.stages[s.index()].as_str())
     }
 
     fn final_points(&self, id: &str) -> i64 {
@@ -226,7 +229,7 @@ impl Sim {
     /// Waits, resumes and exits of sequences: `AT RULE waits until T`,
     /// `AT RULE resumed`, `AT RULE exited`, `AT RULE stopped`.
     fn sequence_story(&self, id: &str) -> Vec<String> {
-        let name = |r: &usize| self.program.rules[*r].name.clone();
+        let name = |r: &nurture::ir::RuleId| self.program.rules[r.index()].name.clone();
         self.trace(id)
             .iter()
             .filter_map(|entry| match entry {
@@ -1921,10 +1924,10 @@ gone,page.visited,2025-02-02T10:00:00Z,,/x
 
 mod outbox_properties {
     use super::*;
+    use nurture::base::vocab::{CapPolicy, Channel};
     use nurture::eval::ContactState;
     use nurture::ir::{FrequencyCap, QuietHours, Settings};
     use nurture::sim::sends::Outbox;
-    use nurture::syntax::ast::{CapPolicy, Channel};
     use proptest::prelude::*;
     use std::collections::BTreeSet;
 
@@ -1978,7 +1981,7 @@ mod outbox_properties {
             let mut deliveries = Vec::new();
             for (message, gap) in gaps_minutes.iter().enumerate() {
                 now += gap * 60;
-                let decision = outbox.decide(&settings, &state(), Channel::Email, message, false, now);
+                let decision = outbox.decide(&settings, &state(), Channel::Email, nurture::ir::MessageId::new(message), false, now);
                 let at = decision.deliver_at.expect("delay policy always delivers");
                 prop_assert!(at >= now);
                 if let Some(quiet) = quiet {

@@ -7,3 +7,4 @@ pub mod project;
 pub mod span;
 pub mod time;
 pub mod value;
+pub mod vocab;

@@ -1,5 +1,9 @@
 //! Byte spans in source files: what every node, diagnostic and symbol points at.
 
+/// Index of a file in a source map. Here, not in `diagnostics`, so that the
+/// IR (which records the file of each rule and segment) needs only `base`.
+pub type FileId = usize;
+
 /// A byte range `start..end` in one source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {

@@ -4,7 +4,7 @@
 //! value read from a CSV cell and a literal written in a rule compare the
 //! same way.
 
-use crate::syntax::ast::FieldType;
+use crate::base::vocab::FieldType;
 use chrono::NaiveDate;
 use std::cmp::Ordering;
 use std::fmt;

@@ -4,10 +4,10 @@
 use super::ir::{self, builtin, TimePoint, Window};
 use super::{values, Checker};
 use crate::base::value::Value;
+use crate::base::vocab::{AggFunc, Channel, CmpOp, CountOp, FieldType};
 use crate::diagnostics::codes;
 use crate::syntax::ast::{
-    self, AggFunc, CmpOp, CondKind, CountOp, FieldType, LiteralKind, Span, StageOp, StepKind,
-    ValueTestKind, Verb,
+    self, CondKind, LiteralKind, Span, StageOp, StepKind, ValueTestKind, Verb,
 };
 
 /// Where a condition appears, which decides what it may say.
@@ -110,7 +110,8 @@ impl Checker<'_> {
                 let id = self
                     .names
                     .segments
-                    .resolve(name, self.file, &mut self.diagnostics)?;
+                    .resolve(name, self.file, &mut self.diagnostics)
+                    .map(ir::SegmentId::new)?;
                 if let Some(current) = place.segment {
                     if let Some(uses) = self.segment_uses.get_mut(current) {
                         uses.push((id, name.span));
@@ -118,11 +119,12 @@ impl Checker<'_> {
                 }
                 ir::CondKind::InSegment(id)
             }
-            CondKind::InList(name) => ir::CondKind::InList(self.names.lists.resolve(
-                name,
-                self.file,
-                &mut self.diagnostics,
-            )?),
+            CondKind::InList(name) => ir::CondKind::InList(
+                self.names
+                    .lists
+                    .resolve(name, self.file, &mut self.diagnostics)
+                    .map(ir::ListId::new)?,
+            ),
             CondKind::Consent(consent) => ir::CondKind::Consent(*consent),
             CondKind::Field { field, test } => {
                 if self.names.fields.lookup(&field.name).is_none() {
@@ -136,7 +138,8 @@ impl Checker<'_> {
                 let id = self
                     .names
                     .fields
-                    .resolve(field, self.file, &mut self.diagnostics)?;
+                    .resolve(field, self.file, &mut self.diagnostics)
+                    .map(ir::FieldId::new)?;
                 let ty = self.program.fields.get(id)?.ty;
                 let test = self.value_test(test, ty, &format!("field `{}`", field.name))?;
                 ir::CondKind::Field { field: id, test }
@@ -147,14 +150,15 @@ impl Checker<'_> {
             CondKind::Aggregate(aggregate) => {
                 ir::CondKind::Aggregate(self.aggregate(aggregate, place)?)
             }
-            CondKind::Today(pattern) => ir::CondKind::Today(pattern.clone()),
+            CondKind::Today(pattern) => ir::CondKind::Today(*pattern),
             CondKind::Script(name) => {
                 let id = self
                     .names
                     .scripts
-                    .resolve(name, self.file, &mut self.diagnostics)?;
+                    .resolve(name, self.file, &mut self.diagnostics)
+                    .map(ir::ScriptId::new)?;
                 let result = self.program.scripts.get(id).and_then(|s| s.result);
-                if let Some(ty) = result.filter(|ty| *ty != ast::FieldType::Bool) {
+                if let Some(ty) = result.filter(|ty| *ty != FieldType::Bool) {
                     self.error(
                         codes::SCRIPT_RESULT_TYPE,
                         name.span,
@@ -190,10 +194,11 @@ impl Checker<'_> {
             ids.push(
                 self.names
                     .stages
-                    .resolve(stage, self.file, &mut self.diagnostics),
+                    .resolve(stage, self.file, &mut self.diagnostics)
+                    .map(ir::StageId::new),
             );
         }
-        let ids: Vec<usize> = ids.into_iter().collect::<Option<_>>()?;
+        let ids: Vec<ir::StageId> = ids.into_iter().collect::<Option<_>>()?;
         match test.op {
             StageOp::Cmp(op) => Some(ir::StageTest::Cmp(op, *ids.first()?)),
             StageOp::In => Some(ir::StageTest::In(ids)),
@@ -236,7 +241,7 @@ impl Checker<'_> {
         };
         let window = window?;
         let query = self.query_id(format!(
-            "count {} {} {} {distinct:?} {window:?}",
+            "count {:?} {} {} {distinct:?} {window:?}",
             matcher.event_type,
             target_key(matcher.target.as_ref()),
             filter_key(matcher.filter.as_ref()),
@@ -347,7 +352,7 @@ impl Checker<'_> {
         match id {
             Some(id) if id >= ir::BUILTIN_EVENT_TYPES.len() => {
                 self.names.events.record_use(id, name, self.file);
-                Some(id)
+                Some(ir::EventTypeId::new(id))
             }
             None if self.names.events.excuses(&name.name) => None,
             _ => {
@@ -363,7 +368,11 @@ impl Checker<'_> {
         let diagnostics = &mut self.diagnostics;
         let (property, matcher) = match verb {
             Verb::Received | Verb::Opened | Verb::Clicked => {
-                let id = self.names.emails.resolve(name, file, diagnostics)?;
+                let id = self
+                    .names
+                    .emails
+                    .resolve(name, file, diagnostics)
+                    .map(ir::MessageId::new)?;
                 (
                     0,
                     ir::TargetPattern::Exact(self.program.emails.get(id)?.clone()),
@@ -392,7 +401,10 @@ impl Checker<'_> {
             }
             Verb::Purchased | Verb::UnsubscribedEvent | Verb::Custom(_) => return None,
         };
-        Some(ir::TargetMatch { property, matcher })
+        Some(ir::TargetMatch {
+            property: ir::PropertyId::new(property),
+            matcher,
+        })
     }
 
     /// A `where` filter: property tests of one event type.
@@ -424,8 +436,12 @@ impl Checker<'_> {
                     return None;
                 };
                 let ty = event.properties.get(property)?.1;
-                self.symbols
-                    .property_use(event_type, property, self.file, field.span);
+                self.symbols.property_use(
+                    event_type.index(),
+                    property.index(),
+                    self.file,
+                    field.span,
+                );
                 let test = self.value_test(test, ty, &format!("property `{}`", field.name))?;
                 Some(ir::Filter::Property {
                     property,
@@ -444,7 +460,11 @@ impl Checker<'_> {
         }
     }
 
-    fn filters(&mut self, parts: &[ast::Cond], event_type: usize) -> Option<Vec<ir::Filter>> {
+    fn filters(
+        &mut self,
+        parts: &[ast::Cond],
+        event_type: ir::EventTypeId,
+    ) -> Option<Vec<ir::Filter>> {
         let lowered: Vec<Option<ir::Filter>> =
             parts.iter().map(|p| self.filter(p, event_type)).collect();
         lowered.into_iter().collect()
@@ -454,7 +474,7 @@ impl Checker<'_> {
         let event_type = if aggregate.event.name == "purchase" {
             self.names
                 .events
-                .record_use(builtin::PURCHASE, &aggregate.event, self.file);
+                .record_use((builtin::PURCHASE).index(), &aggregate.event, self.file);
             builtin::PURCHASE
         } else {
             self.custom_event(&aggregate.event)?
@@ -478,7 +498,8 @@ impl Checker<'_> {
             None => None,
         };
         if let Some((id, _, span)) = property {
-            self.symbols.property_use(event_type, id, self.file, span);
+            self.symbols
+                .property_use(event_type.index(), id.index(), self.file, span);
         }
         let numeric = matches!(
             aggregate.func,
@@ -542,7 +563,7 @@ impl Checker<'_> {
         let test = self.value_test(&aggregate.test, ty, &subject)?;
         let property = property.map(|(id, _, _)| id);
         let query = self.query_id(format!(
-            "{:?} {event_type} {property:?} {} {window:?}",
+            "{:?} {event_type:?} {property:?} {} {window:?}",
             aggregate.func,
             filter_key(filter.as_ref())
         ));
@@ -560,7 +581,7 @@ impl Checker<'_> {
     /// The id of the event query `key` describes, counting one more use.
     fn query_id(&mut self, key: String) -> ir::QueryId {
         let uses = &mut self.program.query_uses;
-        let id = *self.queries.entry(key).or_insert(uses.len());
+        let id = *self.queries.entry(key).or_insert(uses.next_id());
         match uses.get_mut(id) {
             Some(n) => *n += 1,
             None => uses.push(1),
@@ -823,7 +844,8 @@ impl Checker<'_> {
                 let id = self
                     .names
                     .fields
-                    .resolve(name, file, &mut self.diagnostics)?;
+                    .resolve(name, file, &mut self.diagnostics)
+                    .map(ir::FieldId::new)?;
                 Side {
                     operand: ir::Operand::Field(id),
                     known: Some(self.program.fields.get(id)?.ty),
@@ -836,7 +858,8 @@ impl Checker<'_> {
                 let id = self
                     .names
                     .scripts
-                    .resolve(name, file, &mut self.diagnostics)?;
+                    .resolve(name, file, &mut self.diagnostics)
+                    .map(ir::ScriptId::new)?;
                 Side {
                     operand: ir::Operand::Script(id),
                     known: self.program.scripts.get(id).and_then(|s| s.result),
@@ -863,11 +886,17 @@ impl Checker<'_> {
     }
 
     /// Resolves a script whose value goes where a `ty` is needed.
-    fn value_script(&mut self, name: &ast::Ident, ty: FieldType, need: &str) -> Option<usize> {
+    fn value_script(
+        &mut self,
+        name: &ast::Ident,
+        ty: FieldType,
+        need: &str,
+    ) -> Option<ir::ScriptId> {
         let id = self
             .names
             .scripts
-            .resolve(name, self.file, &mut self.diagnostics)?;
+            .resolve(name, self.file, &mut self.diagnostics)
+            .map(ir::ScriptId::new)?;
         if let Some(found) = self.program.scripts.get(id).and_then(|s| s.result) {
             if found != ty {
                 self.script_type_error(
@@ -957,28 +986,32 @@ impl Checker<'_> {
         let unless = step.unless.as_ref().map(|c| self.condition(c, place));
         let file = self.file;
         let kind = match &step.kind {
-            StepKind::MoveTo(stage) => ir::StepKind::MoveTo(self.names.stages.resolve(
-                stage,
-                file,
-                &mut self.diagnostics,
-            )?),
-            StepKind::MoveBackTo(stage) => ir::StepKind::MoveBackTo(self.names.stages.resolve(
-                stage,
-                file,
-                &mut self.diagnostics,
-            )?),
+            StepKind::MoveTo(stage) => ir::StepKind::MoveTo(
+                self.names
+                    .stages
+                    .resolve(stage, file, &mut self.diagnostics)
+                    .map(ir::StageId::new)?,
+            ),
+            StepKind::MoveBackTo(stage) => ir::StepKind::MoveBackTo(
+                self.names
+                    .stages
+                    .resolve(stage, file, &mut self.diagnostics)
+                    .map(ir::StageId::new)?,
+            ),
             StepKind::Send {
                 channel,
                 message,
                 again,
             } => {
                 let namespace = match channel {
-                    ast::Channel::Email => &mut self.names.emails,
-                    ast::Channel::Sms => &mut self.names.sms,
+                    Channel::Email => &mut self.names.emails,
+                    Channel::Sms => &mut self.names.sms,
                 };
                 ir::StepKind::Send {
                     channel: *channel,
-                    message: namespace.resolve(message, file, &mut self.diagnostics)?,
+                    message: namespace
+                        .resolve(message, file, &mut self.diagnostics)
+                        .map(ir::MessageId::new)?,
                     again: *again,
                 }
             }
@@ -987,21 +1020,24 @@ impl Checker<'_> {
             StepKind::SetPoints(n) => ir::StepKind::SetPoints(n.value),
             StepKind::AddTag(tag) => ir::StepKind::AddTag(tag.value.clone()),
             StepKind::RemoveTag(tag) => ir::StepKind::RemoveTag(tag.value.clone()),
-            StepKind::AddToList(list) => ir::StepKind::AddToList(self.names.lists.resolve(
-                list,
-                file,
-                &mut self.diagnostics,
-            )?),
+            StepKind::AddToList(list) => ir::StepKind::AddToList(
+                self.names
+                    .lists
+                    .resolve(list, file, &mut self.diagnostics)
+                    .map(ir::ListId::new)?,
+            ),
             StepKind::RemoveFromList(list) => ir::StepKind::RemoveFromList(
                 self.names
                     .lists
-                    .resolve(list, file, &mut self.diagnostics)?,
+                    .resolve(list, file, &mut self.diagnostics)
+                    .map(ir::ListId::new)?,
             ),
             StepKind::SetField { field, value } => {
                 let id = self
                     .names
                     .fields
-                    .resolve(field, file, &mut self.diagnostics)?;
+                    .resolve(field, file, &mut self.diagnostics)
+                    .map(ir::FieldId::new)?;
                 let ty = self.program.fields.get(id)?.ty;
                 let value = self.literal_value(value, ty, &format!("field `{}`", field.name))?;
                 ir::StepKind::SetField { field: id, value }
@@ -1014,7 +1050,8 @@ impl Checker<'_> {
                 let field_id = self
                     .names
                     .fields
-                    .resolve(field, file, &mut self.diagnostics);
+                    .resolve(field, file, &mut self.diagnostics)
+                    .map(ir::FieldId::new);
                 let script_id = self
                     .names
                     .scripts
@@ -1108,7 +1145,7 @@ fn target_property(verb: &Verb) -> Option<ir::PropertyId> {
         | Verb::Clicked
         | Verb::Visited
         | Verb::Submitted
-        | Verb::Downloaded => Some(0),
+        | Verb::Downloaded => Some(ir::PropertyId::new(0)),
         Verb::Purchased | Verb::UnsubscribedEvent | Verb::Custom(_) => None,
     }
 }
@@ -1170,7 +1207,7 @@ fn scriptable(ty: FieldType) -> bool {
 fn target_key(target: Option<&ir::TargetMatch>) -> String {
     match target {
         None => String::new(),
-        Some(t) => format!("{}={:?}", t.property, t.matcher),
+        Some(t) => format!("{:?}={:?}", t.property, t.matcher),
     }
 }
 
@@ -1179,7 +1216,7 @@ fn filter_key(filter: Option<&ir::Filter>) -> String {
     fn write(filter: &ir::Filter, out: &mut String) {
         let (op, parts) = match filter {
             ir::Filter::Property { property, test, .. } => {
-                out.push_str(&format!("{property}:{test:?}"));
+                out.push_str(&format!("{property:?}:{test:?}"));
                 return;
             }
             ir::Filter::Not(inner) => {
@@ -1228,8 +1265,8 @@ mod tests {
             .iter()
             .map(|rule| match &rule.trigger {
                 Trigger::Condition(c) => match &c.kind {
-                    CondKind::Behaviour(b) => b.query,
-                    CondKind::Aggregate(a) => a.query,
+                    CondKind::Behaviour(b) => b.query.index(),
+                    CondKind::Aggregate(a) => a.query.index(),
                     other => panic!("{other:?}"),
                 },
                 Trigger::Event(_) => panic!("event rule"),

@@ -396,9 +396,9 @@ impl<'s> Checker<'s> {
     fn frequency_cap(
         &mut self,
         limit: &ast::Int,
-        channel: ast::Channel,
+        channel: crate::base::vocab::Channel,
         per: &ast::Duration,
-        policy: ast::CapPolicy,
+        policy: crate::base::vocab::CapPolicy,
     ) {
         let per_seconds = self.positive_duration(per).map(|d| d.seconds);
         let limit_value = match u32::try_from(limit.value) {
@@ -656,7 +656,7 @@ impl<'s> Checker<'s> {
         }
         self.program.event_types.push(ir::EventTypeDef {
             name: event.name.name.clone(),
-            properties: typed,
+            properties: typed.into(),
         });
     }
 
@@ -718,7 +718,7 @@ impl<'s> Checker<'s> {
                     .segment_uses
                     .get(segment)
                     .and_then(|uses| uses.get(*index))
-                    .copied();
+                    .map(|&(to, span)| (to.index(), span));
                 let Some((to, span)) = used else {
                     set(&mut state, segment, 2);
                     order.push(segment);
@@ -752,7 +752,7 @@ impl<'s> Checker<'s> {
         let depths = nesting::segment_depths(&self.program, order);
         let mut deep: Vec<(FileId, Span, String)> = Vec::new();
         for &id in order {
-            let Some(segment) = self.program.segments.get(id) else {
+            let Some(segment) = self.program.segments.get(ir::SegmentId::new(id)) else {
                 continue;
             };
             if nesting::too_deep_here(&segment.condition, &depths) {
@@ -785,8 +785,7 @@ impl<'s> Checker<'s> {
                 ),
             );
         }
-        self.program.segment_timed =
-            crate::eval::time::segment_time_dependence(&self.program, order);
+        self.program.segment_timed = ir::time::segment_time_dependence(&self.program, order);
     }
 
     fn report_cycle(&mut self, back_to: usize, path: &[(usize, Span)], reported: &mut [bool]) {

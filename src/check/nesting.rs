@@ -10,7 +10,7 @@
 //! within a small, fixed stack. It is computed once per segment, so the
 //! check stays linear in the program's size.
 
-use super::ir::{Cond, CondKind, Program, RuleDef};
+use super::ir::{Cond, CondKind, Program, RuleDef, SegmentId};
 
 /// The deepest a condition may nest with every `in segment` replaced by
 /// the segment's condition (language §1). Each `and`, `or`, `not`, `in
@@ -30,7 +30,7 @@ pub fn condition_depth(cond: &Cond, segments: &[usize]) -> usize {
             .max()
             .unwrap_or(0),
         CondKind::Not(inner) => condition_depth(inner, segments),
-        CondKind::InSegment(id) => segments.get(*id).copied().unwrap_or(0),
+        CondKind::InSegment(id) => segments.get(id.index()).copied().unwrap_or(0),
         _ => 0,
     };
     (below + 1).min(MAX_EXPANDED_DEPTH + 1)
@@ -41,7 +41,7 @@ pub fn condition_depth(cond: &Cond, segments: &[usize]) -> usize {
 pub fn segment_depths(program: &Program, order: &[usize]) -> Vec<usize> {
     let mut depths = vec![0; program.segments.len()];
     for &id in order {
-        if let Some(segment) = program.segments.get(id) {
+        if let Some(segment) = program.segments.get(SegmentId::new(id)) {
             let depth = condition_depth(&segment.condition, &depths);
             if let Some(slot) = depths.get_mut(id) {
                 *slot = depth;
@@ -58,7 +58,7 @@ pub fn used_segments(cond: &Cond, out: &mut Vec<usize>) {
             parts.iter().for_each(|p| used_segments(p, out))
         }
         CondKind::Not(inner) => used_segments(inner, out),
-        CondKind::InSegment(id) => out.push(*id),
+        CondKind::InSegment(id) => out.push(id.index()),
         _ => {}
     }
 }

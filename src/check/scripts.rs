@@ -2,9 +2,10 @@
 //! types become diagnostics pointing into the `.nurture` file.
 
 use super::ir::ScriptDef;
+use crate::base::vocab::FieldType;
 use crate::diagnostics::{codes, Diagnostic, FileId};
 use crate::eval::script::{engine, known_functions};
-use crate::syntax::ast::{FieldType, ScriptDecl, Span};
+use crate::syntax::ast::{ScriptDecl, Span};
 use rhai::{ASTNode, Expr, Position, Stmt};
 use std::sync::Arc;
 

@@ -11,8 +11,9 @@
 use super::loader::LoadedFile;
 use super::namespace::Namespace;
 use super::Checker;
+use crate::base::vocab::FieldType;
 use crate::diagnostics::{FileId, SourceMap};
-use crate::ir::{FieldType, Program};
+use crate::ir::Program;
 use crate::syntax::ast::{self, ItemKind, Span};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -794,7 +795,7 @@ fn detail(
             .map(|position| Detail::Stage { position }),
         SymbolKind::Field => program
             .fields
-            .get(index)
+            .get(crate::ir::FieldId::new(index))
             .map(|f| Detail::Field { ty: f.ty }),
         SymbolKind::Page => program.pages.get(index).map(|p| Detail::Pattern {
             text: p.pattern.text.clone(),
@@ -802,9 +803,12 @@ fn detail(
         SymbolKind::Asset => program.assets.get(index).map(|a| Detail::Pattern {
             text: a.pattern.text.clone(),
         }),
-        SymbolKind::EventType => program.event_types.get(index).map(|e| Detail::EventType {
-            properties: e.properties.clone(),
-        }),
+        SymbolKind::EventType => program
+            .event_types
+            .get(crate::ir::EventTypeId::new(index))
+            .map(|e| Detail::EventType {
+                properties: e.properties.iter().cloned().collect(),
+            }),
         SymbolKind::Segment => ast_details
             .segments
             .get(index)
@@ -813,7 +817,7 @@ fn detail(
             }),
         SymbolKind::Script => program
             .scripts
-            .get(index)
+            .get(crate::ir::ScriptId::new(index))
             .filter(|s| s.name == name)
             .map(|s| Detail::Script { result: s.result }),
         SymbolKind::Rule => declared_at

@@ -4,17 +4,18 @@
 //!
 //! Problems are reported with the E06xx codes.
 
-use super::ir::{MessageId, Program, RuleId, SegmentId, StageId};
+use super::ir::{EventTypeId, Id, MessageId, Program, PropertyId, RuleId, SegmentId, StageId};
 use super::symbols::{Recorder, SymbolKind, Target};
 use super::values;
+use crate::base::span::Span;
 use crate::base::value::{Instant, Value};
+use crate::base::vocab::FieldType;
 use crate::data::{Contact, Event};
 use crate::diagnostics::{codes, Diagnostic, FileId, SourceMap, Suggestion};
 use crate::syntax::ast::{
     self, Channel, CmpOp, Expectation, GivenPart, Ident, Literal, LiteralKind, TestClauseKind,
     TestEventKind, Verb,
 };
-use crate::syntax::ast::{FieldType, Span};
 
 /// One test, resolved and ready to run.
 #[derive(Debug, Clone)]
@@ -144,19 +145,19 @@ impl TestChecker<'_> {
 
     /// The index of `ident` in `list`, recorded as a use of what `target`
     /// makes of that index.
-    fn lookup(
+    fn lookup<I: Id>(
         &mut self,
         noun: &str,
         ident: &Ident,
         list: &[String],
         target: impl FnOnce(usize) -> Target,
-    ) -> Option<usize> {
+    ) -> Option<I> {
         let found = list.iter().position(|n| *n == ident.name);
         match found {
             Some(index) => self.symbols.record(target(index), self.file, ident.span),
             None => self.undefined(noun, ident, names(list)),
         }
-        found
+        found.map(I::new)
     }
 
     fn instant(&mut self, literal: &Literal) -> Option<Instant> {
@@ -351,7 +352,7 @@ impl TestChecker<'_> {
                 if let Some((id, def)) = found.and_then(|id| Some((id, program.fields.get(id)?))) {
                     let what = format!("field `{}`", name.name);
                     let value = self.value(value, def.ty, &what);
-                    if let Some(slot) = contact.fields.get_mut(id) {
+                    if let Some(slot) = contact.fields.get_mut(id.index()) {
                         *slot = value;
                     }
                 }
@@ -359,7 +360,7 @@ impl TestChecker<'_> {
         }
     }
 
-    fn event_type(&mut self, ident: &Ident) -> Option<usize> {
+    fn event_type(&mut self, ident: &Ident) -> Option<EventTypeId> {
         let types: Vec<String> = self
             .program
             .event_types
@@ -372,16 +373,23 @@ impl TestChecker<'_> {
     fn event(&mut self, event: &ast::TestEvent) -> Option<Event> {
         let program = self.program;
         let at = self.instant(&event.at);
-        let builtin = |name: &str| program.event_types.iter().position(|t| t.name == name);
+        let builtin = |name: &str| program.event_types.position(|t| t.name == name);
         let text = |s: &str| Some(Value::Text(s.into()));
-        let (type_id, implicit): (Option<usize>, Vec<(&str, Option<Value>)>) = match &event.kind {
+        let (type_id, implicit): (Option<EventTypeId>, Vec<(&str, Option<Value>)>) = match &event
+            .kind
+        {
             TestEventKind::Email { verb, email } => {
                 let name = match verb {
                     Verb::Received => "email.sent",
                     Verb::Clicked => "email.clicked",
                     _ => "email.opened",
                 };
-                self.lookup("e-mail", email, &program.emails, named(SymbolKind::Email));
+                self.lookup::<MessageId>(
+                    "e-mail",
+                    email,
+                    &program.emails,
+                    named(SymbolKind::Email),
+                );
                 (builtin(name), vec![("email", text(&email.name))])
             }
             TestEventKind::VisitedUrl(url) => {
@@ -390,7 +398,7 @@ impl TestChecker<'_> {
             TestEventKind::VisitedPage(page) => {
                 let pages: Vec<String> = program.pages.iter().map(|p| p.name.clone()).collect();
                 let url = self
-                    .lookup("page", page, &pages, named(SymbolKind::Page))
+                    .lookup::<usize>("page", page, &pages, named(SymbolKind::Page))
                     .and_then(|id| program.pages.get(id))
                     .map(|page| page.pattern.text.replace('*', ""));
                 (
@@ -399,13 +407,13 @@ impl TestChecker<'_> {
                 )
             }
             TestEventKind::SubmittedForm(form) => {
-                self.lookup("form", form, &program.forms, named(SymbolKind::Form));
+                self.lookup::<usize>("form", form, &program.forms, named(SymbolKind::Form));
                 (builtin("form.submitted"), vec![("form", text(&form.name))])
             }
             TestEventKind::DownloadedAsset(asset) => {
                 let assets: Vec<String> = program.assets.iter().map(|a| a.name.clone()).collect();
                 let url = self
-                    .lookup("asset", asset, &assets, named(SymbolKind::Asset))
+                    .lookup::<usize>("asset", asset, &assets, named(SymbolKind::Asset))
                     .and_then(|id| program.assets.get(id))
                     .map(|asset| asset.pattern.text.replace('*', ""));
                 (
@@ -423,9 +431,8 @@ impl TestChecker<'_> {
         for (name, value) in implicit {
             if let Some(slot) = def
                 .properties
-                .iter()
                 .position(|(p, _)| p == name)
-                .and_then(|i| properties.get_mut(i))
+                .and_then(|i| properties.get_mut(i.index()))
             {
                 *slot = value;
             }
@@ -437,21 +444,21 @@ impl TestChecker<'_> {
                 name,
                 &declared,
                 |property| Target::Property {
-                    event: type_id,
+                    event: type_id.index(),
                     property,
                 },
             );
             if let Some((i, &(_, ty))) = found.and_then(|i| Some((i, def.properties.get(i)?))) {
                 let what = format!("property `{}`", name.name);
                 let value = self.value(literal, ty, &what);
-                if let Some(slot) = properties.get_mut(i) {
+                if let Some(slot) = properties.get_mut(PropertyId::index(i)) {
                     *slot = value;
                 }
             }
         }
         Some(Event {
             contact: 0,
-            event_type: u16::try_from(type_id).ok()?,
+            event_type: u16::try_from(type_id.index()).ok()?,
             at: at?,
             properties: properties.into(),
         })

@@ -81,7 +81,7 @@ fn simulate(args: &SimulateArgs) -> Result<i32, Exit> {
         from,
         to,
         tick_seconds,
-        by_field,
+        by_field: by_field.map(crate::ir::FieldId::new),
     };
     let limits = Limits {
         max_ticks: args.max_ticks,

@@ -273,7 +273,7 @@ impl<'s> Plan<'s> {
         let tags = match get(TAGS) {
             None => Vec::new(),
             Some(cell) => match convert_cell(
-                crate::syntax::ast::FieldType::TextList,
+                crate::base::vocab::FieldType::TextList,
                 cell,
                 &self.separator,
                 decoder,
@@ -366,7 +366,7 @@ impl<'s> Plan<'s> {
 
 /// Converts one cell to a value of a declared type; `Ok(None)` when blank.
 pub(crate) fn convert_cell(
-    ty: crate::syntax::ast::FieldType,
+    ty: crate::base::vocab::FieldType,
     cell: Cell<'_>,
     separator: &str,
     decoder: &mut Decoder,

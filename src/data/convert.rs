@@ -2,7 +2,7 @@
 //! timestamps.
 
 use crate::base::value::{Instant, Text, Value};
-use crate::syntax::ast::FieldType;
+use crate::base::vocab::FieldType;
 use chrono::{LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 

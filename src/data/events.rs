@@ -9,7 +9,7 @@ use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
 use super::source::{self, Converter, Header, Input, JsonRecord};
 use super::{did_you_mean, Contact, Event, LoadError, LoadReport, Notes, Schema, SkippedRows};
 use crate::base::value::{Instant, Value};
-use crate::syntax::ast::FieldType;
+use crate::base::vocab::FieldType;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};

@@ -58,7 +58,7 @@ pub use mapping::{Classify, Computed, ContactMapping, EventMapping, Mapping, Mis
 pub use source::{Format, Input, Limits};
 
 use crate::base::value::{Instant, Value};
-use crate::syntax::ast::FieldType;
+use crate::base::vocab::FieldType;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
@@ -132,10 +132,10 @@ impl Schema {
                 .iter()
                 .map(|t| EventTypeSchema {
                     name: t.name.clone(),
-                    properties: t.properties.clone(),
+                    properties: t.properties.to_vec(),
                 })
                 .collect(),
-            stages: program.stages.clone(),
+            stages: program.stages.to_vec(),
             timezone: program.settings.timezone,
         }
     }

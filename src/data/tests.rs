@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
-use crate::syntax::ast::FieldType;
+use crate::base::vocab::FieldType;
 use chrono::NaiveDate;
 
 fn schema() -> Schema {

@@ -2,8 +2,8 @@
 
 use crate::base::span::Span;
 
-/// Index of a file in a [`SourceMap`].
-pub type FileId = usize;
+/// Index of a file in a [`SourceMap`] (defined in the bottom layer).
+pub use crate::base::span::FileId;
 
 #[derive(Debug, Clone)]
 pub struct SourceFile {

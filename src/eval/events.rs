@@ -135,7 +135,8 @@ impl<'a> EventView<'a> {
     pub fn record_send(&mut self, event_type: EventTypeId, at: Instant, message: &str) {
         self.synthetic.push(Event {
             contact: 0,
-            event_type: event_type as u16,
+            // Event type ids are below u16::MAX (the loader stores them so).
+            event_type: event_type.index() as u16,
             at,
             properties: smallvec::smallvec![Some(Value::Text(message.into()))],
         });
@@ -146,7 +147,7 @@ impl<'a> EventView<'a> {
         if let Some(i) = self
             .synthetic
             .iter()
-            .position(|e| e.event_type as usize == event_type && e.at == at)
+            .position(|e| usize::from(e.event_type) == event_type.index() && e.at == at)
         {
             self.synthetic.remove(i);
         }
@@ -161,8 +162,8 @@ impl<'a> EventView<'a> {
         now: Instant,
     ) -> impl Iterator<Item = &Event> + '_ {
         let indices = match (
-            self.type_start.get(event_type),
-            self.type_start.get(event_type + 1),
+            self.type_start.get(event_type.index()),
+            self.type_start.get(event_type.index() + 1),
         ) {
             (Some(&start), Some(&end)) => self
                 .by_type
@@ -189,7 +190,7 @@ impl<'a> EventView<'a> {
         let synthetic_wanted = matches!(event_type, builtin::EMAIL_SENT | builtin::SMS_SENT);
         let synthetic = self.synthetic.iter().filter(move |e| {
             synthetic_wanted
-                && e.event_type as usize == event_type
+                && usize::from(e.event_type) == event_type.index()
                 && e.at <= now
                 && lower.admits(e.at)
         });
@@ -216,7 +217,10 @@ mod tests {
         let events = vec![event(1, 10), event(1, 20), event(1, 30)];
         let mut view = EventView::new(&events, 9);
         while view.apply_next().is_some() {}
-        let count = |lower| view.in_window(1, lower, 30).count();
+        let count = |lower| {
+            view.in_window(crate::ir::EventTypeId::new(1), lower, 30)
+                .count()
+        };
         assert_eq!(count(Lower::of(Window::Last(20), 30, None)), 2); // (10, 30]
         assert_eq!(count(Lower::of(Window::Last(21), 30, None)), 3);
         assert_eq!(count(Lower::From(20)), 2);
@@ -228,6 +232,10 @@ mod tests {
         let events = vec![event(1, 10), event(1, 20)];
         let mut view = EventView::new(&events, 9);
         view.apply_next();
-        assert_eq!(view.in_window(1, Lower::Unbounded, 100).count(), 1);
+        assert_eq!(
+            view.in_window(crate::ir::EventTypeId::new(1), Lower::Unbounded, 100)
+                .count(),
+            1
+        );
     }
 }

@@ -4,8 +4,9 @@
 use super::{Context, Lower};
 use crate::base::time::{local, rfc3339};
 use crate::base::value::{Instant, Value};
+use crate::base::vocab::FieldType;
 use crate::diagnostics::{FileId, SourceMap};
-use crate::ir::{CondKind, FieldType, Operand, Window};
+use crate::ir::{CondKind, Operand, Window};
 use serde::Serialize;
 
 /// One clause and its value.
@@ -73,7 +74,7 @@ fn clause(
             .collect(),
         CondKind::Not(inner) => vec![clause(context, sources, file, inner, in_segment, expansion)],
         CondKind::InSegment(id) => match context.program.segments.get(*id) {
-            Some(_) if expansion.shown.get(*id) == Some(&true) => {
+            Some(_) if expansion.shown.get(id.index()) == Some(&true) => {
                 note = Some("explained above");
                 Vec::new()
             }
@@ -82,7 +83,7 @@ fn clause(
                 Vec::new()
             }
             Some(segment) => {
-                if let Some(shown) = expansion.shown.get_mut(*id) {
+                if let Some(shown) = expansion.shown.get_mut(id.index()) {
                     *shown = true;
                 }
                 vec![clause(
@@ -150,7 +151,11 @@ fn detail(context: &Context<'_>, cond: &crate::ir::Cond) -> Option<String> {
             .get(*id)
             .map(|s| format!("segment {} is {}", s.name, context.in_segment(*id))),
         CondKind::Field { field, .. } => {
-            let value = context.state.fields.get(*field).and_then(Option::as_ref);
+            let value = context
+                .state
+                .fields
+                .get(field.index())
+                .and_then(Option::as_ref);
             Some(format!(
                 "{} is {}",
                 field_name(program, *field),
@@ -206,7 +211,13 @@ fn detail(context: &Context<'_>, cond: &crate::ir::Cond) -> Option<String> {
                 Operand::Field(id) => Some(format!(
                     "{} is {}",
                     field_name(program, *id),
-                    value_text(context.state.fields.get(*id).and_then(Option::as_ref))
+                    value_text(
+                        context
+                            .state
+                            .fields
+                            .get(id.index())
+                            .and_then(Option::as_ref)
+                    )
                 )),
                 Operand::Const(_) => None,
             };
@@ -218,13 +229,13 @@ fn detail(context: &Context<'_>, cond: &crate::ir::Cond) -> Option<String> {
 }
 
 /// A field's name by id (resolved by the checker, so `?` never shows).
-fn field_name(program: &crate::ir::Program, id: usize) -> &str {
+fn field_name(program: &crate::ir::Program, id: crate::ir::FieldId) -> &str {
     program.fields.get(id).map_or("?", |f| f.name.as_str())
 }
 
 /// A script's result or its failure, e.g. `script rfm_score gave 14` or
 /// `script spin failed: stopped: more than 100000 operations …`.
-fn script_detail(context: &Context<'_>, id: usize, ty: FieldType) -> String {
+fn script_detail(context: &Context<'_>, id: crate::ir::ScriptId, ty: FieldType) -> String {
     let name = context
         .program
         .scripts
@@ -246,7 +257,7 @@ fn window_text(context: &Context<'_>, window: Window) -> String {
 }
 
 fn count_text(count: crate::ir::CountTest) -> String {
-    use crate::syntax::ast::CountOp;
+    use crate::base::vocab::CountOp;
     let op = match count.op {
         CountOp::AtLeast => "at least",
         CountOp::AtMost => "at most",

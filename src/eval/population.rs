@@ -57,7 +57,7 @@ pub fn counts_at(
             None,
         );
         let segments = (0..program.segments.len())
-            .map(|id| context.in_segment(id))
+            .map(|id| context.in_segment(crate::ir::SegmentId::new(id)))
             .collect();
         let rules = program
             .rules

@@ -29,10 +29,10 @@
 
 use super::Context;
 use crate::base::value::{Instant, Value};
+use crate::base::vocab::{CmpOp, FieldType};
 use crate::data::Event;
 use crate::diagnostics::codes::{self, Code};
-use crate::ir::{EventTypeId, FieldType, Program, ScriptId};
-use crate::syntax::ast::CmpOp;
+use crate::ir::{EventTypeId, Program, ScriptId};
 use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Scope, FLOAT, INT};
 use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
@@ -381,9 +381,9 @@ fn convert(value: &Dynamic, ty: FieldType) -> Result<Value, String> {
 /// `=` and `!=` (the checker allows nothing else).
 pub fn compare(op: CmpOp, left: &Value, right: &Value) -> bool {
     match (left, right) {
-        (Value::Number(a), Value::Number(b)) => a
-            .partial_cmp(b)
-            .is_some_and(|ordering| super::cmp_holds(op, ordering)),
+        (Value::Number(a), Value::Number(b)) => {
+            a.partial_cmp(b).is_some_and(|ordering| op.holds(ordering))
+        }
         _ => match op {
             CmpOp::Eq => left == right,
             CmpOp::Ne => left != right,
@@ -395,7 +395,7 @@ pub fn compare(op: CmpOp, left: &Value, right: &Value) -> bool {
 fn record(program: &Program, script: &str, at: Instant, failure: Failure) {
     let rule = RULE
         .with(Cell::get)
-        .and_then(|r| program.rules.get(r))
+        .and_then(|r| program.rules.get(crate::ir::RuleId::new(r)))
         .map(|r| r.name.clone());
     ERRORS.with(|e| {
         let mut errors = e.borrow_mut();
@@ -464,8 +464,7 @@ fn event_type<'p>(
 ) -> Option<(EventTypeId, &'p crate::ir::EventTypeDef)> {
     program
         .event_types
-        .iter()
-        .enumerate()
+        .iter_enumerated()
         .find(|(_, t)| t.name == name)
 }
 
@@ -600,9 +599,9 @@ fn query<T>(
             exhausted: false,
         };
         let mut events = (&mut charged).filter(|e| {
-            wanted
-                .iter()
-                .all(|(p, w)| dynamic_matches(e.properties.get(*p).and_then(Option::as_ref), w))
+            wanted.iter().all(|(p, w)| {
+                dynamic_matches(e.properties.get(p.index()).and_then(Option::as_ref), w)
+            })
         });
         let result = f(context, def, &mut events);
         if charged.exhausted {
@@ -622,7 +621,7 @@ fn numbers(
         return Err(format!("event type `{}` has no property `{property}`", def.name).into());
     };
     Ok(events
-        .filter_map(|e| e.properties.get(p).and_then(Option::as_ref))
+        .filter_map(|e| e.properties.get(p.index()).and_then(Option::as_ref))
         .filter_map(Value::as_number)
         .collect())
 }
@@ -697,7 +696,7 @@ fn register_contact_api(engine: &mut Engine) {
         },
     );
     engine.register_fn("stage_index", || -> Result<INT, Box<EvalAltResult>> {
-        with_context(|c| c.state.stage.map_or(-1, |s| s as INT)).ok_or_else(no_context)
+        with_context(|c| c.state.stage.map_or(-1, |s| s.index() as INT)).ok_or_else(no_context)
     });
     engine.register_fn("has_tag", |tag: &str| -> Result<bool, Box<EvalAltResult>> {
         with_context(|c| c.state.tags.contains(tag)).ok_or_else(no_context)

@@ -5,62 +5,56 @@
 //! Spans stay on conditions and steps so traces and `explain` can quote the
 //! source of each clause.
 
+use crate::base::span::{FileId, Span};
 use crate::base::value::{Instant, Value};
-use crate::diagnostics::FileId;
-pub use crate::syntax::ast::FieldType;
-use crate::syntax::ast::{
-    AggFunc, CapPolicy, Channel, CmpOp, Consent, CountOp, DayPattern, Recipient, Span,
+use crate::base::vocab::{
+    AggFunc, CapPolicy, Channel, CmpOp, Consent, CountOp, DayPattern, FieldType, Recipient,
 };
 use chrono::NaiveDate;
 
-pub type StageId = usize;
-pub type FieldId = usize;
-pub type EventTypeId = usize;
-pub type PropertyId = usize;
-pub type SegmentId = usize;
-pub type ListId = usize;
-pub type MessageId = usize;
-pub type RuleId = usize;
-pub type ScriptId = usize;
+mod ids;
+pub mod time;
+pub use ids::{
+    EventTypeId, FieldId, Id, IdVec, ListId, MessageId, PropertyId, QueryId, RegexId, RuleId,
+    ScriptId, SegmentId, StageId,
+};
 
 /// A resolved campaign, ready to run.
 #[derive(Debug, Clone, Default)]
 pub struct Program {
     /// Funnel order, lowest first.
-    pub stages: Vec<String>,
+    pub stages: IdVec<StageId, String>,
     pub settings: Settings,
-    pub fields: Vec<FieldDef>,
+    pub fields: IdVec<FieldId, FieldDef>,
     /// Built-in event types first (in [`BUILTIN_EVENT_TYPES`] order), then
     /// declared ones in declaration order.
-    pub event_types: Vec<EventTypeDef>,
-    pub emails: Vec<String>,
-    pub sms: Vec<String>,
+    pub event_types: IdVec<EventTypeId, EventTypeDef>,
+    pub emails: IdVec<MessageId, String>,
+    pub sms: IdVec<MessageId, String>,
     pub pages: Vec<PageDef>,
     pub forms: Vec<String>,
     pub assets: Vec<AssetDef>,
-    pub lists: Vec<String>,
+    pub lists: IdVec<ListId, String>,
     /// In declaration order: a segment may use segments declared after
     /// it, never in a cycle (the checker rejects those).
-    pub segments: Vec<SegmentDef>,
+    pub segments: IdVec<SegmentId, SegmentDef>,
     /// By segment id: whether the segment's value can change by the
-    /// passage of time alone (see [`crate::eval::time`]). Computed once by
+    /// passage of time alone (see [`time`]). Computed once by
     /// the checker; a program built without it counts every segment as
     /// time-dependent, which is always correct, only slower.
-    pub segment_timed: Vec<bool>,
+    pub segment_timed: IdVec<SegmentId, bool>,
     pub decay: Option<PointsDecay>,
     /// In file order (imports contribute no rules).
-    pub rules: Vec<RuleDef>,
+    pub rules: IdVec<RuleId, RuleDef>,
     /// Scripts, compiled once by the checker, in declaration order.
-    pub scripts: Vec<ScriptDef>,
-    /// How many clauses ask each event query (by [`QueryId`]).
-    pub query_uses: Vec<u32>,
+    pub scripts: IdVec<ScriptId, ScriptDef>,
+    /// How many clauses ask each event query. Clauses that ask the same
+    /// question of the events (`opened 3 emails in last 30 days` and
+    /// `opened 5 emails in last 30 days` both count opens in the last 30
+    /// days) share a [`QueryId`], so that an evaluation answers each
+    /// question once however many rules and segments ask it.
+    pub query_uses: IdVec<QueryId, u32>,
 }
-
-/// Clauses that ask the same question of the events (`opened 3 emails in
-/// last 30 days` and `opened 5 emails in last 30 days` both count opens in
-/// the last 30 days) share an id, so that an evaluation answers each
-/// question once however many rules and segments ask it.
-pub type QueryId = usize;
 
 /// A compiled `script` block. The compiled rhai program is shared, never
 /// recompiled: every contact and every thread evaluates the same `AST`.
@@ -116,12 +110,12 @@ pub struct FieldDef {
 pub struct EventTypeDef {
     /// The `type` value in event data, e.g. `email.opened` or `referral`.
     pub name: String,
-    pub properties: Vec<(String, FieldType)>,
+    pub properties: IdVec<PropertyId, (String, FieldType)>,
 }
 
 impl EventTypeDef {
     pub fn property(&self, name: &str) -> Option<PropertyId> {
-        self.properties.iter().position(|(n, _)| n == name)
+        self.properties.position(|(n, _)| n == name)
     }
 }
 
@@ -152,18 +146,18 @@ pub const BUILTIN_EVENT_TYPES: &[(&str, &[(&str, FieldType)])] = &[
 /// Indices of the built-in types in [`BUILTIN_EVENT_TYPES`].
 pub mod builtin {
     use super::EventTypeId;
-    pub const EMAIL_SENT: EventTypeId = 0;
-    pub const EMAIL_OPENED: EventTypeId = 1;
-    pub const EMAIL_CLICKED: EventTypeId = 2;
-    pub const SMS_SENT: EventTypeId = 3;
-    pub const PAGE_VISITED: EventTypeId = 4;
-    pub const FORM_SUBMITTED: EventTypeId = 5;
-    pub const ASSET_DOWNLOADED: EventTypeId = 6;
-    pub const PURCHASE: EventTypeId = 7;
-    pub const UNSUBSCRIBED: EventTypeId = 8;
+    pub const EMAIL_SENT: EventTypeId = EventTypeId::new(0);
+    pub const EMAIL_OPENED: EventTypeId = EventTypeId::new(1);
+    pub const EMAIL_CLICKED: EventTypeId = EventTypeId::new(2);
+    pub const SMS_SENT: EventTypeId = EventTypeId::new(3);
+    pub const PAGE_VISITED: EventTypeId = EventTypeId::new(4);
+    pub const FORM_SUBMITTED: EventTypeId = EventTypeId::new(5);
+    pub const ASSET_DOWNLOADED: EventTypeId = EventTypeId::new(6);
+    pub const PURCHASE: EventTypeId = EventTypeId::new(7);
+    pub const UNSUBSCRIBED: EventTypeId = EventTypeId::new(8);
 }
 
-pub fn builtin_event_types() -> Vec<EventTypeDef> {
+pub fn builtin_event_types() -> IdVec<EventTypeId, EventTypeDef> {
     BUILTIN_EVENT_TYPES
         .iter()
         .map(|(name, properties)| EventTypeDef {
@@ -424,6 +418,25 @@ impl StageTest {
             StageTest::IsSet | StageTest::IsNotSet => &[],
         }
     }
+
+    /// Stage tests. A contact with no stage is like an unset field (language
+    /// §10, "Unset values"): every stage test is false for it, `stage is not
+    /// Lead`, `stage not in [Lead]` and `stage < Lead` included, except
+    /// `stage is not set`. Segments, rules, `explain`, the lints and the test
+    /// runner's `expect stage` all decide through this one function.
+    #[inline]
+    pub fn holds(&self, stage: Option<StageId>) -> bool {
+        let Some(stage) = stage else {
+            return matches!(self, StageTest::IsNotSet);
+        };
+        match self {
+            StageTest::Cmp(op, expected) => op.holds(stage.cmp(expected)),
+            StageTest::In(stages) => stages.contains(&stage),
+            StageTest::NotIn(stages) => !stages.contains(&stage),
+            StageTest::IsSet => true,
+            StageTest::IsNotSet => false,
+        }
+    }
 }
 
 /// A typed test on one value.
@@ -601,6 +614,29 @@ pub enum StepKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_contact_without_a_stage_fails_every_stage_test_but_is_not_set() {
+        let s = StageId::new;
+        for op in [
+            CmpOp::Lt,
+            CmpOp::Le,
+            CmpOp::Eq,
+            CmpOp::Ne,
+            CmpOp::Ge,
+            CmpOp::Gt,
+        ] {
+            assert!(!(StageTest::Cmp(op, s(0))).holds(None), "{op:?}");
+        }
+        assert!(!(StageTest::NotIn(vec![s(0)])).holds(None));
+        assert!(!(StageTest::In(vec![s(0)])).holds(None));
+        assert!(!(StageTest::IsSet).holds(None));
+        assert!((StageTest::IsNotSet).holds(None));
+        assert!((StageTest::Cmp(CmpOp::Ge, s(1))).holds(Some(s(2))));
+        assert!((StageTest::NotIn(vec![s(0)])).holds(Some(s(1))));
+        assert!((StageTest::IsSet).holds(Some(s(0))));
+        assert!(!(StageTest::IsNotSet).holds(Some(s(0))));
+    }
 
     #[test]
     fn url_patterns_use_star_as_wildcard_and_ignore_queries() {

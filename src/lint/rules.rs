@@ -3,11 +3,12 @@
 
 use super::registry as r;
 use super::{Context, DeclKind, Finding};
+use crate::base::vocab::{CmpOp, Consent, CountOp};
 use crate::ir::{
-    Behaviour, Cond, CondKind, CountTest, Program, RuleDef, StageTest, Step, StepKind,
+    Behaviour, Cond, CondKind, CountTest, Program, RuleDef, StageId, StageTest, Step, StepKind,
     TargetPattern, Trigger, Window,
 };
-use crate::syntax::ast::{self, CmpOp, Consent, CountOp, ItemKind};
+use crate::syntax::ast::{self, ItemKind};
 
 pub(super) fn all(cx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -76,7 +77,7 @@ fn unreachable_stage(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>
     for rule in &program.rules {
         each_step(&rule.steps, &mut |step| {
             if let StepKind::MoveTo(s) | StepKind::MoveBackTo(s) = step.kind {
-                if let Some(slot) = reached.get_mut(s) {
+                if let Some(slot) = reached.get_mut(s.index()) {
                     *slot = true;
                 }
             }
@@ -139,7 +140,7 @@ fn allowed_stages(cond: &Cond, stage_count: usize) -> (bool, Vec<bool>) {
         if let CondKind::Stage(test) = &part.kind {
             unstaged &= stage_test_holds(test, None);
             for (s, slot) in allowed.iter_mut().enumerate() {
-                *slot &= stage_test_holds(test, Some(s));
+                *slot &= stage_test_holds(test, Some(StageId::new(s)));
             }
         }
     }
@@ -149,8 +150,8 @@ fn allowed_stages(cond: &Cond, stage_count: usize) -> (bool, Vec<bool>) {
 /// Whether a stage test holds for a contact at stage `s`; `None` is a
 /// contact not yet in the funnel, which fails every stage test except
 /// `stage is not set` (as the interpreter has it).
-fn stage_test_holds(test: &StageTest, s: Option<usize>) -> bool {
-    crate::eval::stage_holds(test, s)
+fn stage_test_holds(test: &StageTest, s: Option<StageId>) -> bool {
+    test.holds(s)
 }
 
 // --- impossible-condition ------------------------------------------------------
@@ -200,17 +201,17 @@ fn contradiction(parts: &[&Cond]) -> Option<String> {
     if (1..=MAX_CLAUSES).contains(&stage_tests.len()) {
         let max = stage_tests
             .iter()
-            .flat_map(|t| t.stages().iter().copied())
+            .flat_map(|t| t.stages().iter().map(|s| s.index()))
             .max()
             .unwrap_or(0);
         // Stages above `max` all behave alike; `max + 1` stands for them
         // (it may not exist, so only claim a contradiction without it).
         let any = std::iter::once(None)
-            .chain((0..=max).map(Some))
+            .chain((0..=max).map(|s| Some(StageId::new(s))))
             .any(|s| stage_tests.iter().all(|t| stage_test_holds(t, s)));
         let above = stage_tests
             .iter()
-            .all(|t| stage_test_holds(t, Some(max + 1)));
+            .all(|t| stage_test_holds(t, Some(StageId::new(max + 1))));
         if !any && !above {
             return Some(
                 "no stage passes all of its stage tests, and a contact without a stage \
@@ -360,8 +361,14 @@ fn move_to_lower(program: &Program, rule: &RuleDef, out: &mut Vec<Finding>) {
     };
     for step in immediate_steps(&rule.steps) {
         if let StepKind::MoveTo(target) = step.kind {
-            if lowest > target {
-                let name = |s: usize| program.stages.get(s).cloned().unwrap_or_default();
+            if lowest > target.index() {
+                let name = |s: usize| {
+                    program
+                        .stages
+                        .get(crate::ir::StageId::new(s))
+                        .cloned()
+                        .unwrap_or_default()
+                };
                 out.push(
                     Finding::new(
                         r::MOVE_TO_LOWER_STAGE,
@@ -369,11 +376,11 @@ fn move_to_lower(program: &Program, rule: &RuleDef, out: &mut Vec<Finding>) {
                         step.span,
                         format!(
                             "`move to {}` never moves anyone: the rule only fires at stage `{}` or above, and `move to` only moves forward",
-                            name(target),
+                            name(target.index()),
                             name(lowest)
                         ),
                     )
-                    .help(format!("to move contacts down, write `move back to {}`", name(target)))
+                    .help(format!("to move contacts down, write `move back to {}`", name(target.index())))
                     .label(cond.span, "the condition that requires a higher stage"),
                 );
             }
@@ -540,7 +547,10 @@ fn pairs(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
             b.repeat.map(|d| (d.seconds, d.calendar)),
             steps,
         );
-        let Some(a) = first.get(&key).and_then(|&i| rules.get(i)) else {
+        let Some(a) = first
+            .get(&key)
+            .and_then(|&i| rules.get(crate::ir::RuleId::new(i)))
+        else {
             first.insert(key, j);
             continue;
         };
@@ -576,12 +586,12 @@ fn pairs(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
     for ((j, b), trigger) in rules.iter().enumerate().zip(&keys) {
         let Some(y) = first_move(b) else { continue };
         let group = match &b.trigger {
-            Trigger::Event(m) => format!("event {}", m.event_type),
+            Trigger::Event(m) => format!("event {:?}", m.event_type),
             Trigger::Condition(_) => trigger.clone(),
         };
         let peers = groups.entry((b.priority, group)).or_default();
         let conflict = peers.iter().take(MAX_CONFLICT_PEERS).find_map(|&i| {
-            let a = rules.get(i)?;
+            let a = rules.get(crate::ir::RuleId::new(i))?;
             let overlap = match (&a.trigger, &b.trigger) {
                 (Trigger::Event(x), Trigger::Event(y)) => {
                     x.filter.is_none()
@@ -598,7 +608,13 @@ fn pairs(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
         });
         peers.push(j);
         let Some((a, x)) = conflict else { continue };
-        let name = |s: usize| program.stages.get(s).cloned().unwrap_or_default();
+        let name = |s: usize| {
+            program
+                .stages
+                .get(crate::ir::StageId::new(s))
+                .cloned()
+                .unwrap_or_default()
+        };
         out.push(
             Finding::new(
                 r::CONFLICTING_STAGE_MOVES,
@@ -608,8 +624,8 @@ fn pairs(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
                     "rules `{}` and `{}` can move the same contact to `{}` and `{}` at the same instant",
                     a.name,
                     b.name,
-                    name(x.1),
-                    name(y.1)
+                    name(x.1.index()),
+                    name(y.1.index())
                 ),
             )
             .help("give one of them a `priority`, or make their triggers exclusive")
@@ -619,7 +635,7 @@ fn pairs(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
 }
 
 /// The first unconditional move a rule makes at the instant it fires.
-fn first_move(rule: &RuleDef) -> Option<(ast::Span, usize)> {
+fn first_move(rule: &RuleDef) -> Option<(ast::Span, StageId)> {
     immediate_steps(&rule.steps).find_map(|step| match step.kind {
         StepKind::MoveTo(s) | StepKind::MoveBackTo(s) if step.unless.is_none() => {
             Some((step.span, s))
@@ -684,7 +700,7 @@ fn count_segment_uses(cond: &Cond, uses: &mut [usize]) {
         }
         CondKind::Not(inner) => count_segment_uses(inner, uses),
         CondKind::InSegment(id) => {
-            if let Some(n) = uses.get_mut(*id) {
+            if let Some(n) = uses.get_mut(id.index()) {
                 *n += 1;
             }
         }

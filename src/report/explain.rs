@@ -32,7 +32,7 @@ impl Explained<'_> {
                 TraceEntry::RuleFired { at, rule } => Some(format!(
                     "{} {}",
                     local(*at, tz),
-                    rule_name(self.program, *rule)
+                    rule_name(self.program, rule.index())
                 )),
                 _ => None,
             })
@@ -45,7 +45,9 @@ pub fn human(explained: &Explained<'_>) -> String {
     let program = explained.program;
     let state = explained.state;
     let tz = program.settings.timezone;
-    let stage = state.stage.map_or("(no stage)", |s| stage_name(program, s));
+    let stage = state
+        .stage
+        .map_or("(no stage)", |s| stage_name(program, s.index()));
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -113,7 +115,7 @@ pub fn json(explained: &Explained<'_>) -> Json {
     json!({
         "contact": explained.contact,
         "at": rfc3339(explained.at),
-        "stage": state.stage.map(|s| stage_name(program, s)),
+        "stage": state.stage.map(|s| stage_name(program, s.index())),
         "points": state.points,
         "tags": state.tags,
         "unsubscribed": state.unsubscribed,

@@ -77,7 +77,7 @@ fn funnel_table(out: &mut String, program: &Program, funnel: &Funnel) {
     for (id, name) in program.stages.iter().enumerate() {
         let counts = funnel.stages.get(id).cloned().unwrap_or_default();
         let conversion = funnel
-            .conversion(id)
+            .conversion(crate::ir::StageId::new(id))
             .map(|c| format!("{:.1}%", c * 100.0))
             .unwrap_or_default();
         let _ = writeln!(
@@ -110,7 +110,7 @@ fn transitions(out: &mut String, program: &Program, summary: &Summary) {
     }
     out.push_str("\nStage moves\n");
     for ((from, to), stats) in &summary.transitions {
-        let from = from.map_or("(no stage)", |s| stage_name(program, s));
+        let from = from.map_or("(no stage)", |s| stage_name(program, s.index()));
         let median = stats
             .median_days()
             .map(|d| format!("median {d:.1} days in {from}"))
@@ -118,7 +118,7 @@ fn transitions(out: &mut String, program: &Program, summary: &Summary) {
         let _ = writeln!(
             out,
             "  {:<32} {:>9}  {}",
-            format!("{from} → {}", stage_name(program, *to)),
+            format!("{from} → {}", stage_name(program, to.index())),
             thousands(stats.count),
             median
         );
@@ -174,7 +174,10 @@ fn rules(out: &mut String, program: &Program, summary: &Summary) {
     }
     let never = never_fired(summary);
     if !never.is_empty() {
-        let names: Vec<&str> = never.iter().map(|&r| rule_name(program, r)).collect();
+        let names: Vec<&str> = never
+            .iter()
+            .map(|&r| rule_name(program, r.index()))
+            .collect();
         let _ = writeln!(out, "  never fired: {}", names.join(", "));
     }
 }

@@ -9,14 +9,15 @@ use crate::sim::Status;
 use serde_json::{json, Value as Json};
 
 pub fn summary(program: &Program, summary: &Summary, data: &DataCounts, by: Option<&str>) -> Json {
-    let optional_stage = |s: Option<usize>| s.map(|s| stage_name(program, s).to_string());
+    let optional_stage =
+        |s: Option<crate::ir::StageId>| s.map(|s| stage_name(program, s.index()).to_string());
     let transitions: Vec<Json> = summary
         .transitions
         .iter()
         .map(|((from, to), stats)| {
             json!({
                 "from": optional_stage(*from),
-                "to": stage_name(program, *to),
+                "to": stage_name(program, to.index()),
                 "count": stats.count,
                 "median_days": stats.median_days().map(round2),
             })
@@ -60,7 +61,7 @@ pub fn summary(program: &Program, summary: &Summary, data: &DataCounts, by: Opti
         .collect();
     let never: Vec<&str> = never_fired(summary)
         .into_iter()
-        .map(|r| rule_name(program, r))
+        .map(|r| rule_name(program, r.index()))
         .collect();
     let mut report = json!({
         "campaign": program.settings.campaign_name,
@@ -116,7 +117,7 @@ fn funnel_stages(program: &Program, funnel: &Funnel) -> Vec<Json> {
                 "entered": counts.entered,
                 "at_end": counts.at_end,
                 "reached": counts.reached,
-                "conversion_from_previous": funnel.conversion(id).map(round4),
+                "conversion_from_previous": funnel.conversion(crate::ir::StageId::new(id)).map(round4),
             })
         })
         .collect()

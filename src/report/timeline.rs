@@ -15,9 +15,9 @@ pub fn render(
     outcome: &ContactOutcome,
 ) -> String {
     let tz = program.settings.timezone;
-    let stage = |s: Option<usize>| {
+    let stage = |s: Option<crate::ir::StageId>| {
         s.map_or("(no stage)".to_string(), |s| {
-            stage_name(program, s).to_string()
+            stage_name(program, s.index()).to_string()
         })
     };
     let mut out = String::new();
@@ -46,7 +46,7 @@ pub fn render(
                 format!(
                     "{}  rule {} fired",
                     local(*at, tz),
-                    rule_name(program, *rule)
+                    rule_name(program, rule.index())
                 )
             }
             TraceEntry::Action(record) => {
@@ -68,26 +68,26 @@ pub fn render(
             TraceEntry::Waiting { at, rule, until } => format!(
                 "{}    {} waits until {}",
                 local(*at, tz),
-                rule_name(program, *rule),
+                rule_name(program, rule.index()),
                 local(*until, tz)
             ),
             TraceEntry::Resumed { at, rule } => {
                 format!(
                     "{}  rule {} goes on after its wait",
                     local(*at, tz),
-                    rule_name(program, *rule)
+                    rule_name(program, rule.index())
                 )
             }
             TraceEntry::Exited { at, rule } => format!(
                 "{}  rule {} stopped: its exit condition holds",
                 local(*at, tz),
-                rule_name(program, *rule)
+                rule_name(program, rule.index())
             ),
             TraceEntry::Stopped { at, rule } => {
                 format!(
                     "{}  rule {} stopped",
                     local(*at, tz),
-                    rule_name(program, *rule)
+                    rule_name(program, rule.index())
                 )
             }
             TraceEntry::Cancelled { at, record } => {
@@ -133,13 +133,16 @@ fn tags(tags: &[String]) -> String {
 pub fn event_name<'p>(program: &'p Program, event: &Event) -> &'p str {
     program
         .event_types
-        .get(event.event_type as usize)
+        .get(crate::ir::EventTypeId::new(event.event_type as usize))
         .map_or("?", |t| t.name.as_str())
 }
 
 /// ` (email=welcome, url=/pricing)`
 pub fn event_details(program: &Program, event: &Event) -> String {
-    let Some(event_type) = program.event_types.get(event.event_type as usize) else {
+    let Some(event_type) = program
+        .event_types
+        .get(crate::ir::EventTypeId::new(event.event_type as usize))
+    else {
         return String::new();
     };
     let parts: Vec<String> = event_type

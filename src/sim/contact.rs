@@ -9,11 +9,11 @@ use super::outcome::{
 };
 use super::sends::Outbox;
 use crate::base::value::Instant;
+use crate::base::vocab::Channel;
 use crate::data::{Contact, Event};
-use crate::eval::time::depends_on_time;
 use crate::eval::{Clock, ContactState, Context, EventView};
+use crate::ir::time::depends_on_time;
 use crate::ir::{self, builtin, MessageId, Program, RuleId, Step, StepKind, Trigger};
-use crate::syntax::ast::Channel;
 use std::collections::HashMap;
 
 /// What every contact's run shares.
@@ -53,7 +53,7 @@ pub const DEFAULT_MAX_RECORDS: u64 = 10_000;
 
 impl<'p> RunPlan<'p> {
     pub fn new(program: &'p Program, from: Instant, to: Instant, ticks: &'p [Instant]) -> Self {
-        let mut order: Vec<RuleId> = (0..program.rules.len()).collect();
+        let mut order: Vec<RuleId> = program.rules.ids().collect();
         // Stable sort: equal priorities keep file order.
         order.sort_by_key(|&r| {
             std::cmp::Reverse(program.rules.get(r).map_or(0, |rule| rule.priority))
@@ -71,7 +71,7 @@ impl<'p> RunPlan<'p> {
         let timed_order = order
             .iter()
             .copied()
-            .filter(|&r| time_dependent.get(r).copied().unwrap_or(false))
+            .filter(|&r| time_dependent.get(r.index()).copied().unwrap_or(false))
             .collect();
         let gates = program
             .rules
@@ -86,7 +86,7 @@ impl<'p> RunPlan<'p> {
             names
                 .iter()
                 .enumerate()
-                .map(|(id, name)| (name.clone(), id))
+                .map(|(id, name)| (name.clone(), MessageId::new(id)))
                 .collect()
         };
         RunPlan {
@@ -251,7 +251,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             changed: true,
             undelivered: Vec::new(),
             outcome: ContactOutcome {
-                initial_stage: contact.stage,
+                initial_stage: contact.stage.map(ir::StageId::new),
                 fired: vec![0; program.rules.len()],
                 trace: trace.then(Vec::new),
                 ..ContactOutcome::default()
@@ -325,7 +325,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         crate::eval::script::set_rule(None);
         let context = Context::new(self.program, clock, &self.state, &self.events, None);
         self.outcome.segments_at_end = (0..self.program.segments.len())
-            .map(|id| context.in_segment(id))
+            .map(|id| context.in_segment(crate::ir::SegmentId::new(id)))
             .collect();
         self.outcome.script_errors = crate::eval::script::take_errors();
         self.outcome.final_stage = self.state.stage;
@@ -376,13 +376,13 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             let waiting = self.waiting.swap_remove(index);
             let program = self.program;
             let (Some(run), Some(rule)) = (
-                self.rules.get_mut(waiting.rule),
+                self.rules.get_mut(waiting.rule.index()),
                 program.rules.get(waiting.rule),
             ) else {
                 continue;
             };
             run.waiting = run.waiting.saturating_sub(1);
-            crate::eval::script::set_rule(Some(waiting.rule));
+            crate::eval::script::set_rule(Some(waiting.rule.index()));
             let exit = rule
                 .exit
                 .as_ref()
@@ -444,7 +444,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 &plan.order
             };
             for &rule_id in order {
-                let Some(run) = self.rules.get(rule_id) else {
+                let Some(run) = self.rules.get(rule_id.index()) else {
                     continue;
                 };
                 if run.fired_in == evaluation
@@ -458,15 +458,15 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 else {
                     continue;
                 };
-                crate::eval::script::set_rule(Some(rule_id));
+                crate::eval::script::set_rule(Some(rule_id.index()));
                 let clock = Clock::new(now, program.settings.timezone);
                 let context = Context::new(program, clock, &self.state, &self.events, None);
-                let blocked = match plan.gates.get(rule_id) {
+                let blocked = match plan.gates.get(rule_id.index()) {
                     Some(Some(gate)) => !context.holds(gate),
                     _ => false,
                 };
                 let holds = !blocked && context.holds(condition);
-                if let Some(run) = self.rules.get_mut(rule_id) {
+                if let Some(run) = self.rules.get_mut(rule_id.index()) {
                     run.blocked = blocked;
                     run.fired_in = if holds { evaluation } else { 0 };
                 }
@@ -487,8 +487,10 @@ impl<'p, 'e> ContactRun<'p, 'e> {
     /// Condition rules fire on entry once, or again after `repeat every`
     /// once the previous run's sequence has finished.
     fn eligible(&self, rule_id: RuleId, now: Instant) -> bool {
-        let (Some(run), Some(rule)) = (self.rules.get(rule_id), self.program.rules.get(rule_id))
-        else {
+        let (Some(run), Some(rule)) = (
+            self.rules.get(rule_id.index()),
+            self.program.rules.get(rule_id),
+        ) else {
             return false;
         };
         match (run.last_fired, rule.repeat) {
@@ -510,8 +512,8 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         }
         let program = self.program;
         let (Some(run), Some(fired), Some(rule)) = (
-            self.rules.get_mut(rule_id),
-            self.outcome.fired.get_mut(rule_id),
+            self.rules.get_mut(rule_id.index()),
+            self.outcome.fired.get_mut(rule_id.index()),
             program.rules.get(rule_id),
         ) else {
             return;
@@ -605,7 +607,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                     fired_at,
                     path: resume_path,
                 });
-                if let Some(run) = self.rules.get_mut(rule) {
+                if let Some(run) = self.rules.get_mut(rule.index()) {
                     run.waiting += 1;
                 }
                 self.trace(TraceEntry::Waiting {
@@ -779,7 +781,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 skip_unless_removed(removed, &mut record);
             }
             StepKind::SetField { field, value } => {
-                if let Some(slot) = self.state.fields.get_mut(*field) {
+                if let Some(slot) = self.state.fields.get_mut(field.index()) {
                     *slot = Some(value.clone());
                 }
             }
@@ -802,10 +804,14 @@ impl<'p, 'e> ContactRun<'p, 'e> {
     fn script_step(&self, kind: &StepKind, rule: RuleId, now: Instant) -> Option<StepKind> {
         let clock = Clock::new(now, self.program.settings.timezone);
         let context = Context::new(self.program, clock, &self.state, &self.events, None);
-        crate::eval::script::set_rule(Some(rule));
+        crate::eval::script::set_rule(Some(rule.index()));
         match kind {
             StepKind::SetPointsScript(script) => {
-                match crate::eval::script::value(&context, *script, ir::FieldType::Number)? {
+                match crate::eval::script::value(
+                    &context,
+                    *script,
+                    crate::base::vocab::FieldType::Number,
+                )? {
                     // Rounded to the nearest whole point; `as` saturates.
                     crate::base::value::Value::Number(n) => {
                         Some(StepKind::SetPoints(n.round() as i64))
@@ -936,7 +942,7 @@ impl ContactRun<'_, '_> {
             _ => None,
         };
         self.state.apply_event(event);
-        match event.event_type as usize {
+        match ir::EventTypeId::new(usize::from(event.event_type)) {
             builtin::UNSUBSCRIBED => self.cancel_undelivered(event.at, Reason::Unsubscribed),
             builtin::EMAIL_SENT => {
                 let id = message().and_then(|m| self.plan.email_ids.get(m).copied());

@@ -1,8 +1,8 @@
 //! What a dry run records about one contact.
 
 use crate::base::value::{Instant, Value};
+use crate::base::vocab::{Channel, Recipient};
 use crate::ir::{FieldId, ListId, MessageId, RuleId, StageId, StepKind};
-use crate::syntax::ast::{Channel, Recipient};
 
 /// An action a rule took (or would have taken).
 #[derive(Debug, Clone, PartialEq)]

@@ -5,9 +5,9 @@ use super::contact::{simulate_contact, RunPlan};
 pub use super::limits::{Limits, RunStop, DEFAULT_MAX_TICKS};
 use super::outcome::{Action, ActionRecord, ContactOutcome, Reason, Status};
 use crate::base::value::Instant;
+use crate::base::vocab::{Channel, Recipient};
 use crate::data::{Contact, Event};
 use crate::ir::{FieldId, Program, RuleId, StageId};
-use crate::syntax::ast::{Channel, Recipient};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -79,17 +79,23 @@ impl Funnel {
 
     fn add(&mut self, outcome: &ContactOutcome) {
         self.contacts += 1;
-        match outcome.initial_stage.and_then(|s| self.stages.get_mut(s)) {
+        match outcome
+            .initial_stage
+            .and_then(|s| self.stages.get_mut(s.index()))
+        {
             Some(counts) => counts.at_start += 1,
             None => self.no_stage_at_start += 1,
         }
-        match outcome.final_stage.and_then(|s| self.stages.get_mut(s)) {
+        match outcome
+            .final_stage
+            .and_then(|s| self.stages.get_mut(s.index()))
+        {
             Some(counts) => counts.at_end += 1,
             None => self.no_stage_at_end += 1,
         }
         let mut entered = vec![false; self.stages.len()];
         for transition in &outcome.transitions {
-            if let Some(flag) = entered.get_mut(transition.to) {
+            if let Some(flag) = entered.get_mut(transition.to.index()) {
                 *flag = true;
             }
         }
@@ -104,7 +110,7 @@ impl Funnel {
             if was_entered {
                 counts.entered += 1;
             }
-            if highest.is_some_and(|h| h >= stage) {
+            if highest.is_some_and(|h| h >= crate::ir::StageId::new(stage)) {
                 counts.reached += 1;
             }
         }
@@ -113,8 +119,8 @@ impl Funnel {
     /// Share of contacts that reached a stage among those that reached the
     /// one before it; the first stage has no previous one.
     pub fn conversion(&self, stage: StageId) -> Option<f64> {
-        let previous = self.stages.get(stage.checked_sub(1)?)?.reached;
-        let here = self.stages.get(stage)?.reached;
+        let previous = self.stages.get(stage.index().checked_sub(1)?)?.reached;
+        let here = self.stages.get(stage.index())?.reached;
         (previous > 0).then(|| here as f64 / previous as f64)
     }
 }
@@ -193,23 +199,23 @@ impl TransitionStats {
 /// Names the kind and target of an action, for grouping and output.
 pub fn describe(program: &Program, action: &Action) -> ActionKey {
     let (kind, target) = match action {
-        Action::MoveTo(s) => ("move to", name(&program.stages, *s)),
-        Action::MoveBackTo(s) => ("move back to", name(&program.stages, *s)),
+        Action::MoveTo(s) => ("move to", name(&program.stages, s.index())),
+        Action::MoveBackTo(s) => ("move back to", name(&program.stages, s.index())),
         Action::Send {
             channel: Channel::Email,
             message,
-        } => ("send email", name(&program.emails, *message)),
+        } => ("send email", name(&program.emails, message.index())),
         Action::Send {
             channel: Channel::Sms,
             message,
-        } => ("send sms", name(&program.sms, *message)),
+        } => ("send sms", name(&program.sms, message.index())),
         Action::AddPoints(n) if *n >= 0 => ("add points", n.to_string()),
         Action::AddPoints(n) => ("remove points", (-n).to_string()),
         Action::SetPoints(n) => ("set points", n.to_string()),
         Action::AddTag(t) => ("add tag", t.clone()),
         Action::RemoveTag(t) => ("remove tag", t.clone()),
-        Action::AddToList(l) => ("add to list", name(&program.lists, *l)),
-        Action::RemoveFromList(l) => ("remove from list", name(&program.lists, *l)),
+        Action::AddToList(l) => ("add to list", name(&program.lists, l.index())),
+        Action::RemoveFromList(l) => ("remove from list", name(&program.lists, l.index())),
         Action::SetField { field, .. } => (
             "set field",
             program
@@ -354,7 +360,7 @@ fn fold(
     if let Some(field) = config.by_field {
         let key = contact
             .fields
-            .get(field)
+            .get(field.index())
             .and_then(Option::as_ref)
             .map(|v| match v {
                 crate::base::value::Value::Text(t) => t.to_string(),
@@ -414,6 +420,6 @@ pub fn never_fired(summary: &Summary) -> Vec<RuleId> {
         .iter()
         .enumerate()
         .filter(|(_, (fired, _))| *fired == 0)
-        .map(|(id, _)| id)
+        .map(|(id, _)| RuleId::new(id))
         .collect()
 }

@@ -3,9 +3,9 @@
 
 use super::outcome::{Reason, Status};
 use crate::base::value::Instant;
+use crate::base::vocab::{CapPolicy, Channel};
 use crate::eval::ContactState;
 use crate::ir::{MessageId, Settings};
-use crate::syntax::ast::{CapPolicy, Channel};
 use std::collections::BTreeSet;
 
 /// The messages one contact has been sent in this run.
@@ -156,11 +156,32 @@ mod tests {
     fn a_message_goes_once_unless_again() {
         let settings = Settings::default();
         let mut outbox = Outbox::default();
-        let first = outbox.decide(&settings, &state(), Channel::Email, 0, false, 100);
+        let first = outbox.decide(
+            &settings,
+            &state(),
+            Channel::Email,
+            crate::ir::MessageId::new(0),
+            false,
+            100,
+        );
         assert_eq!(first.status, Status::Sent);
-        let second = outbox.decide(&settings, &state(), Channel::Email, 0, false, 200);
+        let second = outbox.decide(
+            &settings,
+            &state(),
+            Channel::Email,
+            crate::ir::MessageId::new(0),
+            false,
+            200,
+        );
         assert_eq!(second.reason, Some(Reason::AlreadySent));
-        let again = outbox.decide(&settings, &state(), Channel::Email, 0, true, 300);
+        let again = outbox.decide(
+            &settings,
+            &state(),
+            Channel::Email,
+            crate::ir::MessageId::new(0),
+            true,
+            300,
+        );
         assert_eq!(again.status, Status::Sent);
     }
 
@@ -170,14 +191,28 @@ mod tests {
         let mut outbox = Outbox::default();
         let mut unsubscribed = state();
         unsubscribed.unsubscribed = true;
-        let d = outbox.decide(&settings, &unsubscribed, Channel::Email, 0, false, 0);
+        let d = outbox.decide(
+            &settings,
+            &unsubscribed,
+            Channel::Email,
+            crate::ir::MessageId::new(0),
+            false,
+            0,
+        );
         assert_eq!(
             (d.status, d.reason),
             (Status::Suppressed, Some(Reason::Unsubscribed))
         );
         let mut dnc = state();
         dnc.do_not_contact = true;
-        let d = outbox.decide(&settings, &dnc, Channel::Sms, 0, false, 0);
+        let d = outbox.decide(
+            &settings,
+            &dnc,
+            Channel::Sms,
+            crate::ir::MessageId::new(0),
+            false,
+            0,
+        );
         assert_eq!(d.reason, Some(Reason::DoNotContact));
     }
 
@@ -191,18 +226,46 @@ mod tests {
             policy: CapPolicy::Delay,
         });
         let mut outbox = Outbox::default();
-        outbox.decide(&settings, &state(), Channel::Email, 0, false, 0);
-        let d = outbox.decide(&settings, &state(), Channel::Email, 1, false, DAY);
+        outbox.decide(
+            &settings,
+            &state(),
+            Channel::Email,
+            crate::ir::MessageId::new(0),
+            false,
+            0,
+        );
+        let d = outbox.decide(
+            &settings,
+            &state(),
+            Channel::Email,
+            crate::ir::MessageId::new(1),
+            false,
+            DAY,
+        );
         assert_eq!(d.status, Status::Delayed);
         assert_eq!(d.deliver_at, Some(2 * DAY));
         settings.caps[0].policy = CapPolicy::Drop;
-        let d = outbox.decide(&settings, &state(), Channel::Email, 2, false, 2 * DAY + 10);
+        let d = outbox.decide(
+            &settings,
+            &state(),
+            Channel::Email,
+            crate::ir::MessageId::new(2),
+            false,
+            2 * DAY + 10,
+        );
         assert_eq!(
             (d.status, d.reason),
             (Status::Dropped, Some(Reason::FrequencyCap))
         );
         // SMS has no cap.
-        let d = outbox.decide(&settings, &state(), Channel::Sms, 0, false, 2 * DAY);
+        let d = outbox.decide(
+            &settings,
+            &state(),
+            Channel::Sms,
+            crate::ir::MessageId::new(0),
+            false,
+            2 * DAY,
+        );
         assert_eq!(d.status, Status::Sent);
     }
 
@@ -216,7 +279,14 @@ mod tests {
             ..Settings::default()
         };
         let mut outbox = Outbox::default();
-        let d = outbox.decide(&settings, &state(), Channel::Email, 0, false, 22 * 3600);
+        let d = outbox.decide(
+            &settings,
+            &state(),
+            Channel::Email,
+            crate::ir::MessageId::new(0),
+            false,
+            22 * 3600,
+        );
         assert_eq!(d.status, Status::Delayed);
         assert_eq!(d.reason, Some(Reason::QuietHours));
         assert_eq!(d.deliver_at, Some(DAY + 8 * 3600));

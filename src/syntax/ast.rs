@@ -9,6 +9,9 @@
 use std::fmt;
 
 pub use crate::base::span::Span;
+pub use crate::base::vocab::{
+    AggFunc, CapPolicy, Channel, CmpOp, Consent, CountOp, DayPattern, FieldType, Recipient,
+};
 
 /// A name as written, with where it was written.
 #[derive(Clone, Debug, PartialEq)]
@@ -238,23 +241,6 @@ pub enum SettingKind {
     },
 }
 
-/// What a frequency cap does to a send over the cap.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum CapPolicy {
-    /// Hold the send until the cap allows it (the default).
-    #[default]
-    Delay,
-    /// Record the send as dropped.
-    Drop,
-}
-
-/// Channels that messages go out on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Channel {
-    Email,
-    Sms,
-}
-
 #[derive(Clone, Debug, PartialEq)]
 pub struct FieldDecl {
     pub name: Ident,
@@ -265,33 +251,6 @@ pub struct FieldDecl {
 pub struct TypeExpr {
     pub ty: FieldType,
     pub span: Span,
-}
-
-/// The value types of contact fields and event properties.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum FieldType {
-    Text,
-    Number,
-    Bool,
-    /// A calendar date (no time of day).
-    Date,
-    /// An instant.
-    DateTime,
-    /// `list of text`
-    TextList,
-}
-
-impl fmt::Display for FieldType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            FieldType::Text => "text",
-            FieldType::Number => "number",
-            FieldType::Bool => "bool",
-            FieldType::Date => "date",
-            FieldType::DateTime => "datetime",
-            FieldType::TextList => "list of text",
-        })
-    }
 }
 
 /// Named things that rules refer to.
@@ -479,35 +438,6 @@ pub enum StageOp {
     IsNotSet,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CmpOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl CmpOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            CmpOp::Eq => "=",
-            CmpOp::Ne => "!=",
-            CmpOp::Lt => "<",
-            CmpOp::Le => "<=",
-            CmpOp::Gt => ">",
-            CmpOp::Ge => ">=",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Consent {
-    Unsubscribed,
-    DoNotContact,
-}
-
 /// A test applied to one value: a contact field, an event property, or an
 /// aggregate.
 #[derive(Clone, Debug, PartialEq)]
@@ -626,16 +556,6 @@ pub struct Count {
     pub span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CountOp {
-    /// `5` or `at least 5`
-    AtLeast,
-    AtMost,
-    Exactly,
-    MoreThan,
-    FewerThan,
-}
-
 #[derive(Clone, Debug, PartialEq)]
 pub struct Window {
     pub kind: WindowKind,
@@ -662,38 +582,6 @@ pub struct Aggregate {
     pub filter: Option<Box<Cond>>,
     pub window: Option<Window>,
     pub test: ValueTest,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AggFunc {
-    Total,
-    Average,
-    Min,
-    Max,
-    First,
-    Last,
-}
-
-impl AggFunc {
-    pub fn keyword(self) -> &'static str {
-        match self {
-            AggFunc::Total => "total",
-            AggFunc::Average => "average",
-            AggFunc::Min => "min",
-            AggFunc::Max => "max",
-            AggFunc::First => "first",
-            AggFunc::Last => "last",
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum DayPattern {
-    Weekday(chrono::Weekday),
-    /// Saturday or Sunday.
-    Weekend,
-    /// Monday to Friday.
-    Workday,
 }
 
 /// One step of a rule's action sequence.
@@ -764,12 +652,6 @@ pub enum StepKind {
     },
     /// `stop`: end the sequence here.
     Stop,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Recipient {
-    Sales,
-    Owner,
 }
 
 /// A length of time: `7 days`.

@@ -5,15 +5,15 @@
 //! with daily ticks at 00:00 campaign time as in `simulate`; expectations
 //! are judged on the state at `at` and on everything the run recorded.
 
+use crate::base::vocab::{Channel, CmpOp};
 use crate::check::tests_check::{Expect, ExpectKind, TestCase};
 use crate::diagnostics::SourceMap;
 use crate::eval::explain::explain;
-use crate::eval::{cmp_holds, stage_holds, Clock, ContactState, Context, EventView};
+use crate::eval::{Clock, ContactState, Context, EventView};
 use crate::ir::{Program, RuleDef, RuleId, StageTest, Step, StepKind, Trigger};
 use crate::report::explain::render;
 use crate::sim::outcome::{Action, Status};
 use crate::sim::{state_at, ContactOutcome, RunPlan};
-use crate::syntax::ast::CmpOp;
 use serde::Serialize;
 
 const DAY: i64 = 86_400;
@@ -129,15 +129,15 @@ struct Run<'a, 'e> {
 }
 
 impl Run<'_, '_> {
-    fn stage_name(&self, stage: Option<usize>) -> String {
+    fn stage_name(&self, stage: Option<crate::ir::StageId>) -> String {
         stage.map_or("(no stage)".into(), |s| {
-            name_of(&self.program.stages, s).into()
+            name_of(&self.program.stages, s.index()).into()
         })
     }
 
-    fn sent(&self, channel: crate::syntax::ast::Channel, message: usize) -> bool {
+    fn sent(&self, channel: Channel, message: usize) -> bool {
         self.outcome.actions.iter().any(|a| {
-            matches!(a.action, Action::Send { channel: c, message: m } if c == channel && m == message)
+            matches!(a.action, Action::Send { channel: c, message: m } if c == channel && m == crate::ir::MessageId::new(message))
                 && matches!(a.status, Status::Sent | Status::Delayed)
         })
     }
@@ -151,16 +151,16 @@ impl Run<'_, '_> {
                 let current = self.state.stage;
                 // The same rule as conditions: no stage never compares.
                 let test = StageTest::Cmp(op.unwrap_or(CmpOp::Eq), *stage);
-                let holds = stage_holds(&test, current);
+                let holds = test.holds(current);
                 let op = op.map_or(String::new(), |o| format!("{} ", o.symbol()));
                 (
                     holds,
-                    format!("stage {not}{op}{}", name_of(&program.stages, *stage)),
+                    format!("stage {not}{op}{}", name_of(&program.stages, stage.index())),
                     format!("stage {}", self.stage_name(current)),
                 )
             }
             ExpectKind::Points { op, value } => (
-                cmp_holds(*op, self.state.points.cmp(value)),
+                op.holds(self.state.points.cmp(value)),
                 format!("points {not}{} {value}", op.symbol()),
                 format!("points {}", self.state.points),
             ),
@@ -190,8 +190,8 @@ impl Run<'_, '_> {
             }
             ExpectKind::Sent { channel, message } => {
                 let (noun, names) = match channel {
-                    crate::syntax::ast::Channel::Email => ("email", &program.emails),
-                    crate::syntax::ast::Channel::Sms => ("sms", &program.sms),
+                    Channel::Email => ("email", &program.emails),
+                    Channel::Sms => ("sms", &program.sms),
                 };
                 let sent: Vec<&str> = self
                     .outcome
@@ -204,14 +204,14 @@ impl Run<'_, '_> {
                         } if c == *channel
                             && matches!(a.status, Status::Sent | Status::Delayed) =>
                         {
-                            Some(name_of(names, m))
+                            Some(name_of(names, m.index()))
                         }
                         _ => None,
                     })
                     .collect();
                 (
-                    self.sent(*channel, *message),
-                    format!("{not}sent {noun} {}", name_of(names, *message)),
+                    self.sent(*channel, message.index()),
+                    format!("{not}sent {noun} {}", name_of(names, message.index())),
                     if sent.is_empty() {
                         format!("no {noun} sent")
                     } else {
@@ -226,10 +226,15 @@ impl Run<'_, '_> {
                     .iter()
                     .enumerate()
                     .filter(|(_, n)| **n > 0)
-                    .filter_map(|(r, _)| program.rules.get(r).map(|rule| rule.name.as_str()))
+                    .filter_map(|(r, _)| {
+                        program
+                            .rules
+                            .get(crate::ir::RuleId::new(r))
+                            .map(|rule| rule.name.as_str())
+                    })
                     .collect();
                 (
-                    self.outcome.fired.get(*rule).is_some_and(|n| *n > 0),
+                    self.outcome.fired.get(rule.index()).is_some_and(|n| *n > 0),
                     format!(
                         "{not}fired {}",
                         program.rules.get(*rule).map_or("?", |r| r.name.as_str())
@@ -263,8 +268,7 @@ impl Run<'_, '_> {
         }
         let rules: Vec<(RuleId, &RuleDef)> = program
             .rules
-            .iter()
-            .enumerate()
+            .iter_enumerated()
             .filter(|&(r, rule)| match kind {
                 ExpectKind::Fired(fired) => r == *fired,
                 _ => steps_mention(&rule.steps, kind),
@@ -274,7 +278,7 @@ impl Run<'_, '_> {
             out.push_str("no rule can make this hold\n");
         }
         for (r, rule) in rules {
-            let fired = self.outcome.fired.get(r).copied().unwrap_or(0);
+            let fired = self.outcome.fired.get(r.index()).copied().unwrap_or(0);
             out.push_str(&format!("rule {}: fired {fired} time(s)\n", rule.name));
             match &rule.trigger {
                 Trigger::Condition(condition) => {
@@ -283,7 +287,7 @@ impl Run<'_, '_> {
                         self.clock,
                         self.state,
                         self.events,
-                        self.last_fired.get(r).copied().flatten(),
+                        self.last_fired.get(r.index()).copied().flatten(),
                     );
                     render(
                         &explain(&context, self.sources, rule.file, condition),

@@ -6,17 +6,17 @@ use super::eval::{State, View};
 use super::Semantics;
 use chrono_tz::Tz;
 use nurture::base::value::{Instant, Value};
+use nurture::base::vocab::{CapPolicy, Channel};
 use nurture::data::{Contact, Event};
 use nurture::ir::{builtin, Cond, Program, RuleId, Step, StepKind, Trigger};
 use nurture::sim::{Action, ActionRecord, Reason, Status, Transition, Withdrawal};
-use nurture::syntax::ast::{CapPolicy, Channel};
 use std::collections::BTreeSet;
 
 /// What the reference records about one contact.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
-    pub initial_stage: Option<usize>,
-    pub final_stage: Option<usize>,
+    pub initial_stage: Option<nurture::ir::StageId>,
+    pub final_stage: Option<nurture::ir::StageId>,
     pub final_points: i64,
     pub final_tags: BTreeSet<String>,
     pub final_fields: Vec<Option<Value>>,
@@ -78,11 +78,11 @@ pub fn simulate(
     tick: i64,
 ) -> Outcome {
     // Rules run by priority, highest first, then in file order.
-    let mut order: Vec<RuleId> = (0..program.rules.len()).collect();
+    let mut order: Vec<RuleId> = program.rules.ids().collect();
     order.sort_by(|a, b| {
-        program.rules[*b]
+        program.rules[b.index()]
             .priority
-            .cmp(&program.rules[*a].priority)
+            .cmp(&program.rules[a.index()].priority)
             .then(a.cmp(b))
     });
     let mut fields = contact.fields.clone();
@@ -99,7 +99,7 @@ pub fn simulate(
         data: events,
         applied: 0,
         state: State {
-            stage: contact.stage,
+            stage: contact.stage.map(nurture::ir::StageId::new),
             points: contact.points,
             tags: contact.tags.iter().cloned().collect(),
             lists: BTreeSet::new(),
@@ -114,7 +114,7 @@ pub fn simulate(
         last_fired: vec![None; program.rules.len()],
         decays_done: 0,
         out: Outcome {
-            initial_stage: contact.stage,
+            initial_stage: contact.stage.map(nurture::ir::StageId::new),
             final_stage: None,
             final_points: 0,
             final_tags: BTreeSet::new(),
@@ -140,7 +140,7 @@ impl<'p> Run<'p> {
         {
             let e = &self.data[self.applied];
             self.applied += 1;
-            if usize::from(e.event_type) == builtin::UNSUBSCRIBED {
+            if usize::from(e.event_type) == builtin::UNSUBSCRIBED.index() {
                 self.state.unsubscribed = true;
             }
         }
@@ -209,7 +209,7 @@ impl<'p> Run<'p> {
             };
             events.push(Event {
                 contact: 0,
-                event_type: event_type as u16,
+                event_type: event_type.index() as u16,
                 at: send.deliver_at,
                 properties: smallvec::smallvec![Some(Value::Text(name.as_str().into()))],
             });
@@ -243,14 +243,14 @@ impl<'p> Run<'p> {
         let index = self.applied;
         self.applied += 1;
         let event = &self.data[index];
-        if usize::from(event.event_type) == builtin::UNSUBSCRIBED {
+        if usize::from(event.event_type) == builtin::UNSUBSCRIBED.index() {
             self.state.unsubscribed = true;
             self.withdraw(now, Reason::Unsubscribed);
         }
         self.decay(now);
         for position in 0..self.order.len() {
             let rule = self.order[position];
-            let Trigger::Event(matcher) = &self.program.rules[rule].trigger else {
+            let Trigger::Event(matcher) = &self.program.rules[rule.index()].trigger else {
                 continue;
             };
             let matched = {
@@ -276,7 +276,7 @@ impl<'p> Run<'p> {
                 .map(|(i, _)| i);
             let Some(i) = next else { break };
             let p = self.pending.remove(i);
-            let exit = self.program.rules[p.rule].exit.as_ref();
+            let exit = self.program.rules[p.rule.index()].exit.as_ref();
             if exit.is_some_and(|c| self.holds(c, now, Some(p.fired_at))) {
                 continue;
             }
@@ -293,14 +293,14 @@ impl<'p> Run<'p> {
             let mut any = false;
             for position in 0..self.order.len() {
                 let rule = self.order[position];
-                let Trigger::Condition(cond) = &self.program.rules[rule].trigger else {
+                let Trigger::Condition(cond) = &self.program.rules[rule.index()].trigger else {
                     continue;
                 };
-                if fired_here[rule] || !self.eligible(rule, now) {
+                if fired_here[rule.index()] || !self.eligible(rule, now) {
                     continue;
                 }
                 if self.holds(cond, now, None) {
-                    fired_here[rule] = true;
+                    fired_here[rule.index()] = true;
                     any = true;
                     self.fire(rule, now);
                 }
@@ -314,10 +314,10 @@ impl<'p> Run<'p> {
     /// First firing, or `repeat every` has passed and no sequence of the
     /// rule is waiting.
     fn eligible(&self, rule: RuleId, now: Instant) -> bool {
-        let Some(last) = self.last_fired[rule] else {
+        let Some(last) = self.last_fired[rule.index()] else {
             return true;
         };
-        let Some(every) = self.program.rules[rule].repeat else {
+        let Some(every) = self.program.rules[rule.index()].repeat else {
             return false;
         };
         let waiting = self.pending.iter().any(|p| p.rule == rule);
@@ -325,10 +325,10 @@ impl<'p> Run<'p> {
     }
 
     fn fire(&mut self, rule: RuleId, now: Instant) {
-        self.last_fired[rule] = Some(now);
-        self.out.fired[rule] += 1;
+        self.last_fired[rule.index()] = Some(now);
+        self.out.fired[rule.index()] += 1;
         let program: &'p Program = self.program;
-        let steps: &'p [Step] = &program.rules[rule].steps;
+        let steps: &'p [Step] = &program.rules[rule.index()].steps;
         self.run_frames(vec![(steps, 0)], rule, now, now);
     }
 
@@ -422,15 +422,23 @@ impl<'p> Run<'p> {
         };
         match kind {
             StepKind::MoveTo(stage) => {
-                if self.state.stage.is_some_and(|s| s >= *stage) {
+                if self
+                    .state
+                    .stage
+                    .is_some_and(|s| s >= nurture::ir::StageId::new(stage.index()))
+                {
                     skip(&mut record, Reason::NotForward);
                 } else {
-                    self.move_to(*stage, rule, now);
+                    self.move_to(stage.index(), rule, now);
                 }
             }
             StepKind::MoveBackTo(stage) => {
-                if self.state.stage.is_some_and(|s| s > *stage) {
-                    self.move_to(*stage, rule, now);
+                if self
+                    .state
+                    .stage
+                    .is_some_and(|s| s > nurture::ir::StageId::new(stage.index()))
+                {
+                    self.move_to(stage.index(), rule, now);
                 } else {
                     skip(&mut record, Reason::NotBackward);
                 }
@@ -440,14 +448,15 @@ impl<'p> Run<'p> {
                 message,
                 again,
             } => {
-                let (status, reason, deliver_at) = self.decide(*channel, *message, *again, now);
+                let (status, reason, deliver_at) =
+                    self.decide(*channel, message.index(), *again, now);
                 record.status = status;
                 record.reason = reason;
                 record.deliver_at = deliver_at;
                 if let Some(at) = deliver_at {
                     self.sends.push(Send {
                         channel: *channel,
-                        message: *message,
+                        message: message.index(),
                         deliver_at: at,
                         record: self.out.actions.len(),
                         withdrawn: false,
@@ -466,7 +475,7 @@ impl<'p> Run<'p> {
                 }
             }
             StepKind::AddToList(l) => {
-                self.state.lists.insert(*l);
+                self.state.lists.insert(nurture::ir::ListId::new(l.index()));
             }
             StepKind::RemoveFromList(l) => {
                 let removed = self.state.lists.remove(l);
@@ -474,7 +483,9 @@ impl<'p> Run<'p> {
                     skip(&mut record, Reason::NotPresent);
                 }
             }
-            StepKind::SetField { field, value } => self.state.fields[*field] = Some(value.clone()),
+            StepKind::SetField { field, value } => {
+                self.state.fields[field.index()] = Some(value.clone())
+            }
             StepKind::MarkDoNotContact => {
                 self.state.do_not_contact = true;
                 self.withdraw(now, Reason::DoNotContact);
@@ -491,12 +502,12 @@ impl<'p> Run<'p> {
     fn move_to(&mut self, stage: usize, rule: RuleId, now: Instant) {
         self.out.transitions.push(Transition {
             from: self.state.stage,
-            to: stage,
+            to: nurture::ir::StageId::new(stage),
             at: now,
             seconds_in_from: self.stage_since.map(|s| now - s),
             rule,
         });
-        self.state.stage = Some(stage);
+        self.state.stage = Some(nurture::ir::StageId::new(stage));
         self.stage_since = Some(now);
     }
 
@@ -520,7 +531,7 @@ impl<'p> Run<'p> {
         };
         let data_sends: Vec<&Event> = self.data[..self.applied]
             .iter()
-            .filter(|e| usize::from(e.event_type) == sent_type)
+            .filter(|e| usize::from(e.event_type) == sent_type.index())
             .collect();
         let own_sends: Vec<&Send> = self
             .sends

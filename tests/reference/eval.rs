@@ -7,22 +7,22 @@ use super::Semantics;
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 use nurture::base::value::{Instant, Value};
+use nurture::base::vocab::{AggFunc, CmpOp, Consent, CountOp, DayPattern};
 use nurture::data::Event;
 use nurture::ir::{
     Aggregate, Behaviour, Cond, CondKind, EventMatcher, Filter, Program, StageTest, TargetPattern,
     TimePoint, ValueTest, Window,
 };
-use nurture::syntax::ast::{AggFunc, CmpOp, Consent, CountOp, DayPattern};
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
 /// A contact apart from its events.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
-    pub stage: Option<usize>,
+    pub stage: Option<nurture::ir::StageId>,
     pub points: i64,
     pub tags: BTreeSet<String>,
-    pub lists: BTreeSet<usize>,
+    pub lists: BTreeSet<nurture::ir::ListId>,
     pub fields: Vec<Option<Value>>,
     pub unsubscribed: bool,
     pub do_not_contact: bool,
@@ -51,13 +51,17 @@ impl View<'_> {
             CondKind::Stage(test) => self.stage(test),
             CondKind::Points { op, value } => op_holds(*op, self.state.points.cmp(value)),
             CondKind::HasTag(tag) => self.state.tags.contains(tag),
-            CondKind::InSegment(id) => self.holds(&self.program.segments[*id].condition),
+            CondKind::InSegment(id) => self.holds(&self.program.segments[id.index()].condition),
             CondKind::InList(id) => self.state.lists.contains(id),
             CondKind::Consent(Consent::Unsubscribed) => self.state.unsubscribed,
             CondKind::Consent(Consent::DoNotContact) => self.state.do_not_contact,
-            CondKind::Field { field, test } => {
-                self.value_test(test, self.state.fields.get(*field).and_then(|v| v.as_ref()))
-            }
+            CondKind::Field { field, test } => self.value_test(
+                test,
+                self.state
+                    .fields
+                    .get(field.index())
+                    .and_then(|v| v.as_ref()),
+            ),
             CondKind::Behaviour(b) => self.behaviour(b),
             CondKind::Aggregate(a) => {
                 let value = self.aggregate(a);
@@ -118,11 +122,11 @@ impl View<'_> {
     }
 
     pub fn matches(&self, m: &EventMatcher, e: &Event) -> bool {
-        if usize::from(e.event_type) != m.event_type {
+        if usize::from(e.event_type) != m.event_type.index() {
             return false;
         }
         if let Some(target) = &m.target {
-            let Some(Some(Value::Text(v))) = e.properties.get(target.property) else {
+            let Some(Some(Value::Text(v))) = e.properties.get(target.property.index()) else {
                 return false;
             };
             let ok = match &target.matcher {
@@ -141,9 +145,10 @@ impl View<'_> {
             Filter::And(parts) => parts.iter().all(|p| self.filter(p, e)),
             Filter::Or(parts) => parts.iter().any(|p| self.filter(p, e)),
             Filter::Not(inner) => !self.filter(inner, e),
-            Filter::Property { property, test, .. } => {
-                self.value_test(test, e.properties.get(*property).and_then(|v| v.as_ref()))
-            }
+            Filter::Property { property, test, .. } => self.value_test(
+                test,
+                e.properties.get(property.index()).and_then(|v| v.as_ref()),
+            ),
         }
     }
 
@@ -157,7 +162,7 @@ impl View<'_> {
             match b.distinct {
                 None => count += 1,
                 Some(p) => {
-                    if let Some(Some(v)) = e.properties.get(p) {
+                    if let Some(Some(v)) = e.properties.get(p.index()) {
                         distinct.insert(format!("{v:?}"));
                     }
                 }
@@ -180,11 +185,13 @@ impl View<'_> {
         let chosen: Vec<&Event> = self
             .events
             .iter()
-            .filter(|e| usize::from(e.event_type) == a.event_type && self.in_window(a.window, e.at))
+            .filter(|e| {
+                usize::from(e.event_type) == a.event_type.index() && self.in_window(a.window, e.at)
+            })
             .filter(|e| a.filter.as_ref().is_none_or(|f| self.filter(f, e)))
             .collect();
         let value_of = |e: &Event| match a.property {
-            Some(p) => e.properties.get(p).cloned().flatten(),
+            Some(p) => e.properties.get(p.index()).cloned().flatten(),
             None => Some(Value::DateTime(e.at)),
         };
         match a.func {

@@ -56,7 +56,8 @@ impl Semantics {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Totals {
     pub funnel: Funnel,
-    pub transitions: BTreeMap<(Option<usize>, usize), TransitionStats>,
+    pub transitions:
+        BTreeMap<(Option<nurture::ir::StageId>, nurture::ir::StageId), TransitionStats>,
     pub rules: Vec<(u64, u64)>,
     pub actions: BTreeMap<ActionKey, ActionCounts>,
     pub pending_sequences: u64,
@@ -82,25 +83,35 @@ pub fn totals(program: &Program, outcomes: &[Outcome]) -> Totals {
     for o in outcomes {
         funnel.contacts += 1;
         match o.initial_stage {
-            Some(s) => funnel.stages[s].at_start += 1,
+            Some(s) => funnel.stages[s.index()].at_start += 1,
             None => funnel.no_stage_at_start += 1,
         }
         match o.final_stage {
-            Some(s) => funnel.stages[s].at_end += 1,
+            Some(s) => funnel.stages[s.index()].at_end += 1,
             None => funnel.no_stage_at_end += 1,
         }
         for s in 0..stages {
-            if o.transitions.iter().any(|t| t.to == s) {
+            if o.transitions
+                .iter()
+                .any(|t| t.to == nurture::ir::StageId::new(s))
+            {
                 funnel.stages[s].entered += 1;
             }
-            let been_there =
-                o.initial_stage.is_some_and(|i| i >= s) || o.transitions.iter().any(|t| t.to >= s);
+            let been_there = o
+                .initial_stage
+                .is_some_and(|i| i >= nurture::ir::StageId::new(s))
+                || o.transitions
+                    .iter()
+                    .any(|t| t.to >= nurture::ir::StageId::new(s));
             if been_there {
                 funnel.stages[s].reached += 1;
             }
         }
         for t in &o.transitions {
-            let stats = totals.transitions.entry((t.from, t.to)).or_default();
+            let stats = totals
+                .transitions
+                .entry((t.from, nurture::ir::StageId::new(t.to.index())))
+                .or_default();
             stats.count += 1;
             if let Some(d) = t.seconds_in_from {
                 stats.durations.push(d);

@@ -1,12 +1,15 @@
 //! Which conditions can change value by the passage of time alone, with
 //! no new event and no action. The simulator re-evaluates only those at
 //! periodic ticks; everything else can only change when something happens.
+//!
+//! Pure over the program, so the checker works it out once for segments
+//! and the simulator asks it of rules, neither depending on the other.
 
-use crate::ir::{builtin, CondKind, Program, ValueTest, Window};
+use super::{builtin, CondKind, EventTypeId, IdVec, Program, SegmentId, ValueTest, Window};
 
 /// Whether a condition's value may differ at a later instant although the
 /// contact's state and data events are unchanged.
-pub fn depends_on_time(program: &Program, cond: &crate::ir::Cond) -> bool {
+pub fn depends_on_time(program: &Program, cond: &super::Cond) -> bool {
     // A segment's answer was worked out once by the checker; one it did
     // not work out counts as time-dependent, which is never wrong.
     depends(cond, &|id| {
@@ -18,10 +21,11 @@ pub fn depends_on_time(program: &Program, cond: &crate::ir::Cond) -> bool {
 /// out in `order` (each segment after the segments it uses), so that each
 /// segment is looked at once: following `in segment` afresh at every use
 /// took exponential time on segments that use a segment twice.
-pub fn segment_time_dependence(program: &Program, order: &[usize]) -> Vec<bool> {
+pub fn segment_time_dependence(program: &Program, order: &[usize]) -> IdVec<SegmentId, bool> {
     // Until worked out, a segment counts as time-dependent.
-    let mut timed = vec![true; program.segments.len()];
+    let mut timed: IdVec<SegmentId, bool> = vec![true; program.segments.len()].into();
     for &id in order {
+        let id = SegmentId::new(id);
         if let Some(segment) = program.segments.get(id) {
             let value = depends(&segment.condition, &|used| {
                 timed.get(used).copied().unwrap_or(true)
@@ -36,7 +40,7 @@ pub fn segment_time_dependence(program: &Program, order: &[usize]) -> Vec<bool> 
 
 /// The recursion follows the condition as written (bounded by the
 /// parser); segments are answered by `segment`, never expanded.
-fn depends(cond: &crate::ir::Cond, segment: &dyn Fn(usize) -> bool) -> bool {
+fn depends(cond: &super::Cond, segment: &dyn Fn(SegmentId) -> bool) -> bool {
     match &cond.kind {
         CondKind::And(parts) | CondKind::Or(parts) => parts.iter().any(|p| depends(p, segment)),
         CondKind::Not(inner) => depends(inner, segment),
@@ -67,7 +71,7 @@ fn window_depends(window: Window) -> bool {
 
 /// Delayed sends are recorded with a future delivery time and become
 /// visible when it comes.
-fn sends_show_up_later(event_type: usize) -> bool {
+fn sends_show_up_later(event_type: EventTypeId) -> bool {
     matches!(event_type, builtin::EMAIL_SENT | builtin::SMS_SENT)
 }
 
