@@ -332,7 +332,7 @@ proptest! {
     fn the_thread_count_never_changes_the_output(population in population(24, 160)) {
         let program = b2b();
         let dataset = data::load_str(
-            &Schema::of_program(program),
+            &Schema::from(program),
             Some(&population.contacts_csv()),
             &population.events_csv(),
             &LoadOptions::default(),
@@ -415,7 +415,7 @@ proptest! {
         bad_events in prop::collection::vec((0u8..7, any::<prop::sample::Index>()), 0..6),
     ) {
         let program = b2b();
-        let schema = Schema::of_program(program);
+        let schema = Schema::from(program);
         let good_contacts: Vec<String> = population
             .contacts
             .iter()

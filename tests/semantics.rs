@@ -75,7 +75,7 @@ fn simulate_with_tick(
 ) -> Sim {
     let program = program(rules);
     let dataset = data::load_str(
-        &Schema::of_program(&program),
+        &Schema::from(&program),
         Some(contacts),
         events,
         &LoadOptions::default(),
