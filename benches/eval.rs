@@ -101,7 +101,7 @@ fn load(rules: String) -> (Program, Dataset) {
     let program = checked
         .program
         .unwrap_or_else(|| panic!("the bench program checks: {:#?}", checked.diagnostics));
-    let schema = Schema::of_program(&program);
+    let schema = Schema::from(&program);
     let dataset = data::load_str(
         &schema,
         Some("id,country,company_size,stage,points\nc1,PL,40,Lead,12\n"),

@@ -22,6 +22,7 @@
 //! output depends only on the options, never on the thread count.
 
 use crate::base::value::Instant;
+use crate::ir::{self, builtin, EventTypeId};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
@@ -71,18 +72,32 @@ pub const CONTACTS_HEADER: &str =
 pub const EVENTS_HEADER: &str =
     "contact_id,type,at,email,url,form,asset,amount,order_id,category,channel,referred\n";
 
-/// Type names in the order of the per-type counters.
-const TYPE_NAMES: [&str; 9] = [
-    "email.sent",
-    "email.opened",
-    "email.clicked",
-    "page.visited",
-    "form.submitted",
-    "asset.downloaded",
-    "purchase",
-    "unsubscribed",
-    "referral",
+/// The event types written, in the order of the per-type counters: the
+/// built-ins, by their id in the one table of built-in types
+/// ([`ir::BUILTIN_EVENT_TYPES`], which names them), then the custom
+/// `referral` (`None`).
+const WRITTEN_TYPES: [Option<EventTypeId>; 9] = [
+    Some(builtin::EMAIL_SENT),
+    Some(builtin::EMAIL_OPENED),
+    Some(builtin::EMAIL_CLICKED),
+    Some(builtin::PAGE_VISITED),
+    Some(builtin::FORM_SUBMITTED),
+    Some(builtin::ASSET_DOWNLOADED),
+    Some(builtin::PURCHASE),
+    Some(builtin::UNSUBSCRIBED),
+    None,
 ];
+
+/// The custom event type the generator declares (see the module docs).
+pub const REFERRAL: &str = "referral";
+
+/// The name of the event type of per-type counter `slot`.
+fn type_name(slot: usize) -> &'static str {
+    match WRITTEN_TYPES.get(slot).copied().flatten() {
+        Some(id) => ir::builtin_event_name(id).unwrap_or_default(),
+        None => REFERRAL,
+    }
+}
 
 /// Writes the contacts and events; see the module docs.
 pub fn generate(
@@ -96,7 +111,7 @@ pub fn generate(
     ew.write_all(EVENTS_HEADER.as_bytes())?;
     let world = World::new(options);
     let chunks = options.contacts.div_ceil(CHUNK);
-    let mut counts = [0u64; TYPE_NAMES.len()];
+    let mut counts = [0u64; WRITTEN_TYPES.len()];
     let mut wave = 0;
     while wave < chunks {
         let last = (wave + WAVE).min(chunks);
@@ -122,11 +137,10 @@ pub fn generate(
     Ok(GenerateSummary {
         contacts: options.contacts,
         events: counts.iter().sum(),
-        by_type: TYPE_NAMES
-            .iter()
+        by_type: (0..counts.len())
             .zip(counts)
             .filter(|(_, n)| *n > 0)
-            .map(|(t, n)| ((*t).to_string(), n))
+            .map(|(slot, n)| (type_name(slot).to_string(), n))
             .collect(),
     })
 }
@@ -410,6 +424,7 @@ enum Kind {
 }
 
 impl Kind {
+    /// The kind's slot in [`WRITTEN_TYPES`].
     fn type_index(self) -> usize {
         match self {
             Kind::Sent(_) => 0,
@@ -454,7 +469,7 @@ struct World {
 struct ChunkOut {
     contacts: Vec<u8>,
     events: Vec<u8>,
-    counts: [u64; TYPE_NAMES.len()],
+    counts: [u64; WRITTEN_TYPES.len()],
 }
 
 /// Calibrated so that `events_per_contact = 10` gives about 10.
@@ -501,7 +516,7 @@ impl World {
             events: Vec::with_capacity(
                 ((to - from) as f64 * 70.0 * BASE_EVENTS * self.rate) as usize,
             ),
-            counts: [0; TYPE_NAMES.len()],
+            counts: [0; WRITTEN_TYPES.len()],
         };
         let mut evs = Vec::new();
         for index in from..to {
@@ -985,8 +1000,7 @@ impl Sim<'_> {
 fn write_event(buf: &mut Vec<u8>, contact: u64, ev: &Ev) {
     push_id(buf, contact);
     buf.push(b',');
-    let type_name = TYPE_NAMES.get(ev.kind.type_index()).copied();
-    buf.extend_from_slice(type_name.unwrap_or_default().as_bytes());
+    buf.extend_from_slice(type_name(ev.kind.type_index()).as_bytes());
     buf.push(b',');
     push_instant(buf, ev.at);
     // email,url,form,asset,amount,order_id,category,channel,referred
@@ -1162,7 +1176,27 @@ mod tests {
             crate::driver::check_file(std::path::Path::new(path), "b2b_lifecycle.nurture")
                 .expect("the B2B example is readable");
         let program = checked.program.expect("the B2B example checks");
-        Schema::of_program(&program)
+        Schema::from(&program)
+    }
+
+    #[test]
+    fn every_written_type_has_its_property_columns() {
+        // The types come from the one table of built-ins; the header is
+        // written by hand, so it must follow the table.
+        let columns: Vec<&str> = EVENTS_HEADER.trim_end().split(',').collect();
+        assert_eq!(columns[..3], ["contact_id", "type", "at"]);
+        let mut used = vec!["contact_id", "type", "at", "referred"];
+        for id in WRITTEN_TYPES.iter().flatten() {
+            let (name, props) = ir::BUILTIN_EVENT_TYPES[id.index()];
+            for (p, _) in props {
+                assert!(columns.contains(p), "no `{p}` column for `{name}`");
+                used.push(p);
+            }
+        }
+        for c in &columns {
+            assert!(used.contains(c), "column `{c}` belongs to no written type");
+        }
+        assert_eq!(type_name(WRITTEN_TYPES.len() - 1), REFERRAL);
     }
 
     #[test]

@@ -51,6 +51,8 @@ const STAGES: &[&str] = &[
     "Loyal",
     "Ambassador",
 ];
+/// The index of `Subscriber` in [`STAGES`].
+const SUBSCRIBER: usize = 1;
 const COUNTRIES: &[&str] = &["", "PL", "DE", "FR", "US"];
 const CHANNELS: &[&str] = &["", "organic", "paid_search", "webinar", "referral"];
 const TITLES: &[&str] = &[
@@ -232,7 +234,14 @@ fn population(max_contacts: usize, max_events: usize) -> impl Strategy<Value = R
         prop::collection::vec(contact_row(), 1..=max_contacts),
         prop::collection::vec(event_row(), 0..=max_events),
     )
-        .prop_map(|(contacts, events)| RandomData { contacts, events })
+        .prop_map(|(mut contacts, events)| {
+            // One Subscriber at least, so that every run acts (see
+            // `the_thread_count_never_changes_the_output`).
+            if let Some(first) = contacts.first_mut() {
+                first.stage = SUBSCRIBER;
+            }
+            RandomData { contacts, events }
+        })
 }
 
 impl RandomData {
@@ -323,21 +332,50 @@ fn run_on(threads: usize, program: &Program, dataset: &Dataset) -> (String, Vec<
     (text, outbox.lines)
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+/// The kinds of action (`send email`, `move to`, …) a summary counts at
+/// least once, and how many actions there were in all.
+fn action_kinds(summary_json: &str) -> (std::collections::BTreeSet<String>, u64) {
+    let summary: serde_json::Value = serde_json::from_str(summary_json).unwrap();
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut total = 0;
+    for a in summary["actions"].as_array().unwrap() {
+        let count = a["count"].as_u64().unwrap();
+        if count > 0 {
+            kinds.insert(a["kind"].as_str().unwrap().to_string());
+        }
+        total += count;
+    }
+    (kinds, total)
+}
 
-    /// One thread or two: the same JSON report, byte for byte, and the same
-    /// outbox lines in the same order.
-    #[test]
-    fn the_thread_count_never_changes_the_output(population in population(24, 160)) {
+/// One thread or two: the same JSON report, byte for byte, and the same
+/// outbox lines in the same order. Equal outputs prove nothing if nothing
+/// happened, so every population must produce actions (its first contact
+/// is a Subscriber, whom `welcome_new_subscriber` greets), and the cases
+/// together must produce several kinds of action.
+#[test]
+fn the_thread_count_never_changes_the_output() {
+    let config = ProptestConfig {
+        cases: 12,
+        ..ProptestConfig::default()
+    };
+    assert_eq!(STAGES[SUBSCRIBER], "Subscriber");
+    let seen = std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let result = runner.run(&population(24, 160), |population| {
         let program = b2b();
         let dataset = data::load_str(
-            &Schema::of_program(program),
+            &Schema::from(program),
             Some(&population.contacts_csv()),
             &population.events_csv(),
             &LoadOptions::default(),
         )
-        .unwrap_or_else(|e| panic!("generated data must load: {e} {:?}", e.report().map(|r| &r.problems)));
+        .unwrap_or_else(|e| {
+            panic!(
+                "generated data must load: {e} {:?}",
+                e.report().map(|r| &r.problems)
+            )
+        });
         let (json_1, outbox_1) = run_on(1, program, &dataset);
         let (json_2, outbox_2) = run_on(2, program, &dataset);
         prop_assert_eq!(&json_1, &json_2);
@@ -346,16 +384,27 @@ proptest! {
         let (json_again, outbox_again) = run_on(1, program, &dataset);
         prop_assert_eq!(&json_1, &json_again);
         prop_assert_eq!(&outbox_1, &outbox_again);
+        let (kinds, actions) = action_kinds(&json_1);
+        prop_assert!(
+            actions > 0,
+            "the run did nothing, so the comparison proves nothing"
+        );
         // Every action is in the outbox.
-        let summary: serde_json::Value = serde_json::from_str(&json_1).unwrap();
-        let actions: u64 = summary["actions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a["count"].as_u64().unwrap())
-            .sum();
         prop_assert_eq!(actions, outbox_1.len() as u64);
+        seen.lock().unwrap().extend(kinds);
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
     }
+    let seen = seen.into_inner().unwrap();
+    for kind in ["send email", "move to"] {
+        assert!(
+            seen.contains(kind),
+            "no `{kind}` action in any case: {seen:?}"
+        );
+    }
+    assert!(seen.len() >= 3, "only {seen:?} happened");
 }
 
 // --------------------------------------------------------------- bad rows
@@ -415,7 +464,7 @@ proptest! {
         bad_events in prop::collection::vec((0u8..7, any::<prop::sample::Index>()), 0..6),
     ) {
         let program = b2b();
-        let schema = Schema::of_program(program);
+        let schema = Schema::from(program);
         let good_contacts: Vec<String> = population
             .contacts
             .iter()

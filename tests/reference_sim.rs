@@ -923,7 +923,7 @@ fn program_of(source: &str) -> Program {
 }
 
 fn dataset_of(program: &Program, case: &Case) -> Dataset {
-    let schema = Schema::of_program(program);
+    let schema = Schema::from(program);
     match data::load_str(
         &schema,
         Some(&case.contacts_csv()),
@@ -1167,7 +1167,7 @@ fn reference_only(
     to: &str,
 ) -> Vec<reference::Outcome> {
     let program = program_of(&format!("{HEAD}{rules}"));
-    let schema = Schema::of_program(&program);
+    let schema = Schema::from(&program);
     let dataset = data::load_str(&schema, Some(contacts), events, &LoadOptions::default()).unwrap();
     let instant = |t: &str| nurture::check::values::parse_datetime(t).unwrap();
     (0..dataset.contacts.len())

@@ -18,6 +18,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use nurture::base::time::rfc3339;
 use nurture::base::value::Instant;
 use nurture::data::{self, Dataset, LoadOptions, Schema};
@@ -75,7 +77,7 @@ fn simulate_with_tick(
 ) -> Sim {
     let program = program(rules);
     let dataset = data::load_str(
-        &Schema::of_program(&program),
+        &Schema::from(&program),
         Some(contacts),
         events,
         &LoadOptions::default(),
@@ -668,27 +670,39 @@ fn higher_priority_rules_run_first() {
     assert_eq!(sim.final_stage("c1"), Some("MQL"));
 }
 
-/// Section 4: "`check` warns about such pairs where it can see them".
+/// Section 4: "`check` warns about such pairs where it can see them": the
+/// `conflicting-stage-moves` lint, run as users run it (`nurture check`,
+/// which parses, checks and lints), at the second of the two moves.
 #[test]
-#[ignore = "NOT YET: the conflicting-stage-moves lint belongs to the lint registry of issue 4"]
 fn check_warns_about_rules_that_move_to_different_stages_at_one_instant() {
-    let checked = check_source(
-        Path::new("test.nurture"),
-        "test.nurture",
+    let dir = common::scratch("semantics-conflicting-moves");
+    std::fs::write(
+        dir.join("test.nurture"),
         "stages Subscriber, Lead, MQL
-         form demo
-         rule a: on submitted form demo then move to Lead
-         rule b: on submitted form demo then move to MQL"
-            .to_string(),
+form demo
+rule a: on submitted form demo then move to Lead
+rule b: on submitted form demo then move to MQL
+",
+    )
+    .unwrap();
+    let run = common::nurture_in(&dir, &["check", "--format", "json", "test.nurture"]);
+    assert_eq!(run.code(), Some(0), "warnings only: {}", run.stderr);
+    let report = run.json();
+    assert_eq!(
+        (report["errors"].as_u64(), report["warnings"].as_u64()),
+        (Some(0), Some(1))
     );
-    assert!(checked.program.is_some());
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["code"], "conflicting-stage-moves");
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(4), Some(37))
+    );
+    let message = d["message"].as_str().unwrap();
     assert!(
-        checked
-            .diagnostics
-            .iter()
-            .any(|d| d.severity == nurture::diagnostics::Severity::Warning),
-        "expected a warning about rules a and b, got {:?}",
-        checked.diagnostics
+        message.contains("`a`") && message.contains("`b`"),
+        "{message}"
     );
 }
 

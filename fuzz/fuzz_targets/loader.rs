@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
     } else {
         None
     };
-    let schema = Schema::of_program(common::program());
+    let schema = Schema::from(common::program());
     let contacts =
         (flags & 0x10 != 0).then(|| Input::from_bytes("contacts", format(flags >> 2), part(1)));
     let events = if flags & 0x40 != 0 {

@@ -48,7 +48,7 @@ const TO: i64 = 1_743_465_600;
 
 fuzz_target!(|data: &[u8]| {
     let program = common::program();
-    let schema = Schema::of_program(program);
+    let schema = Schema::from(program);
     let options = LoadOptions {
         skip_bad_rows: true,
         ..LoadOptions::default()

@@ -127,7 +127,7 @@ pub fn load_data(program: &Program, args: &DataArgs) -> Result<ManuallyDrop<Data
             max_inflated: args.max_inflated_size,
         },
     };
-    let schema = Schema::of_program(program);
+    let schema = Schema::from(program);
     match data::load_paths(&schema, args.contacts.as_deref(), &args.events, &options) {
         Ok(dataset) => {
             print_problems(&dataset.report, "warning");

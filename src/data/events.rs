@@ -102,6 +102,32 @@ enum Outcome<'a> {
     Skipped(usize),
 }
 
+/// Why a row gives no event: a problem (boxed, so that the `Result`s of
+/// the conversion steps stay small on the path every good row takes) or a
+/// deliberate skip (index into `Plan::skip_reasons`).
+enum Rejected {
+    Bad(Box<super::RowProblem>),
+    Skipped(usize),
+}
+
+/// The cells of one row, by role, and the line it starts on.
+#[derive(Clone, Copy)]
+struct RowCells<'c, 'a> {
+    line: u64,
+    cells: &'c [Option<Cell<'a>>],
+}
+
+impl<'a> RowCells<'_, 'a> {
+    /// The cell of `role`, unless it is absent or blank.
+    fn get(&self, role: usize) -> Option<Cell<'a>> {
+        self.cells
+            .get(role)
+            .copied()
+            .flatten()
+            .filter(|c| !c.is_blank())
+    }
+}
+
 /// Per-batch caches that make repeated lookups cheap.
 struct Caches {
     decoder: Decoder,
@@ -444,6 +470,9 @@ impl<'s> Plan<'s> {
         first.and_then(|rule| self.actions.get(rule))
     }
 
+    /// Converts one row: the contact id, the event type, the time, the
+    /// contact, the properties, the group and the derived contact fields,
+    /// in that order (the first that fails is the row's problem).
     fn convert<'a>(
         &self,
         line: u64,
@@ -451,295 +480,39 @@ impl<'s> Plan<'s> {
         caches: &mut Caches,
         foreign_seen: &mut BTreeSet<(u16, usize)>,
     ) -> Outcome<'a> {
-        let col = |role: usize| self.binding.role_names.get(role).map(String::as_str);
-        let bad = |role: Option<usize>, code, message: String| {
-            Outcome::Bad(problem(&self.file, line, role.and_then(col), code, message))
-        };
-        let get = |role: usize| cells.get(role).copied().flatten().filter(|c| !c.is_blank());
+        let row = RowCells { line, cells };
+        match self.row(row, caches, foreign_seen) {
+            Ok(row) => Outcome::Row(row),
+            Err(Rejected::Bad(p)) => Outcome::Bad(*p),
+            Err(Rejected::Skipped(reason)) => Outcome::Skipped(reason),
+        }
+    }
 
+    fn row<'a>(
+        &self,
+        row: RowCells<'_, 'a>,
+        caches: &mut Caches,
+        foreign_seen: &mut BTreeSet<(u16, usize)>,
+    ) -> Result<Row<'a>, Rejected> {
         // Contact id first: anonymous rows may be skipped by the mapping.
-        let contact_text: Cow<'a, str> = match get(CONTACT) {
-            None => {
-                if self.missing_contact == MissingIdPolicy::Skip {
-                    return Outcome::Skipped(SKIP_NO_CONTACT);
-                }
-                return bad(
-                    Some(CONTACT),
-                    D002,
-                    "`contact_id` is empty: every event needs the id of its contact".to_string(),
-                );
-            }
-            Some(cell) => match cell.scalar_text() {
-                Some(Cow::Borrowed(s)) => Cow::Borrowed(s.trim_ascii()),
-                Some(Cow::Owned(s)) => Cow::Owned(s.trim_ascii().to_string()),
-                None => {
-                    return bad(
-                        Some(CONTACT),
-                        D003,
-                        format!(
-                            "`contact_id` must be text but the value is {}",
-                            cell.quoted()
-                        ),
-                    )
-                }
-            },
+        let contact_text = self.contact_text(row)?;
+        let event_type = self.event_type(row, caches)?;
+        let at = self.at(row, caches)?;
+        let contact = match self.contacts {
+            Some(set) => self.resolve_contact(row, set, &contact_text, caches)?,
+            None => 0,
         };
-
-        // Event type: classify rules, then the `type` column, then the
-        // mapping's constant type.
-        let event_type = if self.classify.is_empty() {
-            None
-        } else {
-            match self.classify_row(&get) {
-                Some(ClassAction::Type(t)) => Some(*t),
-                Some(ClassAction::Skip(reason)) => return Outcome::Skipped(*reason),
-                None => None,
-            }
-        };
-        let event_type = match event_type {
-            Some(t) => t,
-            None => match get(TYPE) {
-                Some(cell) => {
-                    let text = cell.scalar_text().unwrap_or_default();
-                    let text = text.trim_ascii();
-                    match &caches.last_type {
-                        Some((name, t)) if name == text => *t,
-                        _ => match self
-                            .schema
-                            .event_type_index(text)
-                            .and_then(|i| u16::try_from(i).ok())
-                        {
-                            Some(t) => {
-                                caches.last_type = Some((text.to_string(), t));
-                                t
-                            }
-                            None => {
-                                let mut msg = format!(
-                                    "event type {} is neither built in nor declared in the rules",
-                                    cell.quoted()
-                                );
-                                if let Some(s) = did_you_mean(
-                                    text,
-                                    self.schema.event_types.iter().map(|t| t.name.as_str()),
-                                ) {
-                                    msg.push_str(&format!(" (did you mean `{s}`?)"));
-                                }
-                                return bad(Some(TYPE), D005, msg);
-                            }
-                        },
-                    }
-                }
-                None => match self.constant_type {
-                    Some(t) => t,
-                    None => {
-                        return bad(
-                            Some(TYPE),
-                            D002,
-                            "`type` is empty: every event needs a type".to_string(),
-                        )
-                    }
-                },
-            },
-        };
-
-        let at: Instant = match get(AT) {
-            None => {
-                return bad(
-                    Some(AT),
-                    D002,
-                    "`at` is empty: every event needs a time".to_string(),
-                )
-            }
-            Some(cell) => match cell.scalar_text().and_then(|t| caches.decoder.times.parse(&t)) {
-                Some(t) => t,
-                None => {
-                    return bad(
-                        Some(AT),
-                        D008,
-                        format!(
-                            "`at` is not a timestamp: {} (use RFC 3339 such as 2025-03-01T09:30:00Z, or a bare date 2025-03-01)",
-                            cell.quoted()
-                        ),
-                    )
-                }
-            },
-        };
-
-        // Resolve the contact (unless contacts are derived).
-        let mut contact = 0u32;
-        if let Some(set) = self.contacts {
-            let is = |idx: u32| {
-                set.contacts
-                    .get(idx as usize)
-                    .is_some_and(|c| c.id == contact_text.as_ref())
-            };
-            let cached = match caches.last_contact {
-                Some(idx) if is(idx) => Some(idx),
-                Some(idx) if is(idx.wrapping_add(1)) => Some(idx + 1),
-                _ => None,
-            };
-            contact = match cached {
-                Some(idx) => {
-                    caches.last_contact = Some(idx);
-                    idx
-                }
-                None => match set.index.get(contact_text.as_ref()) {
-                    Some(&idx) => {
-                        caches.last_contact = Some(idx);
-                        idx
-                    }
-                    None => {
-                        return match set.rejected.get(contact_text.as_ref()) {
-                            Some(l) => bad(
-                                Some(CONTACT),
-                                D010,
-                                format!(
-                                    "contact {} was rejected (line {l} of {}), so its events are rejected too",
-                                    convert::quote(&contact_text),
-                                    set.file
-                                ),
-                            ),
-                            None => bad(
-                                Some(CONTACT),
-                                D006,
-                                format!(
-                                    "no contact has the id {} (in {})",
-                                    convert::quote(&contact_text),
-                                    set.file
-                                ),
-                            ),
-                        }
-                    }
-                },
-            };
-        }
-
-        // `event_type` is an index into both lists (they are built from
-        // the same schema), so the `else` is never taken.
-        let (Some(ty), Some(plan)) = (
-            self.schema.event_types.get(usize::from(event_type)),
-            self.types.get(usize::from(event_type)),
-        ) else {
-            return bad(Some(TYPE), D005, "unknown event type".to_string());
-        };
-        let mut properties = crate::data::Properties::with_capacity(ty.properties.len());
-        for ((pname, pty), src) in ty.properties.iter().zip(&plan.props) {
-            let value = match src {
-                PropSource::Role(role) => match get(*role) {
-                    None => None,
-                    Some(cell) => {
-                        match convert_cell(*pty, cell, &self.separator, &mut caches.decoder) {
-                            Ok(v) => v,
-                            Err(()) => {
-                                return bad(
-                                    Some(*role),
-                                    D003,
-                                    format!(
-                                "`{pname}` of a `{}` event is declared as {} but the value is {}",
-                                ty.name,
-                                convert::type_phrase(*pty),
-                                cell.quoted()
-                            ),
-                                )
-                            }
-                        }
-                    }
-                },
-                PropSource::Product { a, b, abs, round } => {
-                    let mut factors = [0.0f64; 2];
-                    let mut blank = false;
-                    for (factor, role) in factors.iter_mut().zip([*a, *b]) {
-                        match get(role) {
-                            None => blank = true,
-                            Some(cell) => match cell.scalar_text().and_then(|t| convert::parse_number(&t)) {
-                                Some(x) => *factor = x,
-                                None => {
-                                    return bad(
-                                        Some(role),
-                                        D003,
-                                        format!(
-                                            "`{}` is multiplied into `{pname}` and must be a number, but the value is {}",
-                                            col(role).unwrap_or_default(),
-                                            cell.quoted()
-                                        ),
-                                    )
-                                }
-                            },
-                        }
-                    }
-                    if blank {
-                        None
-                    } else {
-                        let mut x = factors[0] * factors[1];
-                        if *abs {
-                            x = x.abs();
-                        }
-                        let x = round_to(x, *round);
-                        if *pty == FieldType::Number && x.is_finite() {
-                            Some(Value::Number(x))
-                        } else if *pty == FieldType::Text && x.is_finite() {
-                            Some(Value::Text(x.to_string().into()))
-                        } else {
-                            return bad(
-                                Some(*a),
-                                D003,
-                                format!(
-                                    "`{pname}` of a `{}` event is declared as {}, which a product of two numbers cannot fill",
-                                    ty.name,
-                                    convert::type_phrase(*pty)
-                                ),
-                            );
-                        }
-                    }
-                }
-            };
-            properties.push(value);
-        }
-        for &role in &plan.foreign {
-            if get(role).is_some() && !foreign_seen.contains(&(event_type, role)) {
-                foreign_seen.insert((event_type, role));
-            }
-        }
-
+        let properties = self.properties(row, event_type, caches, foreign_seen)?;
         let group = self
             .group_role
-            .and_then(get)
+            .and_then(|role| row.get(role))
             .and_then(|c| match c.scalar_text() {
                 Some(Cow::Borrowed(s)) => Some(Cow::Borrowed(s.trim())),
                 Some(Cow::Owned(s)) => Some(Cow::Owned(s.trim().to_string())),
                 None => None,
             });
-
-        let mut cfields = Vec::new();
-        if !self.contact_fields.is_empty() {
-            cfields = vec![None; self.schema.fields.len()];
-            for &(role, fi) in &self.contact_fields {
-                let (Some(cell), Some((fname, fty))) = (get(role), self.schema.fields.get(fi))
-                else {
-                    continue;
-                };
-                match convert_cell(*fty, cell, &self.separator, &mut caches.decoder) {
-                    Ok(v) => {
-                        if let Some(slot) = cfields.get_mut(fi) {
-                            *slot = v;
-                        }
-                    }
-                    Err(()) => {
-                        return bad(
-                            Some(role),
-                            D003,
-                            format!(
-                                "contact field `{fname}` is declared as {} but the value is {}",
-                                convert::type_phrase(*fty),
-                                cell.quoted()
-                            ),
-                        )
-                    }
-                }
-            }
-        }
-
-        Outcome::Row(Row {
+        let cfields = self.contact_fields(row, caches)?;
+        Ok(Row {
             event: Event {
                 contact,
                 event_type,
@@ -750,6 +523,313 @@ impl<'s> Plan<'s> {
             group,
             cfields,
         })
+    }
+
+    /// A bad row: the problem at `role`'s column (or the whole row).
+    fn bad(
+        &self,
+        line: u64,
+        role: Option<usize>,
+        code: crate::diagnostics::Code,
+        message: String,
+    ) -> Rejected {
+        let column = role.and_then(|r| self.binding.role_names.get(r).map(String::as_str));
+        Rejected::Bad(Box::new(problem(&self.file, line, column, code, message)))
+    }
+
+    /// The `contact_id` cell, trimmed.
+    fn contact_text<'a>(&self, row: RowCells<'_, 'a>) -> Result<Cow<'a, str>, Rejected> {
+        let Some(cell) = row.get(CONTACT) else {
+            if self.missing_contact == MissingIdPolicy::Skip {
+                return Err(Rejected::Skipped(SKIP_NO_CONTACT));
+            }
+            return Err(self.bad(
+                row.line,
+                Some(CONTACT),
+                D002,
+                "`contact_id` is empty: every event needs the id of its contact".to_string(),
+            ));
+        };
+        match cell.scalar_text() {
+            Some(Cow::Borrowed(s)) => Ok(Cow::Borrowed(s.trim_ascii())),
+            Some(Cow::Owned(s)) => Ok(Cow::Owned(s.trim_ascii().to_string())),
+            None => Err(self.bad(
+                row.line,
+                Some(CONTACT),
+                D003,
+                format!(
+                    "`contact_id` must be text but the value is {}",
+                    cell.quoted()
+                ),
+            )),
+        }
+    }
+
+    /// The event type: classify rules, then the `type` column, then the
+    /// mapping's constant type.
+    fn event_type(&self, row: RowCells<'_, '_>, caches: &mut Caches) -> Result<u16, Rejected> {
+        if !self.classify.is_empty() {
+            match self.classify_row(&|role| row.get(role)) {
+                Some(ClassAction::Type(t)) => return Ok(*t),
+                Some(ClassAction::Skip(reason)) => return Err(Rejected::Skipped(*reason)),
+                None => {}
+            }
+        }
+        match (row.get(TYPE), self.constant_type) {
+            (Some(cell), _) => self.named_type(row.line, cell, caches),
+            (None, Some(t)) => Ok(t),
+            (None, None) => Err(self.bad(
+                row.line,
+                Some(TYPE),
+                D002,
+                "`type` is empty: every event needs a type".to_string(),
+            )),
+        }
+    }
+
+    /// The schema index of the type named in `cell`.
+    fn named_type(&self, line: u64, cell: Cell<'_>, caches: &mut Caches) -> Result<u16, Rejected> {
+        let text = cell.scalar_text().unwrap_or_default();
+        let text = text.trim_ascii();
+        if let Some((name, t)) = &caches.last_type {
+            if name == text {
+                return Ok(*t);
+            }
+        }
+        if let Some(t) = self
+            .schema
+            .event_type_index(text)
+            .and_then(|i| u16::try_from(i).ok())
+        {
+            caches.last_type = Some((text.to_string(), t));
+            return Ok(t);
+        }
+        let mut msg = format!(
+            "event type {} is neither built in nor declared in the rules",
+            cell.quoted()
+        );
+        if let Some(s) = did_you_mean(
+            text,
+            self.schema.event_types.iter().map(|t| t.name.as_str()),
+        ) {
+            msg.push_str(&format!(" (did you mean `{s}`?)"));
+        }
+        Err(self.bad(line, Some(TYPE), D005, msg))
+    }
+
+    /// The `at` cell as an instant.
+    fn at(&self, row: RowCells<'_, '_>, caches: &mut Caches) -> Result<Instant, Rejected> {
+        let Some(cell) = row.get(AT) else {
+            return Err(self.bad(
+                row.line,
+                Some(AT),
+                D002,
+                "`at` is empty: every event needs a time".to_string(),
+            ));
+        };
+        cell.scalar_text()
+            .and_then(|t| caches.decoder.times.parse(&t))
+            .ok_or_else(|| {
+                self.bad(
+                    row.line,
+                    Some(AT),
+                    D008,
+                    format!(
+                        "`at` is not a timestamp: {} (use RFC 3339 such as 2025-03-01T09:30:00Z, or a bare date 2025-03-01)",
+                        cell.quoted()
+                    ),
+                )
+            })
+    }
+
+    /// The index of the contact with id `id` in the contacts file.
+    fn resolve_contact(
+        &self,
+        row: RowCells<'_, '_>,
+        set: &ContactSet,
+        id: &str,
+        caches: &mut Caches,
+    ) -> Result<u32, Rejected> {
+        let is = |idx: u32| set.contacts.get(idx as usize).is_some_and(|c| c.id == id);
+        let cached = match caches.last_contact {
+            Some(idx) if is(idx) => Some(idx),
+            Some(idx) if is(idx.wrapping_add(1)) => Some(idx + 1),
+            _ => None,
+        };
+        if let Some(idx) = cached.or_else(|| set.index.get(id).copied()) {
+            caches.last_contact = Some(idx);
+            return Ok(idx);
+        }
+        Err(match set.rejected.get(id) {
+            Some(l) => self.bad(
+                row.line,
+                Some(CONTACT),
+                D010,
+                format!(
+                    "contact {} was rejected (line {l} of {}), so its events are rejected too",
+                    convert::quote(id),
+                    set.file
+                ),
+            ),
+            None => self.bad(
+                row.line,
+                Some(CONTACT),
+                D006,
+                format!(
+                    "no contact has the id {} (in {})",
+                    convert::quote(id),
+                    set.file
+                ),
+            ),
+        })
+    }
+
+    /// The properties of an event of type `event_type`; notes the
+    /// properties of other types set on this row in `foreign_seen`.
+    fn properties(
+        &self,
+        row: RowCells<'_, '_>,
+        event_type: u16,
+        caches: &mut Caches,
+        foreign_seen: &mut BTreeSet<(u16, usize)>,
+    ) -> Result<crate::data::Properties, Rejected> {
+        // `event_type` is an index into both lists (they are built from
+        // the same schema), so the `else` is never taken.
+        let (Some(ty), Some(plan)) = (
+            self.schema.event_types.get(usize::from(event_type)),
+            self.types.get(usize::from(event_type)),
+        ) else {
+            return Err(self.bad(row.line, Some(TYPE), D005, "unknown event type".to_string()));
+        };
+        let mut properties = crate::data::Properties::with_capacity(ty.properties.len());
+        for ((pname, pty), src) in ty.properties.iter().zip(&plan.props) {
+            let value = match src {
+                PropSource::Role(role) => match row.get(*role) {
+                    None => None,
+                    Some(cell) => convert_cell(*pty, cell, &self.separator, &mut caches.decoder)
+                        .map_err(|()| {
+                            self.bad(
+                                row.line,
+                                Some(*role),
+                                D003,
+                                format!(
+                                    "`{pname}` of a `{}` event is declared as {} but the value is {}",
+                                    ty.name,
+                                    convert::type_phrase(*pty),
+                                    cell.quoted()
+                                ),
+                            )
+                        })?,
+                },
+                PropSource::Product { a, b, abs, round } => {
+                    self.product(row, (pname, *pty), &ty.name, [*a, *b], *abs, *round)?
+                }
+            };
+            properties.push(value);
+        }
+        for &role in &plan.foreign {
+            if row.get(role).is_some() && !foreign_seen.contains(&(event_type, role)) {
+                foreign_seen.insert((event_type, role));
+            }
+        }
+        Ok(properties)
+    }
+
+    /// A property computed as the product of two columns (`None` when
+    /// either is blank).
+    fn product(
+        &self,
+        row: RowCells<'_, '_>,
+        (pname, pty): (&str, FieldType),
+        type_name: &str,
+        roles: [usize; 2],
+        abs: bool,
+        round: Option<u8>,
+    ) -> Result<Option<Value>, Rejected> {
+        let mut factors = [0.0f64; 2];
+        let mut blank = false;
+        for (factor, role) in factors.iter_mut().zip(roles) {
+            match row.get(role) {
+                None => blank = true,
+                Some(cell) => match cell.scalar_text().and_then(|t| convert::parse_number(&t)) {
+                    Some(x) => *factor = x,
+                    None => {
+                        let column = self.binding.role_names.get(role);
+                        return Err(self.bad(
+                            row.line,
+                            Some(role),
+                            D003,
+                            format!(
+                                "`{}` is multiplied into `{pname}` and must be a number, but the value is {}",
+                                column.map(String::as_str).unwrap_or_default(),
+                                cell.quoted()
+                            ),
+                        ));
+                    }
+                },
+            }
+        }
+        if blank {
+            return Ok(None);
+        }
+        let [x, y] = factors;
+        let mut x = x * y;
+        if abs {
+            x = x.abs();
+        }
+        let x = round_to(x, round);
+        if pty == FieldType::Number && x.is_finite() {
+            Ok(Some(Value::Number(x)))
+        } else if pty == FieldType::Text && x.is_finite() {
+            Ok(Some(Value::Text(x.to_string().into())))
+        } else {
+            let [a, _] = roles;
+            Err(self.bad(
+                row.line,
+                Some(a),
+                D003,
+                format!(
+                    "`{pname}` of a `{type_name}` event is declared as {}, which a product of two numbers cannot fill",
+                    convert::type_phrase(pty)
+                ),
+            ))
+        }
+    }
+
+    /// The contact fields this row sets when contacts are derived from the
+    /// events (empty otherwise).
+    fn contact_fields(
+        &self,
+        row: RowCells<'_, '_>,
+        caches: &mut Caches,
+    ) -> Result<Vec<Option<Value>>, Rejected> {
+        if self.contact_fields.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut cfields = vec![None; self.schema.fields.len()];
+        for &(role, fi) in &self.contact_fields {
+            let (Some(cell), Some((fname, fty))) = (row.get(role), self.schema.fields.get(fi))
+            else {
+                continue;
+            };
+            let value =
+                convert_cell(*fty, cell, &self.separator, &mut caches.decoder).map_err(|()| {
+                    self.bad(
+                        row.line,
+                        Some(role),
+                        D003,
+                        format!(
+                            "contact field `{fname}` is declared as {} but the value is {}",
+                            convert::type_phrase(*fty),
+                            cell.quoted()
+                        ),
+                    )
+                })?;
+            if let Some(slot) = cfields.get_mut(fi) {
+                *slot = value;
+            }
+        }
+        Ok(cfields)
     }
 
     fn finish(&self, batch: &mut Batch, line: u64, outcome: Outcome<'_>) {

@@ -77,7 +77,11 @@ pub const MAX_STORED_PROBLEMS: usize = 1000;
 /// all are counted in [`LoadReport::note_count`].
 pub const MAX_STORED_NOTES: usize = 100;
 
-/// What the data must look like, built by the caller from the checked rules.
+/// What the data must look like: the loader's own description of the
+/// fields and event types it converts to, built by the caller. For a
+/// checked program that is `Schema::from(&program)` (implemented in
+/// `sim`, so that `data` needs no program); tests build one with
+/// [`Schema::new`].
 #[derive(Clone, Debug)]
 pub struct Schema {
     /// Declared contact fields, in order.
@@ -110,34 +114,13 @@ impl EventTypeSchema {
 }
 
 impl Schema {
-    /// The built-in event types, in the checker's order (one list:
-    /// `check::ir::BUILTIN_EVENT_TYPES`).
+    /// The built-in event types, in the checker's order (from the one
+    /// table, [`crate::ir::BUILTIN_EVENT_TYPES`]).
     pub fn builtin_event_types() -> Vec<EventTypeSchema> {
         crate::ir::BUILTIN_EVENT_TYPES
             .iter()
             .map(|(name, properties)| EventTypeSchema::new(name, properties))
             .collect()
-    }
-
-    /// The schema a checked rules program declares.
-    pub fn of_program(program: &crate::ir::Program) -> Schema {
-        Schema {
-            fields: program
-                .fields
-                .iter()
-                .map(|f| (f.name.clone(), f.ty))
-                .collect(),
-            event_types: program
-                .event_types
-                .iter()
-                .map(|t| EventTypeSchema {
-                    name: t.name.clone(),
-                    properties: t.properties.to_vec(),
-                })
-                .collect(),
-            stages: program.stages.to_vec(),
-            timezone: program.settings.timezone,
-        }
     }
 
     /// A schema with the built-in event types followed by `custom`.

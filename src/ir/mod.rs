@@ -157,6 +157,12 @@ pub mod builtin {
     pub const UNSUBSCRIBED: EventTypeId = EventTypeId::new(8);
 }
 
+/// The name of built-in event type `id` (`None` for a declared type), for
+/// callers that need the name without a program (`generate`, tests).
+pub fn builtin_event_name(id: EventTypeId) -> Option<&'static str> {
+    BUILTIN_EVENT_TYPES.get(id.index()).map(|(name, _)| *name)
+}
+
 pub fn builtin_event_types() -> IdVec<EventTypeId, EventTypeDef> {
     BUILTIN_EVENT_TYPES
         .iter()

@@ -6,6 +6,7 @@ pub mod contact;
 pub mod limits;
 pub mod outcome;
 pub mod run;
+mod schema;
 pub mod sends;
 
 pub use contact::{simulate_contact, state_at, RunPlan, DEFAULT_MAX_RECORDS};
