@@ -1,4 +1,4 @@
-//! `check` of a 10,000-line rules file (PRODUCT.md section 8: under 100 ms).
+//! `check` of a 10,000-line rules file (the product brief, section 8: under 100 ms).
 //!
 //! Run with `cargo bench --bench check`. A plain `harness = false` bench on
 //! `std::time`: no dependency to build, and the figure that matters is one

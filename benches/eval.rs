@@ -1,4 +1,4 @@
-//! One contact evaluated against 100 rules at one instant (PRODUCT.md
+//! One contact evaluated against 100 rules at one instant (the product brief
 //! section 8: under 10 µs).
 //!
 //! Run with `cargo bench --bench eval`. A `harness = false` bench on

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The macro benchmark of PRODUCT.md section 8: generate N contacts (default
+# The macro benchmark of the product brief, section 8: generate N contacts (default
 # 1,000,000, about 10 events each), dry-run the B2B example over 365 days
 # with 1 and with 2 threads, report wall time, events per second and peak
 # memory, and check that both runs give byte-identical reports and outboxes.

@@ -1,5 +1,5 @@
 //! `nurture check` as CI runs it: the real binary, its exit codes, its
-//! output formats and how it walks directories (PRODUCT.md section 5).
+//! output formats and how it walks directories (the product brief, section 5).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

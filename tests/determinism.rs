@@ -1,4 +1,4 @@
-//! PRODUCT.md section 4, "Determinism": the same rules, data and flags give
+//! The product brief, section 4, "Determinism": the same rules, data and flags give
 //! byte-identical output whatever the thread count; and section 6: bad rows
 //! are never silently dropped, and read = used + rejected.
 //!

@@ -1,4 +1,4 @@
-//! Hostile input through the real binary (PRODUCT.md section 7): truncated,
+//! Hostile input through the real binary (the product brief, section 7): truncated,
 //! random, binary, huge and deeply nested files. Whatever the input,
 //! `nurture check` must end by itself within the deadline, without a panic
 //! or a signal, with exit code 0, 1 or 2, and its JSON report must be JSON

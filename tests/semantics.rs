@@ -1,4 +1,4 @@
-//! The semantics decisions of PRODUCT.md section 4, one group of tests per
+//! The semantics decisions of section 4 of the product brief, one group of tests per
 //! decision, each with hand-worked expected results.
 //!
 //! Every test goes through the real pipeline: rules text → `check_source`
@@ -14,7 +14,7 @@
 //! the local time where the campaign has a time zone.
 //!
 //! Tests marked `#[ignore = "BUG: …"]` show interpreter bugs: they state
-//! the behaviour PRODUCT.md asks for and fail today.
+//! the behaviour the product brief asks for and fail today.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -1800,7 +1800,7 @@ fn points_decay_by_an_amount_per_period_and_stop_at_zero() {
     assert_eq!(sim.final_points("neg"), -4);
 }
 
-/// Decay of a large point balance must not overflow (PRODUCT.md section 7:
+/// Decay of a large point balance must not overflow (the product brief, section 7:
 /// no panic on any data file).
 #[test]
 fn points_decay_does_not_overflow_on_large_balances() {

@@ -28,3 +28,16 @@ pub fn local_date(instant: Instant, tz: chrono_tz::Tz) -> String {
         None => rfc3339(instant),
     }
 }
+
+/// Midnight of a date in a time zone; on a day whose midnight does not
+/// exist (a DST gap) the first instant of the day.
+pub fn start_of_day(date: chrono::NaiveDate, tz: chrono_tz::Tz) -> crate::base::value::Instant {
+    let mut naive: chrono::NaiveDateTime = date.and_time(chrono::NaiveTime::MIN);
+    for _ in 0..48 {
+        if let Some(t) = chrono::TimeZone::from_local_datetime(&tz, &naive).earliest() {
+            return t.timestamp();
+        }
+        naive += chrono::Duration::minutes(30);
+    }
+    date.and_time(chrono::NaiveTime::MIN).and_utc().timestamp()
+}

@@ -1,9 +1,10 @@
 //! Validation of literals: dates, instants, durations, numbers.
 
+pub use crate::base::time::start_of_day;
 use crate::base::value::Instant;
 use crate::ir::TimePoint;
 use crate::syntax::ast::{Duration, Literal, LiteralKind};
-use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use chrono::NaiveDate;
 
 /// The longest duration we accept anywhere: 100 years.
 pub const MAX_DURATION_SECONDS: i64 = 100 * 366 * 86_400;
@@ -35,19 +36,6 @@ fn add_missing_seconds(text: &str) -> String {
     }
 }
 
-/// Midnight of a date in a time zone; on a day whose midnight does not
-/// exist (a DST gap) the first instant of the day.
-pub fn start_of_day(date: NaiveDate, tz: chrono_tz::Tz) -> Instant {
-    let mut naive: NaiveDateTime = date.and_time(chrono::NaiveTime::MIN);
-    for _ in 0..48 {
-        if let Some(t) = tz.from_local_datetime(&naive).earliest() {
-            return t.timestamp();
-        }
-        naive += chrono::Duration::minutes(30);
-    }
-    date.and_time(chrono::NaiveTime::MIN).and_utc().timestamp()
-}
-
 pub fn time_point(literal: &Literal) -> Result<TimePoint, Invalid> {
     match &literal.kind {
         LiteralKind::Date(text) => parse_date(text).map(TimePoint::Date),
@@ -76,6 +64,7 @@ pub fn parse_number(text: &str) -> Result<f64, Invalid> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn datetimes_may_omit_seconds() {

@@ -32,7 +32,7 @@ pub struct GenerateArgs {
 
 pub fn run(args: &GenerateArgs) -> i32 {
     let start = match crate::check::values::parse_date(&args.start) {
-        Ok(date) => crate::check::values::start_of_day(date, chrono_tz::UTC),
+        Ok(date) => crate::base::time::start_of_day(date, chrono_tz::UTC),
         Err(e) => return usage_error(&format!("--start: {e}")),
     };
     if args.days == 0 {

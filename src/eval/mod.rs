@@ -1,6 +1,6 @@
 //! Evaluation of checked conditions for one contact at one instant.
 //!
-//! Everything here reads one contact only (PRODUCT.md section 4: contacts
+//! Everything here reads one contact only (the product brief, section 4: contacts
 //! are independent), which is what lets the simulator run contacts in
 //! parallel.
 
@@ -10,9 +10,9 @@ pub mod population;
 pub mod script;
 pub mod script_failures;
 
+use crate::base::time::start_of_day;
 use crate::base::value::{Instant, Value};
 use crate::base::vocab::{AggFunc, Consent, DayPattern, FieldType};
-use crate::check::values::start_of_day;
 use crate::data::Event;
 use crate::ir::{
     self, Aggregate, Behaviour, CondKind, EventMatcher, Filter, Program, TargetPattern, TimePoint,

@@ -1,4 +1,4 @@
-//! The machine-readable summary PRODUCT.md section 5 fixes for
+//! The machine-readable summary section 5 of the product brief fixes for
 //! `simulate --format json`.
 
 use super::{rule_name, stage_name, DataCounts};

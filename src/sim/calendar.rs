@@ -3,8 +3,8 @@
 //! 25 hours; everything here goes through local dates so "09:00" stays
 //! 09:00 on those days.
 
+use crate::base::time::start_of_day;
 use crate::base::value::Instant;
-use crate::check::values::start_of_day;
 use crate::ir::{Duration, QuietHours};
 use chrono::{NaiveDate, NaiveTime, Offset, TimeZone, Timelike};
 

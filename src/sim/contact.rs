@@ -1,5 +1,5 @@
 //! One contact's dry run: its timeline of instants, the rules that fire at
-//! each, and the actions they take. This is PRODUCT.md section 4 in code;
+//! each, and the actions they take. This is section 4 of the product brief in code;
 //! `docs/language.md` ("Semantics") says the same in words.
 
 use super::calendar::{add_duration, local_time_at_or_after, period_end, periods_between};

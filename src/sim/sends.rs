@@ -1,5 +1,5 @@
 //! Whether, and when, a message goes out: consent, once-per-contact,
-//! quiet hours and frequency caps (PRODUCT.md section 4, "Sends").
+//! quiet hours and frequency caps (the product brief, section 4, "Sends").
 
 use super::outcome::{Reason, Status};
 use crate::base::value::Instant;
