@@ -7,7 +7,10 @@
 //! prints the median, fastest and slowest of the samples.
 //!
 //! `cargo bench --bench check -- --write FILE` also writes the generated
-//! rules file, to look at or to time with other tools.
+//! rules file, to look at or to time with other tools; `-- --calls` also
+//! prints how many pest calls the file and each kind of construct need.
+//! To see where parse time goes (pest, lowering), profile this bench
+//! (`perf record`): its samples are a loop over the same file.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -77,6 +80,85 @@ fn main() {
     process.cpu = None;
     report("`nurture check` process", &process);
     let _ = std::fs::remove_dir_all(&dir);
+
+    // Parsing a file of the largest size the limits allow, at fewer samples.
+    let big = generate_bytes(5 * 1024 * 1024);
+    report(
+        "parse, 5 MiB",
+        &sample(|| {
+            let ast = nurture::syntax::parse(&big).expect("parses");
+            std::hint::black_box(ast.items.len());
+        }),
+    );
+    if args.iter().any(|a| a == "--calls") {
+        pest_calls(&text);
+    }
+}
+
+/// A campaign of at least `bytes` bytes (whole blocks).
+fn generate_bytes(bytes: usize) -> String {
+    let mut text = generate(0);
+    let mut block = 0;
+    while text.len() < bytes {
+        write_block(&mut text, block);
+        block += 1;
+    }
+    text
+}
+
+/// `-- --calls`: how many pest calls the generated file and each kind of
+/// construct need (the parser's call limit is set from these figures). The
+/// fewest calls that parse a text are found by bisecting pest's global call
+/// limit, so this runs last: it changes a setting of the whole process.
+fn pest_calls(text: &str) {
+    let calls = calls_for(text);
+    println!(
+        "check: pest calls: {} bytes need {calls}, {} per byte",
+        text.len(),
+        calls / text.len()
+    );
+    let base = calls_for("segment s = x = 1\n");
+    for snippet in [
+        "segment s = x = 1\n",
+        "segment s = x = 1 and x = 1\n",
+        "segment s = country in [\"PL\", \"DE\"]\n",
+        "segment s = opened 5 emails\n",
+        "segment s = opened 3 emails in last 30 days\n",
+        "segment s = stage >= Customer\n",
+        "segment s = budget is set\n",
+        "segment s = total purchase amount in last 365 days >= 1000\n",
+        "rule r: if x = 1 then stop\n",
+        "rule r: if x = 1 then move to MQL\n",
+        "rule r: if x = 1 then wait 7 days\n",
+        "email a\n",
+        "email a, b, c, d\n",
+        "# comment\n",
+        "        \n",
+    ] {
+        let source = snippet.repeat(100);
+        let calls = calls_for(&source).saturating_sub(base);
+        println!(
+            "check: pest calls {calls:>7}/100 {:>6.1}/byte  {snippet:?}",
+            calls as f64 / source.len() as f64
+        );
+    }
+}
+
+/// The fewest pest calls with which `source` parses. The parser sets its
+/// own limit once, on its first call, so it is called before bisecting.
+fn calls_for(source: &str) -> usize {
+    let _ = nurture::syntax::parse(source);
+    let (mut low, mut high) = (1usize, 1usize << 36);
+    while low < high {
+        let mid = low + (high - low) / 2;
+        pest::set_call_limit(std::num::NonZeroUsize::new(mid));
+        if nurture::syntax::parse(source).is_ok() {
+            high = mid
+        } else {
+            low = mid + 1
+        }
+    }
+    low
 }
 
 /// Wall times and, where Linux tells, the on-CPU times of this thread, each

@@ -45,20 +45,6 @@ rule big_{n}:
     );
 }
 
-/// A valid file of at least `lines` lines (whole blocks, so a few more).
-pub(crate) fn rules_with_lines(lines: usize) -> String {
-    let mut out = String::from(HEADER);
-    let mut count = out.matches('\n').count();
-    let mut n = 0;
-    while count < lines {
-        let before = out.len();
-        block(&mut out, n);
-        count += out[before..].matches('\n').count();
-        n += 1;
-    }
-    out
-}
-
 /// A valid file of at least `bytes` bytes.
 pub(crate) fn rules_with_bytes(bytes: usize) -> String {
     let mut out = String::from(HEADER);

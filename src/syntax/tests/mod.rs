@@ -5,7 +5,6 @@ mod constructs;
 mod errors;
 mod generate;
 mod hostile;
-mod perf;
 mod properties;
 
 use crate::syntax::ast::{File, Span};
