@@ -33,7 +33,7 @@ fn b2b_schema() -> Schema {
         env!("CARGO_MANIFEST_DIR"),
         "/examples/b2b_lifecycle.nurture"
     );
-    let checked = nurture::check::check_file(std::path::Path::new(path), "b2b_lifecycle.nurture")
+    let checked = nurture::driver::check_file(std::path::Path::new(path), "b2b_lifecycle.nurture")
         .expect("the B2B example is readable");
     let program = checked.program.expect("the B2B example checks");
     Schema::from(&program)
