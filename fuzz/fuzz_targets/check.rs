@@ -45,7 +45,11 @@ fuzz_target!(|data: &[u8]| {
     let _ = render::summary_line(1, &checked.diagnostics);
     let _ = render::json(&checked.sources, 1, &checked.diagnostics);
     let _ = render::github(&checked.sources, &checked.diagnostics);
-    let _ = render::sarif(&checked.sources, &checked.diagnostics);
+    let _ = render::sarif(
+        &nurture::cli::registry(),
+        &checked.sources,
+        &checked.diagnostics,
+    );
 });
 
 /// An import of an absolute path or through `..` would read real files (or

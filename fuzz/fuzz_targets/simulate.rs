@@ -18,9 +18,9 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use nurture::ir::Program;
 use nurture::data::Contact;
 use nurture::data::{self, Format, Input, LoadOptions, Schema};
+use nurture::ir::Program;
 use nurture::report::{self, DataCounts, RowCounts};
 use nurture::sim::run::{self, OutcomeSink, Population, RunConfig};
 use nurture::sim::ContactOutcome;
