@@ -13,7 +13,7 @@ use nurture::diagnostics::Diagnostic;
 use nurture::driver::check_source;
 use nurture::eval::script::{self, ScriptError};
 use nurture::eval::{Clock, ContactState, Context, EventView};
-use nurture::ir::{self, Program};
+use nurture::ir::Program;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -280,9 +280,10 @@ fn a_script_and_the_equivalent_condition_agree() {
 #[test]
 fn scripts_are_compiled_once_and_shared() {
     let program = program(AGREEMENT);
-    let script: &ir::ScriptDef = &program.scripts[0];
+    let compiled: &std::sync::Arc<rhai::AST> = &program.compiled.scripts[0];
     let copy = program.clone();
-    assert!(std::sync::Arc::ptr_eq(&script.ast, &copy.scripts[0].ast));
+    assert!(std::sync::Arc::ptr_eq(compiled, &copy.compiled.scripts[0]));
+    assert_eq!(program.scripts.len(), program.compiled.scripts.len());
 }
 
 /// `simulate` on a failing script: the condition is false, the error names

@@ -721,18 +721,22 @@ impl Checker<'_> {
         }
     }
 
-    fn regex(&mut self, pattern: &ast::Text) -> Option<regex::Regex> {
-        if let Some(regex) = self.regexes.get(&pattern.value) {
-            // A `Regex` clone shares the compiled program.
-            return Some(regex.clone());
+    /// Compiles a `matches` pattern into the program's regex table, once
+    /// per distinct pattern.
+    fn regex(&mut self, pattern: &ast::Text) -> Option<ir::RegexId> {
+        if let Some(id) = self.regexes.get(&pattern.value) {
+            return Some(*id);
         }
         match regex::RegexBuilder::new(&pattern.value)
             .size_limit(1 << 20)
             .build()
         {
             Ok(regex) => {
-                self.regexes.insert(pattern.value.clone(), regex.clone());
-                Some(regex)
+                let regexes = &mut self.program.compiled.regexes;
+                let id = regexes.next_id();
+                regexes.push(regex);
+                self.regexes.insert(pattern.value.clone(), id);
+                Some(id)
             }
             Err(error) => {
                 let why = error.to_string();

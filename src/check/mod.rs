@@ -214,7 +214,7 @@ struct Checker<'s> {
     symbols: symbols::Recorder,
     /// Compiled `matches` patterns by their text: compiling is the most
     /// expensive part of checking, and large files repeat patterns.
-    regexes: std::collections::HashMap<String, regex::Regex>,
+    regexes: std::collections::HashMap<String, ir::RegexId>,
     /// Event queries by their key (see [`ir::QueryId`]).
     queries: std::collections::HashMap<String, ir::QueryId>,
 }
@@ -536,14 +536,16 @@ impl<'s> Checker<'s> {
                 {
                     // A script that does not compile keeps its slot so ids
                     // stay aligned; the error keeps the program from running.
-                    let def = scripts::compile(script, file, diagnostics).unwrap_or_else(|| {
-                        ir::ScriptDef {
-                            name: script.name.name.clone(),
-                            result: script.ty,
-                            ast: std::sync::Arc::new(rhai::AST::empty()),
-                        }
-                    });
+                    let (def, compiled) = scripts::compile(script, file, diagnostics)
+                        .unwrap_or_else(|| {
+                            let def = ir::ScriptDef {
+                                name: script.name.name.clone(),
+                                result: script.ty,
+                            };
+                            (def, std::sync::Arc::new(rhai::AST::empty()))
+                        });
                     self.program.scripts.push(def);
+                    self.program.compiled.scripts.push(compiled);
                 }
             }
             ItemKind::Error(broken) => self.names.declare_broken(broken),

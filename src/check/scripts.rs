@@ -202,14 +202,14 @@ fn find_fn(text: &str, name: &str) -> Option<usize> {
 
 /// A script of an imported `.rhai` file: a call of its `fn` with every
 /// `fn` of the file beside it. The file was checked when it was loaded.
-fn compile_entry(decl: &ScriptDecl, entry: &str) -> Option<ScriptDef> {
+fn compile_entry(decl: &ScriptDecl, entry: &str) -> Option<(ScriptDef, Arc<rhai::AST>)> {
     let file = engine().compile(&decl.body).ok()?;
     let call = engine().compile(format!("{entry}()")).ok()?;
-    Some(ScriptDef {
+    let def = ScriptDef {
         name: decl.name.name.clone(),
         result: None,
-        ast: Arc::new(call.merge(&file.clone_functions_only())),
-    })
+    };
+    Some((def, Arc::new(call.merge(&file.clone_functions_only()))))
 }
 
 /// Compiles one script; problems are pushed as diagnostics.
@@ -217,7 +217,7 @@ pub fn compile(
     decl: &ScriptDecl,
     file: FileId,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<ScriptDef> {
+) -> Option<(ScriptDef, Arc<rhai::AST>)> {
     let name = &decl.name.name;
     if let Some(entry) = &decl.entry {
         return compile_entry(decl, entry);
@@ -248,11 +248,11 @@ pub fn compile(
     if !ok {
         return None;
     }
-    Some(ScriptDef {
+    let def = ScriptDef {
         name: name.clone(),
         result: decl.ty.or_else(|| constant_type(&ast)),
-        ast: Arc::new(ast),
-    })
+    };
+    Some((def, Arc::new(ast)))
 }
 
 /// The type of a script whose result is a constant (after rhai's constant
@@ -315,6 +315,6 @@ mod tests {
         assert!(compile(&decl("nope(1)", 0), 0, &mut diagnostics).is_none());
         assert_eq!(diagnostics[0].code.info().code, "E0702");
         let def = compile(&decl("1 + 2", 0), 0, &mut diagnostics);
-        assert_eq!(def.and_then(|d| d.result), Some(FieldType::Number));
+        assert_eq!(def.and_then(|(d, _)| d.result), Some(FieldType::Number));
     }
 }

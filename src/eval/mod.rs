@@ -434,7 +434,12 @@ impl<'a> Context<'a> {
             ValueTest::EndsWith(suffix) => value
                 .as_text()
                 .is_some_and(|t| t.ends_with(suffix.as_str())),
-            ValueTest::Matches(regex) => value.as_text().is_some_and(|t| regex.is_match(t)),
+            ValueTest::Matches(id) => {
+                let regex = self.program.compiled.regexes.get(*id);
+                value
+                    .as_text()
+                    .is_some_and(|t| regex.is_some_and(|r| r.is_match(t)))
+            }
             ValueTest::Before(point) => match (value, point) {
                 (Value::Date(d), TimePoint::Date(p)) => d < p,
                 _ => clock

@@ -319,12 +319,12 @@ pub fn value(context: &Context<'_>, id: ScriptId, ty: FieldType) -> Option<Value
 /// Runs a script and converts its result to `ty`, recording nothing: the
 /// error is the failure with its code (for explanations).
 pub fn evaluate(context: &Context<'_>, id: ScriptId, ty: FieldType) -> Result<Value, Failure> {
-    let Some(script) = context.program.scripts.get(id) else {
+    let Some(script) = context.program.compiled.scripts.get(id) else {
         return Err(Failure::failed("no such script".into()));
     };
     let (result, visits) = {
         let _current = Current::set(context);
-        let result = engine().eval_ast_with_scope::<Dynamic>(&mut Scope::new(), &script.ast);
+        let result = engine().eval_ast_with_scope::<Dynamic>(&mut Scope::new(), script);
         (result, VISITS.with(Cell::get))
     };
     // Checked first: a script that caught the error of an exhausted budget

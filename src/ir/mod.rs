@@ -12,8 +12,10 @@ use crate::base::vocab::{
 };
 use chrono::NaiveDate;
 
+mod compiled;
 mod ids;
 pub mod time;
+pub use compiled::Compiled;
 pub use ids::{
     EventTypeId, FieldId, Id, IdVec, ListId, MessageId, PropertyId, QueryId, RegexId, RuleId,
     ScriptId, SegmentId, StageId,
@@ -54,16 +56,17 @@ pub struct Program {
     /// days) share a [`QueryId`], so that an evaluation answers each
     /// question once however many rules and segments ask it.
     pub query_uses: IdVec<QueryId, u32>,
+    /// Compiled regexes and scripts, referred to by id from conditions.
+    pub compiled: Compiled,
 }
 
-/// A compiled `script` block. The compiled rhai program is shared, never
-/// recompiled: every contact and every thread evaluates the same `AST`.
+/// A `script` block. Its compiled rhai program is in
+/// [`Compiled::scripts`] under the same id, shared, never recompiled.
 #[derive(Debug, Clone)]
 pub struct ScriptDef {
     pub name: String,
     /// The declared result type (`script name: bool`), if any.
     pub result: Option<FieldType>,
-    pub ast: std::sync::Arc<rhai::AST>,
 }
 
 #[derive(Debug, Clone)]
@@ -454,7 +457,8 @@ pub enum ValueTest {
     Contains(String),
     StartsWith(String),
     EndsWith(String),
-    Matches(regex::Regex),
+    /// A regular expression, compiled in [`Compiled::regexes`].
+    Matches(RegexId),
     IsSet,
     IsNotSet,
     Before(TimePoint),

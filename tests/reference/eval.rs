@@ -268,7 +268,10 @@ impl View<'_> {
             },
             ValueTest::StartsWith(s) => matches!(v, Value::Text(t) if t.starts_with(s.as_str())),
             ValueTest::EndsWith(s) => matches!(v, Value::Text(t) if t.ends_with(s.as_str())),
-            ValueTest::Matches(re) => matches!(v, Value::Text(t) if re.is_match(t)),
+            ValueTest::Matches(re) => {
+                let re = &self.program.compiled.regexes[re.index()];
+                matches!(v, Value::Text(t) if re.is_match(t))
+            }
             ValueTest::Before(p) => match (v, p) {
                 (Value::Date(d), TimePoint::Date(x)) => d < x,
                 _ => self.instant(v).is_some_and(|t| t < self.point(p)),
