@@ -1,6 +1,7 @@
 //! Fuzzes the formatter: for any text that parses, `nurture::fmt::format`
 //! either refuses with a reason or returns text that parses to the same AST
-//! (spans ignored, `syntax::ast_eq`, the comparison `fmt` itself uses), keeps
+//! (spans never count in node equality; `File::same_items` is the comparison
+//! `fmt` itself uses), keeps
 //! every comment, and is a fixed point (formatting it again changes nothing).
 //! For text that does not parse, it reports the syntax errors.
 
@@ -8,7 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use nurture::fmt::{format, FormatError};
-use nurture::syntax::{self, ast_eq};
+use nurture::syntax;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(source) = std::str::from_utf8(data) else {
@@ -25,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
                 Err(errors) => panic!("the output does not parse: {errors:?}\n{formatted}"),
             };
             assert!(
-                ast_eq::same_ignoring_spans(&original, &reparsed),
+                original.same_items(&reparsed),
                 "the output means something else:\n{formatted}"
             );
             assert_eq!(original.comments.len(), reparsed.comments.len());

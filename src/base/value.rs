@@ -17,7 +17,11 @@ pub type Instant = i64;
 /// value into a contact's state is a reference count.
 pub type Text = std::sync::Arc<str>;
 
-#[derive(Clone, Debug, PartialEq)]
+/// Equality and hashing are structural, numbers by their bits with `-0.0`
+/// taken as `0.0` and every NaN as one NaN, so that `Eq` and `Hash` agree
+/// and equal literals in two rules make equal conditions. (Comparisons in
+/// rules go through [`Value::compare`], where NaN matches nothing.)
+#[derive(Clone, Debug, serde::Serialize)]
 pub enum Value {
     Text(Text),
     Number(f64),
@@ -63,6 +67,47 @@ impl Value {
             (Value::DateTime(a), Value::DateTime(b)) => Some(a.cmp(b)),
             (Value::TextList(a), Value::TextList(b)) => Some(a.cmp(b)),
             _ => None,
+        }
+    }
+}
+
+/// The bits a number is compared and hashed by.
+fn number_key(n: f64) -> u64 {
+    if n == 0.0 {
+        0.0f64.to_bits()
+    } else if n.is_nan() {
+        f64::NAN.to_bits()
+    } else {
+        n.to_bits()
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Text(a), Value::Text(b)) => a == b,
+            (Value::Number(a), Value::Number(b)) => number_key(*a) == number_key(*b),
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Date(a), Value::Date(b)) => a == b,
+            (Value::DateTime(a), Value::DateTime(b)) => a == b,
+            (Value::TextList(a), Value::TextList(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Value {}
+
+impl std::hash::Hash for Value {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Value::Text(t) => t.hash(state),
+            Value::Number(n) => number_key(*n).hash(state),
+            Value::Bool(b) => b.hash(state),
+            Value::Date(d) => d.hash(state),
+            Value::DateTime(t) => t.hash(state),
+            Value::TextList(items) => items.hash(state),
         }
     }
 }

@@ -26,7 +26,7 @@ pub(super) fn misused(
 }
 
 fn points(field: &Ident, test: &ValueTest, file: FileId) -> Diagnostic {
-    let span = field.span.to(test.span);
+    let span = field.span.to(*test.span);
     let (message, help) = match &test.kind {
         ValueTestKind::Compare(op, literal) => match &literal.kind {
             // Only `points is 5` / `points is not 5` get here with a whole
@@ -74,7 +74,7 @@ fn whole_part(number: &str) -> &str {
 }
 
 fn stage(field: &Ident, test: &ValueTest, stages: &[String], file: FileId) -> Diagnostic {
-    let span = field.span.to(test.span);
+    let span = field.span.to(*test.span);
     // `stage = "Lead"`: the author quoted a stage name.
     let quoted = match &test.kind {
         ValueTestKind::Compare(_, literal) => match &literal.kind {

@@ -419,7 +419,7 @@ impl Loader<'_> {
                     let (from, from_path, from_display) =
                         (frame.file, frame.path.clone(), frame.display.clone());
                     if let Some(resolved) =
-                        self.import(from, &from_path, &from_display, &target, span)
+                        self.import(from, &from_path, &from_display, &target, *span)
                     {
                         if resolved.path.extension().is_some_and(|e| e == "rhai") {
                             self.visit_rhai(resolved);
@@ -634,7 +634,7 @@ impl Loader<'_> {
                 Diagnostic::new(
                     codes::IMPORT_NOT_DECLARATIONS,
                     file,
-                    item.span,
+                    *item.span,
                     format!("this imported file holds {what}, but imports share declarations only"),
                 )
                 .with_help("keep rules and campaign settings in the file that imports this one"),

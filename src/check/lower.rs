@@ -32,10 +32,10 @@ impl Checker<'_> {
             name,
             condition: condition.unwrap_or(ir::Cond {
                 kind: ir::CondKind::And(Vec::new()),
-                span,
+                span: span.into(),
             }),
             file: self.file,
-            span,
+            span: span.into(),
         });
     }
 
@@ -75,7 +75,7 @@ impl Checker<'_> {
                 exit,
                 repeat,
                 file: self.file,
-                span,
+                span: span.into(),
             });
         }
     }
@@ -86,7 +86,7 @@ impl Checker<'_> {
         let line = source.map_or(0, |s| s.position(span.start).line);
         let trigger_text = match (&rule.trigger, source) {
             (ast::Trigger::Event(matcher), Some(source)) => {
-                let text = source.slice(matcher.span);
+                let text = source.slice(*matcher.span);
                 text.split_whitespace().collect::<Vec<_>>().join(" ")
             }
             _ => String::from("event"),
@@ -114,7 +114,7 @@ impl Checker<'_> {
                     .map(ir::SegmentId::new)?;
                 if let Some(current) = place.segment {
                     if let Some(uses) = self.segment_uses.get_mut(current) {
-                        uses.push((id, name.span));
+                        uses.push((id, *name.span));
                     }
                 }
                 ir::CondKind::InSegment(id)
@@ -161,7 +161,7 @@ impl Checker<'_> {
                 if let Some(ty) = result.filter(|ty| *ty != FieldType::Bool) {
                     self.error(
                         codes::SCRIPT_RESULT_TYPE,
-                        name.span,
+                        *name.span,
                         format!(
                             "script `{}` gives a {} but a condition needs true or false",
                             name.name,
@@ -230,7 +230,7 @@ impl Checker<'_> {
                     // The grammar only allows `different` with a target; this guards
                     // hand-built ASTs.
                     codes::SYNTAX,
-                    behaviour.span,
+                    *behaviour.span,
                     "`different` needs e-mails, pages, forms or assets to tell apart",
                 )
                 .help = Some("remove `different` to count events".into());
@@ -240,12 +240,11 @@ impl Checker<'_> {
             None
         };
         let window = window?;
-        let query = self.query_id(format!(
-            "count {:?} {} {} {distinct:?} {window:?}",
-            matcher.event_type,
-            target_key(matcher.target.as_ref()),
-            filter_key(matcher.filter.as_ref()),
-        ));
+        let query = self.query_id(QueryKey::Count {
+            matcher: matcher.clone(),
+            distinct,
+            window,
+        });
         Some(ir::Behaviour {
             matcher,
             count: count?,
@@ -259,7 +258,7 @@ impl Checker<'_> {
         let Ok(n) = u64::try_from(count.n.value) else {
             self.error(
                 codes::BAD_NUMBER,
-                count.n.span,
+                *count.n.span,
                 "a count cannot be negative",
             );
             return None;
@@ -288,7 +287,7 @@ impl Checker<'_> {
                 } else {
                     self.error(
                         codes::SINCE_OUTSIDE_SEQUENCE,
-                        window.span,
+                        *window.span,
                         "a bare `since` counts from when the rule fired, but nothing has fired here",
                     )
                     .help = Some(
@@ -312,7 +311,7 @@ impl Checker<'_> {
         match values::time_point(literal) {
             Ok(point) => Some(point),
             Err(why) => {
-                self.error(codes::BAD_DATE, literal.span, why).help =
+                self.error(codes::BAD_DATE, *literal.span, why).help =
                     Some("write dates as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SSZ".into());
                 None
             }
@@ -431,7 +430,7 @@ impl Checker<'_> {
                         });
                     let message =
                         format!("`{}` events have no property `{}`", event.name, field.name);
-                    self.error(codes::UNDEFINED_PROPERTY, field.span, message)
+                    self.error(codes::UNDEFINED_PROPERTY, *field.span, message)
                         .help = Some(help);
                     return None;
                 };
@@ -440,7 +439,7 @@ impl Checker<'_> {
                     event_type.index(),
                     property.index(),
                     self.file,
-                    field.span,
+                    *field.span,
                 );
                 let test = self.value_test(test, ty, &format!("property `{}`", field.name))?;
                 Some(ir::Filter::Property {
@@ -452,7 +451,7 @@ impl Checker<'_> {
             _ => {
                 self.error(
                     codes::SYNTAX,
-                    cond.span,
+                    *cond.span,
                     "a `where` filter can only test the event's own properties",
                 );
                 None
@@ -490,7 +489,7 @@ impl Checker<'_> {
                         .unwrap_or_else(|| format!("its properties are: {}", names.join(", ")));
                     let message =
                         format!("`{}` events have no property `{}`", event.name, name.name);
-                    self.error(codes::UNDEFINED_PROPERTY, name.span, message)
+                    self.error(codes::UNDEFINED_PROPERTY, *name.span, message)
                         .help = Some(help);
                     return None;
                 }
@@ -499,7 +498,7 @@ impl Checker<'_> {
         };
         if let Some((id, _, span)) = property {
             self.symbols
-                .property_use(event_type.index(), id.index(), self.file, span);
+                .property_use(event_type.index(), id.index(), self.file, *span);
         }
         let numeric = matches!(
             aggregate.func,
@@ -510,7 +509,7 @@ impl Checker<'_> {
             (Some((_, ty, span)), true) => {
                 self.error(
                     codes::AGGREGATE_NOT_NUMBER,
-                    span,
+                    *span,
                     format!(
                         "`{}` needs a number, but this property is {}",
                         aggregate.func.keyword(),
@@ -523,7 +522,7 @@ impl Checker<'_> {
             (None, true) => {
                 self.error(
                     codes::AGGREGATE_NOT_NUMBER,
-                    aggregate.event.span,
+                    *aggregate.event.span,
                     format!(
                         "`{}` of which property of `{}`?",
                         aggregate.func.keyword(),
@@ -541,7 +540,7 @@ impl Checker<'_> {
         if property.is_none() && !is_time_test(&aggregate.test.kind) {
             self.error(
                 codes::TIME_TEST_NEEDS_TIME,
-                aggregate.test.span,
+                *aggregate.test.span,
                 format!(
                     "`{} {}` is a point in time, so it needs a time test",
                     aggregate.func.keyword(),
@@ -562,11 +561,13 @@ impl Checker<'_> {
         let subject = format!("`{} {}`", aggregate.func.keyword(), aggregate.event.name);
         let test = self.value_test(&aggregate.test, ty, &subject)?;
         let property = property.map(|(id, _, _)| id);
-        let query = self.query_id(format!(
-            "{:?} {event_type:?} {property:?} {} {window:?}",
-            aggregate.func,
-            filter_key(filter.as_ref())
-        ));
+        let query = self.query_id(QueryKey::Aggregate {
+            func: aggregate.func,
+            event_type,
+            property,
+            filter: filter.clone(),
+            window,
+        });
         Some(ir::Aggregate {
             func: aggregate.func,
             event_type,
@@ -579,7 +580,7 @@ impl Checker<'_> {
     }
 
     /// The id of the event query `key` describes, counting one more use.
-    fn query_id(&mut self, key: String) -> ir::QueryId {
+    fn query_id(&mut self, key: QueryKey) -> ir::QueryId {
         let uses = &mut self.program.query_uses;
         let id = *self.queries.entry(key).or_insert(uses.next_id());
         match uses.get_mut(id) {
@@ -601,7 +602,7 @@ impl Checker<'_> {
             checker
                 .error(
                     codes::BAD_OPERATOR,
-                    test.span,
+                    *test.span,
                     format!("{subject} is {ty}, so {what} does not apply"),
                 )
                 .help = Some(help.to_string());
@@ -743,7 +744,7 @@ impl Checker<'_> {
                 let last_line = why.lines().last().unwrap_or("invalid pattern").trim();
                 self.error(
                     codes::BAD_REGEX,
-                    pattern.span,
+                    *pattern.span,
                     format!("`{}` is not a valid regular expression: {last_line}", pattern.value),
                 )
                 .help = Some("the syntax is that of Rust's `regex` crate; escape special characters with `\\\\`".into());
@@ -841,7 +842,7 @@ impl Checker<'_> {
                 operand: ir::Operand::Points,
                 known: Some(FieldType::Number),
                 script: false,
-                span: *span,
+                span: span.span(),
                 what: "points".into(),
             },
             ast::Operand::Field(name) => {
@@ -854,7 +855,7 @@ impl Checker<'_> {
                     operand: ir::Operand::Field(id),
                     known: Some(self.program.fields.get(id)?.ty),
                     script: false,
-                    span: name.span,
+                    span: *name.span,
                     what: format!("field `{}`", name.name),
                 }
             }
@@ -868,7 +869,7 @@ impl Checker<'_> {
                     operand: ir::Operand::Script(id),
                     known: self.program.scripts.get(id).and_then(|s| s.result),
                     script: true,
-                    span: name.span,
+                    span: *name.span,
                     what: format!("script `{}`", name.name),
                 }
             }
@@ -883,7 +884,7 @@ impl Checker<'_> {
                     LiteralKind::DateTime(_) => Some(FieldType::DateTime),
                 },
                 script: false,
-                span: literal.span,
+                span: *literal.span,
                 what: "this value".into(),
             },
         })
@@ -904,7 +905,7 @@ impl Checker<'_> {
         if let Some(found) = self.program.scripts.get(id).and_then(|s| s.result) {
             if found != ty {
                 self.script_type_error(
-                    name.span,
+                    *name.span,
                     &format!("script `{}`", name.name),
                     found,
                     ty,
@@ -955,7 +956,7 @@ impl Checker<'_> {
             _ => {
                 self.error(
                     codes::TYPE_MISMATCH,
-                    literal.span,
+                    *literal.span,
                     format!(
                         "{subject} is {ty}, but this value is {}",
                         literal_type_name(&literal.kind)
@@ -973,7 +974,7 @@ impl Checker<'_> {
                 } else {
                     codes::BAD_DATE
                 };
-                self.error(code, literal.span, why);
+                self.error(code, *literal.span, why);
                 None
             }
         }
@@ -990,18 +991,18 @@ impl Checker<'_> {
         let unless = step.unless.as_ref().map(|c| self.condition(c, place));
         let file = self.file;
         let kind = match &step.kind {
-            StepKind::MoveTo(stage) => ir::StepKind::MoveTo(
+            StepKind::MoveTo(stage) => ir::StepKind::Act(ir::Action::MoveTo(
                 self.names
                     .stages
                     .resolve(stage, file, &mut self.diagnostics)
                     .map(ir::StageId::new)?,
-            ),
-            StepKind::MoveBackTo(stage) => ir::StepKind::MoveBackTo(
+            )),
+            StepKind::MoveBackTo(stage) => ir::StepKind::Act(ir::Action::MoveBackTo(
                 self.names
                     .stages
                     .resolve(stage, file, &mut self.diagnostics)
                     .map(ir::StageId::new)?,
-            ),
+            )),
             StepKind::Send {
                 channel,
                 message,
@@ -1011,31 +1012,31 @@ impl Checker<'_> {
                     Channel::Email => &mut self.names.emails,
                     Channel::Sms => &mut self.names.sms,
                 };
-                ir::StepKind::Send {
+                ir::StepKind::Act(ir::Action::Send {
                     channel: *channel,
                     message: namespace
                         .resolve(message, file, &mut self.diagnostics)
                         .map(ir::MessageId::new)?,
                     again: *again,
-                }
+                })
             }
-            StepKind::AddPoints(n) => ir::StepKind::AddPoints(n.value),
-            StepKind::RemovePoints(n) => ir::StepKind::AddPoints(-n.value),
-            StepKind::SetPoints(n) => ir::StepKind::SetPoints(n.value),
-            StepKind::AddTag(tag) => ir::StepKind::AddTag(tag.value.clone()),
-            StepKind::RemoveTag(tag) => ir::StepKind::RemoveTag(tag.value.clone()),
-            StepKind::AddToList(list) => ir::StepKind::AddToList(
+            StepKind::AddPoints(n) => ir::StepKind::Act(ir::Action::AddPoints(n.value)),
+            StepKind::RemovePoints(n) => ir::StepKind::Act(ir::Action::AddPoints(-n.value)),
+            StepKind::SetPoints(n) => ir::StepKind::Act(ir::Action::SetPoints(n.value)),
+            StepKind::AddTag(tag) => ir::StepKind::Act(ir::Action::AddTag(tag.value.clone())),
+            StepKind::RemoveTag(tag) => ir::StepKind::Act(ir::Action::RemoveTag(tag.value.clone())),
+            StepKind::AddToList(list) => ir::StepKind::Act(ir::Action::AddToList(
                 self.names
                     .lists
                     .resolve(list, file, &mut self.diagnostics)
                     .map(ir::ListId::new)?,
-            ),
-            StepKind::RemoveFromList(list) => ir::StepKind::RemoveFromList(
+            )),
+            StepKind::RemoveFromList(list) => ir::StepKind::Act(ir::Action::RemoveFromList(
                 self.names
                     .lists
                     .resolve(list, file, &mut self.diagnostics)
                     .map(ir::ListId::new)?,
-            ),
+            )),
             StepKind::SetField { field, value } => {
                 let id = self
                     .names
@@ -1044,7 +1045,7 @@ impl Checker<'_> {
                     .map(ir::FieldId::new)?;
                 let ty = self.program.fields.get(id)?.ty;
                 let value = self.literal_value(value, ty, &format!("field `{}`", field.name))?;
-                ir::StepKind::SetField { field: id, value }
+                ir::StepKind::Act(ir::Action::SetField { field: id, value })
             }
             StepKind::SetPointsScript(script) => {
                 let id = self.value_script(script, FieldType::Number, "points need a number")?;
@@ -1065,7 +1066,7 @@ impl Checker<'_> {
                 if !scriptable(ty) {
                     self.error(
                         codes::SCRIPT_VALUE_TYPE,
-                        field.span,
+                        *field.span,
                         format!(
                             "field `{}` is {ty}, and a script can only give a number, text or true/false",
                             field.name
@@ -1081,18 +1082,18 @@ impl Checker<'_> {
                     script,
                 }
             }
-            StepKind::Notify { recipient, message } => ir::StepKind::Notify {
+            StepKind::Notify { recipient, message } => ir::StepKind::Act(ir::Action::Notify {
                 recipient: *recipient,
                 message: message.as_ref().map(|m| m.value.clone()),
-            },
+            }),
             StepKind::HandOff(note) => {
-                ir::StepKind::HandOff(note.as_ref().map(|n| n.value.clone()))
+                ir::StepKind::Act(ir::Action::HandOff(note.as_ref().map(|n| n.value.clone())))
             }
             StepKind::Webhook(url) => {
                 if !(url.value.starts_with("https://") || url.value.starts_with("http://")) {
                     self.error(
                         codes::BAD_URL_PATTERN,
-                        url.span,
+                        *url.span,
                         format!("`{}` is not an http(s) URL", url.value),
                     )
                     .help = Some(
@@ -1100,10 +1101,10 @@ impl Checker<'_> {
                     );
                     return None;
                 }
-                ir::StepKind::Webhook(url.value.clone())
+                ir::StepKind::Act(ir::Action::Webhook(url.value.clone()))
             }
-            StepKind::MarkDoNotContact => ir::StepKind::MarkDoNotContact,
-            StepKind::Unsubscribe => ir::StepKind::Unsubscribe,
+            StepKind::MarkDoNotContact => ir::StepKind::Act(ir::Action::MarkDoNotContact),
+            StepKind::Unsubscribe => ir::StepKind::Act(ir::Action::Unsubscribe),
             StepKind::Wait(duration) => ir::StepKind::Wait(self.positive_duration(duration)?),
             StepKind::WaitUntilTime(time) => ir::StepKind::WaitUntilTime(self.time_of_day(time)?),
             StepKind::WaitUntilInstant(literal) => match self.time_point(literal)? {
@@ -1206,46 +1207,25 @@ fn scriptable(ty: FieldType) -> bool {
     matches!(ty, FieldType::Number | FieldType::Text | FieldType::Bool)
 }
 
-/// A query key's part for a target (spans left out: the same target written
-/// twice is the same question).
-fn target_key(target: Option<&ir::TargetMatch>) -> String {
-    match target {
-        None => String::new(),
-        Some(t) => format!("{:?}={:?}", t.property, t.matcher),
-    }
-}
-
-/// A query key's part for a `where` filter, without spans.
-fn filter_key(filter: Option<&ir::Filter>) -> String {
-    fn write(filter: &ir::Filter, out: &mut String) {
-        let (op, parts) = match filter {
-            ir::Filter::Property { property, test, .. } => {
-                out.push_str(&format!("{property:?}:{test:?}"));
-                return;
-            }
-            ir::Filter::Not(inner) => {
-                out.push_str("!(");
-                write(inner, out);
-                out.push(')');
-                return;
-            }
-            ir::Filter::And(parts) => ("&", parts),
-            ir::Filter::Or(parts) => ("|", parts),
-        };
-        out.push('(');
-        for (i, part) in parts.iter().enumerate() {
-            if i > 0 {
-                out.push_str(op);
-            }
-            write(part, out);
-        }
-        out.push(')');
-    }
-    let mut out = String::new();
-    if let Some(filter) = filter {
-        write(filter, &mut out);
-    }
-    out
+/// The question an event clause asks of a contact's events, without the
+/// test applied to the answer: two clauses with equal keys share a
+/// [`ir::QueryId`]. Equality is structural and spans never count
+/// ([`crate::base::span::NodeSpan`]), so the same matcher written twice,
+/// anywhere, is the same question.
+#[derive(PartialEq, Eq, Hash)]
+pub(super) enum QueryKey {
+    Count {
+        matcher: ir::EventMatcher,
+        distinct: Option<ir::PropertyId>,
+        window: ir::Window,
+    },
+    Aggregate {
+        func: AggFunc,
+        event_type: ir::EventTypeId,
+        property: Option<ir::PropertyId>,
+        filter: Option<ir::Filter>,
+        window: ir::Window,
+    },
 }
 
 #[cfg(test)]

@@ -216,7 +216,7 @@ struct Checker<'s> {
     /// expensive part of checking, and large files repeat patterns.
     regexes: std::collections::HashMap<String, ir::RegexId>,
     /// Event queries by their key (see [`ir::QueryId`]).
-    queries: std::collections::HashMap<String, ir::QueryId>,
+    queries: std::collections::HashMap<lower::QueryKey, ir::QueryId>,
 }
 
 impl<'s> Checker<'s> {
@@ -262,7 +262,7 @@ impl<'s> Checker<'s> {
             self.file = loaded.file;
             for item in &loaded.ast.items {
                 if let ItemKind::Campaign(campaign) = &item.kind {
-                    self.campaign(campaign, item.span);
+                    self.campaign(campaign, *item.span);
                 }
             }
         }
@@ -278,10 +278,10 @@ impl<'s> Checker<'s> {
             for item in &loaded.ast.items {
                 match &item.kind {
                     ItemKind::Segment(segment) => {
-                        self.segment(segment_index, segment, item.span);
+                        self.segment(segment_index, segment, *item.span);
                         segment_index += 1;
                     }
-                    ItemKind::Rule(rule) => self.rule(rule, item.span),
+                    ItemKind::Rule(rule) => self.rule(rule, *item.span),
                     _ => {}
                 }
             }
@@ -309,15 +309,15 @@ impl<'s> Checker<'s> {
             match &setting.kind {
                 SettingKind::Timezone(name) => {
                     if std::mem::replace(&mut seen_timezone, true) {
-                        self.duplicate_setting(setting.span, "timezone");
+                        self.duplicate_setting(*setting.span, "timezone");
                     }
                     self.timezone(name);
                 }
                 SettingKind::QuietHours { from, to } => {
                     if std::mem::replace(&mut seen_quiet, true) {
-                        self.duplicate_setting(setting.span, "quiet hours");
+                        self.duplicate_setting(*setting.span, "quiet hours");
                     }
-                    self.quiet_hours(from, to, setting.span);
+                    self.quiet_hours(from, to, *setting.span);
                 }
                 SettingKind::FrequencyCap {
                     limit,
@@ -351,7 +351,7 @@ impl<'s> Checker<'s> {
                 });
                 self.error(
                     codes::BAD_TIMEZONE,
-                    name.span,
+                    *name.span,
                     format!("`{}` is not a time zone", name.value),
                 )
                 .help = Some(help);
@@ -386,7 +386,7 @@ impl<'s> Checker<'s> {
         }
         self.error(
             codes::BAD_TIME_OF_DAY,
-            time.span,
+            *time.span,
             format!("{}:{:02} is not a time of day", time.hour, time.minute),
         )
         .help = Some("times of day run from 00:00 to 23:59".into());
@@ -406,7 +406,7 @@ impl<'s> Checker<'s> {
             _ => {
                 self.error(
                     codes::BAD_NUMBER,
-                    limit.span,
+                    *limit.span,
                     "a frequency cap must allow at least one message",
                 )
                 .help = Some("to stop all sends, mark contacts do-not-contact instead".into());
@@ -422,7 +422,7 @@ impl<'s> Checker<'s> {
         {
             self.error(
                 codes::DUPLICATE_SETTING,
-                limit.span.to(per.span),
+                limit.span.to(*per.span),
                 "this channel already has a frequency cap",
             )
             .help = Some("keep one cap per channel".into());
@@ -448,7 +448,7 @@ impl<'s> Checker<'s> {
                 ),
             }),
             Err(why) => {
-                self.error(codes::BAD_DURATION, duration.span, why);
+                self.error(codes::BAD_DURATION, *duration.span, why);
                 None
             }
         }
@@ -465,7 +465,7 @@ impl<'s> Checker<'s> {
                         Diagnostic::new(
                             codes::DUPLICATE_STAGES,
                             file,
-                            item.span,
+                            *item.span,
                             "the funnel stages are declared more than once",
                         )
                         .with_help("declare every stage on one `stages` line, lowest first"),
@@ -523,10 +523,10 @@ impl<'s> Checker<'s> {
                         .segments
                         .declare_builtin(&format!("\u{0}duplicate {}", self.segment_sites.len()));
                 }
-                self.segment_sites.push((file, segment.name.span));
+                self.segment_sites.push((file, *segment.name.span));
                 self.segment_uses.push(Vec::new());
             }
-            ItemKind::Decay(decay) => self.decay(decay, item.span),
+            ItemKind::Decay(decay) => self.decay(decay, *item.span),
             ItemKind::Script(script) => {
                 if self
                     .names
@@ -567,7 +567,7 @@ impl<'s> Checker<'s> {
                     None => {
                         self.error(
                             codes::PAGE_WITHOUT_PATTERN,
-                            entry.span,
+                            *entry.span,
                             format!("page `{name}` has no URL pattern"),
                         )
                         .help = Some(format!(
@@ -596,7 +596,7 @@ impl<'s> Checker<'s> {
             if !matches!(kind, ContentKind::Page | ContentKind::Asset) {
                 self.error(
                     codes::BAD_URL_PATTERN,
-                    pattern.span,
+                    *pattern.span,
                     format!("a {} has no pattern", kind.keyword()),
                 )
                 .help = Some("only pages and assets take `= \"pattern\"`".into());
@@ -624,7 +624,7 @@ impl<'s> Checker<'s> {
             Some(problem) => {
                 self.error(
                     codes::BAD_URL_PATTERN,
-                    pattern.span,
+                    *pattern.span,
                     format!("`{text}` is not a usable pattern: {problem}"),
                 )
                 .help = Some("write e.g. \"/pricing*\"; `*` matches any characters".into());
@@ -651,8 +651,12 @@ impl<'s> Checker<'s> {
                 .declare(&property.name, self.file, &mut self.diagnostics)
                 .is_some()
             {
-                self.symbols
-                    .declare_property(event_id, typed.len(), self.file, property.name.span);
+                self.symbols.declare_property(
+                    event_id,
+                    typed.len(),
+                    self.file,
+                    *property.name.span,
+                );
                 typed.push((property.name.name.clone(), property.ty.ty));
             }
         }
@@ -677,7 +681,7 @@ impl<'s> Checker<'s> {
         if !amount_ok {
             self.error(
                 codes::BAD_NUMBER,
-                decay.amount.span,
+                *decay.amount.span,
                 if decay.percent {
                     "a decay percentage must be between 1% and 100%"
                 } else {
@@ -760,7 +764,7 @@ impl<'s> Checker<'s> {
             if nesting::too_deep_here(&segment.condition, &depths) {
                 deep.push((
                     segment.file,
-                    segment.span,
+                    *segment.span,
                     format!(
                         "segment `{}` nests more than {MAX_EXPANDED_DEPTH} deep with the segments it uses written out",
                         segment.name
@@ -772,7 +776,7 @@ impl<'s> Checker<'s> {
             for cond in nesting::deep_rule_conditions(rule, &depths) {
                 deep.push((
                     rule.file,
-                    cond.span,
+                    *cond.span,
                     format!(
                         "this condition of rule `{}` nests more than {MAX_EXPANDED_DEPTH} deep with the segments it uses written out",
                         rule.name

@@ -84,11 +84,11 @@ impl Namespace {
                 .sites
                 .get(existing)
                 .copied()
-                .unwrap_or((usize::MAX, ident.span));
+                .unwrap_or((usize::MAX, *ident.span));
             let mut diagnostic = Diagnostic::new(
                 crate::diagnostics::codes::DUPLICATE,
                 file,
-                ident.span,
+                *ident.span,
                 format!("{} `{}` is declared more than once", self.noun, ident.name),
             )
             .with_help("remove one of the declarations or rename one");
@@ -104,7 +104,7 @@ impl Namespace {
         let id = self.names.len();
         self.names.push(ident.name.clone());
         self.index.insert(ident.name.clone(), id);
-        self.sites.push((file, ident.span));
+        self.sites.push((file, *ident.span));
         self.used.push(false);
         Some(id)
     }
@@ -136,7 +136,7 @@ impl Namespace {
     pub fn record_use(&mut self, id: usize, ident: &Ident, file: FileId) {
         if let Some(used) = self.used.get_mut(id) {
             *used = true;
-            self.uses.push((id, file, ident.span));
+            self.uses.push((id, file, *ident.span));
         }
     }
 
@@ -144,14 +144,14 @@ impl Namespace {
         let diagnostic = Diagnostic::new(
             self.undefined_code,
             file,
-            ident.span,
+            *ident.span,
             format!("{} `{}` is not declared", self.noun, ident.name),
         );
         // A close name is a fix to apply (its message is the help line);
         // else the help says how to declare the name.
         match Suggestion::did_you_mean(
             file,
-            ident.span,
+            *ident.span,
             &ident.name,
             self.names.iter().map(String::as_str),
         ) {

@@ -10,7 +10,7 @@
 //! within a small, fixed stack. It is computed once per segment, so the
 //! check stays linear in the program's size.
 
-use super::ir::{Cond, CondKind, Program, RuleDef, SegmentId};
+use super::ir::{visit, Cond, CondKind, Program, RuleDef, SegmentId};
 
 /// The deepest a condition may nest with every `in segment` replaced by
 /// the segment's condition (language §1). Each `and`, `or`, `not`, `in
@@ -53,14 +53,10 @@ pub fn segment_depths(program: &Program, order: &[usize]) -> Vec<usize> {
 
 /// The segments a condition uses directly.
 pub fn used_segments(cond: &Cond, out: &mut Vec<usize>) {
-    match &cond.kind {
-        CondKind::And(parts) | CondKind::Or(parts) => {
-            parts.iter().for_each(|p| used_segments(p, out))
-        }
-        CondKind::Not(inner) => used_segments(inner, out),
-        CondKind::InSegment(id) => out.push(id.index()),
-        _ => {}
-    }
+    out.extend(visit::conditions(cond).filter_map(|c| match c.kind {
+        CondKind::InSegment(id) => Some(id.index()),
+        _ => None,
+    }));
 }
 
 /// Whether a condition is too deep by itself, not only because a segment
@@ -78,11 +74,7 @@ pub fn too_deep_here(cond: &Cond, depths: &[usize]) -> bool {
 
 /// The conditions of a rule that are too deep by themselves.
 pub fn deep_rule_conditions<'a>(rule: &'a RuleDef, depths: &[usize]) -> Vec<&'a Cond> {
-    let mut deep = Vec::new();
-    rule.each_condition(&mut |cond| {
-        if too_deep_here(cond, depths) {
-            deep.push(cond);
-        }
-    });
-    deep
+    visit::rule_conditions(rule)
+        .filter(|cond| too_deep_here(cond, depths))
+        .collect()
 }

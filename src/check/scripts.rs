@@ -171,11 +171,11 @@ pub fn rhai_file(text: &str, file: FileId, diagnostics: &mut Vec<Diagnostic>) ->
             ScriptDecl {
                 name: crate::syntax::ast::Ident {
                     name: f.name.to_string(),
-                    span: Span::new(start, start + f.name.len()),
+                    span: Span::new(start, start + f.name.len()).into(),
                 },
                 ty: None,
                 body: text.to_string(),
-                body_span: whole,
+                body_span: whole.into(),
                 entry: Some(f.name.to_string()),
             }
         })
@@ -278,11 +278,11 @@ mod tests {
         ScriptDecl {
             name: Ident {
                 name: "s".into(),
-                span: Span::default(),
+                span: Span::default().into(),
             },
             ty: None,
             body: body.into(),
-            body_span: Span::new(start, start + body.len()),
+            body_span: Span::new(start, start + body.len()).into(),
             entry: None,
         }
     }

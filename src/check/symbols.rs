@@ -643,7 +643,7 @@ impl Builder {
                 if let Some(symbol) = symbol {
                     self.uses.push(Reference {
                         file: loaded.file,
-                        span: target.span,
+                        span: *target.span,
                         symbol,
                     });
                 }
@@ -758,7 +758,7 @@ impl<'a> AstDetails<'a> {
             for item in &loaded.ast.items {
                 match &item.kind {
                     ItemKind::Segment(segment) => {
-                        details.segments.push(text(segment.condition.span));
+                        details.segments.push(text(*segment.condition.span));
                     }
                     ItemKind::Rule(rule) => {
                         if let Some(name) = &rule.name {
@@ -766,7 +766,7 @@ impl<'a> AstDetails<'a> {
                                 ast::Trigger::Condition { condition, .. } => condition.span,
                                 ast::Trigger::Event(matcher) => matcher.span,
                             };
-                            details.rules.insert((loaded.file, name.span), text(span));
+                            details.rules.insert((loaded.file, *name.span), text(*span));
                         }
                     }
                     _ => {}

@@ -91,12 +91,12 @@ pub fn check_tests(
         if let ast::ItemKind::Test(test) = &item.kind {
             if !seen.insert(test.name.value.clone()) {
                 checker.invalid(
-                    test.name.span,
+                    *test.name.span,
                     format!("there is already a test named \"{}\"", test.name.value),
                     "give every test in a file its own name",
                 );
             }
-            if let Some(case) = checker.test(test, item.span, sources) {
+            if let Some(case) = checker.test(test, *item.span, sources) {
                 cases.push(case);
             }
         }
@@ -129,14 +129,14 @@ impl TestChecker<'_> {
         let diagnostic = Diagnostic::new(
             codes::TEST_UNDEFINED,
             self.file,
-            ident.span,
+            *ident.span,
             format!(
                 "this test uses {noun} `{}`, which is not declared",
                 ident.name
             ),
         );
         let diagnostic =
-            match Suggestion::did_you_mean(self.file, ident.span, &ident.name, candidates) {
+            match Suggestion::did_you_mean(self.file, *ident.span, &ident.name, candidates) {
                 Some(suggestion) => diagnostic.with_suggestion(suggestion),
                 None => diagnostic.with_help(format!("declare the {noun} or correct the name")),
             };
@@ -154,7 +154,7 @@ impl TestChecker<'_> {
     ) -> Option<I> {
         let found = list.iter().position(|n| *n == ident.name);
         match found {
-            Some(index) => self.symbols.record(target(index), self.file, ident.span),
+            Some(index) => self.symbols.record(target(index), self.file, *ident.span),
             None => self.undefined(noun, ident, names(list)),
         }
         found.map(I::new)
@@ -173,7 +173,7 @@ impl TestChecker<'_> {
             Ok(t) => Some(t),
             Err(why) => {
                 self.invalid(
-                    literal.span,
+                    *literal.span,
                     why,
                     "write e.g. 2025-01-31 or 2025-01-31T10:00:00Z",
                 );
@@ -207,7 +207,7 @@ impl TestChecker<'_> {
         };
         if value.is_none() {
             self.invalid(
-                literal.span,
+                *literal.span,
                 format!("this value is not a valid {ty} for {what}"),
                 "give a value of the declared type (a list of text is written \"a;b\")",
             );
@@ -250,7 +250,7 @@ impl TestChecker<'_> {
                     if slot.is_some() {
                         let word = if is_at { "at" } else { "from" };
                         self.invalid(
-                            clause.span,
+                            *clause.span,
                             format!("this test already has `{word}`"),
                             "a test runs up to one instant; keep one",
                         );
@@ -268,7 +268,7 @@ impl TestChecker<'_> {
                         let text = sources
                             .get(self.file)
                             .map(|s| {
-                                s.slice(clause.span)
+                                s.slice(*clause.span)
                                     .split_whitespace()
                                     .collect::<Vec<_>>()
                                     .join(" ")
@@ -278,7 +278,7 @@ impl TestChecker<'_> {
                             negated: *negated,
                             kind,
                             text,
-                            span: clause.span,
+                            span: *clause.span,
                         });
                     }
                 }
@@ -292,7 +292,7 @@ impl TestChecker<'_> {
                 return None;
             }
             self.invalid(
-                test.name.span,
+                *test.name.span,
                 "this test has no events and no `at`, so there is no instant to check".into(),
                 "add `at 2025-01-31` (or a date and time) to say when the expectations hold",
             );
@@ -305,14 +305,14 @@ impl TestChecker<'_> {
             _ => None,
         }) {
             self.invalid(
-                late.span,
+                *late.span,
                 "this event happens after the test's `at`, so it can never count".into(),
                 "move `at` later or the event earlier",
             );
         }
         if expectations.is_empty() && self.diagnostics.len() == errors_before {
             self.invalid(
-                test.name.span,
+                *test.name.span,
                 "this test expects nothing".into(),
                 "add at least one `expect` line, e.g. `expect stage Lead`",
             );

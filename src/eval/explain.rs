@@ -64,7 +64,7 @@ fn clause(
     }
     let text = sources
         .get(file)
-        .map(|s| squash(s.slice(cond.span)))
+        .map(|s| squash(s.slice(*cond.span)))
         .unwrap_or_default();
     let mut note = None;
     let parts = match &cond.kind {

@@ -13,7 +13,7 @@ mod printer;
 #[cfg(test)]
 mod tests;
 
-use crate::syntax::{self, ast_eq, SyntaxError};
+use crate::syntax::{self, SyntaxError};
 use std::fmt;
 
 /// Why a file was not formatted.
@@ -58,7 +58,7 @@ fn verify(original: &syntax::ast::File, formatted: &str) -> Result<(), FormatErr
         let first = errors.first().map_or("", |e| e.message.as_str());
         FormatError::Unsafe(format!("the formatted text does not parse ({first})"))
     })?;
-    if !ast_eq::same_ignoring_spans(original, &reparsed) {
+    if !original.same_items(&reparsed) {
         return Err(FormatError::Unsafe(
             "the formatted text parses to a different program".to_string(),
         ));

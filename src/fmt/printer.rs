@@ -167,7 +167,7 @@ fn print_item(out: &mut Out, item: &Item) {
                 .iter()
                 .map(|e| {
                     let mut f = Frag::default();
-                    f.span(e.span).append(ident(&e.name));
+                    f.span(*e.span).append(ident(&e.name));
                     if let Some(p) = &e.pattern {
                         f.s(" = ").append(text(p));
                     }
@@ -216,7 +216,7 @@ fn print_item(out: &mut Out, item: &Item) {
             out.push(f);
         }
         ItemKind::Rule(r) => print_rule(out, r),
-        ItemKind::Test(t) => print_test(out, t, item.span),
+        ItemKind::Test(t) => print_test(out, t, *item.span),
         ItemKind::Script(s) => print_script(out, s),
         // `fmt` formats only files that parse: it never gets one.
         ItemKind::Error(_) => {}
@@ -247,7 +247,7 @@ fn list(out: &mut Out, keyword: &str, frags: Vec<Frag>, continuation: usize) {
 
 fn print_setting(setting: &Setting) -> Frag {
     let mut f = Frag::default();
-    f.span(setting.span);
+    f.span(*setting.span);
     match &setting.kind {
         SettingKind::Timezone(t) => {
             f.s("timezone ").append(text(t));
@@ -270,7 +270,7 @@ fn print_setting(setting: &Setting) -> Frag {
             });
             f.s(" per ");
             if per.amount.value == 1 {
-                f.span(per.span).s(per.unit.word(1));
+                f.span(*per.span).s(per.unit.word(1));
             } else {
                 f.append(duration(per));
             }
@@ -366,7 +366,7 @@ fn print_cond(out: &mut Out, c: &Cond, indent: usize) {
         // `(a or b or c)` that does not fit: broken inside the parentheses,
         // the continuation lines aligned just after the `(`.
         CondKind::Paren(inner) if matches!(inner.kind, CondKind::And(_) | CondKind::Or(_)) => {
-            out.mark(c.span);
+            out.mark(*c.span);
             out.text("(");
             let column = out.col();
             print_cond(out, inner, column);
@@ -380,7 +380,7 @@ fn print_cond(out: &mut Out, c: &Cond, indent: usize) {
             return;
         }
     };
-    out.mark(c.span);
+    out.mark(*c.span);
     for (i, operand) in operands.iter().enumerate() {
         if i > 0 {
             out.newline(indent);
@@ -429,7 +429,7 @@ fn print_step(out: &mut Out, s: &Step, column: usize) {
         match &s.unless {
             Some(unless) => {
                 let mut core = step_core(s);
-                core.span(s.span);
+                core.span(*s.span);
                 out.push(core);
                 out.newline(column + 2);
                 out.text("unless ");
@@ -441,7 +441,7 @@ fn print_step(out: &mut Out, s: &Step, column: usize) {
         }
         return;
     };
-    out.mark(s.span);
+    out.mark(*s.span);
     let mut head = Frag::default();
     head.s("if ").append(cond(condition));
     head.s(" then");
@@ -552,7 +552,7 @@ fn print_test(out: &mut Out, test: &TestBlock, span: Span) {
 
 fn test_event(event: &TestEvent) -> Frag {
     let mut f = Frag::default();
-    f.span(event.span).append(literal(&event.at));
+    f.span(*event.span).append(literal(&event.at));
     f.s(" ");
     match &event.kind {
         TestEventKind::Email { verb, email } => {
@@ -586,7 +586,7 @@ fn test_event(event: &TestEvent) -> Frag {
             if is_plain_name(&name.name) {
                 f.append(ident(name));
             } else {
-                f.span(name.span).s(&quote(&name.name));
+                f.span(*name.span).s(&quote(&name.name));
             }
         }
     }
@@ -649,13 +649,13 @@ fn expectation_frag(expectation: &Expectation) -> Frag {
 
 fn ident(i: &Ident) -> Frag {
     let mut f = Frag::default();
-    f.span(i.span).s(&i.name);
+    f.span(*i.span).s(&i.name);
     f
 }
 
 fn text(t: &Text) -> Frag {
     let mut f = Frag::default();
-    f.span(t.span).s(&quote(&t.value));
+    f.span(*t.span).s(&quote(&t.value));
     f
 }
 
@@ -678,13 +678,13 @@ pub fn quote(value: &str) -> String {
 
 fn int(i: &Int) -> Frag {
     let mut f = Frag::default();
-    f.span(i.span).s(&i.value.to_string());
+    f.span(*i.span).s(&i.value.to_string());
     f
 }
 
 fn duration(d: &Duration) -> Frag {
     let mut f = Frag::default();
-    f.span(d.span).s(&format!(
+    f.span(*d.span).s(&format!(
         "{} {}",
         d.amount.value,
         d.unit.word(d.amount.value)
@@ -694,19 +694,19 @@ fn duration(d: &Duration) -> Frag {
 
 fn time(t: &TimeOfDay) -> Frag {
     let mut f = Frag::default();
-    f.span(t.span).s(&format!("{:02}:{:02}", t.hour, t.minute));
+    f.span(*t.span).s(&format!("{:02}:{:02}", t.hour, t.minute));
     f
 }
 
 fn type_expr(t: &TypeExpr) -> Frag {
     let mut f = Frag::default();
-    f.span(t.span).s(&t.ty.to_string());
+    f.span(*t.span).s(&t.ty.to_string());
     f
 }
 
 fn literal(l: &Literal) -> Frag {
     let mut f = Frag::default();
-    f.span(l.span);
+    f.span(*l.span);
     match &l.kind {
         LiteralKind::Number(n) | LiteralKind::Date(n) | LiteralKind::DateTime(n) => f.s(n),
         LiteralKind::Text(t) => f.s(&quote(t)),
@@ -750,7 +750,7 @@ fn steps_flat(steps: &[Step]) -> Frag {
 
 fn step(s: &Step) -> Frag {
     let mut f = Frag::default();
-    f.span(s.span).append(step_core(s));
+    f.span(*s.span).append(step_core(s));
     if let Some(unless) = &s.unless {
         f.s(" unless ").append(cond(unless));
     }
@@ -870,7 +870,7 @@ fn step_core(s: &Step) -> Frag {
 /// A condition on one line.
 pub fn cond(c: &Cond) -> Frag {
     let mut f = Frag::default();
-    f.span(c.span);
+    f.span(*c.span);
     match &c.kind {
         CondKind::And(v) | CondKind::Or(v) => {
             let word = if matches!(c.kind, CondKind::And(_)) {
@@ -979,7 +979,7 @@ fn script_operand(o: &Operand) -> Frag {
     match o {
         Operand::Points(span) => {
             let mut f = Frag::default();
-            f.s("points").span(*span);
+            f.s("points").span(span.span());
             f
         }
         Operand::Field(i) => ident(i),
@@ -1008,7 +1008,7 @@ fn weekday(d: chrono::Weekday) -> &'static str {
 fn value_test(t: &ValueTest) -> Frag {
     use ValueTestKind as K;
     let mut f = Frag::default();
-    f.span(t.span);
+    f.span(*t.span);
     match &t.kind {
         K::Compare(op, l) => {
             f.s(op.symbol()).s(" ").append(literal(l));
@@ -1074,7 +1074,7 @@ fn object_words(verb: &Verb) -> Option<(&'static str, &'static str, &'static str
 
 fn count(c: &Count) -> Frag {
     let mut f = Frag::default();
-    f.span(c.span);
+    f.span(*c.span);
     f.s(match c.op {
         CountOp::AtLeast => "",
         CountOp::AtMost => "at most ",
@@ -1141,14 +1141,14 @@ fn filter(m: &EventMatcher, f: &mut Frag) {
 
 fn matcher(m: &EventMatcher) -> Frag {
     let mut f = Frag::default();
-    f.span(m.span).append(verb_phrase(m, None, true));
+    f.span(*m.span).append(verb_phrase(m, None, true));
     filter(m, &mut f);
     f
 }
 
 fn behaviour(b: &Behaviour) -> Frag {
     let mut f = Frag::default();
-    f.span(b.span);
+    f.span(*b.span);
     if b.none {
         f.s(if b.matcher.verb == Verb::Purchased {
             "no "
@@ -1176,7 +1176,7 @@ fn behaviour(b: &Behaviour) -> Frag {
 
 fn window(w: &Window) -> Frag {
     let mut f = Frag::default();
-    f.span(w.span);
+    f.span(*w.span);
     match &w.kind {
         WindowKind::Last(d) => {
             f.s(" in last ").append(duration(d));
@@ -1195,7 +1195,7 @@ fn aggregate(a: &Aggregate) -> Frag {
     let mut f = Frag::default();
     f.s(a.func.keyword()).s(" ");
     if a.event.name == "purchase" {
-        f.span(a.event.span).s("purchase");
+        f.span(*a.event.span).s("purchase");
     } else {
         f.s("event ").append(ident(&a.event));
     }

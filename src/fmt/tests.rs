@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::{format, FormatError};
-use crate::syntax::{ast_eq::same_ignoring_spans, parse};
+use crate::syntax::parse;
 use proptest::prelude::*;
 
 /// Formats, and checks the result means the same, keeps the comments and is
@@ -15,7 +15,7 @@ fn fmt(source: &str) -> String {
     assert_eq!(once, twice, "not idempotent");
     let a = parse(source).unwrap();
     let b = parse(&once).unwrap();
-    assert!(same_ignoring_spans(&a, &b));
+    assert!(a.same_items(&b));
     assert_eq!(a.comments.len(), b.comments.len());
     once
 }
@@ -447,7 +447,7 @@ proptest! {
         let original = original.unwrap();
         let once = format(&source).map_err(|e| TestCaseError::fail(format!("{e}\n{source}")))?;
         let reparsed = parse(&once).unwrap();
-        prop_assert!(same_ignoring_spans(&original, &reparsed));
+        prop_assert!(original.same_items(&reparsed));
         prop_assert_eq!(original.comments.len(), reparsed.comments.len());
         let twice = format(&once).unwrap();
         prop_assert_eq!(&once, &twice, "input:\n{}", source);
@@ -466,8 +466,8 @@ fn script_values_print_as_written_in_canonical_form() {
     // The script side and the compared side are different trees.
     let a = parse("segment s = points >= script a\n").unwrap();
     let b = parse("segment s = points >= script b\n").unwrap();
-    assert!(!same_ignoring_spans(&a, &b));
+    assert!(!a.same_items(&b));
     let c = parse("rule r: on purchase then set x to script a\n").unwrap();
     let d = parse("rule r: on purchase then set x to script b\n").unwrap();
-    assert!(!same_ignoring_spans(&c, &d));
+    assert!(!c.same_items(&d));
 }

@@ -5,16 +5,18 @@
 //! Spans stay on conditions and steps so traces and `explain` can quote the
 //! source of each clause.
 
-use crate::base::span::{FileId, Span};
+use crate::base::span::{FileId, NodeSpan};
 use crate::base::value::{Instant, Value};
 use crate::base::vocab::{
     AggFunc, CapPolicy, Channel, CmpOp, Consent, CountOp, DayPattern, FieldType, Recipient,
 };
 use chrono::NaiveDate;
+use serde::Serialize;
 
 mod compiled;
 mod ids;
 pub mod time;
+pub mod visit;
 pub use compiled::Compiled;
 pub use ids::{
     EventTypeId, FieldId, Id, IdVec, ListId, MessageId, PropertyId, QueryId, RegexId, RuleId,
@@ -22,7 +24,7 @@ pub use ids::{
 };
 
 /// A resolved campaign, ready to run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Program {
     /// Funnel order, lowest first.
     pub stages: IdVec<StageId, String>,
@@ -57,19 +59,20 @@ pub struct Program {
     /// question once however many rules and segments ask it.
     pub query_uses: IdVec<QueryId, u32>,
     /// Compiled regexes and scripts, referred to by id from conditions.
+    #[serde(skip)]
     pub compiled: Compiled,
 }
 
 /// A `script` block. Its compiled rhai program is in
 /// [`Compiled::scripts`] under the same id, shared, never recompiled.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ScriptDef {
     pub name: String,
     /// The declared result type (`script name: bool`), if any.
     pub result: Option<FieldType>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Settings {
     pub campaign_name: Option<String>,
     pub timezone: chrono_tz::Tz,
@@ -89,13 +92,13 @@ impl Default for Settings {
 }
 
 /// Minutes after local midnight; the period may wrap past midnight.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct QuietHours {
     pub from_minute: u32,
     pub to_minute: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct FrequencyCap {
     pub channel: Channel,
     pub limit: u32,
@@ -103,13 +106,13 @@ pub struct FrequencyCap {
     pub policy: CapPolicy,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct FieldDef {
     pub name: String,
     pub ty: FieldType,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct EventTypeDef {
     /// The `type` value in event data, e.g. `email.opened` or `referral`.
     pub name: String,
@@ -179,13 +182,13 @@ pub fn builtin_event_types() -> IdVec<EventTypeId, EventTypeDef> {
         .collect()
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct PageDef {
     pub name: String,
     pub pattern: UrlPattern,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct AssetDef {
     pub name: String,
     /// Matched against the `asset` property; defaults to the asset's name.
@@ -196,7 +199,7 @@ pub struct AssetDef {
 /// Query strings and fragments in visited URLs are ignored, and a pattern
 /// that is a path (`/pricing*`) matches the path of a full URL too
 /// (`https://example.com/pricing`), since exports differ in which they hold.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct UrlPattern {
     pub text: String,
     parts: Vec<String>,
@@ -260,15 +263,15 @@ fn glob_match(parts: &[String], value: &str) -> bool {
     remaining.len() >= last.len() && remaining.ends_with(last.as_str())
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct SegmentDef {
     pub name: String,
     pub condition: Cond,
     pub file: FileId,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct PointsDecay {
     pub amount: i64,
     pub percent: bool,
@@ -279,7 +282,7 @@ pub struct PointsDecay {
 /// the campaign time zone (a day with a daylight-saving change has 23 or 25
 /// hours); minutes and hours are exact. The unit is kept because `24 hours`
 /// and `1 day` differ on such a day (docs/language.md section 10, "Time").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct Duration {
     /// The length in seconds (days counted as 86,400).
     pub seconds: i64,
@@ -305,7 +308,7 @@ impl Duration {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct RuleDef {
     /// The written name, or one made from the trigger for a bare `on` rule
     /// (`on opened email @ line 12`).
@@ -316,56 +319,22 @@ pub struct RuleDef {
     pub exit: Option<Cond>,
     pub repeat: Option<Duration>,
     pub file: FileId,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
-impl RuleDef {
-    /// Every condition of the rule: trigger, exit, `unless`es and branches
-    /// (also inside branches).
-    pub fn each_condition<'a>(&'a self, f: &mut dyn FnMut(&'a Cond)) {
-        if let Trigger::Condition(cond) = &self.trigger {
-            f(cond);
-        }
-        if let Some(exit) = &self.exit {
-            f(exit);
-        }
-        step_conditions(&self.steps, f);
-    }
-}
-
-/// The `unless` and branch conditions of steps, branches included; the
-/// recursion follows `if` nesting as written, which the parser bounds.
-fn step_conditions<'a>(steps: &'a [Step], f: &mut dyn FnMut(&'a Cond)) {
-    for step in steps {
-        if let Some(unless) = &step.unless {
-            f(unless);
-        }
-        if let StepKind::Branch {
-            condition,
-            then,
-            otherwise,
-        } = &step.kind
-        {
-            f(condition);
-            step_conditions(then, f);
-            step_conditions(otherwise, f);
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum Trigger {
     Condition(Cond),
     Event(EventMatcher),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Cond {
     pub kind: CondKind,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum CondKind {
     And(Vec<Cond>),
     Or(Vec<Cond>),
@@ -399,7 +368,7 @@ pub enum CondKind {
 }
 
 /// One side of a [`CondKind::ScriptCompare`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum Operand {
     Points,
     Field(FieldId),
@@ -407,7 +376,7 @@ pub enum Operand {
     Const(Value),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum StageTest {
     Cmp(CmpOp, StageId),
     In(Vec<StageId>),
@@ -449,7 +418,7 @@ impl StageTest {
 }
 
 /// A typed test on one value.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum ValueTest {
     Compare(CmpOp, Value),
     In(Vec<Value>),
@@ -471,37 +440,37 @@ pub enum ValueTest {
 
 /// A point in time written in a rule: a date means 00:00 in the campaign
 /// time zone when compared with instants, and itself when compared with dates.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum TimePoint {
     Date(NaiveDate),
     Instant(Instant),
 }
 
 /// Which events a behaviour clause or an `on` trigger matches.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct EventMatcher {
     pub event_type: EventTypeId,
     pub target: Option<TargetMatch>,
     pub filter: Option<Filter>,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 /// The named thing an event must be about.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct TargetMatch {
     /// The property holding the target (`email`, `url`, `form`, `asset`).
     pub property: PropertyId,
     pub matcher: TargetPattern,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum TargetPattern {
     Exact(String),
     Pattern(UrlPattern),
 }
 
 /// A condition on an event's own properties.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum Filter {
     And(Vec<Filter>),
     Or(Vec<Filter>),
@@ -509,11 +478,11 @@ pub enum Filter {
     Property {
         property: PropertyId,
         test: ValueTest,
-        span: Span,
+        span: NodeSpan,
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Behaviour {
     pub matcher: EventMatcher,
     pub count: CountTest,
@@ -524,7 +493,7 @@ pub struct Behaviour {
     pub query: QueryId,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct CountTest {
     pub op: CountOp,
     pub n: u64,
@@ -543,7 +512,7 @@ impl CountTest {
 }
 
 /// Which events count, relative to the evaluation instant `t`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Window {
     /// Every event up to and including `t`.
     All,
@@ -555,7 +524,7 @@ pub enum Window {
     Since(Instant),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Aggregate {
     pub func: AggFunc,
     pub event_type: EventTypeId,
@@ -568,20 +537,48 @@ pub struct Aggregate {
     pub query: QueryId,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Step {
     pub kind: StepKind,
     pub unless: Option<Cond>,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum StepKind {
+    /// A step that does something to the contact or sends something: the
+    /// [`Action`] a dry run records with what became of it.
+    Act(Action),
+    /// `set points to script NAME`: the script's number, rounded. Becomes
+    /// an [`Action::SetPoints`] when it runs.
+    SetPointsScript(ScriptId),
+    /// `set FIELD to script NAME`: becomes an [`Action::SetField`].
+    SetFieldScript {
+        field: FieldId,
+        script: ScriptId,
+    },
+    Wait(Duration),
+    /// Minutes after local midnight.
+    WaitUntilTime(u32),
+    WaitUntilInstant(Instant),
+    Branch {
+        condition: Box<Cond>,
+        then: Vec<Step>,
+        otherwise: Vec<Step>,
+    },
+    Stop,
+}
+
+/// What a step does to a contact, as written and as a dry run records it.
+/// One type for both, so that a new action is added in one place.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub enum Action {
     MoveTo(StageId),
     MoveBackTo(StageId),
     Send {
         channel: Channel,
         message: MessageId,
+        /// `send … again`: also to a contact who already got it.
         again: bool,
     },
     AddPoints(i64),
@@ -594,13 +591,6 @@ pub enum StepKind {
         field: FieldId,
         value: Value,
     },
-    /// `set points to script NAME`: the script's number, rounded.
-    SetPointsScript(ScriptId),
-    /// `set FIELD to script NAME`
-    SetFieldScript {
-        field: FieldId,
-        script: ScriptId,
-    },
     Notify {
         recipient: Recipient,
         message: Option<String>,
@@ -609,16 +599,6 @@ pub enum StepKind {
     Webhook(String),
     MarkDoNotContact,
     Unsubscribe,
-    Wait(Duration),
-    /// Minutes after local midnight.
-    WaitUntilTime(u32),
-    WaitUntilInstant(Instant),
-    Branch {
-        condition: Box<Cond>,
-        then: Vec<Step>,
-        otherwise: Vec<Step>,
-    },
-    Stop,
 }
 
 #[cfg(test)]

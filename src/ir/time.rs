@@ -38,12 +38,16 @@ pub fn segment_time_dependence(program: &Program, order: &[usize]) -> IdVec<Segm
     timed
 }
 
-/// The recursion follows the condition as written (bounded by the
-/// parser); segments are answered by `segment`, never expanded.
+/// Segments are answered by `segment`, never expanded.
 fn depends(cond: &super::Cond, segment: &dyn Fn(SegmentId) -> bool) -> bool {
+    super::visit::conditions(cond).any(|c| clause_depends(c, segment))
+}
+
+/// Whether one clause depends on time by itself (`and`, `or` and `not`
+/// only through their parts, which the walk visits).
+fn clause_depends(cond: &super::Cond, segment: &dyn Fn(SegmentId) -> bool) -> bool {
     match &cond.kind {
-        CondKind::And(parts) | CondKind::Or(parts) => parts.iter().any(|p| depends(p, segment)),
-        CondKind::Not(inner) => depends(inner, segment),
+        CondKind::And(_) | CondKind::Or(_) | CondKind::Not(_) => false,
         CondKind::InSegment(id) => segment(*id),
         CondKind::Field { test, .. } => test_depends(test),
         CondKind::Behaviour(behaviour) => {

@@ -44,16 +44,6 @@ impl Context<'_> {
                 .any(|item| matches!(item.kind, crate::syntax::ast::ItemKind::Rule(_)))
         })
     }
-
-    /// The source text under a span, with runs of white space as one space.
-    fn text(&self, file: FileId, span: Span) -> String {
-        let text = self
-            .sources
-            .get(file)
-            .and_then(|f| f.text.get(span.start..span.end))
-            .unwrap_or("");
-        text.split_whitespace().collect::<Vec<_>>().join(" ")
-    }
 }
 
 /// A lint finding before levels and suppressions apply.
@@ -246,7 +236,7 @@ fn allow_comments(context: &Context<'_>, root: &LoadedFile) -> Vec<Allow> {
         .ast
         .items
         .iter()
-        .map(|item| (line_of(item.span.start), item.span))
+        .map(|item| (line_of(item.span.start), *item.span))
         .collect();
     let mut allows = Vec::new();
     for (line, comment, ids) in &by_line {
@@ -262,7 +252,7 @@ fn allow_comments(context: &Context<'_>, root: &LoadedFile) -> Vec<Allow> {
         for id in ids {
             allows.push(Allow {
                 id: id.clone(),
-                span: comment.span,
+                span: *comment.span,
                 item,
                 used: false,
             });

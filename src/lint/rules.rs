@@ -5,8 +5,8 @@ use super::registry as r;
 use super::{Context, DeclKind, Finding};
 use crate::base::vocab::{CmpOp, Consent, CountOp};
 use crate::ir::{
-    Behaviour, Cond, CondKind, CountTest, Program, RuleDef, StageId, StageTest, Step, StepKind,
-    TargetPattern, Trigger, Window,
+    visit, Action, Behaviour, Cond, CondKind, CountTest, Program, RuleDef, StageId, StageTest,
+    Step, StepKind, TargetPattern, Trigger, Window,
 };
 use crate::syntax::ast::{self, ItemKind};
 
@@ -21,13 +21,13 @@ pub(super) fn all(cx: &Context<'_>) -> Vec<Finding> {
             }
         }
         for rule in &program.rules {
-            rule_conditions(rule, &mut |cond| impossible(cond, rule.file, &mut out));
+            visit::rule_conditions(rule).for_each(|cond| impossible(cond, rule.file, &mut out));
             move_to_lower(program, rule, &mut out);
             wait_at_end(rule, &rule.steps, &mut out);
             send_without_channel(rule, &mut out);
         }
         repeat_shorter_than_waits(cx, program, &mut out);
-        pairs(cx, program, &mut out);
+        pairs(program, &mut out);
         single_use_segment(cx, program, &mut out);
     }
     out
@@ -75,8 +75,10 @@ fn unreachable_stage(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>
         *first = true;
     }
     for rule in &program.rules {
-        each_step(&rule.steps, &mut |step| {
-            if let StepKind::MoveTo(s) | StepKind::MoveBackTo(s) = step.kind {
+        visit::steps(&rule.steps).for_each(|step| {
+            if let StepKind::Act(Action::MoveTo(s)) | StepKind::Act(Action::MoveBackTo(s)) =
+                step.kind
+            {
                 if let Some(slot) = reached.get_mut(s.index()) {
                     *slot = true;
                 }
@@ -100,27 +102,6 @@ fn unreachable_stage(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>
             );
         }
     }
-}
-
-// --- walking ------------------------------------------------------------------
-
-/// Every step, branches included, depth first.
-fn each_step<'a>(steps: &'a [Step], f: &mut dyn FnMut(&'a Step)) {
-    for step in steps {
-        f(step);
-        if let StepKind::Branch {
-            then, otherwise, ..
-        } = &step.kind
-        {
-            each_step(then, f);
-            each_step(otherwise, f);
-        }
-    }
-}
-
-/// Every condition of a rule: trigger, exit, `unless`es and branches.
-fn rule_conditions<'a>(rule: &'a RuleDef, f: &mut dyn FnMut(&'a Cond)) {
-    rule.each_condition(f);
 }
 
 /// The operands of a chain of `and`s (a single condition is its own).
@@ -164,7 +145,7 @@ fn impossible(cond: &Cond, file: usize, out: &mut Vec<Finding>) {
             Finding::new(
                 r::IMPOSSIBLE_CONDITION,
                 file,
-                cond.span,
+                *cond.span,
                 format!("this condition can never hold: {why}"),
             )
             .help("check for a reversed comparison or a test that contradicts another"),
@@ -349,7 +330,7 @@ fn move_to_lower(program: &Program, rule: &RuleDef, out: &mut Vec<Finding>) {
     let Trigger::Condition(cond) = &rule.trigger else {
         return;
     };
-    if !immediate_steps(&rule.steps).any(|s| matches!(s.kind, StepKind::MoveTo(_))) {
+    if !immediate_steps(&rule.steps).any(|s| matches!(s.kind, StepKind::Act(Action::MoveTo(_)))) {
         return;
     }
     let (unstaged, allowed) = allowed_stages(cond, program.stages.len());
@@ -360,7 +341,7 @@ fn move_to_lower(program: &Program, rule: &RuleDef, out: &mut Vec<Finding>) {
         return;
     };
     for step in immediate_steps(&rule.steps) {
-        if let StepKind::MoveTo(target) = step.kind {
+        if let StepKind::Act(Action::MoveTo(target)) = step.kind {
             if lowest > target.index() {
                 let name = |s: usize| {
                     program
@@ -373,7 +354,7 @@ fn move_to_lower(program: &Program, rule: &RuleDef, out: &mut Vec<Finding>) {
                     Finding::new(
                         r::MOVE_TO_LOWER_STAGE,
                         rule.file,
-                        step.span,
+                        *step.span,
                         format!(
                             "`move to {}` never moves anyone: the rule only fires at stage `{}` or above, and `move to` only moves forward",
                             name(target.index()),
@@ -381,7 +362,7 @@ fn move_to_lower(program: &Program, rule: &RuleDef, out: &mut Vec<Finding>) {
                         ),
                     )
                     .help(format!("to move contacts down, write `move back to {}`", name(target.index())))
-                    .label(cond.span, "the condition that requires a higher stage"),
+                    .label(*cond.span, "the condition that requires a higher stage"),
                 );
             }
         }
@@ -397,7 +378,7 @@ fn wait_at_end(rule: &RuleDef, steps: &[Step], out: &mut Vec<Finding>) {
             Finding::new(
                 r::WAIT_AT_END,
                 rule.file,
-                last.span,
+                *last.span,
                 format!(
                     "rule `{}` ends with a wait: nothing happens after it",
                     rule.name
@@ -435,7 +416,7 @@ fn repeat_shorter_than_waits(cx: &Context<'_>, program: &Program, out: &mut Vec<
                 Finding::new(
                     r::REPEAT_SHORTER_THAN_WAITS,
                     rule.file,
-                    repeat_span.unwrap_or(rule.span),
+                    *repeat_span.unwrap_or(rule.span),
                     format!(
                         "rule `{}` may repeat every {} but its waits take {}: runs would overlap",
                         rule.name,
@@ -491,23 +472,23 @@ fn send_without_channel(rule: &RuleDef, out: &mut Vec<Finding>) {
     let mut marked: Option<&'static str> = why;
     for step in &rule.steps {
         match step.kind {
-            StepKind::Send { .. } if step.unless.is_none() => {
+            StepKind::Act(Action::Send { .. }) if step.unless.is_none() => {
                 if let Some(why) = marked {
                     out.push(
                         Finding::new(
                             r::SEND_WITHOUT_CHANNEL,
                             rule.file,
-                            step.span,
+                            *step.span,
                             format!("this send is always suppressed: {why}"),
                         )
                         .help("unsubscribed and do-not-contact contacts get no sends"),
                     );
                 }
             }
-            StepKind::MarkDoNotContact if step.unless.is_none() => {
+            StepKind::Act(Action::MarkDoNotContact) if step.unless.is_none() => {
                 marked = marked.or(Some("an earlier step marks the contact do-not-contact"));
             }
-            StepKind::Unsubscribe if step.unless.is_none() => {
+            StepKind::Act(Action::Unsubscribe) if step.unless.is_none() => {
                 marked = marked.or(Some("an earlier step unsubscribes the contact"));
             }
             _ => {}
@@ -522,31 +503,30 @@ fn send_without_channel(rule: &RuleDef, out: &mut Vec<Finding>) {
 /// generated file with thousands of rules linear.
 const MAX_CONFLICT_PEERS: usize = 64;
 
-/// Trigger text, priority, repeat and (for event rules) the steps' text.
-type ShadowKey<'a> = (&'a str, i64, Option<(i64, bool)>, Vec<String>);
+/// What makes two rules fire together: trigger, priority and repeat,
+/// compared by structure (spans never count, so layout and comments do
+/// not hide a copy).
+type ShadowKey<'a> = (&'a Trigger, i64, Option<crate::ir::Duration>);
 
-fn pairs(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
+/// Rules whose triggers can fire for the same contact at the same instant,
+/// for `conflicting-stage-moves`: all rules on one event type, or rules on
+/// the same condition.
+#[derive(PartialEq, Eq, Hash)]
+enum MoveGroup<'a> {
+    Event(crate::ir::EventTypeId),
+    Condition(&'a Cond),
+}
+
+fn pairs(program: &Program, out: &mut Vec<Finding>) {
     use std::collections::HashMap;
     let rules = &program.rules;
-    let keys: Vec<String> = rules.iter().map(|rule| trigger_key(cx, rule)).collect();
     // Shadowed: the first earlier rule with the same trigger, priority and
-    // repeat (and, for event rules, the same steps).
+    // repeat. Both fire for the same contact at the same instant, whatever
+    // their steps: a copy doubles every effect, different steps belong in
+    // one rule (or an order, by `priority`).
     let mut first: HashMap<ShadowKey<'_>, usize> = HashMap::new();
-    for ((j, b), trigger) in rules.iter().enumerate().zip(&keys) {
-        let event_rule = matches!(b.trigger, Trigger::Event(_));
-        // Event rules with other steps are just two reactions to one
-        // event; condition rules on one condition fire together.
-        let steps = if event_rule {
-            steps_key(cx, b)
-        } else {
-            Vec::new()
-        };
-        let key = (
-            trigger.as_str(),
-            b.priority,
-            b.repeat.map(|d| (d.seconds, d.calendar)),
-            steps,
-        );
+    for (j, b) in rules.iter().enumerate() {
+        let key = (&b.trigger, b.priority, b.repeat);
         let Some(a) = first
             .get(&key)
             .and_then(|&i| rules.get(crate::ir::RuleId::new(i)))
@@ -554,12 +534,12 @@ fn pairs(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
             first.insert(key, j);
             continue;
         };
-        let same_steps = event_rule || steps_key(cx, a) == steps_key(cx, b);
+        let same_steps = a.steps == b.steps && a.exit == b.exit;
         out.push(
             Finding::new(
                 r::SHADOWED_RULE,
                 b.file,
-                b.span,
+                *b.span,
                 if same_steps {
                     format!(
                         "rule `{}` repeats rule `{}`: same trigger, same steps",
@@ -577,17 +557,17 @@ fn pairs(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
             } else {
                 "merge the steps into the earlier rule, or give one a `priority`"
             })
-            .label(a.span, "the earlier rule"),
+            .label(*a.span, "the earlier rule"),
         );
     }
     // Conflicting moves: overlapping event triggers (or identical
     // conditions), the same priority, different immediate targets.
-    let mut groups: HashMap<(i64, String), Vec<usize>> = HashMap::new();
-    for ((j, b), trigger) in rules.iter().enumerate().zip(&keys) {
+    let mut groups: HashMap<(i64, MoveGroup<'_>), Vec<usize>> = HashMap::new();
+    for (j, b) in rules.iter().enumerate() {
         let Some(y) = first_move(b) else { continue };
         let group = match &b.trigger {
-            Trigger::Event(m) => format!("event {:?}", m.event_type),
-            Trigger::Condition(_) => trigger.clone(),
+            Trigger::Event(m) => MoveGroup::Event(m.event_type),
+            Trigger::Condition(cond) => MoveGroup::Condition(cond),
         };
         let peers = groups.entry((b.priority, group)).or_default();
         let conflict = peers.iter().take(MAX_CONFLICT_PEERS).find_map(|&i| {
@@ -637,25 +617,13 @@ fn pairs(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>) {
 /// The first unconditional move a rule makes at the instant it fires.
 fn first_move(rule: &RuleDef) -> Option<(ast::Span, StageId)> {
     immediate_steps(&rule.steps).find_map(|step| match step.kind {
-        StepKind::MoveTo(s) | StepKind::MoveBackTo(s) if step.unless.is_none() => {
-            Some((step.span, s))
+        StepKind::Act(Action::MoveTo(s)) | StepKind::Act(Action::MoveBackTo(s))
+            if step.unless.is_none() =>
+        {
+            Some((*step.span, s))
         }
         _ => None,
     })
-}
-
-fn trigger_key(cx: &Context<'_>, rule: &RuleDef) -> String {
-    match &rule.trigger {
-        Trigger::Condition(cond) => format!("if {}", cx.text(rule.file, cond.span)),
-        Trigger::Event(matcher) => format!("on {}", cx.text(rule.file, matcher.span)),
-    }
-}
-
-fn steps_key(cx: &Context<'_>, rule: &RuleDef) -> Vec<String> {
-    rule.steps
-        .iter()
-        .map(|s| cx.text(rule.file, s.span))
-        .collect()
 }
 
 // --- single-use-segment ----------------------------------------------------------
@@ -673,7 +641,7 @@ fn single_use_segment(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding
         count(&segment.condition);
     }
     for rule in &program.rules {
-        rule_conditions(rule, &mut |cond| count(cond));
+        visit::rule_conditions(rule).for_each(&mut count);
     }
     for (segment, &used) in program.segments.iter().zip(&uses) {
         if segment.file == root.file && used <= 1 {
@@ -686,7 +654,7 @@ fn single_use_segment(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding
                 format!("segment `{}` is used in only one place", segment.name)
             };
             out.push(
-                Finding::new(r::SINGLE_USE_SEGMENT, segment.file, segment.span, message)
+                Finding::new(r::SINGLE_USE_SEGMENT, segment.file, *segment.span, message)
                     .help("write its condition where it is used, or keep it as a named group"),
             );
         }
@@ -694,16 +662,11 @@ fn single_use_segment(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding
 }
 
 fn count_segment_uses(cond: &Cond, uses: &mut [usize]) {
-    match &cond.kind {
-        CondKind::And(parts) | CondKind::Or(parts) => {
-            parts.iter().for_each(|c| count_segment_uses(c, uses))
-        }
-        CondKind::Not(inner) => count_segment_uses(inner, uses),
-        CondKind::InSegment(id) => {
+    for c in visit::conditions(cond) {
+        if let CondKind::InSegment(id) = c.kind {
             if let Some(n) = uses.get_mut(id.index()) {
                 *n += 1;
             }
         }
-        _ => {}
     }
 }

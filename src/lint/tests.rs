@@ -8,6 +8,20 @@ use std::path::Path;
 
 /// The lint ids a file reports with every lint on.
 fn fired(text: &str) -> Vec<String> {
+    findings(text).into_iter().map(|(id, _)| id).collect()
+}
+
+/// The messages of lint `id` in a file, every lint on.
+fn checked_findings(text: &str, id: &str) -> Vec<String> {
+    findings(text)
+        .into_iter()
+        .filter(|(found, _)| found == id)
+        .map(|(_, message)| message)
+        .collect()
+}
+
+/// (lint id, message) of everything a file reports with every lint on.
+fn findings(text: &str) -> Vec<(String, String)> {
     let mut config = LintConfig::default();
     for lint in LINTS {
         config.levels.insert(lint.id, Level::Warning);
@@ -28,7 +42,7 @@ fn fired(text: &str) -> Vec<String> {
     checked
         .diagnostics
         .iter()
-        .map(|d| d.code.as_str().to_string())
+        .map(|d| (d.code.as_str().to_string(), d.message.clone()))
         .collect()
 }
 
@@ -208,4 +222,28 @@ fn shadowed_and_conflicting_rules_respect_priority() {
     );
     let same = "stages Lead, MQL\n\nrule a:\n  when points >= 10\n  then move to MQL\nrule b:\n  when points >= 10\n  then add tag \"warm\"\n";
     assert!(fires("shadowed-rule", same));
+}
+
+#[test]
+fn shadowed_rule_compares_rules_by_structure() {
+    // Two reactions to one event with different steps: found (they were
+    // not when event rules were compared by the text of their steps).
+    let split = "on purchase then add 10 points
+on purchase then add tag \"buyer\"\n";
+    let found = checked_findings(split, "shadowed-rule");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("has the same trigger"), "{found:?}");
+    // Layout, comments and the spelling of a window do not hide a copy.
+    let copy = "rule a:\n  when opened 3 emails in last 30 days\n  then add 5 points\n\nrule b:\n  # the same again\n  when opened   3 emails in last 30 days\n  then add 5 points\n";
+    let found = checked_findings(copy, "shadowed-rule");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("same trigger, same steps"), "{found:?}");
+    // Other filters, priorities or repeats are other triggers.
+    for distinct in [
+        "on purchase where amount > 100 then add 10 points\non purchase then add tag \"buyer\"\n",
+        "on purchase then add 10 points\nrule b priority 5:\n  on purchase then add tag \"buyer\"\n",
+        "rule a:\n  when points >= 10\n  then add 1 point\n  repeat every 1 day\nrule b:\n  when points >= 10\n  then add 1 point\n",
+    ] {
+        assert!(!fires("shadowed-rule", distinct), "{distinct}");
+    }
 }

@@ -2,9 +2,10 @@
 //! became of it and when (the format is in docs/data.md, "The outbox").
 
 use crate::base::time::rfc3339;
+use crate::ir::Action;
 use crate::ir::Program;
 use crate::sim::run::describe;
-use crate::sim::{Action, ActionRecord, Status};
+use crate::sim::{ActionRecord, Status};
 use serde_json::{json, Value as Json};
 
 /// One outbox line (without the newline). Every line has the same keys,

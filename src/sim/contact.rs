@@ -4,7 +4,7 @@
 
 use super::calendar::{add_duration, local_time_at_or_after, period_end, periods_between};
 use super::outcome::{
-    Action, ActionRecord, ContactOutcome, Limit, Reason, Status, Stopped, TraceEntry, Transition,
+    ActionRecord, ContactOutcome, Limit, Reason, Status, Stopped, TraceEntry, Transition,
     Withdrawal,
 };
 use super::sends::Outbox;
@@ -13,7 +13,7 @@ use crate::base::vocab::Channel;
 use crate::data::{Contact, Event};
 use crate::eval::{Clock, ContactState, Context, EventView};
 use crate::ir::time::depends_on_time;
-use crate::ir::{self, builtin, MessageId, Program, RuleId, Step, StepKind, Trigger};
+use crate::ir::{self, builtin, Action, MessageId, Program, RuleId, Step, StepKind, Trigger};
 use std::collections::HashMap;
 
 /// What every contact's run shares.
@@ -548,11 +548,13 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         for (index, step) in steps.iter().enumerate().skip(start) {
             if let Some(unless) = &step.unless {
                 if self.holds_in_sequence(unless, fired_at, now) {
-                    if let Some(action) = Action::of_step(&step.kind) {
+                    // A `… to script` step skipped this way records nothing,
+                    // like one whose script failed: its value is unknown.
+                    if let StepKind::Act(action) = &step.kind {
                         self.record(ActionRecord {
                             at: now,
                             rule,
-                            action,
+                            action: action.clone(),
                             status: Status::Skipped,
                             reason: Some(Reason::Unless),
                             deliver_at: None,
@@ -692,23 +694,17 @@ impl<'p, 'e> ContactRun<'p, 'e> {
 
     /// Carries out one action step and records it.
     fn perform(&mut self, kind: &StepKind, rule: RuleId, now: Instant) {
-        let resolved;
-        let kind = match kind {
+        let action = match kind {
+            StepKind::Act(action) => action.clone(),
+            // A failed script (recorded with the rule and contact) skips
+            // the step: nothing is set and no action is recorded.
             StepKind::SetPointsScript(_) | StepKind::SetFieldScript { .. } => {
-                // A failed script (recorded with the rule and contact) skips
-                // the step: nothing is set and no action is recorded.
                 match self.script_step(kind, rule, now) {
-                    Some(step) => {
-                        resolved = step;
-                        &resolved
-                    }
+                    Some(action) => action,
                     None => return,
                 }
             }
-            _ => kind,
-        };
-        let Some(action) = Action::of_step(kind) else {
-            return;
+            _ => return,
         };
         let mut record = ActionRecord {
             at: now,
@@ -719,33 +715,36 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             deliver_at: None,
             withdrawn: None,
         };
-        match kind {
-            StepKind::MoveTo(stage) => {
-                if self.state.stage.is_some_and(|current| current >= *stage) {
+        match &record.action {
+            Action::MoveTo(stage) => {
+                let stage = *stage;
+                if self.state.stage.is_some_and(|current| current >= stage) {
                     record.status = Status::Skipped;
                     record.reason = Some(Reason::NotForward);
                 } else {
-                    self.move_stage(*stage, rule, now);
+                    self.move_stage(stage, rule, now);
                 }
             }
-            StepKind::MoveBackTo(stage) => {
-                if self.state.stage.is_some_and(|current| current > *stage) {
-                    self.move_stage(*stage, rule, now);
+            Action::MoveBackTo(stage) => {
+                let stage = *stage;
+                if self.state.stage.is_some_and(|current| current > stage) {
+                    self.move_stage(stage, rule, now);
                 } else {
                     record.status = Status::Skipped;
                     record.reason = Some(Reason::NotBackward);
                 }
             }
-            StepKind::Send {
+            Action::Send {
                 channel,
                 message,
                 again,
             } => {
+                let (channel, message) = (*channel, *message);
                 let decision = self.outbox.decide(
                     &self.program.settings,
                     &self.state,
-                    *channel,
-                    *message,
+                    channel,
+                    message,
                     *again,
                     now,
                 );
@@ -754,54 +753,54 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 record.deliver_at = decision.deliver_at;
                 if let Some(at) = decision.deliver_at.filter(|&at| at > now) {
                     let index = self.outcome.actions.len();
-                    self.undelivered.push((index, *channel, *message, at));
+                    self.undelivered.push((index, channel, message, at));
                 }
                 let (event_type, names) = match channel {
                     Channel::Email => (builtin::EMAIL_SENT, &self.program.emails),
                     Channel::Sms => (builtin::SMS_SENT, &self.program.sms),
                 };
-                if let (Some(at), Some(name)) = (decision.deliver_at, names.get(*message)) {
+                if let (Some(at), Some(name)) = (decision.deliver_at, names.get(message)) {
                     self.events.record_send(event_type, at, name);
                 }
             }
-            StepKind::AddPoints(n) => self.state.points = self.state.points.saturating_add(*n),
-            StepKind::SetPoints(n) => self.state.points = *n,
-            StepKind::AddTag(tag) => {
+            Action::AddPoints(n) => self.state.points = self.state.points.saturating_add(*n),
+            Action::SetPoints(n) => self.state.points = *n,
+            Action::AddTag(tag) => {
                 self.state.tags.insert(tag.clone());
             }
-            StepKind::RemoveTag(tag) => {
+            Action::RemoveTag(tag) => {
                 let removed = self.state.tags.remove(tag);
                 skip_unless_removed(removed, &mut record);
             }
-            StepKind::AddToList(list) => {
+            Action::AddToList(list) => {
                 self.state.lists.insert(*list);
             }
-            StepKind::RemoveFromList(list) => {
+            Action::RemoveFromList(list) => {
                 let removed = self.state.lists.remove(list);
                 skip_unless_removed(removed, &mut record);
             }
-            StepKind::SetField { field, value } => {
+            Action::SetField { field, value } => {
                 if let Some(slot) = self.state.fields.get_mut(field.index()) {
                     *slot = Some(value.clone());
                 }
             }
-            StepKind::MarkDoNotContact => {
+            Action::MarkDoNotContact => {
                 self.state.do_not_contact = true;
                 self.cancel_undelivered(now, Reason::DoNotContact);
             }
-            StepKind::Unsubscribe => {
+            Action::Unsubscribe => {
                 self.state.unsubscribed = true;
                 self.cancel_undelivered(now, Reason::Unsubscribed);
             }
             // Recorded only: a dry run never notifies, hands off or calls.
-            _ => {}
+            Action::Notify { .. } | Action::HandOff(_) | Action::Webhook(_) => {}
         }
         self.record(record);
     }
 
-    /// `set points to script x` / `set f to script x` with the script's
-    /// value in place; `None` when the script failed.
-    fn script_step(&self, kind: &StepKind, rule: RuleId, now: Instant) -> Option<StepKind> {
+    /// `set points to script x` / `set f to script x` as the action with the
+    /// script's value in place; `None` when the script failed.
+    fn script_step(&self, kind: &StepKind, rule: RuleId, now: Instant) -> Option<Action> {
         let clock = Clock::new(now, self.program.settings.timezone);
         let context = Context::new(self.program, clock, &self.state, &self.events, None);
         crate::eval::script::set_rule(Some(rule.index()));
@@ -814,7 +813,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 )? {
                     // Rounded to the nearest whole point; `as` saturates.
                     crate::base::value::Value::Number(n) => {
-                        Some(StepKind::SetPoints(n.round() as i64))
+                        Some(Action::SetPoints(n.round() as i64))
                     }
                     _ => None,
                 }
@@ -822,7 +821,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             StepKind::SetFieldScript { field, script } => {
                 let ty = self.program.fields.get(*field)?.ty;
                 let value = crate::eval::script::value(&context, *script, ty)?;
-                Some(StepKind::SetField {
+                Some(Action::SetField {
                     field: *field,
                     value,
                 })

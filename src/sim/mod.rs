@@ -11,6 +11,6 @@ pub mod sends;
 
 pub use contact::{simulate_contact, state_at, RunPlan, DEFAULT_MAX_RECORDS};
 pub use outcome::{
-    Action, ActionRecord, ContactOutcome, Limit, Reason, Status, Stopped, TraceEntry, Transition,
+    ActionRecord, ContactOutcome, Limit, Reason, Status, Stopped, TraceEntry, Transition,
     Withdrawal,
 };

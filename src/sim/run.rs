@@ -3,10 +3,11 @@
 
 use super::contact::{simulate_contact, RunPlan};
 pub use super::limits::{Limits, RunStop, DEFAULT_MAX_TICKS};
-use super::outcome::{Action, ActionRecord, ContactOutcome, Reason, Status};
+use super::outcome::{ActionRecord, ContactOutcome, Reason, Status};
 use crate::base::value::Instant;
 use crate::base::vocab::{Channel, Recipient};
 use crate::data::{Contact, Event};
+use crate::ir::Action;
 use crate::ir::{FieldId, Program, RuleId, StageId};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -204,10 +205,12 @@ pub fn describe(program: &Program, action: &Action) -> ActionKey {
         Action::Send {
             channel: Channel::Email,
             message,
+            ..
         } => ("send email", name(&program.emails, message.index())),
         Action::Send {
             channel: Channel::Sms,
             message,
+            ..
         } => ("send sms", name(&program.sms, message.index())),
         Action::AddPoints(n) if *n >= 0 => ("add points", n.to_string()),
         Action::AddPoints(n) => ("remove points", (-n).to_string()),

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-pub use crate::base::span::Span;
+pub use crate::base::span::{NodeSpan, Span};
 pub use crate::base::vocab::{
     AggFunc, CapPolicy, Channel, CmpOp, Consent, CountOp, DayPattern, FieldType, Recipient,
 };
@@ -17,7 +17,7 @@ pub use crate::base::vocab::{
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ident {
     pub name: String,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 impl fmt::Display for Ident {
@@ -30,14 +30,14 @@ impl fmt::Display for Ident {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Text {
     pub value: String,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 /// A whole-number literal (counts, points, priorities).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Int {
     pub value: i64,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 /// One parsed file.
@@ -48,17 +48,26 @@ pub struct File {
     pub comments: Vec<Comment>,
 }
 
+impl File {
+    /// Both files declare the same items. Spans never take part in node
+    /// equality ([`NodeSpan`]), and comments are left out: they are not
+    /// part of the meaning. The formatter's re-parse check.
+    pub fn same_items(&self, other: &File) -> bool {
+        self.items == other.items
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Comment {
     /// The text after `#`, without the line break.
     pub text: String,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Item {
     pub kind: ItemKind,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 // Built once per file and matched everywhere: boxing the large variants
@@ -121,7 +130,7 @@ pub struct TestBlock {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TestClause {
     pub kind: TestClauseKind,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -156,7 +165,7 @@ pub struct TestEvent {
     pub kind: TestEventKind,
     /// `amount 120, category "pro"`
     pub properties: Vec<(Ident, Literal)>,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -208,7 +217,7 @@ pub struct ScriptDecl {
     /// The rhai text between the fences.
     pub body: String,
     /// Where the rhai text starts and ends in the file (fences excluded).
-    pub body_span: Span,
+    pub body_span: NodeSpan,
     /// For a script of an imported `.rhai` file: the `fn` to call. The body
     /// is then the whole file and `body_span` covers it.
     pub entry: Option<String>,
@@ -223,7 +232,7 @@ pub struct Campaign {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Setting {
     pub kind: SettingKind,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -250,7 +259,7 @@ pub struct FieldDecl {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TypeExpr {
     pub ty: FieldType,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 /// Named things that rules refer to.
@@ -289,7 +298,7 @@ pub struct ContentEntry {
     pub name: Ident,
     /// `= "pattern"`: the URL pattern of a page, the file of an asset.
     pub pattern: Option<Text>,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -352,7 +361,7 @@ pub enum CondKeyword {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cond {
     pub kind: CondKind,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -411,7 +420,7 @@ pub struct ScriptCompare {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Operand {
     /// `points`; the span covers the word.
-    Points(Span),
+    Points(NodeSpan),
     /// A contact field.
     Field(Ident),
     /// `script NAME`
@@ -443,7 +452,7 @@ pub enum StageOp {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValueTest {
     pub kind: ValueTestKind,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -480,7 +489,7 @@ pub enum ValueTestKind {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Literal {
     pub kind: LiteralKind,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -504,7 +513,7 @@ pub struct EventMatcher {
     pub target: Target,
     /// `where amount > 100` — tests on the event's own properties.
     pub filter: Option<Box<Cond>>,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -546,20 +555,20 @@ pub struct Behaviour {
     /// `5 different emails`: count distinct targets, not events.
     pub distinct: bool,
     pub window: Option<Window>,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Count {
     pub op: CountOp,
     pub n: Int,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Window {
     pub kind: WindowKind,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -590,7 +599,7 @@ pub struct Step {
     pub kind: StepKind,
     /// `… unless <condition>`: skip this step when the condition holds.
     pub unless: Option<Cond>,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 // Built once per file and matched everywhere: boxing the large variants
@@ -659,7 +668,7 @@ pub enum StepKind {
 pub struct Duration {
     pub amount: Int,
     pub unit: DurationUnit,
-    pub span: Span,
+    pub span: NodeSpan,
 }
 
 impl Duration {
@@ -708,5 +717,5 @@ impl DurationUnit {
 pub struct TimeOfDay {
     pub hour: u32,
     pub minute: u32,
-    pub span: Span,
+    pub span: NodeSpan,
 }

@@ -1,7 +1,6 @@
 //! Source text to AST. pest is used only inside this module.
 
 pub mod ast;
-pub mod ast_eq;
 mod error;
 mod grammar;
 mod lexer;

@@ -22,7 +22,7 @@ pub(crate) fn prescan(source: &str) -> Result<Vec<Comment>, SyntaxError> {
         match lexeme.kind {
             LexemeKind::Comment => comments.push(Comment {
                 text: text.get(1..).unwrap_or("").to_string(),
-                span: lexeme.span,
+                span: lexeme.span.into(),
             }),
             LexemeKind::Str { closed: false } => return Err(unclosed_string(lexeme.span)),
             LexemeKind::Symbol => match text {

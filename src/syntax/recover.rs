@@ -137,7 +137,7 @@ pub(crate) fn unreadable(source: &str) -> File {
                 names: Vec::new(),
                 hides_declarations: true,
             }),
-            span: Span::new(0, source.len()),
+            span: Span::new(0, source.len()).into(),
         }],
         comments: Vec::new(),
     }
@@ -198,7 +198,7 @@ pub(crate) fn broken_item(input: &str, base: usize, span: Span) -> Item {
         .peekable();
     let ident = |lexeme: Lexeme| Ident {
         name: lexeme.text(input).to_string(),
-        span: Span::new(base + lexeme.span.start, base + lexeme.span.end),
+        span: Span::new(base + lexeme.span.start, base + lexeme.span.end).into(),
     };
     let is_name =
         |l: &Lexeme| l.kind == LexemeKind::Word && !RESERVED_WORDS.contains(&l.text(input));
@@ -251,7 +251,7 @@ pub(crate) fn broken_item(input: &str, base: usize, span: Span) -> Item {
             names,
             hides_declarations: keyword_text == Some("import"),
         }),
-        span,
+        span: span.into(),
     }
 }
 
@@ -351,7 +351,7 @@ mod tests {
             .items
             .iter()
             .skip(1)
-            .map(|i| i.span)
+            .map(|i| *i.span)
             .collect();
         assert_eq!(spans, shifted);
         assert_eq!(recovered.file.items.len(), 3);

@@ -10,9 +10,9 @@ use crate::check::tests_check::{Expect, ExpectKind, TestCase};
 use crate::diagnostics::SourceMap;
 use crate::eval::explain::explain;
 use crate::eval::{Clock, ContactState, Context, EventView};
-use crate::ir::{Program, RuleDef, RuleId, StageTest, Step, StepKind, Trigger};
+use crate::ir::{Action, Program, RuleDef, RuleId, StageTest, Step, StepKind, Trigger};
 use crate::report::explain::render;
-use crate::sim::outcome::{Action, Status};
+use crate::sim::outcome::Status;
 use crate::sim::{state_at, ContactOutcome, RunPlan};
 use serde::Serialize;
 
@@ -137,7 +137,7 @@ impl Run<'_, '_> {
 
     fn sent(&self, channel: Channel, message: usize) -> bool {
         self.outcome.actions.iter().any(|a| {
-            matches!(a.action, Action::Send { channel: c, message: m } if c == channel && m == crate::ir::MessageId::new(message))
+            matches!(a.action, Action::Send { channel: c, message: m, .. } if c == channel && m == crate::ir::MessageId::new(message))
                 && matches!(a.status, Status::Sent | Status::Delayed)
         })
     }
@@ -201,6 +201,7 @@ impl Run<'_, '_> {
                         Action::Send {
                             channel: c,
                             message: m,
+                            ..
                         } if c == *channel
                             && matches!(a.status, Status::Sent | Status::Delayed) =>
                         {
@@ -311,25 +312,25 @@ fn name_of(names: &[String], id: usize) -> &str {
 
 /// Whether some step (also inside branches) can affect what `kind` tests.
 fn steps_mention(steps: &[Step], kind: &ExpectKind) -> bool {
-    steps.iter().any(|step| match (&step.kind, kind) {
+    crate::ir::visit::steps(steps).any(|step| match (&step.kind, kind) {
         (
-            StepKind::Branch {
-                then, otherwise, ..
-            },
-            _,
-        ) => steps_mention(then, kind) || steps_mention(otherwise, kind),
-        (StepKind::MoveTo(s) | StepKind::MoveBackTo(s), ExpectKind::Stage { stage, op }) => {
-            op.is_some() || s == stage
-        }
+            StepKind::Act(Action::MoveTo(s)) | StepKind::Act(Action::MoveBackTo(s)),
+            ExpectKind::Stage { stage, op },
+        ) => op.is_some() || s == stage,
         (
-            StepKind::AddPoints(_) | StepKind::SetPoints(_) | StepKind::SetPointsScript(_),
+            StepKind::Act(Action::AddPoints(_))
+            | StepKind::Act(Action::SetPoints(_))
+            | StepKind::SetPointsScript(_),
             ExpectKind::Points { .. },
         ) => true,
-        (StepKind::AddTag(t) | StepKind::RemoveTag(t), ExpectKind::Tag(tag)) => t == tag,
         (
-            StepKind::Send {
+            StepKind::Act(Action::AddTag(t)) | StepKind::Act(Action::RemoveTag(t)),
+            ExpectKind::Tag(tag),
+        ) => t == tag,
+        (
+            StepKind::Act(Action::Send {
                 channel, message, ..
-            },
+            }),
             ExpectKind::Sent {
                 channel: c,
                 message: m,

@@ -8,8 +8,8 @@ use chrono_tz::Tz;
 use nurture::base::value::{Instant, Value};
 use nurture::base::vocab::{CapPolicy, Channel};
 use nurture::data::{Contact, Event};
-use nurture::ir::{builtin, Cond, Program, RuleId, Step, StepKind, Trigger};
-use nurture::sim::{Action, ActionRecord, Reason, Status, Transition, Withdrawal};
+use nurture::ir::{builtin, Action, Cond, Program, RuleId, Step, StepKind, Trigger};
+use nurture::sim::{ActionRecord, Reason, Status, Transition, Withdrawal};
 use std::collections::BTreeSet;
 
 /// What the reference records about one contact.
@@ -349,11 +349,11 @@ impl<'p> Run<'p> {
             top.1 += 1;
             if let Some(unless) = &step.unless {
                 if self.holds(unless, now, Some(fired_at)) {
-                    if let Some(action) = Action::of_step(&step.kind) {
+                    if let StepKind::Act(action) = &step.kind {
                         self.out.actions.push(ActionRecord {
                             at: now,
                             rule,
-                            action,
+                            action: action.clone(),
                             status: Status::Skipped,
                             reason: Some(Reason::Unless),
                             deliver_at: None,
@@ -404,9 +404,10 @@ impl<'p> Run<'p> {
     }
 
     fn perform(&mut self, kind: &StepKind, rule: RuleId, now: Instant) {
-        let Some(action) = Action::of_step(kind) else {
+        let StepKind::Act(action) = kind else {
             panic!("the reference simulator does not run scripts: {kind:?}");
         };
+        let action = action.clone();
         let mut record = ActionRecord {
             at: now,
             rule,
@@ -421,7 +422,7 @@ impl<'p> Run<'p> {
             record.reason = Some(reason);
         };
         match kind {
-            StepKind::MoveTo(stage) => {
+            StepKind::Act(Action::MoveTo(stage)) => {
                 if self
                     .state
                     .stage
@@ -432,7 +433,7 @@ impl<'p> Run<'p> {
                     self.move_to(stage.index(), rule, now);
                 }
             }
-            StepKind::MoveBackTo(stage) => {
+            StepKind::Act(Action::MoveBackTo(stage)) => {
                 if self
                     .state
                     .stage
@@ -443,11 +444,11 @@ impl<'p> Run<'p> {
                     skip(&mut record, Reason::NotBackward);
                 }
             }
-            StepKind::Send {
+            StepKind::Act(Action::Send {
                 channel,
                 message,
                 again,
-            } => {
+            }) => {
                 let (status, reason, deliver_at) =
                     self.decide(*channel, message.index(), *again, now);
                 record.status = status;
@@ -463,34 +464,36 @@ impl<'p> Run<'p> {
                     });
                 }
             }
-            StepKind::AddPoints(n) => self.state.points = self.state.points.saturating_add(*n),
-            StepKind::SetPoints(n) => self.state.points = *n,
-            StepKind::AddTag(t) => {
+            StepKind::Act(Action::AddPoints(n)) => {
+                self.state.points = self.state.points.saturating_add(*n)
+            }
+            StepKind::Act(Action::SetPoints(n)) => self.state.points = *n,
+            StepKind::Act(Action::AddTag(t)) => {
                 self.state.tags.insert(t.clone());
             }
-            StepKind::RemoveTag(t) => {
+            StepKind::Act(Action::RemoveTag(t)) => {
                 let removed = self.state.tags.remove(t);
                 if !removed {
                     skip(&mut record, Reason::NotPresent);
                 }
             }
-            StepKind::AddToList(l) => {
+            StepKind::Act(Action::AddToList(l)) => {
                 self.state.lists.insert(nurture::ir::ListId::new(l.index()));
             }
-            StepKind::RemoveFromList(l) => {
+            StepKind::Act(Action::RemoveFromList(l)) => {
                 let removed = self.state.lists.remove(l);
                 if !removed {
                     skip(&mut record, Reason::NotPresent);
                 }
             }
-            StepKind::SetField { field, value } => {
+            StepKind::Act(Action::SetField { field, value }) => {
                 self.state.fields[field.index()] = Some(value.clone())
             }
-            StepKind::MarkDoNotContact => {
+            StepKind::Act(Action::MarkDoNotContact) => {
                 self.state.do_not_contact = true;
                 self.withdraw(now, Reason::DoNotContact);
             }
-            StepKind::Unsubscribe => {
+            StepKind::Act(Action::Unsubscribe) => {
                 self.state.unsubscribed = true;
                 self.withdraw(now, Reason::Unsubscribed);
             }

@@ -40,7 +40,7 @@ pub(crate) fn condition(pair: &P, depth: usize) -> Lowered<Cond> {
         Rule::stage_condition => CondKind::Stage(stage_test(&child(pair, Rule::stage_test)?)?),
         Rule::points_condition => match opt_child(pair, Rule::script_ref) {
             Some(script) => CondKind::ScriptCompare(ScriptCompare {
-                left: Operand::Points(span_of(&first_child(pair)?)),
+                left: Operand::Points(span_of(&first_child(pair)?).into()),
                 op: cmp_op(&child(pair, Rule::cmp_op)?)?,
                 right: Operand::Script(name_child(&script)?),
             }),
@@ -81,7 +81,10 @@ pub(crate) fn condition(pair: &P, depth: usize) -> Lowered<Cond> {
         Rule::aggregate_condition => CondKind::Aggregate(aggregate(pair, depth)?),
         _ => return Err(not_understood(pair)),
     };
-    Ok(Cond { kind, span })
+    Ok(Cond {
+        kind,
+        span: span.into(),
+    })
 }
 
 /// The condition inside a wrapper: its last child that is not a keyword or
@@ -113,7 +116,7 @@ fn operands(pair: &P, depth: usize, combine: fn(Vec<Cond>) -> CondKind) -> Lower
     }
     Ok(Cond {
         kind: combine(conds),
-        span: span_of(pair),
+        span: span_of(pair).into(),
     })
 }
 
@@ -125,7 +128,7 @@ fn negation(pair: &P, depth: usize) -> Lowered<Cond> {
     }
     Ok(Cond {
         kind: CondKind::Not(Box::new(condition(&inner, depth + 1)?)),
-        span: span_of(pair),
+        span: span_of(pair).into(),
     })
 }
 
@@ -227,7 +230,7 @@ pub(crate) fn value_test(pair: &P) -> Lowered<ValueTest> {
     };
     Ok(ValueTest {
         kind,
-        span: span_of(pair),
+        span: span_of(pair).into(),
     })
 }
 
@@ -336,7 +339,7 @@ fn count(pair: &P) -> Lowered<Count> {
     Ok(Count {
         op,
         n: int_child(pair)?,
-        span: span_of(pair),
+        span: span_of(pair).into(),
     })
 }
 
@@ -377,9 +380,9 @@ fn times(pair: &P) -> Lowered<Count> {
         op,
         n: Int {
             value,
-            span: span_of(&word),
+            span: span_of(&word).into(),
         },
-        span,
+        span: span.into(),
     })
 }
 
@@ -390,17 +393,17 @@ fn behaviour(pair: &P, depth: usize) -> Lowered<Behaviour> {
         .map(|t| times(&t))
         .transpose()?;
     let count = match (phrase.count, times) {
-        (Some(_), Some(second)) => return Err(double_count(second.span)),
+        (Some(_), Some(second)) => return Err(double_count(*second.span)),
         (object_count, times) => object_count.or(times),
     };
     let filter = where_filter(pair, depth)?;
-    let matcher_end = filter.as_ref().map_or(span_of(&verb_phrase), |f| f.span);
+    let matcher_end = filter.as_ref().map_or(span_of(&verb_phrase), |f| *f.span);
     Ok(Behaviour {
         matcher: EventMatcher {
             verb: phrase.verb,
             target: phrase.target,
             filter,
-            span: span_of(&verb_phrase).to(matcher_end),
+            span: span_of(&verb_phrase).to(matcher_end).into(),
         },
         none: has_child(pair, Rule::none_marker),
         count,
@@ -408,7 +411,7 @@ fn behaviour(pair: &P, depth: usize) -> Lowered<Behaviour> {
         window: opt_child(pair, Rule::window)
             .map(|w| window(&w))
             .transpose()?,
-        span: span_of(pair),
+        span: span_of(pair).into(),
     })
 }
 
@@ -431,7 +434,7 @@ pub(crate) fn event_matcher(pair: &P, depth: usize) -> Lowered<EventMatcher> {
         return Err(SyntaxError::new(
             codes::COUNT_IN_EVENT_TRIGGER,
             "an `on` rule runs once for every matching event, so it cannot count events",
-            count.span,
+            *count.span,
         )
         .with_help("to act when a count is reached, write a condition rule: `rule NAME: when opened 5 emails then …`"));
     }
@@ -439,7 +442,7 @@ pub(crate) fn event_matcher(pair: &P, depth: usize) -> Lowered<EventMatcher> {
         verb: phrase.verb,
         target: phrase.target,
         filter: where_filter(pair, depth)?,
-        span: span_of(pair),
+        span: span_of(pair).into(),
     })
 }
 
@@ -461,7 +464,7 @@ fn window(pair: &P) -> Lowered<Window> {
     };
     Ok(Window {
         kind,
-        span: span_of(pair),
+        span: span_of(pair).into(),
     })
 }
 

@@ -46,7 +46,7 @@ pub(crate) fn item(pair: &P) -> Lowered<Item> {
     };
     Ok(Item {
         kind,
-        span: span_of(pair),
+        span: span_of(pair).into(),
     })
 }
 
@@ -79,7 +79,7 @@ fn script(pair: &P) -> Lowered<ScriptDecl> {
         name: name_child(pair)?,
         ty,
         body: inner,
-        body_span: Span::new(fenced.start + 3, fenced.end.saturating_sub(3)),
+        body_span: Span::new(fenced.start + 3, fenced.end.saturating_sub(3)).into(),
         entry: None,
     })
 }
@@ -123,7 +123,7 @@ fn setting(pair: &P) -> Lowered<Setting> {
     };
     Ok(Setting {
         kind,
-        span: span_of(pair),
+        span: span_of(pair).into(),
     })
 }
 
@@ -164,7 +164,7 @@ fn type_expr(pair: &P) -> Lowered<TypeExpr> {
     };
     Ok(TypeExpr {
         ty,
-        span: span_of(pair),
+        span: span_of(pair).into(),
     })
 }
 
@@ -185,7 +185,7 @@ fn content(pair: &P) -> Lowered<ContentDecl> {
                 pattern: opt_child(&entry, Rule::string)
                     .map(|_| text_child(&entry))
                     .transpose()?,
-                span: span_of(&entry),
+                span: span_of(&entry).into(),
             })
         })
         .collect::<Lowered<Vec<_>>>()?;

@@ -10,7 +10,7 @@ use crate::syntax::grammar::Rule;
 pub(crate) fn ident(pair: &P) -> Ident {
     Ident {
         name: pair.as_str().to_string(),
-        span: span_of(pair),
+        span: span_of(pair).into(),
     }
 }
 
@@ -29,7 +29,7 @@ pub(crate) fn text(pair: &P) -> Lowered<Text> {
         .ok_or_else(|| not_understood(pair))?;
     Ok(Text {
         value: unescape(inner, span.start + 1)?,
-        span,
+        span: span.into(),
     })
 }
 
@@ -85,7 +85,10 @@ pub(crate) fn int(pair: &P) -> Lowered<Int> {
         .as_str()
         .parse::<i64>()
         .map_err(|_| number_too_large(pair.as_str(), span))?;
-    Ok(Int { value, span })
+    Ok(Int {
+        value,
+        span: span.into(),
+    })
 }
 
 /// The first `int` child of `pair`.
@@ -128,7 +131,7 @@ pub(crate) fn literal(pair: &P) -> Lowered<Literal> {
     };
     Ok(Literal {
         kind,
-        span: span_of(pair),
+        span: span_of(pair).into(),
     })
 }
 
@@ -142,7 +145,7 @@ pub(crate) fn calendar_literal(pair: &P) -> Lowered<Literal> {
     };
     Ok(Literal {
         kind,
-        span: span_of(pair),
+        span: span_of(pair).into(),
     })
 }
 
@@ -195,7 +198,11 @@ pub(crate) fn duration(pair: &P) -> Lowered<Duration> {
     let span = span_of(pair);
     let amount = int_child(pair)?;
     let unit = duration_unit(&child(pair, Rule::duration_unit)?, span)?;
-    Ok(Duration { amount, unit, span })
+    Ok(Duration {
+        amount,
+        unit,
+        span: span.into(),
+    })
 }
 
 /// The first `duration` child of `pair`.
@@ -207,9 +214,12 @@ pub(crate) fn duration_child(pair: &P) -> Lowered<Duration> {
 pub(crate) fn unit_as_duration(pair: &P) -> Lowered<Duration> {
     let span = span_of(pair);
     Ok(Duration {
-        amount: Int { value: 1, span },
+        amount: Int {
+            value: 1,
+            span: span.into(),
+        },
         unit: duration_unit(pair, span)?,
-        span,
+        span: span.into(),
     })
 }
 
@@ -251,7 +261,11 @@ pub(crate) fn time_of_day(pair: &P) -> Lowered<TimeOfDay> {
         )
         .with_help("hours run from 00 to 23 and minutes from 00 to 59; midnight is `00:00`"));
     }
-    Ok(TimeOfDay { hour, minute, span })
+    Ok(TimeOfDay {
+        hour,
+        minute,
+        span: span.into(),
+    })
 }
 
 /// The first `time_of_day` child of `pair`.

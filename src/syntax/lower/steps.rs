@@ -29,7 +29,7 @@ fn step(pair: &P, depth: usize) -> Lowered<Step> {
         unless: opt_child(pair, Rule::condition)
             .map(|c| condition(&c, depth + 1))
             .transpose()?,
-        span: span_of(pair),
+        span: span_of(pair).into(),
     })
 }
 

@@ -29,7 +29,7 @@ pub(crate) fn test_block(pair: &P) -> Lowered<TestBlock> {
         };
         clauses.push(TestClause {
             kind,
-            span: span_of(&clause),
+            span: span_of(&clause).into(),
         });
     }
     Ok(TestBlock {
@@ -46,7 +46,10 @@ fn signed_int(pair: &P) -> Lowered<Int> {
     let span = span_of(pair);
     pair.as_str()
         .parse::<i64>()
-        .map(|value| Int { value, span })
+        .map(|value| Int {
+            value,
+            span: span.into(),
+        })
         .map_err(|_| {
             SyntaxError::new(
                 codes::INVALID_NUMBER,
@@ -129,7 +132,7 @@ fn event(pair: &P) -> Lowered<TestEvent> {
         at,
         kind,
         properties,
-        span: span_of(pair),
+        span: span_of(pair).into(),
     })
 }
 
