@@ -6,24 +6,14 @@
 use crate::base::span::Span;
 use crate::diagnostics::FileId;
 
-/// The kinds of declaration `unused-declaration` and friends look at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeclKind {
-    Stage,
-    Field,
-    Email,
-    Sms,
-    Page,
-    Form,
-    Asset,
-    List,
-    Segment,
-}
+/// A declaration's kind is a symbol's kind: `unused-declaration` and
+/// friends look at stages, fields, content, lists and segments.
+pub use super::symbols::SymbolKind;
 
 /// One declared name, where it is declared and whether anything uses it.
 #[derive(Debug, Clone)]
 pub struct Declared {
-    pub kind: DeclKind,
+    pub kind: SymbolKind,
     pub noun: &'static str,
     pub name: String,
     pub file: FileId,

@@ -17,7 +17,7 @@ pub mod values;
 
 use crate::diagnostics::{codes, Diagnostic, FileId, SourceMap};
 use crate::syntax::ast::{self, ContentKind, ItemKind, SettingKind, Span};
-use declared::{DeclKind, Declared};
+use declared::{Declared, SymbolKind};
 use ir::Program;
 use namespace::Namespace;
 
@@ -840,15 +840,15 @@ impl<'s> Checker<'s> {
         let _ = self.sources;
         let n = &self.names;
         let tables = [
-            (DeclKind::Stage, &n.stages),
-            (DeclKind::Field, &n.fields),
-            (DeclKind::Email, &n.emails),
-            (DeclKind::Sms, &n.sms),
-            (DeclKind::Page, &n.pages),
-            (DeclKind::Form, &n.forms),
-            (DeclKind::Asset, &n.assets),
-            (DeclKind::List, &n.lists),
-            (DeclKind::Segment, &n.segments),
+            (SymbolKind::Stage, &n.stages),
+            (SymbolKind::Field, &n.fields),
+            (SymbolKind::Email, &n.emails),
+            (SymbolKind::Sms, &n.sms),
+            (SymbolKind::Page, &n.pages),
+            (SymbolKind::Form, &n.forms),
+            (SymbolKind::Asset, &n.assets),
+            (SymbolKind::List, &n.lists),
+            (SymbolKind::Segment, &n.segments),
         ];
         let mut out = Vec::new();
         for (kind, namespace) in tables {

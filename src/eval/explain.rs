@@ -272,8 +272,7 @@ fn count_text(count: crate::ir::CountTest) -> String {
 /// renders it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleExplanation {
-    /// The rule's index in `program.rules`.
-    pub rule: usize,
+    pub rule: crate::ir::RuleId,
     pub verdict: Verdict,
     /// The condition clause by clause, for a condition rule.
     pub condition: Option<Clause>,
@@ -308,10 +307,10 @@ pub fn explain_rules(
     last_fired: &[Option<Instant>],
 ) -> Vec<RuleExplanation> {
     let mut explanations = Vec::new();
-    for (rule_id, rule) in program.rules.iter().enumerate() {
-        super::script::set_rule(Some(rule_id));
-        let fired = fired.get(rule_id).copied().unwrap_or(0);
-        let last = last_fired.get(rule_id).copied().flatten();
+    for (rule_id, rule) in program.rules.iter_enumerated() {
+        super::script::set_rule(Some(rule_id.index()));
+        let fired = fired.get(rule_id.index()).copied().unwrap_or(0);
+        let last = last_fired.get(rule_id.index()).copied().flatten();
         let context = Context::new(program, clock, state, events, last);
         let (verdict, condition) = match &rule.trigger {
             crate::ir::Trigger::Condition(condition) => {

@@ -159,6 +159,14 @@ impl<I: Id, T> IdVec<I, T> {
     }
 }
 
+impl<I: Id> IdVec<I, String> {
+    /// The name with this id, `?` for an id the table does not have (the
+    /// checker resolved every id of a program, so it does not show).
+    pub fn name(&self, id: I) -> &str {
+        self.get(id).map_or("?", String::as_str)
+    }
+}
+
 impl<I, T> Default for IdVec<I, T> {
     fn default() -> Self {
         IdVec {

@@ -63,6 +63,13 @@ pub struct Program {
     pub compiled: Compiled,
 }
 
+impl Program {
+    /// The name of rule `id` (`?` for an id the program does not have).
+    pub fn rule_name(&self, id: RuleId) -> &str {
+        self.rules.get(id).map_or("?", |rule| rule.name.as_str())
+    }
+}
+
 /// A `script` block. Its compiled rhai program is in
 /// [`Compiled::scripts`] under the same id, shared, never recompiled.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]

@@ -11,7 +11,7 @@ pub mod config;
 pub mod registry;
 mod rules;
 
-pub use crate::check::declared::{DeclKind, Declared};
+pub use crate::check::declared::{Declared, SymbolKind};
 use crate::check::loader::LoadedFile;
 use crate::diagnostics::{Diagnostic, FileId, SourceMap};
 use crate::ir::Program;

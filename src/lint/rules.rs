@@ -2,7 +2,7 @@
 //! program shows the problem for certain, never on a guess.
 
 use super::registry as r;
-use super::{Context, DeclKind, Finding};
+use super::{Context, Finding, SymbolKind};
 use crate::base::vocab::{CmpOp, Consent, CountOp};
 use crate::ir::{
     visit, Action, Behaviour, Cond, CondKind, CountTest, Program, RuleDef, StageId, StageTest,
@@ -47,8 +47,8 @@ fn unused(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let id = match decl.kind {
             // Segments also serve the dry run's report: an unused one is
             // `single-use-segment`'s business (off by default).
-            DeclKind::Stage | DeclKind::Segment => continue,
-            DeclKind::Field => r::UNUSED_FIELD,
+            SymbolKind::Stage | SymbolKind::Segment => continue,
+            SymbolKind::Field => r::UNUSED_FIELD,
             _ => r::UNUSED_DECLARATION,
         };
         out.push(
@@ -85,7 +85,7 @@ fn unreachable_stage(cx: &Context<'_>, program: &Program, out: &mut Vec<Finding>
             }
         });
     }
-    let stages = cx.declared.iter().filter(|d| d.kind == DeclKind::Stage);
+    let stages = cx.declared.iter().filter(|d| d.kind == SymbolKind::Stage);
     for (id, decl) in stages.enumerate() {
         if decl.file == root.file && !reached.get(id).copied().unwrap_or(true) {
             out.push(
@@ -343,13 +343,6 @@ fn move_to_lower(program: &Program, rule: &RuleDef, out: &mut Vec<Finding>) {
     for step in immediate_steps(&rule.steps) {
         if let StepKind::Act(Action::MoveTo(target)) = step.kind {
             if lowest > target.index() {
-                let name = |s: usize| {
-                    program
-                        .stages
-                        .get(crate::ir::StageId::new(s))
-                        .cloned()
-                        .unwrap_or_default()
-                };
                 out.push(
                     Finding::new(
                         r::MOVE_TO_LOWER_STAGE,
@@ -357,11 +350,11 @@ fn move_to_lower(program: &Program, rule: &RuleDef, out: &mut Vec<Finding>) {
                         *step.span,
                         format!(
                             "`move to {}` never moves anyone: the rule only fires at stage `{}` or above, and `move to` only moves forward",
-                            name(target.index()),
-                            name(lowest)
+                            program.stages.name(target),
+                            program.stages.name(StageId::new(lowest))
                         ),
                     )
-                    .help(format!("to move contacts down, write `move back to {}`", name(target.index())))
+                    .help(format!("to move contacts down, write `move back to {}`", program.stages.name(target)))
                     .label(*cond.span, "the condition that requires a higher stage"),
                 );
             }
@@ -535,6 +528,14 @@ fn pairs(program: &Program, out: &mut Vec<Finding>) {
             continue;
         };
         let same_steps = a.steps == b.steps && a.exit == b.exit;
+        // Two rules that move the same contact to different stages are
+        // `conflicting-stage-moves`, the sharper finding: one per pair.
+        let moves = (first_move(a).map(|m| m.1), first_move(b).map(|m| m.1));
+        if let (Some(x), Some(y)) = moves {
+            if x != y {
+                continue;
+            }
+        }
         out.push(
             Finding::new(
                 r::SHADOWED_RULE,
@@ -588,13 +589,6 @@ fn pairs(program: &Program, out: &mut Vec<Finding>) {
         });
         peers.push(j);
         let Some((a, x)) = conflict else { continue };
-        let name = |s: usize| {
-            program
-                .stages
-                .get(crate::ir::StageId::new(s))
-                .cloned()
-                .unwrap_or_default()
-        };
         out.push(
             Finding::new(
                 r::CONFLICTING_STAGE_MOVES,
@@ -604,8 +598,8 @@ fn pairs(program: &Program, out: &mut Vec<Finding>) {
                     "rules `{}` and `{}` can move the same contact to `{}` and `{}` at the same instant",
                     a.name,
                     b.name,
-                    name(x.1.index()),
-                    name(y.1.index())
+                    program.stages.name(x.1),
+                    program.stages.name(y.1)
                 ),
             )
             .help("give one of them a `priority`, or make their triggers exclusive")

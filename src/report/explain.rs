@@ -1,7 +1,6 @@
 //! `nurture explain` as text and JSON: the explanation `eval::explain`
 //! builds, rendered like every other report.
 
-use super::{rule_name, stage_name};
 use crate::base::time::{local, rfc3339};
 use crate::base::value::Instant;
 use crate::eval::explain::{Clause, RuleExplanation, Verdict};
@@ -32,7 +31,7 @@ impl Explained<'_> {
                 TraceEntry::RuleFired { at, rule } => Some(format!(
                     "{} {}",
                     local(*at, tz),
-                    rule_name(self.program, rule.index())
+                    self.program.rule_name(*rule)
                 )),
                 _ => None,
             })
@@ -45,9 +44,7 @@ pub fn human(explained: &Explained<'_>) -> String {
     let program = explained.program;
     let state = explained.state;
     let tz = program.settings.timezone;
-    let stage = state
-        .stage
-        .map_or("(no stage)", |s| stage_name(program, s.index()));
+    let stage = state.stage.map_or("(no stage)", |s| program.stages.name(s));
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -87,7 +84,7 @@ pub fn human(explained: &Explained<'_>) -> String {
         let _ = writeln!(
             out,
             "\nrule {}: {}",
-            rule_name(program, rule.rule),
+            program.rule_name(rule.rule),
             verdict(program, rule.verdict, explained.at)
         );
         if let Some(clause) = &rule.condition {
@@ -106,7 +103,7 @@ pub fn json(explained: &Explained<'_>) -> Json {
         .iter()
         .map(|rule| {
             json!({
-                "rule": rule_name(program, rule.rule),
+                "rule": program.rule_name(rule.rule),
                 "verdict": verdict(program, rule.verdict, explained.at),
                 "condition": rule.condition,
             })
@@ -115,7 +112,7 @@ pub fn json(explained: &Explained<'_>) -> Json {
     json!({
         "contact": explained.contact,
         "at": rfc3339(explained.at),
-        "stage": state.stage.map(|s| stage_name(program, s.index())),
+        "stage": state.stage.map(|s| program.stages.name(s)),
         "points": state.points,
         "tags": state.tags,
         "unsubscribed": state.unsubscribed,

@@ -1,6 +1,6 @@
 //! The dry-run report a marketing person reads.
 
-use super::{rule_name, stage_name, DataCounts, RowCounts};
+use super::{DataCounts, RowCounts};
 use crate::base::number::thousands;
 use crate::base::time::local_date;
 use crate::ir::Program;
@@ -110,7 +110,7 @@ fn transitions(out: &mut String, program: &Program, summary: &Summary) {
     }
     out.push_str("\nStage moves\n");
     for ((from, to), stats) in &summary.transitions {
-        let from = from.map_or("(no stage)", |s| stage_name(program, s.index()));
+        let from = from.map_or("(no stage)", |s| program.stages.name(s));
         let median = stats
             .median_days()
             .map(|d| format!("median {d:.1} days in {from}"))
@@ -118,7 +118,7 @@ fn transitions(out: &mut String, program: &Program, summary: &Summary) {
         let _ = writeln!(
             out,
             "  {:<32} {:>9}  {}",
-            format!("{from} → {}", stage_name(program, to.index())),
+            format!("{from} → {}", program.stages.name(*to)),
             thousands(stats.count),
             median
         );
@@ -174,10 +174,7 @@ fn rules(out: &mut String, program: &Program, summary: &Summary) {
     }
     let never = never_fired(summary);
     if !never.is_empty() {
-        let names: Vec<&str> = never
-            .iter()
-            .map(|&r| rule_name(program, r.index()))
-            .collect();
+        let names: Vec<&str> = never.iter().map(|&r| program.rule_name(r)).collect();
         let _ = writeln!(out, "  never fired: {}", names.join(", "));
     }
 }

@@ -1,7 +1,7 @@
 //! The machine-readable summary section 5 of the product brief fixes for
 //! `simulate --format json`.
 
-use super::{rule_name, stage_name, DataCounts};
+use super::DataCounts;
 use crate::base::time::rfc3339;
 use crate::ir::Program;
 use crate::sim::run::{never_fired, Funnel, Summary};
@@ -10,14 +10,14 @@ use serde_json::{json, Value as Json};
 
 pub fn summary(program: &Program, summary: &Summary, data: &DataCounts, by: Option<&str>) -> Json {
     let optional_stage =
-        |s: Option<crate::ir::StageId>| s.map(|s| stage_name(program, s.index()).to_string());
+        |s: Option<crate::ir::StageId>| s.map(|s| program.stages.name(s).to_string());
     let transitions: Vec<Json> = summary
         .transitions
         .iter()
         .map(|((from, to), stats)| {
             json!({
                 "from": optional_stage(*from),
-                "to": stage_name(program, to.index()),
+                "to": program.stages.name(*to),
                 "count": stats.count,
                 "median_days": stats.median_days().map(round2),
             })
@@ -61,7 +61,7 @@ pub fn summary(program: &Program, summary: &Summary, data: &DataCounts, by: Opti
         .collect();
     let never: Vec<&str> = never_fired(summary)
         .into_iter()
-        .map(|r| rule_name(program, r.index()))
+        .map(|r| program.rule_name(r))
         .collect();
     let mut report = json!({
         "campaign": program.settings.campaign_name,

@@ -21,20 +21,3 @@ pub struct DataCounts {
     pub contacts: RowCounts,
     pub events: RowCounts,
 }
-
-/// The name of stage `id`; `?` for an id the program does not have (ids
-/// come from the program, so that is a bug, not a reason to panic).
-pub fn stage_name(program: &crate::ir::Program, id: usize) -> &str {
-    program
-        .stages
-        .get(crate::ir::StageId::new(id))
-        .map_or("?", String::as_str)
-}
-
-/// The name of rule `id`; `?` for an id the program does not have.
-pub fn rule_name(program: &crate::ir::Program, id: usize) -> &str {
-    program
-        .rules
-        .get(crate::ir::RuleId::new(id))
-        .map_or("?", |r| r.name.as_str())
-}

@@ -1,6 +1,5 @@
 //! `--timeline ID`: one contact's story, step by step.
 
-use super::{rule_name, stage_name};
 use crate::base::time::local;
 use crate::data::{Contact, Event};
 use crate::ir::Program;
@@ -17,7 +16,7 @@ pub fn render(
     let tz = program.settings.timezone;
     let stage = |s: Option<crate::ir::StageId>| {
         s.map_or("(no stage)".to_string(), |s| {
-            stage_name(program, s.index()).to_string()
+            program.stages.name(s).to_string()
         })
     };
     let mut out = String::new();
@@ -46,7 +45,7 @@ pub fn render(
                 format!(
                     "{}  rule {} fired",
                     local(*at, tz),
-                    rule_name(program, rule.index())
+                    program.rule_name(*rule)
                 )
             }
             TraceEntry::Action(record) => {
@@ -68,26 +67,26 @@ pub fn render(
             TraceEntry::Waiting { at, rule, until } => format!(
                 "{}    {} waits until {}",
                 local(*at, tz),
-                rule_name(program, rule.index()),
+                program.rule_name(*rule),
                 local(*until, tz)
             ),
             TraceEntry::Resumed { at, rule } => {
                 format!(
                     "{}  rule {} goes on after its wait",
                     local(*at, tz),
-                    rule_name(program, rule.index())
+                    program.rule_name(*rule)
                 )
             }
             TraceEntry::Exited { at, rule } => format!(
                 "{}  rule {} stopped: its exit condition holds",
                 local(*at, tz),
-                rule_name(program, rule.index())
+                program.rule_name(*rule)
             ),
             TraceEntry::Stopped { at, rule } => {
                 format!(
                     "{}  rule {} stopped",
                     local(*at, tz),
-                    rule_name(program, rule.index())
+                    program.rule_name(*rule)
                 )
             }
             TraceEntry::Cancelled { at, record } => {

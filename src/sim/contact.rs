@@ -925,7 +925,7 @@ fn timeless_part(program: &Program, condition: &ir::Cond) -> Option<ir::Cond> {
         .filter(|part| !depends_on_time(program, part))
         .cloned()
         .collect();
-    (!timeless.is_empty()).then(|| ir::Cond {
+    (!timeless.is_empty()).then_some(ir::Cond {
         kind: ir::CondKind::And(timeless),
         span: condition.span,
     })

@@ -200,25 +200,25 @@ impl TransitionStats {
 /// Names the kind and target of an action, for grouping and output.
 pub fn describe(program: &Program, action: &Action) -> ActionKey {
     let (kind, target) = match action {
-        Action::MoveTo(s) => ("move to", name(&program.stages, s.index())),
-        Action::MoveBackTo(s) => ("move back to", name(&program.stages, s.index())),
+        Action::MoveTo(s) => ("move to", program.stages.name(*s).to_string()),
+        Action::MoveBackTo(s) => ("move back to", program.stages.name(*s).to_string()),
         Action::Send {
             channel: Channel::Email,
             message,
             ..
-        } => ("send email", name(&program.emails, message.index())),
+        } => ("send email", program.emails.name(*message).to_string()),
         Action::Send {
             channel: Channel::Sms,
             message,
             ..
-        } => ("send sms", name(&program.sms, message.index())),
+        } => ("send sms", program.sms.name(*message).to_string()),
         Action::AddPoints(n) if *n >= 0 => ("add points", n.to_string()),
         Action::AddPoints(n) => ("remove points", (-n).to_string()),
         Action::SetPoints(n) => ("set points", n.to_string()),
         Action::AddTag(t) => ("add tag", t.clone()),
         Action::RemoveTag(t) => ("remove tag", t.clone()),
-        Action::AddToList(l) => ("add to list", name(&program.lists, l.index())),
-        Action::RemoveFromList(l) => ("remove from list", name(&program.lists, l.index())),
+        Action::AddToList(l) => ("add to list", program.lists.name(*l).to_string()),
+        Action::RemoveFromList(l) => ("remove from list", program.lists.name(*l).to_string()),
         Action::SetField { field, .. } => (
             "set field",
             program
@@ -245,9 +245,6 @@ pub fn describe(program: &Program, action: &Action) -> ActionKey {
 
 /// The declared name of an id (ids come from the checked program, so
 /// there always is one).
-fn name(names: &[String], id: usize) -> String {
-    names.get(id).cloned().unwrap_or_default()
-}
 
 /// Receives every contact's outcome in contact order.
 pub trait OutcomeSink {

@@ -130,9 +130,7 @@ struct Run<'a, 'e> {
 
 impl Run<'_, '_> {
     fn stage_name(&self, stage: Option<crate::ir::StageId>) -> String {
-        stage.map_or("(no stage)".into(), |s| {
-            name_of(&self.program.stages, s.index()).into()
-        })
+        stage.map_or("(no stage)".into(), |s| self.program.stages.name(s).into())
     }
 
     fn sent(&self, channel: Channel, message: usize) -> bool {
@@ -155,7 +153,7 @@ impl Run<'_, '_> {
                 let op = op.map_or(String::new(), |o| format!("{} ", o.symbol()));
                 (
                     holds,
-                    format!("stage {not}{op}{}", name_of(&program.stages, stage.index())),
+                    format!("stage {not}{op}{}", program.stages.name(*stage)),
                     format!("stage {}", self.stage_name(current)),
                 )
             }
@@ -205,14 +203,14 @@ impl Run<'_, '_> {
                         } if c == *channel
                             && matches!(a.status, Status::Sent | Status::Delayed) =>
                         {
-                            Some(name_of(names, m.index()))
+                            Some(names.name(m))
                         }
                         _ => None,
                     })
                     .collect();
                 (
                     self.sent(*channel, message.index()),
-                    format!("{not}sent {noun} {}", name_of(names, message.index())),
+                    format!("{not}sent {noun} {}", names.name(*message)),
                     if sent.is_empty() {
                         format!("no {noun} sent")
                     } else {
@@ -303,11 +301,6 @@ impl Run<'_, '_> {
         }
         out
     }
-}
-
-/// A declared name by id; the checker resolved the id, so `?` never shows.
-fn name_of(names: &[String], id: usize) -> &str {
-    names.get(id).map_or("?", String::as_str)
 }
 
 /// Whether some step (also inside branches) can affect what `kind` tests.
