@@ -61,7 +61,7 @@ impl Suggestion {
             file,
             span,
             replacement: name.to_string(),
-            message: format!("did you mean `{name}`?"),
+            message: did_you_mean_message(name),
         })
     }
 }
@@ -158,7 +158,12 @@ pub fn did_you_mean<'a>(
     wrong: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
-    closest(wrong, candidates).map(|name| format!("did you mean `{name}`?"))
+    closest(wrong, candidates).map(did_you_mean_message)
+}
+
+/// The words of every did-you-mean help line.
+pub fn did_you_mean_message(name: &str) -> String {
+    format!("did you mean `{name}`?")
 }
 
 /// The candidate most similar to `wrong`, if it is plausibly a typo of it:

@@ -11,7 +11,7 @@ use super::ast::Span;
 use super::error::{codes, Fix, SyntaxError};
 use super::grammar::Rule;
 use super::lexer::{lexeme_at, lexemes_before, unclosed_bracket_before, Lexeme, LexemeKind};
-use crate::diagnostics::closest;
+use crate::diagnostics::{closest, did_you_mean_message};
 use pest::error::{Error, ErrorVariant, InputLocation};
 
 /// Words the grammar reserves (its `reserved` rule): they may not be names.
@@ -501,7 +501,7 @@ impl<'s> Failure<'s> {
 
 /// The error with a misspelt word's fix: the help line and the edit.
 fn did_you_mean(error: SyntaxError, fix: Fix) -> SyntaxError {
-    let help = format!("did you mean `{}`?", fix.replacement);
+    let help = did_you_mean_message(&fix.replacement);
     error.with_fix(fix, help)
 }
 
