@@ -13,8 +13,8 @@
 //! All instants in expectations are UTC (RFC 3339 with `Z`); comments give
 //! the local time where the campaign has a time zone.
 //!
-//! Tests marked `#[ignore = "BUG: …"]` show interpreter bugs: they state
-//! the behaviour the product brief asks for and fail today.
+//! None is ignored: each states the behaviour the product brief asks for,
+//! and a bug in the interpreter fails it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

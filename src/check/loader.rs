@@ -443,11 +443,7 @@ impl Loader<'_> {
         };
         self.syntax_errors += parsed.errors.len();
         for error in parsed.errors {
-            let code = error.code;
-            self.diagnostics.push(
-                Diagnostic::new(code, file, error.span, error.message)
-                    .with_optional_help(error.help),
-            );
+            self.diagnostics.push(error.into_diagnostic(file));
         }
         self.open.insert(path.clone());
         self.frames.push(Frame {
@@ -678,28 +674,55 @@ fn normalize(path: &Path) -> PathBuf {
 }
 
 /// `examples/./shared/../x.nurture` → `examples/x.nurture`, for display only.
+/// An absolute path keeps its one leading `/` (and a `..` above the root
+/// stays at the root); a relative one keeps the `..`s that climb out of it.
 pub(crate) fn normalize_display(path: &Path) -> String {
+    // The prefix (`C:` on Windows) and root (`/`), if any, written once:
+    // joining the root as a part would give `//tmp/…`.
+    let mut lead = String::new();
+    let mut rooted = false;
     let mut parts: Vec<String> = Vec::new();
     for component in path.components() {
         match component {
+            Component::Prefix(prefix) => lead.push_str(&prefix.as_os_str().to_string_lossy()),
+            Component::RootDir => {
+                lead.push('/');
+                rooted = true;
+            }
             Component::CurDir => {}
             Component::ParentDir => {
                 if parts.last().is_some_and(|p| p != "..") {
                     parts.pop();
-                } else {
+                } else if !rooted {
                     parts.push("..".into());
                 }
             }
-            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+            Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
         }
     }
-    parts.join("/")
+    lead.push_str(&parts.join("/"));
+    lead
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)]
     use super::*;
+
+    #[test]
+    fn displayed_paths_are_normalized_and_keep_one_root() {
+        let shown = |p: &str| normalize_display(Path::new(p));
+        assert_eq!(
+            shown("examples/./shared/../x.nurture"),
+            "examples/x.nurture"
+        );
+        assert_eq!(shown("/tmp/p/./shared/../x.nurture"), "/tmp/p/x.nurture");
+        assert_eq!(shown("/tmp/p/main.nurture"), "/tmp/p/main.nurture");
+        assert_eq!(shown("/../x.nurture"), "/x.nurture");
+        assert_eq!(shown("a/../../x.nurture"), "../x.nurture");
+        assert_eq!(shown("../../x.nurture"), "../../x.nurture");
+        assert_eq!(shown("x.nurture"), "x.nurture");
+    }
 
     #[test]
     fn a_byte_order_mark_is_dropped_and_nothing_else() {

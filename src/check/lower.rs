@@ -420,18 +420,24 @@ impl Checker<'_> {
                 let Some(property) = event.property(&field.name) else {
                     let names: Vec<&str> =
                         event.properties.iter().map(|(n, _)| n.as_str()).collect();
-                    let help = crate::diagnostics::did_you_mean(&field.name, names.iter().copied())
-                        .unwrap_or_else(|| {
-                            if names.is_empty() {
-                                format!("`{}` events have no properties", event.name)
-                            } else {
-                                format!("its properties are: {}", names.join(", "))
-                            }
-                        });
+                    let suggestion = crate::diagnostics::Suggestion::did_you_mean(
+                        self.file,
+                        *field.span,
+                        &field.name,
+                        names.iter().copied(),
+                    );
+                    let help = suggestion.is_none().then(|| {
+                        if names.is_empty() {
+                            format!("`{}` events have no properties", event.name)
+                        } else {
+                            format!("its properties are: {}", names.join(", "))
+                        }
+                    });
                     let message =
                         format!("`{}` events have no property `{}`", event.name, field.name);
-                    self.error(codes::UNDEFINED_PROPERTY, *field.span, message)
-                        .help = Some(help);
+                    let error = self.error(codes::UNDEFINED_PROPERTY, *field.span, message);
+                    error.help = help;
+                    error.suggestions.extend(suggestion);
                     return None;
                 };
                 let ty = event.properties.get(property)?.1;
@@ -485,12 +491,20 @@ impl Checker<'_> {
                 None => {
                     let names: Vec<&str> =
                         event.properties.iter().map(|(n, _)| n.as_str()).collect();
-                    let help = crate::diagnostics::did_you_mean(&name.name, names.iter().copied())
-                        .unwrap_or_else(|| format!("its properties are: {}", names.join(", ")));
+                    let suggestion = crate::diagnostics::Suggestion::did_you_mean(
+                        self.file,
+                        *name.span,
+                        &name.name,
+                        names.iter().copied(),
+                    );
+                    let help = suggestion
+                        .is_none()
+                        .then(|| format!("its properties are: {}", names.join(", ")));
                     let message =
                         format!("`{}` events have no property `{}`", event.name, name.name);
-                    self.error(codes::UNDEFINED_PROPERTY, *name.span, message)
-                        .help = Some(help);
+                    let error = self.error(codes::UNDEFINED_PROPERTY, *name.span, message);
+                    error.help = help;
+                    error.suggestions.extend(suggestion);
                     return None;
                 }
             },

@@ -15,7 +15,7 @@ pub mod symbols;
 pub mod tests_check;
 pub mod values;
 
-use crate::diagnostics::{codes, Diagnostic, FileId, SourceMap};
+use crate::diagnostics::{codes, Diagnostic, FileId, SourceMap, Suggestion};
 use crate::syntax::ast::{self, ContentKind, ItemKind, SettingKind, Span};
 use declared::{Declared, SymbolKind};
 use ir::Program;
@@ -342,19 +342,31 @@ impl<'s> Checker<'s> {
         match name.value.parse::<chrono_tz::Tz>() {
             Ok(tz) => self.program.settings.timezone = tz,
             Err(_) => {
-                let help = crate::diagnostics::did_you_mean(
+                let suggestion = Suggestion::did_you_mean(
+                    self.file,
+                    *name.span,
                     &name.value,
                     chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()),
-                )
-                .unwrap_or_else(|| {
-                    "use an IANA time-zone name such as \"Europe/Warsaw\" or \"UTC\"".into()
-                });
-                self.error(
+                );
+                let error = self.error(
                     codes::BAD_TIMEZONE,
                     *name.span,
                     format!("`{}` is not a time zone", name.value),
-                )
-                .help = Some(help);
+                );
+                match suggestion {
+                    // The span is the literal with its quotes, and so is
+                    // the replacement; zone names need no escapes.
+                    Some(mut suggestion) => {
+                        suggestion.replacement = format!("\"{}\"", suggestion.replacement);
+                        error.suggestions.push(suggestion);
+                    }
+                    None => {
+                        error.help = Some(
+                            "use an IANA time-zone name such as \"Europe/Warsaw\" or \"UTC\""
+                                .into(),
+                        )
+                    }
+                }
             }
         }
     }

@@ -62,10 +62,7 @@ pub fn run(args: &FmtArgs) -> i32 {
                 let file = sources.add(SourceFile::new(name.clone(), source.clone()));
                 let diagnostics: Vec<Diagnostic> = errors
                     .into_iter()
-                    .map(|e| {
-                        let code = e.code;
-                        Diagnostic::new(code, file, e.span, e.message).with_optional_help(e.help)
-                    })
+                    .map(|e| e.into_diagnostic(file))
                     .collect();
                 output::error_text(&render::human(&sources, &diagnostics, color));
                 problems += 1;

@@ -6,8 +6,9 @@ use super::csvsplit::Records;
 use super::mapping::{ContactMapping, MissingIdPolicy};
 use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
 use super::source::{self, Converter, Header, Input, JsonRecord};
-use super::{did_you_mean, Contact, LoadError, LoadReport, Notes, Schema, SkippedRows};
+use super::{Contact, LoadError, LoadReport, Notes, Schema, SkippedRows};
 use crate::base::value::Value;
+use crate::diagnostics::closest;
 use std::collections::BTreeSet;
 
 const ID: usize = 0;
@@ -233,7 +234,7 @@ impl<'s> Plan<'s> {
                             self.schema.stages.join(", ")
                         );
                         if let Some(s) =
-                            did_you_mean(text, self.schema.stages.iter().map(String::as_str))
+                            closest(text, self.schema.stages.iter().map(String::as_str))
                         {
                             msg.push_str(&format!(" (did you mean `{s}`?)"));
                         }

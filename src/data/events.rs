@@ -7,9 +7,10 @@ use super::csvsplit::Records;
 use super::mapping::{round_to, EventMapping, MissingIdPolicy, Prefixes};
 use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
 use super::source::{self, Converter, Header, Input, JsonRecord};
-use super::{did_you_mean, Contact, Event, LoadError, LoadReport, Notes, Schema, SkippedRows};
+use super::{Contact, Event, LoadError, LoadReport, Notes, Schema, SkippedRows};
 use crate::base::value::{Instant, Value};
 use crate::base::vocab::FieldType;
+use crate::diagnostics::closest;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
@@ -608,7 +609,7 @@ impl<'s> Plan<'s> {
             "event type {} is neither built in nor declared in the rules",
             cell.quoted()
         );
-        if let Some(s) = did_you_mean(
+        if let Some(s) = closest(
             text,
             self.schema.event_types.iter().map(|t| t.name.as_str()),
         ) {

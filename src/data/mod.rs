@@ -502,27 +502,5 @@ fn ranges(contacts: usize, events: &[Event]) -> Vec<Range<usize>> {
     out
 }
 
-/// The closest of `candidates` to `word`, if close enough to suggest.
-pub(crate) fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(1);
-    let lower = word.to_lowercase();
-    candidates
-        .into_iter()
-        .map(|c| {
-            let d = if c.to_lowercase() == lower {
-                0
-            } else {
-                strsim::levenshtein(word, c)
-            };
-            (d, c)
-        })
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
 #[cfg(test)]
 mod tests;

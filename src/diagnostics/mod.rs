@@ -61,7 +61,7 @@ impl Suggestion {
             file,
             span,
             replacement: name.to_string(),
-            message: format!("did you mean `{name}`?"),
+            message: did_you_mean_message(name),
         })
     }
 }
@@ -158,10 +158,23 @@ pub fn did_you_mean<'a>(
     wrong: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
-    closest(wrong, candidates).map(|name| format!("did you mean `{name}`?"))
+    closest(wrong, candidates).map(did_you_mean_message)
 }
 
-/// The candidate most similar to `wrong`, if it is plausibly a typo of it.
+/// The words of every did-you-mean help line.
+pub fn did_you_mean_message(name: &str) -> String {
+    format!("did you mean `{name}`?")
+}
+
+/// The candidate most similar to `wrong`, if it is plausibly a typo of it:
+/// the one Nurture suggests everywhere (names, keywords, lint ids, data).
+///
+/// Letters are compared without case, so a case-only difference is the
+/// best match. Otherwise a candidate is plausible when its Damerau–
+/// Levenshtein distance (a transposition is one edit) is at most 40% of
+/// the longer word, and at most one edit for a word of two letters
+/// (`ot` → `to`). The most similar (fewest edits for its length) wins; of
+/// equals, the first given.
 pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let wrong_lower = wrong.to_lowercase();
     let mut best: Option<(f64, &'a str)> = None;
@@ -169,17 +182,20 @@ pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -
         if candidate == wrong {
             continue;
         }
-        let score = if candidate.to_lowercase() == wrong_lower {
-            1.0
-        } else {
-            strsim::normalized_damerau_levenshtein(&wrong_lower, &candidate.to_lowercase())
-        };
-        let better = match best {
-            Some((best_score, _)) => score > best_score,
-            None => true,
-        };
-        if score >= 0.6 && better {
-            best = Some((score, candidate));
+        let candidate_lower = candidate.to_lowercase();
+        let distance = strsim::damerau_levenshtein(&wrong_lower, &candidate_lower);
+        let longer = wrong_lower
+            .chars()
+            .count()
+            .max(candidate_lower.chars().count());
+        let plausible = 5 * distance <= 2 * longer || (longer == 2 && distance == 1);
+        if !plausible {
+            continue;
+        }
+        // Case-only differences have distance 0 and so similarity 1.
+        let similarity = 1.0 - distance as f64 / longer.max(1) as f64;
+        if best.is_none_or(|(best_similarity, _)| similarity > best_similarity) {
+            best = Some((similarity, candidate));
         }
     }
     best.map(|(_, name)| name)
@@ -194,5 +210,20 @@ mod tests {
         assert_eq!(closest("mql", ["MQL", "SQL"]), Some("MQL"));
         assert_eq!(closest("welcom", ["welcome", "winback"]), Some("welcome"));
         assert_eq!(closest("zzz", ["welcome", "winback"]), None);
+    }
+
+    #[test]
+    fn a_typo_is_a_few_edits_for_the_length() {
+        // A transposition is one edit, even in a two-letter word.
+        assert_eq!(closest("ot", ["back", "to"]), Some("to"));
+        assert_eq!(closest("dyas", ["minutes", "days"]), Some("days"));
+        // Two edits in five letters is a typo; three is another word.
+        assert_eq!(closest("welcm", ["welcome"]), Some("welcome"));
+        assert_eq!(closest("wlcm", ["welcome"]), None);
+        // Never the word itself, and of equals the first given.
+        assert_eq!(closest("MQL", ["MQL"]), None);
+        assert_eq!(closest("sal", ["sql", "sel"]), Some("sql"));
+        assert_eq!(closest("x", ["y"]), None);
+        assert_eq!(closest("", ["a"]), None);
     }
 }

@@ -13,7 +13,7 @@ mod rules;
 
 pub use crate::check::declared::{Declared, SymbolKind};
 use crate::check::loader::LoadedFile;
-use crate::diagnostics::{Diagnostic, FileId, SourceMap};
+use crate::diagnostics::{Diagnostic, FileId, SourceMap, Suggestion};
 use crate::ir::Program;
 use crate::syntax::ast::Span;
 pub use config::LintConfig;
@@ -54,6 +54,8 @@ pub(crate) struct Finding {
     pub message: String,
     pub help: Option<String>,
     pub labels: Vec<(Span, String)>,
+    /// A fix that is an edit; its message is the help line.
+    pub suggestion: Option<Suggestion>,
 }
 
 impl Finding {
@@ -65,6 +67,7 @@ impl Finding {
             message: message.into(),
             help: None,
             labels: Vec::new(),
+            suggestion: None,
         }
     }
 
@@ -117,16 +120,27 @@ pub fn run(context: &Context<'_>, config: &LintConfig) -> Vec<Diagnostic> {
             continue;
         }
         let finding = match known {
-            None => Finding::new(
-                registry::UNUSED_ALLOW,
-                root.file,
-                allow.span,
-                format!("`{}` is not a lint", allow.id),
-            )
-            .help(
-                crate::diagnostics::did_you_mean(&allow.id, LINTS.iter().map(|l| l.id))
-                    .unwrap_or_else(|| "see `Lints` in docs/diagnostics.md for the ids".into()),
-            ),
+            None => {
+                let finding = Finding::new(
+                    registry::UNUSED_ALLOW,
+                    root.file,
+                    allow.span,
+                    format!("`{}` is not a lint", allow.id),
+                );
+                // The fix replaces the id inside the comment, not the comment.
+                match Suggestion::did_you_mean(
+                    root.file,
+                    allow.id_span,
+                    &allow.id,
+                    LINTS.iter().map(|l| l.id),
+                ) {
+                    Some(suggestion) => Finding {
+                        suggestion: Some(suggestion),
+                        ..finding
+                    },
+                    None => finding.help("see `Lints` in docs/diagnostics.md for the ids"),
+                }
+            }
             Some(_) if allow.item.is_none() => Finding::new(
                 registry::UNUSED_ALLOW,
                 root.file,
@@ -175,6 +189,7 @@ fn push(out: &mut Vec<Diagnostic>, config: &LintConfig, finding: Finding) {
     };
     let mut diagnostic = Diagnostic::new(code, finding.file, finding.span, finding.message)
         .with_optional_help(finding.help);
+    diagnostic.suggestions.extend(finding.suggestion);
     diagnostic.severity = severity;
     for (span, message) in finding.labels {
         diagnostic = diagnostic.with_label(finding.file, span, message);
@@ -187,24 +202,42 @@ struct Allow {
     id: String,
     /// Where the comment is.
     span: Span,
+    /// Where the id is, inside the comment.
+    id_span: Span,
     /// The item it applies to: the one starting on the next line (after
     /// any further allow comments).
     item: Option<Span>,
     used: bool,
 }
 
+/// A lint id as an allow comment names it.
+struct AllowedId {
+    /// Its byte offset in the comment's text.
+    offset: usize,
+    id: String,
+}
+
 /// The lint ids a comment allows, if it is an allow comment.
-fn parse_allow(text: &str) -> Option<Vec<String>> {
-    let rest = text.trim().strip_prefix("nurture:")?.trim_start();
+fn parse_allow(text: &str) -> Option<Vec<AllowedId>> {
+    let rest = text.trim_start().strip_prefix("nurture:")?.trim_start();
     let inner = rest.strip_prefix("allow(")?;
+    // `inner` runs to the end of `text`, so the lengths give its offset.
+    let mut offset = text.len() - inner.len();
     let inner = inner.trim_end().strip_suffix(')')?;
-    Some(
-        inner
-            .split(',')
-            .map(|id| id.trim().to_string())
-            .filter(|id| !id.is_empty())
-            .collect(),
-    )
+    let mut ids = Vec::new();
+    for piece in inner.split(',') {
+        let id = piece.trim_start();
+        let start = offset + (piece.len() - id.len());
+        let id = id.trim_end();
+        if !id.is_empty() {
+            ids.push(AllowedId {
+                offset: start,
+                id: id.to_string(),
+            });
+        }
+        offset += piece.len() + 1;
+    }
+    Some(ids)
 }
 
 fn allow_comments(context: &Context<'_>, root: &LoadedFile) -> Vec<Allow> {
@@ -213,7 +246,7 @@ fn allow_comments(context: &Context<'_>, root: &LoadedFile) -> Vec<Allow> {
     };
     let line_of = |offset: usize| source.position(offset).line;
     // Whole-line allow comments by line.
-    let mut by_line: Vec<(usize, &crate::syntax::ast::Comment, Vec<String>)> = Vec::new();
+    let mut by_line: Vec<(usize, &crate::syntax::ast::Comment, Vec<AllowedId>)> = Vec::new();
     for comment in &root.ast.comments {
         let Some(ids) = parse_allow(&comment.text) else {
             continue;
@@ -249,10 +282,15 @@ fn allow_comments(context: &Context<'_>, root: &LoadedFile) -> Vec<Allow> {
             .iter()
             .find(|(l, _)| *l == next)
             .map(|(_, span)| *span);
-        for id in ids {
+        // The comment's text is what follows its `#`, so it ends where the
+        // comment does.
+        let text_start = comment.span.end.saturating_sub(comment.text.len());
+        for AllowedId { offset, id } in ids {
+            let start = text_start + offset;
             allows.push(Allow {
                 id: id.clone(),
                 span: *comment.span,
+                id_span: Span::new(start, start + id.len()),
                 item,
                 used: false,
             });

@@ -1,6 +1,7 @@
 //! Errors found while reading a `.nurture` file.
 
 use super::ast::Span;
+use crate::diagnostics::{Diagnostic, FileId, Suggestion};
 use std::fmt;
 
 /// The stable codes of syntax errors (E01xx), by the names the parser uses.
@@ -44,8 +45,19 @@ pub struct SyntaxError {
     pub message: String,
     /// The offending text; zero-width only at the end of the input.
     pub span: Span,
-    /// A suggested fix.
+    /// A suggested fix, in words: the help line.
     pub help: Option<String>,
+    /// When the fix is an edit ("did you mean `opened`?"), the edit itself;
+    /// `help` says what it does.
+    pub fix: Option<Fix>,
+}
+
+/// An edit that fixes a syntax error: replace the text under `span` with
+/// `replacement`. It becomes a [`Suggestion`] once the file is known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub span: Span,
+    pub replacement: String,
 }
 
 impl SyntaxError {
@@ -55,12 +67,35 @@ impl SyntaxError {
             message: message.into(),
             span,
             help: None,
+            fix: None,
         }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
+    }
+
+    /// A fix that is an edit; `help` is what the help line says of it.
+    pub fn with_fix(mut self, fix: Fix, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self.fix = Some(fix);
+        self
+    }
+
+    /// The diagnostic for this error in `file`: an edit becomes a
+    /// suggestion (whose message is the help line), other help stays help.
+    pub fn into_diagnostic(self, file: FileId) -> Diagnostic {
+        let diagnostic = Diagnostic::new(self.code, file, self.span, self.message);
+        match (self.fix, self.help) {
+            (Some(fix), Some(message)) => diagnostic.with_suggestion(Suggestion {
+                file,
+                span: fix.span,
+                replacement: fix.replacement,
+                message,
+            }),
+            (_, help) => diagnostic.with_optional_help(help),
+        }
     }
 }
 

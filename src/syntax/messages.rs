@@ -8,9 +8,10 @@
 //! own; they are checked first.
 
 use super::ast::Span;
-use super::error::{codes, SyntaxError};
+use super::error::{codes, Fix, SyntaxError};
 use super::grammar::Rule;
 use super::lexer::{lexeme_at, lexemes_before, unclosed_bracket_before, Lexeme, LexemeKind};
+use crate::diagnostics::{closest, did_you_mean_message};
 use pest::error::{Error, ErrorVariant, InputLocation};
 
 /// Words the grammar reserves (its `reserved` rule): they may not be names.
@@ -332,10 +333,12 @@ impl<'s> Failure<'s> {
         if !expects_item(positives) {
             return None;
         }
-        let keyword = self.suggest_keyword(positives)?;
-        ITEM_KEYWORDS.contains(&keyword.as_str()).then(|| {
-            self.error(format!("expected {AN_ITEM}, {}", self.found_phrase()))
-                .with_help(format!("did you mean `{keyword}`?"))
+        let fix = self.suggest_keyword(positives)?;
+        ITEM_KEYWORDS.contains(&fix.replacement.as_str()).then(|| {
+            did_you_mean(
+                self.error(format!("expected {AN_ITEM}, {}", self.found_phrase())),
+                fix,
+            )
         })
     }
 
@@ -377,20 +380,20 @@ impl<'s> Failure<'s> {
         }
         message.push_str(&format!(", {}", self.found_phrase()));
         let error = self.error(message);
+        if let Some(fix) = self
+            .suggest_keyword(positives)
+            .or_else(|| self.suggest_condition_keyword(positives))
+        {
+            return did_you_mean(error, fix);
+        }
         match self.hint(positives) {
             Some(help) => error.with_help(help),
             None => error,
         }
     }
 
-    /// A fix for the general message, when one is likely.
+    /// A fix in words for the general message, when one is likely.
     fn hint(&self, positives: &[Rule]) -> Option<String> {
-        if let Some(keyword) = self
-            .suggest_keyword(positives)
-            .or_else(|| self.suggest_condition_keyword(positives))
-        {
-            return Some(format!("did you mean `{keyword}`?"));
-        }
         if positives.contains(&Rule::kw_end) && !positives.contains(&Rule::kw_then) {
             return Some("a branch ends with `end`: `if A then … else … end`".to_string());
         }
@@ -457,9 +460,11 @@ impl<'s> Failure<'s> {
         }
     }
 
-    /// The expected keyword closest to a misspelt word, if close enough.
-    fn suggest_keyword(&self, positives: &[Rule]) -> Option<String> {
-        let word = self.found_word()?;
+    /// The expected keyword closest to a misspelt word, if close enough, as
+    /// the edit that puts it in the word's place.
+    fn suggest_keyword(&self, positives: &[Rule]) -> Option<Fix> {
+        let found = self.found.filter(|l| l.kind == LexemeKind::Word)?;
+        let word = found.text(self.source);
         // A real keyword in the wrong place is not a typo of another one.
         if word.len() < 2 || is_known_word(word) {
             return None;
@@ -468,35 +473,36 @@ impl<'s> Failure<'s> {
         if expects_item(positives) {
             candidates.extend(ITEM_KEYWORDS.iter().map(|k| k.to_string()));
         }
-        closest(word, candidates)
+        let keyword = closest(word, candidates.iter().map(String::as_str))?;
+        Some(Fix {
+            span: found.span,
+            replacement: keyword.to_string(),
+        })
     }
 
     /// `opend 5 emails` parses as a field `opend` followed by a bad test:
     /// the word before a failed test may be a misspelt condition keyword.
-    fn suggest_condition_keyword(&self, positives: &[Rule]) -> Option<String> {
+    fn suggest_condition_keyword(&self, positives: &[Rule]) -> Option<Fix> {
         if !positives.iter().any(|r| is_test_rule(*r)) {
             return None;
         }
-        let word = self.before.last().filter(|l| l.kind == LexemeKind::Word)?;
-        let word = word.text(self.source);
+        let lexeme = self.before.last().filter(|l| l.kind == LexemeKind::Word)?;
+        let word = lexeme.text(self.source);
         if is_known_word(word) {
             return None;
         }
-        closest(
-            word,
-            CONDITION_KEYWORDS.iter().map(|k| k.to_string()).collect(),
-        )
+        let keyword = closest(word, CONDITION_KEYWORDS.iter().copied())?;
+        Some(Fix {
+            span: lexeme.span,
+            replacement: keyword.to_string(),
+        })
     }
 }
 
-/// The candidate closest to `word`, if it is close enough to be a typo.
-fn closest(word: &str, candidates: Vec<String>) -> Option<String> {
-    candidates
-        .into_iter()
-        .map(|k| (strsim::damerau_levenshtein(word, &k), k))
-        .filter(|(distance, k)| *distance <= max_typo_distance(k))
-        .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)))
-        .map(|(_, k)| k)
+/// The error with a misspelt word's fix: the help line and the edit.
+fn did_you_mean(error: SyntaxError, fix: Fix) -> SyntaxError {
+    let help = did_you_mean_message(&fix.replacement);
+    error.with_fix(fix, help)
 }
 
 /// The words a rule accepts, for spelling suggestions.
@@ -526,15 +532,6 @@ fn words_of(rule: Rule) -> Vec<String> {
         _ => return keyword_of(rule).into_iter().collect(),
     };
     words.iter().map(|w| w.to_string()).collect()
-}
-
-/// How many edits still count as a typo of `keyword`: one for short words.
-fn max_typo_distance(keyword: &str) -> usize {
-    if keyword.len() <= 4 {
-        1
-    } else {
-        2
-    }
 }
 
 fn is_known_word(word: &str) -> bool {

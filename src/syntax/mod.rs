@@ -11,7 +11,7 @@ mod parser;
 mod prescan;
 mod recover;
 
-pub use error::{codes, SyntaxError};
+pub use error::{codes, Fix, SyntaxError};
 pub use parser::{parse, parse_recovering, Parsed};
 
 #[cfg(test)]
