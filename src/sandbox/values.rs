@@ -25,6 +25,10 @@ pub fn to_dynamic(value: &Value) -> Dynamic {
 
 /// Whether a value (`None`: not set) equals what a script asked for in a
 /// filter (`()` asks for a value that is not set).
+// Called for every event a filtered query walks: `inline` lets the
+// evaluator inline it across codegen units, as when it lived beside that
+// code (callgrind: the move without it cost 0.1% of a script-heavy run).
+#[inline]
 pub fn matches(value: Option<&Value>, wanted: &Dynamic) -> bool {
     let Some(value) = value else {
         return wanted.is_unit();
@@ -50,6 +54,8 @@ pub fn matches(value: Option<&Value>, wanted: &Dynamic) -> bool {
 /// A script's result as a value of type `ty`. Integers and floats are
 /// numbers; a number that is not finite, `()` and any other type fail,
 /// with the reason in words.
+// Called once per evaluation; `inline` for the same reason as `matches`.
+#[inline]
 pub fn from_dynamic(value: &Dynamic, ty: FieldType) -> Result<Value, String> {
     let converted = match ty {
         FieldType::Bool => value.as_bool().ok().map(Value::Bool),
