@@ -4,7 +4,7 @@
 //! program, with [`diagnostics`]) → [`eval`] (one contact at one instant)
 //! → [`sim`] (dry runs over [`data`]) → [`report`].
 
-// No `unsafe` anywhere but the one block in `eval::script`, which is
+// No `unsafe` anywhere but the one block in `sandbox::contact`, which is
 // allowed there with the reasons it is sound.
 #![deny(unsafe_code)]
 // No index or string slice that can panic on bad input, as Cedar does:
@@ -25,6 +25,7 @@ pub mod generate;
 pub mod ir;
 pub mod lint;
 pub mod report;
+pub mod sandbox;
 pub mod sim;
 pub mod syntax;
 pub mod testing;

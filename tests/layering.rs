@@ -21,16 +21,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Edges the other parts of issue 11 remove, still present on this branch
-/// until they are merged. The lead empties this list after merging; the
-/// test fails on an entry that no longer occurs, so it cannot go stale.
-const KNOWN_UNTIL_MERGE: &[(&str, &str)] = &[
-    // Outstanding (issue 11): `check/scripts.rs` compiles scripts with the
-    // engine, limits and function list of `eval::script`; they move to a
-    // `sandbox` module below both.
-    ("check", "eval"),
-];
-
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -433,27 +423,15 @@ fn scan() -> Scan {
 #[test]
 fn every_edge_is_allowed_by_docs_architecture_md() {
     let scan = scan();
-    let known: BTreeSet<(&str, &str)> = KNOWN_UNTIL_MERGE.iter().copied().collect();
     let bad: Vec<String> = scan
         .offending
         .iter()
-        .filter(|(_, from, to)| !known.contains(&(from.as_str(), to.as_str())))
         .map(|(at, from, to)| format!("  {at} → {from} uses {to}"))
         .collect();
     assert!(
         bad.is_empty(),
         "edges docs/architecture.md does not allow (a lower layer uses a higher one):\n{}",
         bad.join("\n")
-    );
-    let stale: Vec<String> = KNOWN_UNTIL_MERGE
-        .iter()
-        .filter(|(from, to)| !scan.offending.iter().any(|(_, f, t)| f == from && t == to))
-        .map(|(from, to)| format!("  {from} → {to}"))
-        .collect();
-    assert!(
-        stale.is_empty(),
-        "KNOWN_UNTIL_MERGE lists edges that no longer occur; remove them:\n{}",
-        stale.join("\n")
     );
 }
 
@@ -462,11 +440,15 @@ fn the_table_names_every_module_and_only_modules() {
     let scan = scan();
     let table = allowed();
     let listed: BTreeSet<String> = table.keys().cloned().collect();
-    // `sandbox` is in the table before its folder exists (issue 11 adds it).
     let missing: Vec<&String> = scan.modules.difference(&listed).collect();
     assert!(
         missing.is_empty(),
         "modules of src/ without a row in docs/architecture.md: {missing:?}"
+    );
+    let extra: Vec<&String> = listed.difference(&scan.modules).collect();
+    assert!(
+        extra.is_empty(),
+        "rows of docs/architecture.md that are no module of src/: {extra:?}"
     );
     for (module, uses) in &table {
         for used in uses {

@@ -4,7 +4,7 @@
 use super::ir::ScriptDef;
 use crate::base::vocab::FieldType;
 use crate::diagnostics::{codes, Diagnostic, FileId};
-use crate::eval::script::{engine, known_functions};
+use crate::sandbox::{engine, known_functions, withheld, CONTACT_API, LIMITS};
 use crate::syntax::ast::{ScriptDecl, Span};
 use rhai::{ASTNode, Expr, Position, Stmt};
 use std::sync::Arc;
@@ -60,10 +60,7 @@ fn syntax_error(name: &str, error: &rhai::ParseError, file: FileId, span: Span) 
     } else if message.to_lowercase().contains("import") {
         "scripts cannot import modules; declare helpers as `fn` inside the script".into()
     } else if message.to_lowercase().contains("too deep") || message.contains("complex") {
-        format!(
-            "expressions may nest at most {} deep",
-            crate::eval::script::LIMITS.expr_depth
-        )
+        format!("expressions may nest at most {} deep", LIMITS.expr_depth)
     } else {
         "see docs/language.md section 11 for what scripts may contain".into()
     };
@@ -102,25 +99,13 @@ fn unknown_functions(ast: &rhai::AST) -> Vec<(String, Position)> {
     unknown
 }
 
-/// rhai functions the sandbox leaves out on purpose, and why (see
-/// `crate::eval::script`): a script must not block, read the clock or end
-/// the evaluation from inside.
-const WITHHELD: &[(&str, &str)] = &[
-    ("sleep", "scripts cannot wait: `sleep` would block the whole run"),
-    ("timestamp", "scripts have no clock: \"now\" is the instant being evaluated; use `days_since_last(type)` and the windows of `count`/`sum`/`average`"),
-    ("elapsed", "scripts have no clock: \"now\" is the instant being evaluated"),
-    ("exit", "a script ends with the value of its last statement; use `return`"),
-    ("parse_json", "scripts read the contact through the contact view only"),
-    ("get_fn_metadata_list", "scripts cannot inspect the engine"),
-];
-
 fn unknown_function(what: &str, fn_name: &str, file: FileId, span: Span) -> Diagnostic {
-    let help = match WITHHELD.iter().find(|(name, _)| *name == fn_name) {
-        Some((_, why)) => format!("`{fn_name}` is not available in the sandbox: {why}"),
-        None => "scripts may call their own `fn`s, rhai's built-ins and the contact view: \
-                 points, stage, stage_index, has_tag, field, count, sum, average, \
-                 days_since_first, days_since_last"
-            .to_string(),
+    let help = match withheld(fn_name) {
+        Some(why) => format!("`{fn_name}` is not available in the sandbox: {why}"),
+        None => format!(
+            "scripts may call their own `fn`s, rhai's built-ins and the contact view: {}",
+            CONTACT_API.join(", ")
+        ),
     };
     Diagnostic::new(
         codes::SCRIPT_UNKNOWN_FUNCTION,
