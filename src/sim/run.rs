@@ -243,9 +243,6 @@ pub fn describe(program: &Program, action: &Action) -> ActionKey {
     ActionKey { kind, target }
 }
 
-/// The declared name of an id (ids come from the checked program, so
-/// there always is one).
-
 /// Receives every contact's outcome in contact order.
 pub trait OutcomeSink {
     fn contact(&mut self, index: usize, contact: &Contact, outcome: &ContactOutcome);
