@@ -87,6 +87,24 @@ struct Names {
 }
 
 impl Names {
+    /// Every namespace with the kind of symbol its names are.
+    fn by_kind(&self) -> [(SymbolKind, &Namespace); 12] {
+        [
+            (SymbolKind::Stage, &self.stages),
+            (SymbolKind::Field, &self.fields),
+            (SymbolKind::Email, &self.emails),
+            (SymbolKind::Sms, &self.sms),
+            (SymbolKind::Page, &self.pages),
+            (SymbolKind::Form, &self.forms),
+            (SymbolKind::Asset, &self.assets),
+            (SymbolKind::List, &self.lists),
+            (SymbolKind::EventType, &self.events),
+            (SymbolKind::Segment, &self.segments),
+            (SymbolKind::Rule, &self.rules),
+            (SymbolKind::Script, &self.scripts),
+        ]
+    }
+
     fn new() -> Self {
         Names {
             stages: Namespace::new(
@@ -850,18 +868,14 @@ impl<'s> Checker<'s> {
     /// the lints (`unused-declaration`, `unreachable-stage`, …).
     fn declarations(&self) -> Vec<Declared> {
         let _ = self.sources;
-        let n = &self.names;
-        let tables = [
-            (SymbolKind::Stage, &n.stages),
-            (SymbolKind::Field, &n.fields),
-            (SymbolKind::Email, &n.emails),
-            (SymbolKind::Sms, &n.sms),
-            (SymbolKind::Page, &n.pages),
-            (SymbolKind::Form, &n.forms),
-            (SymbolKind::Asset, &n.assets),
-            (SymbolKind::List, &n.lists),
-            (SymbolKind::Segment, &n.segments),
-        ];
+        // Event types, rules and scripts are not declarations the lints
+        // look at (an unused rule is not a thing; event types are data).
+        let tables = self.names.by_kind().into_iter().filter(|(kind, _)| {
+            !matches!(
+                kind,
+                SymbolKind::EventType | SymbolKind::Rule | SymbolKind::Script
+            )
+        });
         let mut out = Vec::new();
         for (kind, namespace) in tables {
             let entries = namespace

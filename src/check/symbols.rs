@@ -492,22 +492,7 @@ impl Builder {
         };
         let ast_details = AstDetails::collect(files, sources, program);
         builder.files(sources);
-        let n = &checker.names;
-        let namespaces = [
-            (SymbolKind::Stage, &n.stages),
-            (SymbolKind::Field, &n.fields),
-            (SymbolKind::Email, &n.emails),
-            (SymbolKind::Sms, &n.sms),
-            (SymbolKind::Page, &n.pages),
-            (SymbolKind::Form, &n.forms),
-            (SymbolKind::Asset, &n.assets),
-            (SymbolKind::List, &n.lists),
-            (SymbolKind::EventType, &n.events),
-            (SymbolKind::Segment, &n.segments),
-            (SymbolKind::Rule, &n.rules),
-            (SymbolKind::Script, &n.scripts),
-        ];
-        for (kind, namespace) in namespaces {
+        for (kind, namespace) in checker.names.by_kind() {
             builder.namespace(kind, namespace, program, &ast_details, sources);
             if kind == SymbolKind::EventType {
                 builder.event_properties(program, &checker.symbols, sources);
