@@ -110,8 +110,7 @@ impl Checker<'_> {
                 let id = self
                     .names
                     .segments
-                    .resolve(name, self.file, &mut self.diagnostics)
-                    .map(ir::SegmentId::new)?;
+                    .resolve(name, self.file, &mut self.diagnostics)?;
                 if let Some(current) = place.segment {
                     if let Some(uses) = self.segment_uses.get_mut(current) {
                         uses.push((id, *name.span));
@@ -119,12 +118,11 @@ impl Checker<'_> {
                 }
                 ir::CondKind::InSegment(id)
             }
-            CondKind::InList(name) => ir::CondKind::InList(
-                self.names
-                    .lists
-                    .resolve(name, self.file, &mut self.diagnostics)
-                    .map(ir::ListId::new)?,
-            ),
+            CondKind::InList(name) => ir::CondKind::InList(self.names.lists.resolve(
+                name,
+                self.file,
+                &mut self.diagnostics,
+            )?),
             CondKind::Consent(consent) => ir::CondKind::Consent(*consent),
             CondKind::Field { field, test } => {
                 if self.names.fields.lookup(&field.name).is_none() {
@@ -138,8 +136,7 @@ impl Checker<'_> {
                 let id = self
                     .names
                     .fields
-                    .resolve(field, self.file, &mut self.diagnostics)
-                    .map(ir::FieldId::new)?;
+                    .resolve(field, self.file, &mut self.diagnostics)?;
                 let ty = self.program.fields.get(id)?.ty;
                 let test = self.value_test(test, ty, &format!("field `{}`", field.name))?;
                 ir::CondKind::Field { field: id, test }
@@ -155,8 +152,7 @@ impl Checker<'_> {
                 let id = self
                     .names
                     .scripts
-                    .resolve(name, self.file, &mut self.diagnostics)
-                    .map(ir::ScriptId::new)?;
+                    .resolve(name, self.file, &mut self.diagnostics)?;
                 let result = self.program.scripts.get(id).and_then(|s| s.result);
                 if let Some(ty) = result.filter(|ty| *ty != FieldType::Bool) {
                     self.error(
@@ -194,8 +190,7 @@ impl Checker<'_> {
             ids.push(
                 self.names
                     .stages
-                    .resolve(stage, self.file, &mut self.diagnostics)
-                    .map(ir::StageId::new),
+                    .resolve(stage, self.file, &mut self.diagnostics),
             );
         }
         let ids: Vec<ir::StageId> = ids.into_iter().collect::<Option<_>>()?;
@@ -349,9 +344,9 @@ impl Checker<'_> {
     fn custom_event(&mut self, name: &ast::Ident) -> Option<ir::EventTypeId> {
         let id = self.names.events.lookup(&name.name);
         match id {
-            Some(id) if id >= ir::BUILTIN_EVENT_TYPES.len() => {
+            Some(id) if id.index() >= ir::BUILTIN_EVENT_TYPES.len() => {
                 self.names.events.record_use(id, name, self.file);
-                Some(ir::EventTypeId::new(id))
+                Some(id)
             }
             None if self.names.events.excuses(&name.name) => None,
             _ => {
@@ -367,11 +362,7 @@ impl Checker<'_> {
         let diagnostics = &mut self.diagnostics;
         let (property, matcher) = match verb {
             Verb::Received | Verb::Opened | Verb::Clicked => {
-                let id = self
-                    .names
-                    .emails
-                    .resolve(name, file, diagnostics)
-                    .map(ir::MessageId::new)?;
+                let id = self.names.emails.resolve(name, file, diagnostics)?;
                 (
                     0,
                     ir::TargetPattern::Exact(self.program.emails.get(id)?.clone()),
@@ -479,7 +470,7 @@ impl Checker<'_> {
         let event_type = if aggregate.event.name == "purchase" {
             self.names
                 .events
-                .record_use((builtin::PURCHASE).index(), &aggregate.event, self.file);
+                .record_use(builtin::PURCHASE, &aggregate.event, self.file);
             builtin::PURCHASE
         } else {
             self.custom_event(&aggregate.event)?
@@ -863,8 +854,7 @@ impl Checker<'_> {
                 let id = self
                     .names
                     .fields
-                    .resolve(name, file, &mut self.diagnostics)
-                    .map(ir::FieldId::new)?;
+                    .resolve(name, file, &mut self.diagnostics)?;
                 Side {
                     operand: ir::Operand::Field(id),
                     known: Some(self.program.fields.get(id)?.ty),
@@ -877,8 +867,7 @@ impl Checker<'_> {
                 let id = self
                     .names
                     .scripts
-                    .resolve(name, file, &mut self.diagnostics)
-                    .map(ir::ScriptId::new)?;
+                    .resolve(name, file, &mut self.diagnostics)?;
                 Side {
                     operand: ir::Operand::Script(id),
                     known: self.program.scripts.get(id).and_then(|s| s.result),
@@ -914,8 +903,7 @@ impl Checker<'_> {
         let id = self
             .names
             .scripts
-            .resolve(name, self.file, &mut self.diagnostics)
-            .map(ir::ScriptId::new)?;
+            .resolve(name, self.file, &mut self.diagnostics)?;
         if let Some(found) = self.program.scripts.get(id).and_then(|s| s.result) {
             if found != ty {
                 self.script_type_error(
@@ -1008,14 +996,12 @@ impl Checker<'_> {
             StepKind::MoveTo(stage) => ir::StepKind::Act(ir::Action::MoveTo(
                 self.names
                     .stages
-                    .resolve(stage, file, &mut self.diagnostics)
-                    .map(ir::StageId::new)?,
+                    .resolve(stage, file, &mut self.diagnostics)?,
             )),
             StepKind::MoveBackTo(stage) => ir::StepKind::Act(ir::Action::MoveBackTo(
                 self.names
                     .stages
-                    .resolve(stage, file, &mut self.diagnostics)
-                    .map(ir::StageId::new)?,
+                    .resolve(stage, file, &mut self.diagnostics)?,
             )),
             StepKind::Send {
                 channel,
@@ -1028,9 +1014,7 @@ impl Checker<'_> {
                 };
                 ir::StepKind::Act(ir::Action::Send {
                     channel: *channel,
-                    message: namespace
-                        .resolve(message, file, &mut self.diagnostics)
-                        .map(ir::MessageId::new)?,
+                    message: namespace.resolve(message, file, &mut self.diagnostics)?,
                     again: *again,
                 })
             }
@@ -1042,21 +1026,18 @@ impl Checker<'_> {
             StepKind::AddToList(list) => ir::StepKind::Act(ir::Action::AddToList(
                 self.names
                     .lists
-                    .resolve(list, file, &mut self.diagnostics)
-                    .map(ir::ListId::new)?,
+                    .resolve(list, file, &mut self.diagnostics)?,
             )),
             StepKind::RemoveFromList(list) => ir::StepKind::Act(ir::Action::RemoveFromList(
                 self.names
                     .lists
-                    .resolve(list, file, &mut self.diagnostics)
-                    .map(ir::ListId::new)?,
+                    .resolve(list, file, &mut self.diagnostics)?,
             )),
             StepKind::SetField { field, value } => {
                 let id = self
                     .names
                     .fields
-                    .resolve(field, file, &mut self.diagnostics)
-                    .map(ir::FieldId::new)?;
+                    .resolve(field, file, &mut self.diagnostics)?;
                 let ty = self.program.fields.get(id)?.ty;
                 let value = self.literal_value(value, ty, &format!("field `{}`", field.name))?;
                 ir::StepKind::Act(ir::Action::SetField { field: id, value })
@@ -1069,8 +1050,7 @@ impl Checker<'_> {
                 let field_id = self
                     .names
                     .fields
-                    .resolve(field, file, &mut self.diagnostics)
-                    .map(ir::FieldId::new);
+                    .resolve(field, file, &mut self.diagnostics);
                 let script_id = self
                     .names
                     .scripts

@@ -72,23 +72,23 @@ pub fn resolve(sources: &SourceMap, files: &[loader::LoadedFile]) -> Resolved {
 
 /// The names a program declares, one namespace per kind.
 struct Names {
-    stages: Namespace,
-    fields: Namespace,
-    emails: Namespace,
-    sms: Namespace,
+    stages: Namespace<ir::StageId>,
+    fields: Namespace<ir::FieldId>,
+    emails: Namespace<ir::MessageId>,
+    sms: Namespace<ir::MessageId>,
     pages: Namespace,
     forms: Namespace,
     assets: Namespace,
-    lists: Namespace,
-    events: Namespace,
-    segments: Namespace,
-    rules: Namespace,
-    scripts: Namespace,
+    lists: Namespace<ir::ListId>,
+    events: Namespace<ir::EventTypeId>,
+    segments: Namespace<ir::SegmentId>,
+    rules: Namespace<ir::RuleId>,
+    scripts: Namespace<ir::ScriptId>,
 }
 
 impl Names {
     /// Every namespace with the kind of symbol its names are.
-    fn by_kind(&self) -> [(SymbolKind, &Namespace); 12] {
+    fn by_kind(&self) -> [(SymbolKind, &namespace::Table); 12] {
         [
             (SymbolKind::Stage, &self.stages),
             (SymbolKind::Field, &self.fields),
@@ -168,7 +168,7 @@ impl Names {
             return;
         }
         let keyword = broken.keyword.as_ref().map(|k| k.name.as_str());
-        let namespace = match keyword {
+        let namespace: &mut namespace::Table = match keyword {
             Some("stages") => &mut self.stages,
             Some("field") => &mut self.fields,
             Some("email") => &mut self.emails,
@@ -188,7 +188,7 @@ impl Names {
         }
     }
 
-    fn all(&mut self) -> [&mut Namespace; 12] {
+    fn all(&mut self) -> [&mut namespace::Table; 12] {
         [
             &mut self.stages,
             &mut self.fields,
@@ -205,7 +205,7 @@ impl Names {
         ]
     }
 
-    fn content(&mut self, kind: ContentKind) -> &mut Namespace {
+    fn content(&mut self, kind: ContentKind) -> &mut namespace::Table {
         match kind {
             ContentKind::Email => &mut self.emails,
             ContentKind::Sms => &mut self.sms,
@@ -528,12 +528,11 @@ impl<'s> Checker<'s> {
             }
             ItemKind::Content(content) => {
                 for entry in &content.entries {
-                    if self
-                        .names
-                        .content(content.kind)
-                        .declare(&entry.name, file, &mut self.diagnostics)
-                        .is_some()
-                    {
+                    if self.names.content(content.kind).declare_name(
+                        &entry.name,
+                        file,
+                        &mut self.diagnostics,
+                    ) {
                         self.content_entry(content.kind, entry);
                     }
                 }
@@ -673,7 +672,8 @@ impl<'s> Checker<'s> {
         {
             return;
         }
-        let mut properties = Namespace::new("property", codes::UNDEFINED_PROPERTY, "");
+        let mut properties: Namespace<ir::PropertyId> =
+            Namespace::new("property", codes::UNDEFINED_PROPERTY, "");
         let mut typed = Vec::new();
         let event_id = self.program.event_types.len();
         for property in &event.properties {

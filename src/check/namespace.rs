@@ -4,11 +4,26 @@
 //! (`check::symbols`) gets them without each resolution site saying so.
 
 use crate::diagnostics::{Code, Diagnostic, FileId, Suggestion};
+use crate::ir::Id;
 use crate::syntax::ast::{Ident, Span};
 use std::collections::HashMap;
+use std::marker::PhantomData;
 
+/// The names of one kind, resolving to ids of the program table they
+/// index: `Namespace<StageId>` gives `StageId`s, so a stage name cannot
+/// resolve to a field. Kinds the program keeps no id type for (pages,
+/// forms, assets) use bare positions. What all kinds share — the names,
+/// where each is declared and used — is the untyped [`Table`] it derefs
+/// to, so that every namespace can be walked as one list.
 #[derive(Debug)]
-pub struct Namespace {
+pub struct Namespace<I: Id = usize> {
+    table: Table,
+    id: PhantomData<fn() -> I>,
+}
+
+/// The declarations and uses of one namespace, by position.
+#[derive(Debug)]
+pub struct Table {
     /// How users call these things: "stage", "e-mail", "field".
     pub noun: &'static str,
     /// The code for a use of an undeclared name.
@@ -29,9 +44,9 @@ pub struct Namespace {
     pub uses: Vec<(usize, FileId, Span)>,
 }
 
-impl Namespace {
-    pub fn new(noun: &'static str, undefined_code: Code, declare_hint: &'static str) -> Self {
-        Namespace {
+impl Table {
+    fn new(noun: &'static str, undefined_code: Code, declare_hint: &'static str) -> Self {
+        Table {
             noun,
             undefined_code,
             declare_hint,
@@ -62,7 +77,7 @@ impl Namespace {
     }
 
     /// Adds a name without a source site (built-ins).
-    pub fn declare_builtin(&mut self, name: &str) -> usize {
+    fn declare_builtin(&mut self, name: &str) -> usize {
         let id = self.names.len();
         self.names.push(name.to_string());
         self.index.insert(name.to_string(), id);
@@ -72,8 +87,19 @@ impl Namespace {
     }
 
     /// Declares a name; a second declaration of the same name is reported
-    /// and the first one is kept.
-    pub fn declare(
+    /// and the first one is kept. Whether the name is new, for kinds
+    /// declared alike (`email`, `page`, `list` …) through
+    /// `Names::content`; their typed ids come from [`Namespace::declare`].
+    pub fn declare_name(
+        &mut self,
+        ident: &Ident,
+        file: FileId,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> bool {
+        self.declare(ident, file, diagnostics).is_some()
+    }
+
+    fn declare(
         &mut self,
         ident: &Ident,
         file: FileId,
@@ -109,13 +135,11 @@ impl Namespace {
         Some(id)
     }
 
-    pub fn lookup(&self, name: &str) -> Option<usize> {
+    fn lookup(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
     }
 
-    /// Resolves a use of a name, marking it used, or reports it undefined
-    /// with the closest declared name as a suggestion.
-    pub fn resolve(
+    fn resolve(
         &mut self,
         ident: &Ident,
         file: FileId,
@@ -131,9 +155,7 @@ impl Namespace {
         None
     }
 
-    /// Marks `id` used by `ident`, for a resolution that decided by other
-    /// means than [`Namespace::resolve`] that the name means `id`.
-    pub fn record_use(&mut self, id: usize, ident: &Ident, file: FileId) {
+    fn record_use(&mut self, id: usize, ident: &Ident, file: FileId) {
         if let Some(used) = self.used.get_mut(id) {
             *used = true;
             self.uses.push((id, file, *ident.span));
@@ -162,5 +184,64 @@ impl Namespace {
 
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
+    }
+}
+
+impl<I: Id> Namespace<I> {
+    pub fn new(noun: &'static str, undefined_code: Code, declare_hint: &'static str) -> Self {
+        Namespace {
+            table: Table::new(noun, undefined_code, declare_hint),
+            id: PhantomData,
+        }
+    }
+
+    /// Adds a name without a source site (built-ins).
+    pub fn declare_builtin(&mut self, name: &str) -> I {
+        I::new(self.table.declare_builtin(name))
+    }
+
+    /// Declares a name; a second declaration of the same name is reported
+    /// and the first one is kept.
+    pub fn declare(
+        &mut self,
+        ident: &Ident,
+        file: FileId,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<I> {
+        self.table.declare(ident, file, diagnostics).map(I::new)
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<I> {
+        self.table.lookup(name).map(I::new)
+    }
+
+    /// Resolves a use of a name, marking it used, or reports it undefined
+    /// with the closest declared name as a suggestion.
+    pub fn resolve(
+        &mut self,
+        ident: &Ident,
+        file: FileId,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<I> {
+        self.table.resolve(ident, file, diagnostics).map(I::new)
+    }
+
+    /// Marks `id` used by `ident`, for a resolution that decided by other
+    /// means than [`Namespace::resolve`] that the name means `id`.
+    pub fn record_use(&mut self, id: I, ident: &Ident, file: FileId) {
+        self.table.record_use(id.index(), ident, file);
+    }
+}
+
+impl<I: Id> std::ops::Deref for Namespace<I> {
+    type Target = Table;
+    fn deref(&self) -> &Table {
+        &self.table
+    }
+}
+
+impl<I: Id> std::ops::DerefMut for Namespace<I> {
+    fn deref_mut(&mut self) -> &mut Table {
+        &mut self.table
     }
 }

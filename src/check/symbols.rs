@@ -9,7 +9,7 @@
 //! check is done. See docs/symbols.md.
 
 use super::loader::LoadedFile;
-use super::namespace::Namespace;
+use super::namespace::Table;
 use super::Checker;
 use crate::base::vocab::FieldType;
 use crate::diagnostics::{FileId, SourceMap};
@@ -542,7 +542,7 @@ impl Builder {
     fn namespace(
         &mut self,
         kind: SymbolKind,
-        namespace: &Namespace,
+        namespace: &Table,
         program: &Program,
         ast_details: &AstDetails<'_>,
         sources: &SourceMap,
