@@ -138,6 +138,367 @@ struct Caches {
     last_contact: Option<u32>,
 }
 
+/// The roles a row's cells are read into: the specials (`contact_id`,
+/// `type`, `at`), then every property name of every event type, then the
+/// raw source columns the mapping reads directly, numbered in order of
+/// first mention.
+struct Roles<'s> {
+    prop_names: Vec<String>,
+    prop_index: HashMap<&'s str, usize>,
+    raw_sources: Vec<String>,
+    /// Looked up by name, so a mapping with 100,000 classify rules is read
+    /// in linear time.
+    raw_numbers: HashMap<String, usize>,
+}
+
+impl<'s> Roles<'s> {
+    fn new(schema: &'s Schema) -> Self {
+        let mut prop_names: Vec<String> = Vec::new();
+        let mut prop_index: HashMap<&str, usize> = HashMap::new();
+        for t in &schema.event_types {
+            for (p, _) in &t.properties {
+                if !prop_index.contains_key(p.as_str()) && !SPECIAL.contains(&p.as_str()) {
+                    prop_index.insert(p.as_str(), prop_names.len());
+                    prop_names.push(p.clone());
+                }
+            }
+        }
+        Roles {
+            prop_names,
+            prop_index,
+            raw_sources: Vec::new(),
+            raw_numbers: HashMap::new(),
+        }
+    }
+
+    /// The first raw-column role.
+    fn raw_base(&self) -> usize {
+        PROP0 + self.prop_names.len()
+    }
+
+    /// The role of raw source column `name`, numbered at its first mention.
+    fn raw(&mut self, name: &str) -> usize {
+        let i = match self.raw_numbers.get(name) {
+            Some(&i) => i,
+            None => {
+                self.raw_numbers
+                    .insert(name.to_string(), self.raw_sources.len());
+                self.raw_sources.push(name.to_string());
+                self.raw_sources.len() - 1
+            }
+        };
+        self.raw_base() + i
+    }
+
+    /// The role a column renamed to `target` fills: a special or a property.
+    fn target(&self, target: &str) -> Option<usize> {
+        SPECIAL
+            .iter()
+            .position(|s| *s == target)
+            .or_else(|| self.prop_index.get(target).map(|i| PROP0 + i))
+    }
+
+    fn count(&self) -> usize {
+        self.raw_base() + self.raw_sources.len()
+    }
+
+    fn names(&self) -> Vec<String> {
+        SPECIAL
+            .iter()
+            .map(|s| (*s).to_string())
+            .chain(self.prop_names.iter().cloned())
+            .chain(self.raw_sources.iter().cloned())
+            .collect()
+    }
+}
+
+/// What the mapping's `classify` rules become: an action per rule, the
+/// skip reasons they name (after the built-in one) and the prefix table
+/// of each column they read.
+struct Classify {
+    actions: Vec<ClassAction>,
+    skip_reasons: Vec<String>,
+    by_role: HashMap<usize, Prefixes>,
+}
+
+fn mapping_error(message: String) -> LoadError {
+    LoadError::Mapping {
+        path: "(events)".to_string(),
+        message,
+    }
+}
+
+/// The index of an event type a mapping names.
+fn event_type_of(schema: &Schema, name: &str) -> Result<u16, LoadError> {
+    schema
+        .event_type_index(name)
+        .and_then(|i| u16::try_from(i).ok())
+        .ok_or_else(|| {
+            mapping_error(format!(
+                "event type `{name}` is neither built in nor declared in the rules; declare it (e.g. `event {name} {{ … }}`) or change the mapping"
+            ))
+        })
+}
+
+fn classify_rules(
+    m: &EventMapping,
+    roles: &mut Roles<'_>,
+    type_of: &dyn Fn(&str) -> Result<u16, LoadError>,
+) -> Result<Classify, LoadError> {
+    let mut skip_reasons = vec!["no contact id (mapping: missing_contact = skip)".to_string()];
+    let mut by_role: HashMap<usize, Prefixes> = HashMap::new();
+    let mut actions = Vec::with_capacity(m.classify.len());
+    for (rule, c) in m.classify.iter().enumerate() {
+        let role = roles.raw(&c.column);
+        let action = match (&c.event_type, &c.skip) {
+            (Some(t), _) => ClassAction::Type(type_of(t)?),
+            (None, Some(reason)) => {
+                skip_reasons.push(format!(
+                    "`{}` starts with {:?}: {reason}",
+                    c.column, c.prefix
+                ));
+                ClassAction::Skip(skip_reasons.len() - 1)
+            }
+            (None, None) => {
+                return Err(mapping_error(
+                    "a classify rule needs `type` or `skip`".to_string(),
+                ))
+            }
+        };
+        actions.push(action);
+        by_role
+            .entry(role)
+            .or_default()
+            .insert(c.prefix.as_bytes(), rule);
+    }
+    Ok(Classify {
+        actions,
+        skip_reasons,
+        by_role,
+    })
+}
+
+/// The mapping's `computed` properties (a product of two columns).
+fn computed_properties<'m>(
+    m: &'m EventMapping,
+    roles: &mut Roles<'_>,
+    file: &str,
+    notes: &mut Notes,
+) -> HashMap<&'m str, PropSource> {
+    let mut computed = HashMap::new();
+    for (prop, c) in &m.computed {
+        let a = roles.raw(&c.product[0]);
+        let b = roles.raw(&c.product[1]);
+        if !roles.prop_index.contains_key(prop.as_str()) {
+            notes.push(|| format!(
+                "{file}: computed property `{prop}` is not a property of any event type; it is ignored"
+            ));
+        }
+        computed.insert(
+            prop.as_str(),
+            PropSource::Product {
+                a,
+                b,
+                abs: c.abs,
+                round: c.round,
+            },
+        );
+    }
+    computed
+}
+
+/// The columns that fill contact fields when contacts are derived from
+/// the events (no contacts file), as (role, field index).
+fn contact_field_roles(
+    m: &EventMapping,
+    schema: &Schema,
+    contacts_file: bool,
+    roles: &mut Roles<'_>,
+    file: &str,
+    notes: &mut Notes,
+) -> Vec<(usize, usize)> {
+    let mut contact_fields = Vec::new();
+    if contacts_file {
+        if !m.contact_fields.is_empty() {
+            notes.push(|| format!(
+                "{file}: mapping contact_fields is used only when contacts are derived from the events; it is ignored because a contacts file was given"
+            ));
+        }
+        return contact_fields;
+    }
+    for (src, field) in &m.contact_fields {
+        match schema.field_index(field) {
+            Some(fi) => contact_fields.push((roles.raw(src), fi)),
+            None => notes.push(|| format!(
+                "{file}: mapping contact_fields: `{field}` is not a declared contact field; column `{src}` is not used for contacts"
+            )),
+        }
+    }
+    contact_fields
+}
+
+/// Binds a CSV header's columns to roles; every column is used, ignored
+/// on purpose, or noted as ignored, and a missing required one is an error.
+fn bind_csv(
+    columns: Vec<String>,
+    m: &EventMapping,
+    roles: &Roles<'_>,
+    file: &str,
+    notes: &mut Notes,
+) -> Result<Binding, LoadError> {
+    let raw_base = roles.raw_base();
+    let raw_index: HashMap<&str, usize> = roles
+        .raw_sources
+        .iter()
+        .enumerate()
+        .map(|(k, name)| (name.as_str(), k))
+        .collect();
+    let ignored: std::collections::HashSet<&str> = m.ignore.iter().map(String::as_str).collect();
+    let rename = |src: &str| -> String {
+        m.columns
+            .get(src)
+            .cloned()
+            .unwrap_or_else(|| src.to_string())
+    };
+    let mut binding = Binding {
+        role_names: roles.names(),
+        width: columns.len(),
+        ..Binding::default()
+    };
+    let mut bound = vec![false; roles.count()];
+    for (i, name) in columns.iter().enumerate() {
+        let target = rename(name);
+        let mut used = false;
+        match roles.target(&target) {
+            Some(r) if bound.get(r) == Some(&false) => {
+                if let Some(slot) = bound.get_mut(r) {
+                    *slot = true;
+                }
+                binding.columns.push((i, r));
+                if let Some(role_name) = binding.role_names.get_mut(r) {
+                    role_name.clone_from(name);
+                }
+                used = true;
+            }
+            Some(_) => {
+                notes.push(|| format!(
+                    "{file}: column `{name}` repeats `{target}`; the first such column is used, this one is ignored"
+                ));
+                used = true;
+            }
+            None => {}
+        }
+        if let Some(&k) = raw_index.get(name.as_str()) {
+            let r = raw_base + k;
+            if let Some(slot) = bound.get_mut(r).filter(|b| !**b) {
+                *slot = true;
+                binding.columns.push((i, r));
+            }
+            used = true;
+        }
+        if !used && !ignored.contains(name.as_str()) {
+            notes.push(|| format!(
+                "{file}: column `{name}` is not contact_id, type, at, a property of any event type, or used by the mapping; it is ignored"
+            ));
+        }
+    }
+    let is_bound = |r: usize| bound.get(r) == Some(&true);
+    let mut missing = Vec::new();
+    if !is_bound(CONTACT) {
+        missing.push("contact_id".to_string());
+    }
+    if !is_bound(AT) {
+        missing.push("at".to_string());
+    }
+    if !is_bound(TYPE) && m.event_type.is_none() {
+        missing.push("type".to_string());
+    }
+    for (k, src) in roles.raw_sources.iter().enumerate() {
+        if !is_bound(raw_base + k) {
+            missing.push(format!("{src} (named in the mapping)"));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(LoadError::MissingColumns {
+            file: file.to_string(),
+            missing,
+            found: columns,
+        });
+    }
+    let present: std::collections::HashSet<&str> = columns.iter().map(String::as_str).collect();
+    for src in m.columns.keys() {
+        if !present.contains(src.as_str()) {
+            notes.push(|| {
+                format!(
+                    "{file}: the mapping renames column `{src}`, but the file has no such column"
+                )
+            });
+        }
+    }
+    Ok(binding)
+}
+
+/// Binds JSON keys to roles: a record's keys are looked up by name.
+fn bind_json(m: &EventMapping, roles: &Roles<'_>) -> Binding {
+    let raw_base = roles.raw_base();
+    let mut binding = Binding {
+        role_names: roles.names(),
+        ..Binding::default()
+    };
+    for (r, name) in binding.role_names.iter().enumerate().take(raw_base) {
+        binding.keys.entry(name.clone()).or_default().push(r);
+    }
+    for (src, target) in &m.columns {
+        if let Some(r) = roles.target(target) {
+            let keys = binding.keys.entry(src.clone()).or_default();
+            keys.retain(|x| *x >= raw_base);
+            keys.push(r);
+        }
+    }
+    for (k, src) in roles.raw_sources.iter().enumerate() {
+        binding
+            .keys
+            .entry(src.clone())
+            .or_default()
+            .push(raw_base + k);
+    }
+    binding.ignored = m.ignore.iter().cloned().collect();
+    // `properties` is the nested object, never a property itself.
+    binding.ignored.insert("properties".to_string());
+    binding
+}
+
+/// Where each event type's properties come from, and which property roles
+/// belong to other types (foreign to it).
+fn type_plans(
+    schema: &Schema,
+    computed: &HashMap<&str, PropSource>,
+    roles: &Roles<'_>,
+) -> Vec<TypePlan> {
+    schema
+        .event_types
+        .iter()
+        .map(|t| {
+            let props = t
+                .properties
+                .iter()
+                .map(|(p, _)| match computed.get(p.as_str()) {
+                    Some(src) => src.clone(),
+                    None => PropSource::Role(roles.target(p).unwrap_or(usize::MAX)),
+                })
+                .collect();
+            let foreign = roles
+                .prop_names
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| !t.properties.iter().any(|(p, _)| p == *n))
+                .map(|(i, _)| PROP0 + i)
+                .collect();
+            TypePlan { props, foreign }
+        })
+        .collect()
+}
+
 impl<'s> Plan<'s> {
     fn new(
         schema: &'s Schema,
@@ -149,267 +510,30 @@ impl<'s> Plan<'s> {
     ) -> Result<Plan<'s>, LoadError> {
         let empty = EventMapping::default();
         let m = mapping.unwrap_or(&empty);
-        let mapping_err = |message: String| LoadError::Mapping {
-            path: "(events)".to_string(),
-            message,
+        let type_of = |name: &str| event_type_of(schema, name);
+        let mut roles = Roles::new(schema);
+        // Raw columns are numbered in this order of first mention.
+        let group_role = m.group_by.as_deref().map(|g| roles.raw(g));
+        let classify = classify_rules(m, &mut roles, &type_of)?;
+        let computed = computed_properties(m, &mut roles, file, notes);
+        let contact_fields =
+            contact_field_roles(m, schema, contacts.is_some(), &mut roles, file, notes);
+        let binding = match header {
+            Header::Csv(columns) => bind_csv(columns, m, &roles, file, notes)?,
+            Header::Json => bind_json(m, &roles),
         };
-        let type_of = |name: &str| -> Result<u16, LoadError> {
-            schema
-                .event_type_index(name)
-                .and_then(|i| u16::try_from(i).ok())
-                .ok_or_else(|| {
-                    mapping_err(format!(
-                        "event type `{name}` is neither built in nor declared in the rules; declare it (e.g. `event {name} {{ … }}`) or change the mapping"
-                    ))
-                })
-        };
-
-        // Role numbering: specials, then every property name, then the raw
-        // source columns the mapping reads directly.
-        let mut prop_names: Vec<String> = Vec::new();
-        let mut prop_index: HashMap<&str, usize> = HashMap::new();
-        for t in &schema.event_types {
-            for (p, _) in &t.properties {
-                if !prop_index.contains_key(p.as_str()) && !SPECIAL.contains(&p.as_str()) {
-                    prop_index.insert(p.as_str(), prop_names.len());
-                    prop_names.push(p.clone());
-                }
-            }
-        }
-        // Raw source columns, numbered in order of first mention; looked up
-        // by name, so a mapping with 100,000 classify rules is read in
-        // linear time.
-        let mut raw_sources: Vec<String> = Vec::new();
-        let mut raw_numbers: HashMap<String, usize> = HashMap::new();
-        let raw_base = PROP0 + prop_names.len();
-        let mut raw_role = |name: &str, raw: &mut Vec<String>| -> usize {
-            let i = match raw_numbers.get(name) {
-                Some(&i) => i,
-                None => {
-                    raw_numbers.insert(name.to_string(), raw.len());
-                    raw.push(name.to_string());
-                    raw.len() - 1
-                }
-            };
-            raw_base + i
-        };
-        let group_role = m.group_by.as_deref().map(|g| raw_role(g, &mut raw_sources));
-        let mut skip_reasons = vec!["no contact id (mapping: missing_contact = skip)".to_string()];
-        let mut by_role: HashMap<usize, Prefixes> = HashMap::new();
-        let mut actions = Vec::with_capacity(m.classify.len());
-        for (rule, c) in m.classify.iter().enumerate() {
-            let role = raw_role(&c.column, &mut raw_sources);
-            let action = match (&c.event_type, &c.skip) {
-                (Some(t), _) => ClassAction::Type(type_of(t)?),
-                (None, Some(reason)) => {
-                    skip_reasons.push(format!(
-                        "`{}` starts with {:?}: {reason}",
-                        c.column, c.prefix
-                    ));
-                    ClassAction::Skip(skip_reasons.len() - 1)
-                }
-                (None, None) => {
-                    return Err(mapping_err(
-                        "a classify rule needs `type` or `skip`".to_string(),
-                    ))
-                }
-            };
-            actions.push(action);
-            by_role
-                .entry(role)
-                .or_default()
-                .insert(c.prefix.as_bytes(), rule);
-        }
-        let mut computed: HashMap<&str, PropSource> = HashMap::new();
-        for (prop, c) in &m.computed {
-            let a = raw_role(&c.product[0], &mut raw_sources);
-            let b = raw_role(&c.product[1], &mut raw_sources);
-            if !prop_index.contains_key(prop.as_str()) {
-                notes.push(|| format!(
-                    "{file}: computed property `{prop}` is not a property of any event type; it is ignored"
-                ));
-            }
-            computed.insert(
-                prop.as_str(),
-                PropSource::Product {
-                    a,
-                    b,
-                    abs: c.abs,
-                    round: c.round,
-                },
-            );
-        }
-        let mut contact_fields = Vec::new();
-        if contacts.is_none() {
-            for (src, field) in &m.contact_fields {
-                match schema.field_index(field) {
-                    Some(fi) => contact_fields.push((raw_role(src, &mut raw_sources), fi)),
-                    None => notes.push(|| format!(
-                        "{file}: mapping contact_fields: `{field}` is not a declared contact field; column `{src}` is not used for contacts"
-                    )),
-                }
-            }
-        } else if !m.contact_fields.is_empty() {
-            notes.push(|| format!(
-                "{file}: mapping contact_fields is used only when contacts are derived from the events; it is ignored because a contacts file was given"
-            ));
-        }
-        let roles = PROP0 + prop_names.len() + raw_sources.len();
-        let raw_index: HashMap<&str, usize> = raw_sources
-            .iter()
-            .enumerate()
-            .map(|(k, name)| (name.as_str(), k))
-            .collect();
-        let ignored: std::collections::HashSet<&str> =
-            m.ignore.iter().map(String::as_str).collect();
-        let target_role = |target: &str| -> Option<usize> {
-            SPECIAL
-                .iter()
-                .position(|s| *s == target)
-                .or_else(|| prop_index.get(target).map(|i| PROP0 + i))
-        };
-        let rename = |src: &str| -> String {
-            m.columns
-                .get(src)
-                .cloned()
-                .unwrap_or_else(|| src.to_string())
-        };
-
-        let mut binding = Binding {
-            role_names: SPECIAL
-                .iter()
-                .map(|s| (*s).to_string())
-                .chain(prop_names.iter().cloned())
-                .chain(raw_sources.iter().cloned())
-                .collect(),
-            ..Binding::default()
-        };
-        match header {
-            Header::Csv(columns) => {
-                binding.width = columns.len();
-                let mut bound = vec![false; roles];
-                for (i, name) in columns.iter().enumerate() {
-                    let target = rename(name);
-                    let mut used = false;
-                    match target_role(&target) {
-                        Some(r) if bound.get(r) == Some(&false) => {
-                            if let Some(slot) = bound.get_mut(r) {
-                                *slot = true;
-                            }
-                            binding.columns.push((i, r));
-                            if let Some(role_name) = binding.role_names.get_mut(r) {
-                                role_name.clone_from(name);
-                            }
-                            used = true;
-                        }
-                        Some(_) => {
-                            notes.push(|| format!(
-                                "{file}: column `{name}` repeats `{target}`; the first such column is used, this one is ignored"
-                            ));
-                            used = true;
-                        }
-                        None => {}
-                    }
-                    if let Some(&k) = raw_index.get(name.as_str()) {
-                        let r = raw_base + k;
-                        if let Some(slot) = bound.get_mut(r).filter(|b| !**b) {
-                            *slot = true;
-                            binding.columns.push((i, r));
-                        }
-                        used = true;
-                    }
-                    if !used && !ignored.contains(name.as_str()) {
-                        notes.push(|| format!(
-                            "{file}: column `{name}` is not contact_id, type, at, a property of any event type, or used by the mapping; it is ignored"
-                        ));
-                    }
-                }
-                let is_bound = |r: usize| bound.get(r) == Some(&true);
-                let mut missing = Vec::new();
-                if !is_bound(CONTACT) {
-                    missing.push("contact_id".to_string());
-                }
-                if !is_bound(AT) {
-                    missing.push("at".to_string());
-                }
-                if !is_bound(TYPE) && m.event_type.is_none() {
-                    missing.push("type".to_string());
-                }
-                for (k, src) in raw_sources.iter().enumerate() {
-                    if !is_bound(raw_base + k) {
-                        missing.push(format!("{src} (named in the mapping)"));
-                    }
-                }
-                if !missing.is_empty() {
-                    return Err(LoadError::MissingColumns {
-                        file: file.to_string(),
-                        missing,
-                        found: columns,
-                    });
-                }
-                let present: std::collections::HashSet<&str> =
-                    columns.iter().map(String::as_str).collect();
-                for src in m.columns.keys() {
-                    if !present.contains(src.as_str()) {
-                        notes.push(|| format!(
-                            "{file}: the mapping renames column `{src}`, but the file has no such column"
-                        ));
-                    }
-                }
-            }
-            Header::Json => {
-                for (r, name) in binding.role_names.iter().enumerate().take(raw_base) {
-                    binding.keys.entry(name.clone()).or_default().push(r);
-                }
-                for (src, target) in &m.columns {
-                    if let Some(r) = target_role(target) {
-                        let roles = binding.keys.entry(src.clone()).or_default();
-                        roles.retain(|x| *x >= raw_base);
-                        roles.push(r);
-                    }
-                }
-                for (k, src) in raw_sources.iter().enumerate() {
-                    binding
-                        .keys
-                        .entry(src.clone())
-                        .or_default()
-                        .push(raw_base + k);
-                }
-                binding.ignored = m.ignore.iter().cloned().collect();
-                // `properties` is the nested object, never a property itself.
-                binding.ignored.insert("properties".to_string());
-            }
-        }
-
-        let types = schema
-            .event_types
-            .iter()
-            .map(|t| {
-                let mut props = Vec::with_capacity(t.properties.len());
-                for (p, _) in &t.properties {
-                    match computed.get(p.as_str()) {
-                        Some(src) => props.push(src.clone()),
-                        None => {
-                            let role = target_role(p).unwrap_or(usize::MAX);
-                            props.push(PropSource::Role(role));
-                        }
-                    }
-                }
-                let foreign = prop_names
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, n)| !t.properties.iter().any(|(p, _)| p == *n))
-                    .map(|(i, _)| PROP0 + i)
-                    .collect();
-                TypePlan { props, foreign }
-            })
-            .collect();
-
+        let types = type_plans(schema, &computed, &roles);
+        let Classify {
+            actions,
+            skip_reasons,
+            by_role,
+        } = classify;
         Ok(Plan {
             schema,
             file: file.to_string(),
             binding,
-            prop_names,
+            roles: roles.count(),
+            prop_names: roles.prop_names,
             types,
             constant_type: m.event_type.as_deref().map(type_of).transpose()?,
             classify: {
@@ -424,7 +548,6 @@ impl<'s> Plan<'s> {
             contacts,
             missing_contact: m.missing_contact,
             separator: m.list_separator.clone().unwrap_or_else(|| ";".to_string()),
-            roles,
         })
     }
 
