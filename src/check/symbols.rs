@@ -15,6 +15,7 @@ use crate::base::vocab::FieldType;
 use crate::diagnostics::{FileId, SourceMap};
 use crate::ir::Program;
 use crate::syntax::ast::{self, ItemKind, Span};
+use crate::syntax::words::{is_keyword, is_name};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -391,43 +392,6 @@ impl SymbolTable {
         }
         lines.join("\n")
     }
-}
-
-/// A name the grammar accepts: letters, digits and `_`, not starting with
-/// a digit.
-fn is_name(word: &str) -> bool {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// Every word the grammar spells out (its `kw_…` rules and reserved
-/// words), read from the grammar itself so the list cannot drift.
-fn is_keyword(word: &str) -> bool {
-    static KEYWORDS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
-        std::sync::OnceLock::new();
-    KEYWORDS
-        .get_or_init(|| {
-            let grammar = include_str!("../../grammar/nurture.pest");
-            let mut words = std::collections::HashSet::new();
-            let mut in_reserved = false;
-            for line in grammar.lines() {
-                let line = line.trim_start();
-                if line.starts_with("reserved") {
-                    in_reserved = true;
-                }
-                if in_reserved || line.starts_with("kw_") {
-                    words.extend(line.split('"').skip(1).step_by(2).filter(|w| is_name(w)));
-                }
-                if in_reserved && line.starts_with('}') {
-                    in_reserved = false;
-                }
-            }
-            words
-        })
-        .contains(word)
 }
 
 /// What a `Recorder` entry refers to, in the checker's own ids.
@@ -818,30 +782,4 @@ fn detail(
         | SymbolKind::Property => None,
     };
     found.unwrap_or(Detail::None)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keywords_come_from_the_grammar() {
-        for word in [
-            "and", "segment", "email", "add", "points", "stage", "exactly",
-        ] {
-            assert!(is_keyword(word), "{word}");
-        }
-        for word in ["Lead", "budget", "welcome", "rich"] {
-            assert!(!is_keyword(word), "{word}");
-        }
-    }
-
-    #[test]
-    fn names_are_ascii_words() {
-        assert!(is_name("_a1"));
-        assert!(!is_name("1a"));
-        assert!(!is_name(""));
-        assert!(!is_name("a-b"));
-        assert!(!is_name("é"));
-    }
 }

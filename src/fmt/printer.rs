@@ -583,7 +583,8 @@ fn test_event(event: &TestEvent) -> Frag {
         }
         TestEventKind::Custom(name) => {
             f.s("event ");
-            if is_plain_name(&name.name) {
+            // A custom event type is written without quotes when it is a name.
+            if crate::syntax::words::is_name(&name.name) {
                 f.append(ident(name));
             } else {
                 f.span(*name.span).s(&quote(&name.name));
@@ -596,15 +597,6 @@ fn test_event(event: &TestEvent) -> Frag {
         f.s(" ").append(literal(value));
     }
     f
-}
-
-/// Whether a custom event type can be written without quotes.
-fn is_plain_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn expectation_frag(expectation: &Expectation) -> Frag {

@@ -10,6 +10,7 @@ mod messages;
 mod parser;
 mod prescan;
 mod recover;
+pub mod words;
 
 pub use error::{codes, Fix, SyntaxError};
 pub use parser::{parse, parse_recovering, Parsed};
