@@ -71,12 +71,13 @@ fn calibration() {
         Some(Some(nurture::base::value::Value::Text(s))) => s.to_string(),
         _ => String::new(),
     };
-    let share = |f: &dyn Fn(&data::Event) -> bool| {
-        (0..d.contacts.len())
-            .filter(|i| d.events_of(*i).iter().any(f))
-            .count() as f64
+    // The share of contacts whose events satisfy `f`.
+    let share_of = |f: &dyn Fn(&[data::Event]) -> bool| {
+        (0..d.contacts.len()).filter(|i| f(d.events_of(*i))).count() as f64
             / d.contacts.len() as f64
     };
+    // The share of contacts with at least one event satisfying `f`.
+    let share = |f: &dyn Fn(&data::Event) -> bool| share_of(&|events| events.iter().any(f));
     println!(
         "opened any      {:.3}",
         share(&|e| e.event_type == ty("email.opened"))
@@ -108,15 +109,11 @@ fn calibration() {
     );
     println!(
         "bought twice    {:.3}",
-        (0..d.contacts.len())
-            .filter(|i| d
-                .events_of(*i)
-                .iter()
-                .filter(|e| e.event_type == ty("purchase"))
-                .count()
-                > 1)
-            .count() as f64
-            / d.contacts.len() as f64
+        share_of(&|events| events
+            .iter()
+            .filter(|e| e.event_type == ty("purchase"))
+            .count()
+            > 1)
     );
     println!(
         "referred        {:.3}",
