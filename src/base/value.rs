@@ -151,6 +151,26 @@ mod tests {
     }
 
     #[test]
+    fn equal_values_hash_alike_numbers_included() {
+        use std::hash::{BuildHasher, RandomState};
+        let hasher = RandomState::new();
+        let same = |a: Value, b: Value| {
+            assert_eq!(a, b);
+            assert_eq!(hasher.hash_one(&a), hasher.hash_one(&b));
+        };
+        same(Value::Number(0.0), Value::Number(-0.0));
+        same(Value::Number(f64::NAN), Value::Number(-f64::NAN));
+        same(Value::Text("a".into()), Value::Text("a".into()));
+        assert_ne!(Value::Number(1.0), Value::Number(2.0));
+        assert_ne!(Value::Number(1.0), Value::Text("1".into()));
+        // Rules still compare through `compare`, where NaN matches nothing.
+        assert_eq!(
+            Value::Number(f64::NAN).compare(&Value::Number(f64::NAN)),
+            None
+        );
+    }
+
+    #[test]
     fn datetimes_display_as_rfc3339_utc() {
         assert_eq!(Value::DateTime(0).to_string(), "1970-01-01T00:00:00Z");
     }
