@@ -31,7 +31,7 @@ fn human_report_shows_passes_failures_and_the_explain_trace() {
     // Expected vs actual, then the clause tree of the rule that moves to MQL.
     assert!(run.stdout.contains("expected: stage MQL"), "{}", run.stdout);
     assert!(run.stdout.contains("actual:   stage Lead"));
-    assert!(run.stdout.contains("rule to_mql: fired 0 time(s)"));
+    assert!(run.stdout.contains("rule to_mql: fired 0 times"));
     assert!(
         run.stdout.contains("✗ points >= 10  — points are 1"),
         "{}",

@@ -308,7 +308,7 @@ fn a_million_unknown_columns_say_so_in_a_few_lines() {
     assert_eq!(notes, 101, "{}", common::clip(&run.stderr));
     assert!(
         run.stderr
-            .contains("note: … and 199900 more note(s) like these"),
+            .contains("note: … and 199,900 more notes like these"),
         "{}",
         common::clip(&run.stderr)
     );

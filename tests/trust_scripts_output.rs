@@ -154,7 +154,7 @@ fn many_host_calls_over_many_events_hit_the_event_visits_limit() {
     );
     assert!(
         run.stderr
-            .contains("error: 2 script evaluation(s) failed and counted as false"),
+            .contains("error: 2 script evaluations failed and counted as false"),
         "{}",
         run.stderr
     );
@@ -211,7 +211,7 @@ fn segments_reports_script_failures_and_exits_1() {
              stopped: more than 100000 operations (limit `operations`)\n\
              error[E0705]: script `spin` in rule `promote` for contact `c2` at 2025-01-03T00:00:00Z: \
              stopped: more than 100000 operations (limit `operations`)\n\
-             error: 4 script evaluation(s) failed and counted as false, so the results above are not what the rules mean\n";
+             error: 4 script evaluations failed and counted as false, so the results above are not what the rules mean\n";
         assert_eq!(run.stderr, expected, "{format}");
     }
 }
@@ -239,7 +239,7 @@ fn simulate_and_explain_report_failures_the_same_way() {
         run.stderr.lines().last().unwrap().starts_with("error: ")
             && run
                 .stderr
-                .contains("script evaluation(s) failed and counted as false"),
+                .contains("script evaluations failed and counted as false"),
         "{}",
         run.stderr
     );

@@ -205,7 +205,7 @@ fn explain_shows_a_stage_test_false_for_a_contact_without_a_stage() {
     assert_eq!(rule("unstaged")["condition"]["holds"], true);
     assert_eq!(
         report["fired"],
-        serde_json::json!(["2025-01-01 00:00 UTC unstaged"])
+        serde_json::json!(["2025-01-01 00:00 +00:00 unstaged"])
     );
 }
 

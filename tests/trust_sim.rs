@@ -110,8 +110,8 @@ fn percentage_decay_takes_the_percentage_rounded_down() {
     assert_eq!(
         decays(&dir, "fifteen"),
         [
-            "2025-01-31 00:00 UTC  points decayed from 15 to 14",
-            "2025-03-02 00:00 UTC  points decayed from 14 to 13",
+            "2025-01-31 00:00 +00:00  points decayed from 15 to 14",
+            "2025-03-02 00:00 +00:00  points decayed from 14 to 13",
             "end: stage Lead, 13 points",
         ]
     );
@@ -149,7 +149,7 @@ fn a_decay_period_in_days_ends_on_the_calendar_day_across_dst() {
     assert_eq!(run.code(), Some(0), "{}", run.stderr);
     assert!(
         run.stdout
-            .contains("2025-03-31 00:00 CEST  points decayed from 20 to 15"),
+            .contains("2025-03-31 00:00 +02:00  points decayed from 20 to 15"),
         "{}",
         run.stdout
     );
@@ -383,7 +383,7 @@ fn a_runaway_contact_stops_the_run_within_memory() {
     // would be at minute 10,000, 2025-01-07 22:40.
     assert_eq!(
         run.stderr,
-        "error[E0802]: contact `c1` went past 10,000 rule firings at 2025-01-07 22:40 UTC (rule `nudge`); the run stopped there, and its results would be incomplete\n  \
+        "error[E0802]: contact `c1` went past 10,000 rule firings at 2025-01-07 22:40 +00:00 (rule `nudge`); the run stopped there, and its results would be incomplete\n  \
          help: a rule that repeats very often (`repeat every 1 minute`) or a very long period makes this many; check the rule, or raise --max-actions-per-contact\n"
     );
     assert_eq!(run.stdout, "");

@@ -13,10 +13,13 @@ pub fn rfc3339(instant: Instant) -> String {
     }
 }
 
-/// An instant in the campaign time zone, the form people read.
+/// An instant in the campaign time zone with its UTC offset, the form
+/// people read: `2025-03-01 00:00 +01:00`. The offset makes the line
+/// unambiguous on its own (across DST changes, and beside RFC 3339 UTC in
+/// machine output) without a zone abbreviation that many zones lack.
 pub fn local(instant: Instant, tz: chrono_tz::Tz) -> String {
     match tz.timestamp_opt(instant, 0).single() {
-        Some(t) => t.format("%Y-%m-%d %H:%M %Z").to_string(),
+        Some(t) => t.format("%Y-%m-%d %H:%M %:z").to_string(),
         None => rfc3339(instant),
     }
 }

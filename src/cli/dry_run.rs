@@ -3,6 +3,7 @@
 
 use super::paths::display;
 use super::EXIT_USAGE;
+use crate::base::number::counted;
 use crate::base::value::Instant;
 use crate::check::values;
 use crate::data::{self, Dataset, LoadError, LoadOptions, Mapping, Schema};
@@ -97,8 +98,8 @@ pub fn load_program(path: &Path) -> Result<(Program, SourceMap), Exit> {
                 .collect();
             super::output::error_text(&render::human(&checked.sources, &errors, color));
             errln!(
-                "error: `{name}` has {} error(s); fix them (see `nurture check {name}`) before a dry run",
-                errors.len()
+                "error: `{name}` has {}; fix them (see `nurture check {name}`) before a dry run",
+                counted(errors.len() as u64, "error", "errors")
             );
             Err(Exit(EXIT_USAGE))
         }
@@ -136,8 +137,8 @@ pub fn load_data(program: &Program, args: &DataArgs) -> Result<ManuallyDrop<Data
         Err(LoadError::BadRows(report)) => {
             print_problems(&report, "error");
             errln!(
-                "error: {} bad row(s); nothing was simulated. Fix them, or rerun with --skip-bad-rows to leave them out",
-                report.problem_count
+                "error: {}; nothing was run. Fix them, or rerun with --skip-bad-rows to leave them out",
+                counted(report.problem_count, "bad row", "bad rows")
             );
             Err(Exit(EXIT_USAGE))
         }
@@ -156,31 +157,38 @@ fn print_problems(report: &data::LoadReport, level: &str) {
         .problem_count
         .saturating_sub(report.problems.len() as u64);
     if unshown > 0 {
-        errln!("{level}: … and {unshown} more bad row(s)");
+        errln!(
+            "{level}: … and {}",
+            counted(unshown, "more bad row", "more bad rows")
+        );
     }
     for note in &report.notes {
         errln!("note: {note}");
     }
     let unshown = report.note_count.saturating_sub(report.notes.len() as u64);
     if unshown > 0 {
-        errln!("note: … and {unshown} more note(s) like these");
+        errln!(
+            "note: … and {} like these",
+            counted(unshown, "more note", "more notes")
+        );
     }
     // Each skip reason is a line too, and a mapping may have many: the
     // same cap as notes, then one line for the rest.
     let cap = data::MAX_STORED_NOTES;
     for skipped in report.skipped.iter().take(cap) {
         errln!(
-            "note: {}: {} row(s) left out by the mapping: {}",
+            "note: {}: {} left out by the mapping: {}",
             skipped.file,
-            skipped.count,
+            counted(skipped.count, "row", "rows"),
             skipped.reason
         );
     }
     if let Some(rest) = report.skipped.get(cap..).filter(|r| !r.is_empty()) {
         let rows: u64 = rest.iter().map(|s| s.count).sum();
         errln!(
-            "note: … and {rows} more row(s) left out by the mapping for {} more reason(s)",
-            rest.len()
+            "note: … and {} left out by the mapping for {}",
+            counted(rows, "more row", "more rows"),
+            counted(rest.len() as u64, "more reason", "more reasons")
         );
     }
 }
@@ -260,8 +268,8 @@ pub fn period(
     if to < from {
         return Err(format!(
             "the period ends ({}) before it starts ({})",
-            crate::base::time::rfc3339(to),
-            crate::base::time::rfc3339(from)
+            crate::base::time::local(to, tz),
+            crate::base::time::local(from, tz)
         ));
     }
     Ok((from, to))

@@ -101,6 +101,7 @@ fn explain_contact(args: &ExplainArgs) -> Result<i32, Exit> {
         state: &state,
         trace: outcome.trace.as_deref().unwrap_or(&[]),
         rules: &rules,
+        exists_from: contact.exists_from(dataset.events_of(index)),
     };
     match args.format {
         ExplainFormat::Human => output::print(&explain::human(&explained))?,

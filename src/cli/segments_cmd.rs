@@ -3,8 +3,8 @@
 
 use super::dry_run::{self, DataArgs, Exit};
 use super::{output, script_failures, usage_error};
-use crate::base::number::thousands;
-use crate::base::time::rfc3339;
+use crate::base::number::{counted, thousands};
+use crate::base::time::{local, rfc3339};
 use crate::eval::population::counts_at;
 use clap::ValueEnum;
 use serde_json::json;
@@ -84,10 +84,10 @@ fn segments(args: &SegmentsArgs) -> Result<i32, Exit> {
             let mut out = String::new();
             let _ = writeln!(
                 out,
-                "At {} ({}), {} contacts, before any rule runs:",
-                rfc3339(at),
+                "At {} ({}), {}, before any rule runs:",
+                local(at, tz),
                 tz.name(),
-                thousands(counts.contacts)
+                counted(counts.contacts, "contact", "contacts")
             );
             let width = program
                 .segments

@@ -165,6 +165,26 @@ pub struct Contact {
     pub created_at: Option<Instant>,
 }
 
+impl Contact {
+    /// When the contact comes into existence: its `created_at`, or its
+    /// first event when that is earlier (an event proves the contact was
+    /// there); `None` when it has no `created_at` (it was there before the
+    /// data begins). Contacts derived from events are created at their
+    /// first event. `own_events` are this contact's, sorted by time.
+    pub fn exists_from(&self, own_events: &[Event]) -> Option<Instant> {
+        let created = self.created_at?;
+        Some(own_events.first().map_or(created, |e| e.at.min(created)))
+    }
+
+    /// Whether the contact exists at `at`. Before it exists a contact is in
+    /// no segment, no rule condition holds for it and no rule fires: one
+    /// meaning for `segments`, `simulate` and `explain` (docs/language.md,
+    /// "When a contact exists").
+    pub fn exists_at(&self, own_events: &[Event], at: Instant) -> bool {
+        self.exists_from(own_events).is_none_or(|from| from <= at)
+    }
+}
+
 /// An event's property values. Most event types have one property (the
 /// e-mail, the page), which then lives inside the event: no allocation per
 /// event, and ten million events stay contiguous.
@@ -356,7 +376,7 @@ pub enum LoadError {
     },
     #[error("mapping {path}: {message}")]
     Mapping { path: String, message: String },
-    #[error("{} bad row(s) in the data (rerun with --skip-bad-rows to load the rest)", .0.problem_count)]
+    #[error("{} in the data (rerun with --skip-bad-rows to load the rest)", crate::base::number::counted(.0.problem_count, "bad row", "bad rows"))]
     BadRows(Box<LoadReport>),
 }
 

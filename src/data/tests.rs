@@ -387,7 +387,7 @@ fn bad_rows_fail_unless_skipped_and_counts_reconcile() {
     );
     assert_eq!(r.problem_count, 2);
     assert_eq!(r.problems_by_code.get("D005"), Some(&1));
-    assert!(err.to_string().contains("2 bad row(s)"));
+    assert!(err.to_string().contains("2 bad rows"));
     let d = load_str(&schema(), Some("id\nc1\n"), events, &opts(true)).unwrap();
     assert_eq!(d.events.len(), 1);
     assert_eq!(d.report.events, r.events);

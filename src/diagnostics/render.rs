@@ -3,6 +3,7 @@
 
 use super::codes::{Kind, Registry};
 use super::{Diagnostic, Position, Severity, SourceMap, Suggestion};
+use crate::base::number::counted;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use serde_json::{json, Value as Json};
 use std::fmt;
@@ -109,22 +110,11 @@ fn one_line(sources: &SourceMap, diagnostic: &Diagnostic) -> String {
 pub fn summary_line(files: usize, diagnostics: &[Diagnostic]) -> String {
     let (errors, warnings) = tally(diagnostics);
     format!(
-        "checked {} {}: {} {}, {} {}",
-        files,
-        plural(files, "file", "files"),
-        errors,
-        plural(errors, "error", "errors"),
-        warnings,
-        plural(warnings, "warning", "warnings")
+        "checked {}: {}, {}",
+        counted(files as u64, "file", "files"),
+        counted(errors as u64, "error", "errors"),
+        counted(warnings as u64, "warning", "warnings")
     )
-}
-
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 {
-        one
-    } else {
-        many
-    }
 }
 
 /// The JSON object section 5 of the product brief fixes, plus

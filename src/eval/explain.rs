@@ -2,7 +2,7 @@
 //! and the data behind it, for `nurture explain` and test failures.
 
 use super::{Context, Lower};
-use crate::base::time::{local, rfc3339};
+use crate::base::time::local;
 use crate::base::value::{Instant, Value};
 use crate::base::vocab::FieldType;
 use crate::diagnostics::{FileId, SourceMap};
@@ -249,10 +249,11 @@ fn script_detail(context: &Context<'_>, id: crate::ir::ScriptId, ty: FieldType) 
 
 fn window_text(context: &Context<'_>, window: Window) -> String {
     let now = context.clock.now;
+    let at = |t| local(t, context.clock.tz);
     match Lower::of(window, now, context.fired_at) {
-        Lower::Unbounded => format!("up to {}", rfc3339(now)),
-        Lower::After(t) => format!("in ({}, {}]", rfc3339(t), rfc3339(now)),
-        Lower::From(t) => format!("in [{}, {}]", rfc3339(t), rfc3339(now)),
+        Lower::Unbounded => format!("up to {}", at(now)),
+        Lower::After(t) => format!("in ({}, {}]", at(t), at(now)),
+        Lower::From(t) => format!("in [{}, {}]", at(t), at(now)),
     }
 }
 

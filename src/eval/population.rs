@@ -16,6 +16,7 @@ use std::ops::Range;
 /// Counts at one instant.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PointInTime {
+    /// The contacts that exist at the instant (see `Contact::exists_at`).
     pub contacts: u64,
     /// By segment id.
     pub segments: Vec<u64>,
@@ -33,7 +34,9 @@ pub fn counts_at(
     ranges: &[Range<usize>],
     at: Instant,
 ) -> PointInTime {
-    let per_contact = |index: usize| -> (Vec<bool>, Vec<bool>, ScriptFailures) {
+    // A contact that does not exist yet at `at` counts nowhere, not even
+    // in the total (an empty result adds nothing to the sums).
+    let per_contact = |index: usize| -> (bool, Vec<bool>, Vec<bool>, ScriptFailures) {
         let Some(contact) = contacts.get(index) else {
             return Default::default();
         };
@@ -44,6 +47,9 @@ pub fn counts_at(
             .get(index)
             .and_then(|r| events.get(r.clone()))
             .unwrap_or(&[]);
+        if !contact.exists_at(own, at) {
+            return Default::default();
+        }
         let mut state = ContactState::from_contact(program, contact);
         let mut view = EventView::new(own, program.event_types.len());
         for event in view.apply_history_before(at.saturating_add(1)) {
@@ -74,10 +80,11 @@ pub fn counts_at(
         crate::eval::script::set_rule(None);
         let mut failures = ScriptFailures::default();
         failures.add(&contact.id, &crate::eval::script::take_errors());
-        (segments, rules, failures)
+        (true, segments, rules, failures)
     };
     let zero = || {
         (
+            0u64,
             vec![0u64; program.segments.len()],
             vec![0u64; program.rules.len()],
             ScriptFailures::default(),
@@ -85,23 +92,27 @@ pub fn counts_at(
     };
     // Sums of counts do not depend on how the work is split, and failures
     // are appended in contact order (rayon's reduce keeps the order).
-    let (segments, rules, script_failures) = (0..contacts.len())
+    let (existing, segments, rules, script_failures) = (0..contacts.len())
         .into_par_iter()
         .map(per_contact)
-        .fold(zero, |(mut s, mut r, mut f), (cs, cr, cf)| {
-            add(&mut s, &cs);
-            add(&mut r, &cr);
-            f.append(cf);
-            (s, r, f)
-        })
-        .reduce(zero, |(mut s1, mut r1, mut f1), (s2, r2, f2)| {
+        .fold(
+            zero,
+            |(mut n, mut s, mut r, mut f), (exists, cs, cr, cf)| {
+                n += u64::from(exists);
+                add(&mut s, &cs);
+                add(&mut r, &cr);
+                f.append(cf);
+                (n, s, r, f)
+            },
+        )
+        .reduce(zero, |(n1, mut s1, mut r1, mut f1), (n2, s2, r2, f2)| {
             s1.iter_mut().zip(s2).for_each(|(a, b)| *a += b);
             r1.iter_mut().zip(r2).for_each(|(a, b)| *a += b);
             f1.append(f2);
-            (s1, r1, f1)
+            (n1 + n2, s1, r1, f1)
         });
     PointInTime {
-        contacts: contacts.len() as u64,
+        contacts: existing,
         segments,
         rule_conditions: program
             .rules

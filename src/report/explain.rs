@@ -1,6 +1,7 @@
 //! `nurture explain` as text and JSON: the explanation `eval::explain`
 //! builds, rendered like every other report.
 
+use crate::base::number::counted;
 use crate::base::time::{local, rfc3339};
 use crate::base::value::Instant;
 use crate::eval::explain::{Clause, RuleExplanation, Verdict};
@@ -19,9 +20,25 @@ pub struct Explained<'a> {
     /// The run up to `at`, for the rules fired so far.
     pub trace: &'a [TraceEntry],
     pub rules: &'a [RuleExplanation],
+    /// From when the contact exists (`Contact::exists_from`).
+    pub exists_from: Option<Instant>,
 }
 
 impl Explained<'_> {
+    /// Whether the contact exists at the explained instant; before, it is
+    /// in no segment and no rule applies to it, so no rule is explained.
+    fn exists(&self) -> bool {
+        self.exists_from.is_none_or(|from| from <= self.at)
+    }
+
+    fn rules(&self) -> &[RuleExplanation] {
+        if self.exists() {
+            self.rules
+        } else {
+            &[]
+        }
+    }
+
     /// `local-time rule` for every rule fired so far.
     fn history(&self) -> Vec<String> {
         let tz = self.program.settings.timezone;
@@ -73,6 +90,13 @@ pub fn human(explained: &Explained<'_>) -> String {
             ""
         },
     );
+    if let Some(from) = explained.exists_from.filter(|_| !explained.exists()) {
+        let _ = writeln!(
+            out,
+            "  not created yet: the contact exists from {} (its created_at, or its first event when earlier); until then it is in no segment and no rule applies to it",
+            local(from, tz)
+        );
+    }
     let history = explained.history();
     if !history.is_empty() {
         let _ = writeln!(out, "  rules fired so far:");
@@ -80,7 +104,7 @@ pub fn human(explained: &Explained<'_>) -> String {
             let _ = writeln!(out, "    {line}");
         }
     }
-    for rule in explained.rules {
+    for rule in explained.rules() {
         let _ = writeln!(
             out,
             "\nrule {}: {}",
@@ -99,7 +123,7 @@ pub fn json(explained: &Explained<'_>) -> Json {
     let program = explained.program;
     let state = explained.state;
     let rules: Vec<Json> = explained
-        .rules
+        .rules()
         .iter()
         .map(|rule| {
             json!({
@@ -112,6 +136,8 @@ pub fn json(explained: &Explained<'_>) -> Json {
     json!({
         "contact": explained.contact,
         "at": rfc3339(explained.at),
+        "exists": explained.exists(),
+        "exists_from": explained.exists_from.map(rfc3339),
         "stage": state.stage.map(|s| program.stages.name(s)),
         "points": state.points,
         "tags": state.tags,
@@ -137,7 +163,8 @@ fn verdict(program: &Program, verdict: Verdict, at: Instant) -> String {
             last,
             repeat: None,
         } => format!(
-            "fired {fired} time(s), last at {}; it fires once per contact",
+            "fired {}, last at {}; it fires once per contact",
+            times(fired),
             local(last, tz)
         ),
         Verdict::Fired {
@@ -148,21 +175,29 @@ fn verdict(program: &Program, verdict: Verdict, at: Instant) -> String {
             let next = crate::sim::calendar::add_duration(last, every, tz);
             if next <= at {
                 format!(
-                    "fired {fired} time(s), last at {}; may fire again now if the condition holds",
+                    "fired {}, last at {}; may fire again now if the condition holds",
+                    times(fired),
                     local(last, tz)
                 )
             } else {
                 format!(
-                    "fired {fired} time(s), last at {}; repeats no sooner than {}",
+                    "fired {}, last at {}; repeats no sooner than {}",
+                    times(fired),
                     local(last, tz),
                     local(next, tz)
                 )
             }
         }
         Verdict::Event { matching, fired } => format!(
-            "event rule: {matching} matching event(s) so far; fired {fired} time(s) in the run"
+            "event rule: {} so far; fired {} in the run",
+            counted(matching as u64, "matching event", "matching events"),
+            times(fired)
         ),
     }
+}
+
+fn times(n: u32) -> String {
+    counted(n.into(), "time", "times")
 }
 
 /// Renders a clause tree with ✓ / ✗ marks, indented.

@@ -1,7 +1,7 @@
 //! The dry-run report a marketing person reads.
 
 use super::{DataCounts, RowCounts};
-use crate::base::number::thousands;
+use crate::base::number::{counted, thousands};
 use crate::base::time::local_date;
 use crate::ir::Program;
 use crate::sim::run::{never_fired, Funnel, Summary};
@@ -21,14 +21,16 @@ pub fn summary(
         .campaign_name
         .as_deref()
         .unwrap_or("campaign");
-    let days = ((summary.to - summary.from) as f64 / 86_400.0).round() as i64;
+    let days = ((summary.to - summary.from) as f64 / 86_400.0)
+        .round()
+        .max(0.0) as u64;
     let _ = writeln!(
         out,
-        "Dry run of \"{name}\": {}, {} to {} ({} days, {})",
+        "Dry run of \"{name}\": {}, {} to {} ({}, {})",
         counted(summary.funnel.contacts, "contact", "contacts"),
         local_date(summary.from, tz),
         local_date(summary.to, tz),
-        days,
+        counted(days, "day", "days"),
         tz.name()
     );
     out.push_str("Nothing was sent: every action below is what would have happened.\n\n");
@@ -223,11 +225,6 @@ fn actions(out: &mut String, summary: &Summary) {
         }
         let _ = writeln!(out, "  {:<32} {}", label, parts.join(", "));
     }
-}
-
-/// `1 time`, `2 times`, `1,000 contacts`.
-fn counted(n: u64, one: &str, many: &str) -> String {
-    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
 fn data_line(out: &mut String, what: &str, counts: RowCounts) {

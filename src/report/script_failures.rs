@@ -6,6 +6,7 @@
 //! summary line, and exits 1. The failures are collected by `eval`
 //! ([`ScriptFailures`]); this module only renders them.
 
+use crate::base::number::counted;
 use crate::eval::script_failures::ScriptFailures;
 
 /// The text for standard error (empty when nothing failed), ending in
@@ -24,12 +25,17 @@ pub fn render(failures: &ScriptFailures) -> String {
         .saturating_sub(failures.shown().len() as u64);
     if unshown > 0 {
         out.push_str(&format!(
-            "… and {unshown} more script failure(s) for other contacts or rules\n"
+            "… and {} for other contacts or rules\n",
+            counted(unshown, "more script failure", "more script failures")
         ));
     }
     out.push_str(&format!(
-        "error: {} script evaluation(s) failed and counted as false, so the results above are not what the rules mean\n",
-        crate::base::number::thousands(failures.evaluations())
+        "error: {} failed and counted as false, so the results above are not what the rules mean\n",
+        counted(
+            failures.evaluations(),
+            "script evaluation",
+            "script evaluations"
+        )
     ));
     out
 }
@@ -66,10 +72,10 @@ mod tests {
         assert!(text.starts_with(
             "error[E0705]: script `a` for contact `c1` at 1970-01-01T00:00:00Z: stopped (and 2 more failures"
         ));
-        assert!(text.contains("… and 6 more script failure(s)"), "{text}");
+        assert!(text.contains("… and 6 more script failures"), "{text}");
         // 3 of the first contact (one and its two repeats) + 25.
         assert!(
-            text.contains("error: 28 script evaluation(s) failed"),
+            text.contains("error: 28 script evaluations failed"),
             "{text}"
         );
         assert_eq!(render(&ScriptFailures::default()), "");

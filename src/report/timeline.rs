@@ -114,8 +114,8 @@ pub fn render(
     if outcome.pending_sequences > 0 {
         let _ = writeln!(
             out,
-            "  {} sequence(s) still waiting",
-            outcome.pending_sequences
+            "  {} still waiting",
+            crate::base::number::counted(outcome.pending_sequences.into(), "sequence", "sequences")
         );
     }
     out

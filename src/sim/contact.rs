@@ -219,7 +219,9 @@ struct ContactRun<'p, 'e> {
     /// No decay period ends before this instant (a shortcut past the
     /// calendar arithmetic at most instants).
     decay_not_before: Instant,
-    created_at: Option<Instant>,
+    /// When the contact comes into existence (`Contact::exists_from`):
+    /// no tick evaluates it before, and it is in no segment before.
+    exists_from: Option<Instant>,
     /// Sends decided but not yet delivered: (index in `outcome.actions`,
     /// channel, message, delivery instant).
     undelivered: Vec<(usize, Channel, MessageId, Instant)>,
@@ -247,7 +249,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             stage_since: contact.created_at.filter(|_| contact.stage.is_some()),
             decay_periods_applied: 0,
             decay_not_before: Instant::MIN,
-            created_at: contact.created_at,
+            exists_from: contact.exists_from(events),
             changed: true,
             undelivered: Vec::new(),
             outcome: ContactOutcome {
@@ -271,7 +273,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             self.apply_effects(event);
         }
         let starts_at = self
-            .created_at
+            .exists_from
             .unwrap_or(self.plan.from)
             .max(self.plan.from);
         let mut ticks = self
@@ -324,8 +326,9 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         let clock = Clock::new(self.plan.to, self.program.settings.timezone);
         crate::eval::script::set_rule(None);
         let context = Context::new(self.program, clock, &self.state, &self.events, None);
+        let exists = self.exists_from.is_none_or(|from| from <= self.plan.to);
         self.outcome.segments_at_end = (0..self.program.segments.len())
-            .map(|id| context.in_segment(crate::ir::SegmentId::new(id)))
+            .map(|id| exists && context.in_segment(crate::ir::SegmentId::new(id)))
             .collect();
         self.outcome.script_errors = crate::eval::script::take_errors();
         self.outcome.final_stage = self.state.stage;

@@ -5,6 +5,7 @@
 //! with daily ticks at 00:00 campaign time as in `simulate`; expectations
 //! are judged on the state at `at` and on everything the run recorded.
 
+use crate::base::number::counted;
 use crate::base::vocab::{Channel, CmpOp};
 use crate::check::tests_check::{Expect, ExpectKind, TestCase};
 use crate::diagnostics::SourceMap;
@@ -278,7 +279,11 @@ impl Run<'_, '_> {
         }
         for (r, rule) in rules {
             let fired = self.outcome.fired.get(r.index()).copied().unwrap_or(0);
-            out.push_str(&format!("rule {}: fired {fired} time(s)\n", rule.name));
+            out.push_str(&format!(
+                "rule {}: fired {}\n",
+                rule.name,
+                counted(fired.into(), "time", "times")
+            ));
             match &rule.trigger {
                 Trigger::Condition(condition) => {
                     let context = Context::new(

@@ -55,7 +55,10 @@ pub struct Run<'p> {
     to: Instant,
     tick: i64,
     order: Vec<RuleId>,
-    created_at: Option<Instant>,
+    /// From when the contact exists: its `created_at`, or its first event
+    /// when earlier; `None`: always (docs/language.md, "When a contact
+    /// exists").
+    exists_from: Option<Instant>,
     data: &'p [Event],
     applied: usize,
     state: State,
@@ -95,7 +98,9 @@ pub fn simulate(
         to,
         tick,
         order,
-        created_at: contact.created_at,
+        exists_from: contact
+            .created_at
+            .map(|created| events.iter().map(|e| e.at).fold(created, Instant::min)),
         data: events,
         applied: 0,
         state: State {
@@ -172,7 +177,7 @@ impl<'p> Run<'p> {
             }
             if tick_at == Some(now) {
                 next_tick += 1;
-                if self.created_at.is_none_or(|c| now >= c) {
+                if self.exists_from.is_none_or(|c| now >= c) {
                     self.decay(now);
                     self.condition_rules(now);
                 }
@@ -183,8 +188,9 @@ impl<'p> Run<'p> {
     fn finish(mut self) -> Outcome {
         let visible = self.visible(self.to);
         let view = self.view(self.to, None, &visible);
+        let exists = self.exists_from.is_none_or(|c| c <= self.to);
         let segments = (0..self.program.segments.len())
-            .map(|s| view.holds(&self.program.segments[s].condition))
+            .map(|s| exists && view.holds(&self.program.segments[s].condition))
             .collect();
         self.out.segments_at_end = segments;
         self.out.final_stage = self.state.stage;
