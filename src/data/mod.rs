@@ -51,10 +51,13 @@ mod csvsplit;
 mod events;
 mod jsonsplit;
 pub mod mapping;
+mod recode;
 mod row;
 mod source;
 
-pub use mapping::{Classify, Computed, ContactMapping, EventMapping, Mapping, MissingIdPolicy};
+pub use mapping::{
+    Classify, Computed, ContactMapping, EventMapping, Formats, Mapping, MissingIdPolicy,
+};
 pub use source::{Format, Input, Limits};
 
 use crate::base::value::{Instant, Value};
@@ -354,8 +357,14 @@ pub enum LoadError {
         line: Option<u64>,
         message: String,
     },
-    #[error("mapping {path}: {message}")]
-    Mapping { path: String, message: String },
+    /// A mapping that is not valid (`D017`) or does not fit the rules or
+    /// the file (`D018`).
+    #[error("mapping {path}: {code} {message}")]
+    Mapping {
+        code: crate::diagnostics::Code,
+        path: String,
+        message: String,
+    },
     #[error("{} bad row(s) in the data (rerun with --skip-bad-rows to load the rest)", .0.problem_count)]
     BadRows(Box<LoadReport>),
 }
@@ -451,18 +460,26 @@ pub fn load_inputs(
     check_schema(schema)?;
     let mut report = LoadReport::default();
     let mapping = options.mapping.as_ref();
+    // The loaders name the part of the mapping at fault; the file is known here.
+    let located = |e: LoadError| match (e, mapping.and_then(|m| m.path.as_deref())) {
+        (LoadError::Mapping { code, path, message }, Some(file)) => LoadError::Mapping {
+            code,
+            path: format!("{file} {path}"),
+            message,
+        },
+        (e, _) => e,
+    };
     let contact_set = match contacts {
-        Some(input) => Some(contacts::load_contacts(
-            schema,
-            input,
-            mapping.map(|m| &m.contacts),
-            &mut report,
-        )?),
+        Some(input) => Some(
+            contacts::load_contacts(schema, input, mapping.map(|m| &m.contacts), &mut report)
+                .map_err(located)?,
+        ),
         None => None,
     };
     let events_mapping = mapping.map(|m| &m.events);
     let (contacts, events) =
-        events::load_events(schema, contact_set, events, events_mapping, &mut report)?;
+        events::load_events(schema, contact_set, events, events_mapping, &mut report)
+            .map_err(located)?;
     report.contact_count = contacts.len() as u64;
     report.event_count = events.len() as u64;
     if report.has_bad_rows() && !options.skip_bad_rows {
