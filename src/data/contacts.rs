@@ -397,21 +397,26 @@ impl<'s> Plan<'s> {
         for (i, (name, ty)) in self.schema.fields.iter().enumerate() {
             let value = match get(FIELD0 + i) {
                 None => None,
-                Some(cell) => match self.recodes.convert(FIELD0 + i, *ty, cell, &self.separator, decoder) {
-                    Ok(v) => v,
-                    Err(()) => {
-                        return bad(
-                            Some(FIELD0 + i),
-                            D003,
-                            format!(
-                                "`{name}` is declared as {} but the value is {}",
-                                convert::type_phrase(*ty),
-                                cell.quoted()
-                            ),
-                            idr,
-                        )
+                Some(cell) => {
+                    match self
+                        .recodes
+                        .convert(FIELD0 + i, *ty, cell, &self.separator, decoder)
+                    {
+                        Ok(v) => v,
+                        Err(()) => {
+                            return bad(
+                                Some(FIELD0 + i),
+                                D003,
+                                format!(
+                                    "`{name}` is declared as {} but the value is {}",
+                                    convert::type_phrase(*ty),
+                                    cell.quoted()
+                                ),
+                                idr,
+                            )
+                        }
                     }
-                },
+                }
             };
             fields.push(value);
         }

@@ -96,8 +96,7 @@ impl DateFormat {
         let mut written = String::new();
         {
             use std::fmt::Write;
-            write!(written, "{}", sample.format_with_items(items.iter()))
-                .map_err(|_| whole())?;
+            write!(written, "{}", sample.format_with_items(items.iter())).map_err(|_| whole())?;
         }
         let kind = if timestamp {
             FormatKind::Timestamp
@@ -213,6 +212,9 @@ pub(crate) struct Recodes {
     any_values: bool,
 }
 
+/// A role a source column feeds, and every kind the role may have.
+pub(crate) type Fed = (usize, Vec<Kind>);
+
 /// A mapping's `values` and `formats` of one file, with what each source
 /// column feeds.
 pub(crate) struct Sources<'m> {
@@ -229,13 +231,16 @@ impl Recodes {
     pub(crate) fn new(
         sources: &Sources<'_>,
         role_count: usize,
-        roles_of: &dyn Fn(&str) -> Vec<(usize, Vec<Kind>)>,
+        roles_of: &dyn Fn(&str) -> Vec<Fed>,
         valid: &dyn Fn(Kind, &str) -> Result<(), String>,
         unused: &mut dyn FnMut(&str, &str),
     ) -> Result<Recodes, String> {
         let mut by_role: Vec<Option<Recode>> = vec![None; role_count];
-        let columns: std::collections::BTreeSet<&String> =
-            sources.values.keys().chain(sources.formats.keys()).collect();
+        let columns: std::collections::BTreeSet<&String> = sources
+            .values
+            .keys()
+            .chain(sources.formats.keys())
+            .collect();
         for column in columns {
             let roles = roles_of(column);
             let values = sources
@@ -252,7 +257,11 @@ impl Recodes {
                 None => Vec::new(),
             };
             if roles.is_empty() {
-                let what = if values.is_some() { "values" } else { "formats" };
+                let what = if values.is_some() {
+                    "values"
+                } else {
+                    "formats"
+                };
                 unused(column, what);
                 continue;
             }
@@ -261,7 +270,9 @@ impl Recodes {
                     for target in map.targets() {
                         for &kind in &kinds {
                             valid(kind, target).map_err(|why| {
-                                format!("`values` for column `{column}` map to {target:?}, but {why}")
+                                format!(
+                                    "`values` for column `{column}` map to {target:?}, but {why}"
+                                )
                             })?;
                         }
                     }
@@ -298,11 +309,14 @@ impl Recodes {
             return;
         }
         for (slot, recode) in cells.iter_mut().zip(&self.by_role) {
-            let (Some(cell), Some(Recode {
-                values: Some(map),
-                per_item: false,
-                ..
-            })) = (*slot, recode)
+            let (
+                Some(cell),
+                Some(Recode {
+                    values: Some(map),
+                    per_item: false,
+                    ..
+                }),
+            ) = (*slot, recode)
             else {
                 continue;
             };
@@ -419,16 +433,18 @@ pub(crate) fn valid_target(kind: Kind, target: &str, schema: &super::Schema) -> 
         Kind::Typed(FieldType::Number) => convert::parse_number(target).is_some(),
         Kind::Typed(FieldType::Bool) => convert::parse_bool(target).is_some(),
         Kind::Typed(FieldType::Date) => convert::parse_date(target).is_some(),
-        Kind::Typed(FieldType::DateTime) => Decoder::new(schema.timezone)
-            .times
-            .parse(target)
-            .is_some(),
+        Kind::Typed(FieldType::DateTime) => {
+            Decoder::new(schema.timezone).times.parse(target).is_some()
+        }
     };
     if ok {
         return Ok(());
     }
     Err(match kind {
-        Kind::Stage => format!("that is not a declared stage; the stages are {}", schema.stages.join(", ")),
+        Kind::Stage => format!(
+            "that is not a declared stage; the stages are {}",
+            schema.stages.join(", ")
+        ),
         Kind::EventType => "that is neither a built-in nor a declared event type".to_string(),
         Kind::Points => "`points` must be a whole number".to_string(),
         Kind::Typed(ty) => format!("the column is read as {}", convert::type_phrase(ty)),
@@ -490,7 +506,10 @@ mod tests {
     #[test]
     fn value_maps_match_trimmed_in_any_case_and_refuse_twins() {
         let entries: BTreeMap<String, Option<String>> = [
-            ("marketingqualifiedlead".to_string(), Some("MQL".to_string())),
+            (
+                "marketingqualifiedlead".to_string(),
+                Some("MQL".to_string()),
+            ),
             ("Other".to_string(), None),
         ]
         .into_iter()
