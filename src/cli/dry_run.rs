@@ -24,8 +24,9 @@ pub struct DataArgs {
     pub contacts: Option<PathBuf>,
     /// Events: CSV, JSON lines or a JSON array (gzip-compressed files are read
     /// too); `-` reads standard input (not together with `--contacts -`)
-    #[arg(long)]
-    pub events: PathBuf,
+    // Required, but optional for `segments` (which turns `required` off).
+    #[arg(long, required = true)]
+    pub events: Option<PathBuf>,
     /// A column mapping for real exports (see docs/data.md)
     #[arg(long = "map", value_name = "FILE")]
     pub mapping: Option<PathBuf>,
@@ -129,7 +130,17 @@ pub fn load_data(program: &Program, args: &DataArgs) -> Result<ManuallyDrop<Data
         },
     };
     let schema = Schema::from(program);
-    match data::load_paths(&schema, args.contacts.as_deref(), &args.events, &options) {
+    let loaded = match (&args.events, &args.contacts) {
+        (Some(events), contacts) => {
+            data::load_paths(&schema, contacts.as_deref(), events, &options)
+        }
+        (None, Some(contacts)) => data::load_contacts_only(&schema, contacts, &options),
+        (None, None) => {
+            errln!("error: give --contacts, --events or both");
+            return Err(Exit(EXIT_USAGE));
+        }
+    };
+    match loaded {
         Ok(dataset) => {
             print_problems(&dataset.report, "warning");
             Ok(ManuallyDrop::new(dataset))

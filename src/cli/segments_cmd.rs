@@ -12,12 +12,17 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
+// Segments on contact fields need no events (see `without_events`).
+#[command(mut_arg("events", |a| a
+    .required(false)
+    .help("Events, as for simulate; may be left out when no segment reads events (stage, points, tags and fields only)")))]
 pub struct SegmentsArgs {
     /// The rules file
     rules: PathBuf,
     #[command(flatten)]
     data: DataArgs,
-    /// The instant: a date (00:00 campaign time) or RFC 3339 [default: the last event]
+    /// The instant: a date (00:00 campaign time) or RFC 3339 [default: the
+    /// last event; without --events, the last contact's created_at]
     #[arg(long)]
     at: Option<String>,
     #[arg(long, value_enum, default_value_t = SegmentsFormat::Human)]
@@ -39,22 +44,30 @@ pub fn run(args: &SegmentsArgs) -> i32 {
 fn segments(args: &SegmentsArgs) -> Result<i32, Exit> {
     let (program, _) = dry_run::load_program(&args.rules)?;
     let tz = program.settings.timezone;
+    let no_events = args.data.events.is_none();
+    if no_events {
+        without_events(&program)?;
+    }
     let dataset = dry_run::load_data(&program, &args.data)?;
     let at = match &args.at {
         Some(text) => dry_run::parse_instant(text, tz, false).map_err(|e| Exit(usage_error(&e)))?,
+        None if no_events => last_created(&dataset)?,
         None => {
             dry_run::period(&dataset, None, None, tz)
                 .map_err(|e| Exit(usage_error(&e)))?
                 .1
         }
     };
-    let counts = counts_at(
+    let mut counts = counts_at(
         &program,
         &dataset.contacts,
         &dataset.events,
         &dataset.contact_event_ranges,
         at,
     );
+    if no_events {
+        leave_out_rules_reading_events(&program, &mut counts.rule_conditions);
+    }
     match args.format {
         SegmentsFormat::Json => {
             let segments: Vec<_> = program
@@ -112,4 +125,53 @@ fn segments(args: &SegmentsArgs) -> Result<i32, Exit> {
         }
     }
     Ok(script_failures(&counts.script_failures))
+}
+
+/// Without `--events`, a segment that reads events cannot be counted:
+/// exit 2, naming it, rather than count it as if nothing had happened.
+fn without_events(program: &crate::ir::Program) -> Result<(), Exit> {
+    let segment = crate::ir::events_read::first_segment_reading_events(program)
+        .and_then(|id| program.segments.get(id));
+    match segment {
+        Some(segment) => Err(Exit(usage_error(&format!(
+            "segment `{}` reads events (what contacts did), so `segments` needs --events; only segments on contact fields (stage, points, tags, fields) are counted without it",
+            segment.name
+        )))),
+        None => Ok(()),
+    }
+}
+
+/// Without `--events` and `--at`: the latest `created_at` of a contact.
+fn last_created(dataset: &crate::data::Dataset) -> Result<crate::base::value::Instant, Exit> {
+    dataset
+        .contacts
+        .iter()
+        .filter_map(|c| c.created_at)
+        .max()
+        .ok_or_else(|| {
+            Exit(usage_error(
+                "no contact has a created_at to take the instant from; give --at",
+            ))
+        })
+}
+
+/// Without `--events`, the conditions of rules that read events are not
+/// counted (as if nothing had happened they would mislead); a note says
+/// which.
+fn leave_out_rules_reading_events(program: &crate::ir::Program, counts: &mut [Option<u64>]) {
+    let mut left_out = Vec::new();
+    for (rule, count) in program.rules.iter().zip(counts.iter_mut()) {
+        if let crate::ir::Trigger::Condition(cond) = &rule.trigger {
+            if count.is_some() && crate::ir::events_read::reads_events(program, cond) {
+                *count = None;
+                left_out.push(rule.name.as_str());
+            }
+        }
+    }
+    if !left_out.is_empty() {
+        errln!(
+            "note: without --events, the conditions of rules that read events are not counted: {}",
+            left_out.join(", ")
+        );
+    }
 }

@@ -63,6 +63,13 @@ data_codes! {
     D015 = "D015", "the mapping file is larger than 16 MiB";
     /// Standard input (`-`) is named for both contacts and events.
     D016 = "D016", "standard input (`-`) is named for both --contacts and --events";
+    /// A mapping file is not valid: not JSON, an unknown key, a bad option,
+    /// a date format that is not valid or gives no whole date.
+    D017 = "D017", "the mapping file is not valid: not JSON, an unknown key, a bad option or date format";
+    /// A mapping does not fit the rules: a value mapped to an undeclared
+    /// stage or event type, or to a value its column cannot hold; an event
+    /// type that is not declared.
+    D018 = "D018", "the mapping does not fit the rules: a value mapped to an undeclared stage or event type or to a value its column cannot hold, or an undeclared event type";
 }
 
 /// The description of a code, if it is one of ours.

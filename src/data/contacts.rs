@@ -4,6 +4,7 @@ use super::codes::{D001, D002, D003, D004, D007, D008, D009};
 use super::convert::{self, Decoder};
 use super::csvsplit::Records;
 use super::mapping::{ContactMapping, MissingIdPolicy};
+use super::recode::{self, Kind, Recodes};
 use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
 use super::source::{self, Converter, Header, Input, JsonRecord};
 use super::{Contact, LoadError, LoadReport, Notes, Schema, SkippedRows};
@@ -35,6 +36,8 @@ struct Plan<'s> {
     binding: Binding,
     separator: String,
     missing_id: MissingIdPolicy,
+    /// The mapping's value maps and date formats, by role.
+    recodes: Recodes,
 }
 
 #[derive(Default)]
@@ -66,6 +69,64 @@ fn roles_of(schema: &Schema, target: &str) -> impl Iterator<Item = usize> {
 
 fn role_count(schema: &Schema) -> usize {
     FIELD0 + schema.fields.len()
+}
+
+/// What role `role` holds, for checking a value map's targets.
+fn role_kind(schema: &Schema, role: usize) -> Kind {
+    match role {
+        ID => Kind::Text,
+        STAGE => Kind::Stage,
+        POINTS => Kind::Points,
+        TAGS => Kind::Typed(crate::base::vocab::FieldType::TextList),
+        CREATED_AT => Kind::Typed(crate::base::vocab::FieldType::DateTime),
+        _ => schema
+            .fields
+            .get(role - FIELD0)
+            .map_or(Kind::Text, |(_, ty)| Kind::Typed(*ty)),
+    }
+}
+
+/// The mapping's `values` and `formats`, attached to the roles their
+/// columns feed; a target that the role cannot hold is a `D018` error.
+fn recodes(
+    schema: &Schema,
+    m: &ContactMapping,
+    file: &str,
+    header: Option<&[String]>,
+    rename: &dyn Fn(&str) -> String,
+    notes: &mut Notes,
+) -> Result<Recodes, LoadError> {
+    let sources = recode::Sources {
+        values: &m.values,
+        formats: &m.formats,
+    };
+    if let Some(columns) = header {
+        for src in m.values.keys().chain(m.formats.keys()) {
+            if !columns.iter().any(|c| c == src) {
+                notes.push(|| format!(
+                    "{file}: the mapping has `values` or `formats` for column `{src}`, but the file has no such column"
+                ));
+            }
+        }
+    }
+    let roles = |src: &str| -> Vec<(usize, Vec<Kind>)> {
+        roles_of(schema, &rename(src))
+            .map(|r| (r, vec![role_kind(schema, r)]))
+            .collect()
+    };
+    let valid = |kind, target: &str| recode::valid_target(kind, target, schema);
+    let mut unused = |src: &str, what: &str| {
+        notes.push(|| format!(
+            "{file}: the mapping's `{what}` for column `{src}` are not used: the column is not a declared field nor one of id, stage, points, tags, created_at"
+        ));
+    };
+    Recodes::new(&sources, role_count(schema), &roles, &valid, &mut unused).map_err(|message| {
+        LoadError::Mapping {
+            code: super::codes::D018,
+            path: "(contacts)".to_string(),
+            message,
+        }
+    })
 }
 
 fn role_name(schema: &Schema, role: usize) -> String {
@@ -102,6 +163,11 @@ impl<'s> Plan<'s> {
             role_names: (0..n).map(|r| role_name(schema, r)).collect(),
             ..Binding::default()
         };
+        let columns = match &header {
+            Header::Csv(columns) => Some(columns.as_slice()),
+            Header::Json => None,
+        };
+        let recodes = recodes(schema, m, file, columns, &rename, notes)?;
         match header {
             Header::Csv(columns) => {
                 binding.width = columns.len();
@@ -181,12 +247,17 @@ impl<'s> Plan<'s> {
             binding,
             separator: m.list_separator.clone().unwrap_or_else(|| ";".to_string()),
             missing_id: m.missing_id,
+            recodes,
         })
     }
 
     fn convert(&self, line: u64, cells: &[Option<Cell<'_>>], decoder: &mut Decoder) -> Outcome {
         let col = |role: usize| self.binding.role_names.get(role).map(String::as_str);
-        let bad = |role: Option<usize>, code, message: String, id: Option<&str>| {
+        let bad = |role: Option<usize>, code, mut message: String, id: Option<&str>| {
+            // A value the mapping could have mapped or read: say which map.
+            if let (Some(r), true) = (role, code != D002) {
+                message.push_str(&self.recodes.help(r, code));
+            }
             Outcome::Bad(
                 problem(&self.file, line, role.and_then(col), code, message),
                 id.map(str::to_string),
@@ -273,7 +344,8 @@ impl<'s> Plan<'s> {
 
         let tags = match get(TAGS) {
             None => Vec::new(),
-            Some(cell) => match convert_cell(
+            Some(cell) => match self.recodes.convert(
+                TAGS,
                 crate::base::vocab::FieldType::TextList,
                 cell,
                 &self.separator,
@@ -302,7 +374,10 @@ impl<'s> Plan<'s> {
 
         let created_at = match get(CREATED_AT) {
             None => None,
-            Some(cell) => match cell.scalar_text().and_then(|t| decoder.times.parse(&t)) {
+            Some(cell) => match cell
+                .scalar_text()
+                .and_then(|t| self.recodes.time(CREATED_AT, &t, decoder))
+            {
                 Some(t) => Some(t),
                 None => {
                     return bad(
@@ -322,21 +397,26 @@ impl<'s> Plan<'s> {
         for (i, (name, ty)) in self.schema.fields.iter().enumerate() {
             let value = match get(FIELD0 + i) {
                 None => None,
-                Some(cell) => match convert_cell(*ty, cell, &self.separator, decoder) {
-                    Ok(v) => v,
-                    Err(()) => {
-                        return bad(
-                            Some(FIELD0 + i),
-                            D003,
-                            format!(
-                                "`{name}` is declared as {} but the value is {}",
-                                convert::type_phrase(*ty),
-                                cell.quoted()
-                            ),
-                            idr,
-                        )
+                Some(cell) => {
+                    match self
+                        .recodes
+                        .convert(FIELD0 + i, *ty, cell, &self.separator, decoder)
+                    {
+                        Ok(v) => v,
+                        Err(()) => {
+                            return bad(
+                                Some(FIELD0 + i),
+                                D003,
+                                format!(
+                                    "`{name}` is declared as {} but the value is {}",
+                                    convert::type_phrase(*ty),
+                                    cell.quoted()
+                                ),
+                                idr,
+                            )
+                        }
                     }
-                },
+                }
             };
             fields.push(value);
         }
@@ -396,7 +476,10 @@ impl Converter for Plan<'_> {
             let line = record.line;
             let mut cells = recycle(spare, role_count(self.schema));
             let outcome = match self.binding.fill_csv(&record, &mut cells) {
-                Ok(()) => self.convert(line, &cells, &mut decoder),
+                Ok(()) => {
+                    self.recodes.apply(&mut cells);
+                    self.convert(line, &cells, &mut decoder)
+                }
                 Err(CellsError::Malformed(msg)) => {
                     Outcome::Bad(problem(&self.file, line, None, D001, msg), None)
                 }
@@ -425,7 +508,10 @@ impl Converter for Plan<'_> {
                         .binding
                         .fill_json(&map, None, &mut cells, &mut batch.unknown_keys)
                     {
-                        Ok(()) => self.convert(line, &cells, &mut decoder),
+                        Ok(()) => {
+                            self.recodes.apply(&mut cells);
+                            self.convert(line, &cells, &mut decoder)
+                        }
                         Err(CellsError::Malformed(msg)) => {
                             Outcome::Bad(problem(&self.file, line, None, D001, msg), None)
                         }

@@ -1,10 +1,11 @@
 //! The events file, and contacts derived from it.
 
 use super::codes::{D001, D002, D003, D005, D006, D008, D010, D011};
-use super::contacts::{convert_cell, json_kind, ContactSet};
+use super::contacts::{json_kind, ContactSet};
 use super::convert::{self, Decoder};
 use super::csvsplit::Records;
 use super::mapping::{round_to, EventMapping, MissingIdPolicy, Prefixes};
+use super::recode::{self, Kind, Recodes};
 use super::row::{problem, recycle, Binding, Cell, CellsError, Problems};
 use super::source::{self, Converter, Header, Input, JsonRecord};
 use super::{Contact, Event, LoadError, LoadReport, Notes, Schema, SkippedRows};
@@ -68,6 +69,8 @@ struct Plan<'s> {
     missing_contact: MissingIdPolicy,
     separator: String,
     roles: usize,
+    /// The mapping's value maps and date formats, by role.
+    recodes: Recodes,
 }
 
 /// Reason index 0 is always "no contact id".
@@ -223,6 +226,7 @@ struct Classify {
 
 fn mapping_error(message: String) -> LoadError {
     LoadError::Mapping {
+        code: super::codes::D018,
         path: "(events)".to_string(),
         message,
     }
@@ -468,6 +472,77 @@ fn bind_json(m: &EventMapping, roles: &Roles<'_>) -> Binding {
     binding
 }
 
+/// The mapping's `values` and `formats`, attached to the roles their
+/// columns feed: `contact_id`, `type`, `at`, a property (checked against
+/// every event type that has it), or a column read for a contact field.
+fn recodes(
+    schema: &Schema,
+    m: &EventMapping,
+    roles: &Roles<'_>,
+    contact_fields: &[(usize, usize)],
+    file: &str,
+    header: Option<&[String]>,
+    notes: &mut Notes,
+) -> Result<Recodes, LoadError> {
+    if let Some(columns) = header {
+        for src in m.values.keys().chain(m.formats.keys()) {
+            if !columns.iter().any(|c| c == src) {
+                notes.push(|| format!(
+                    "{file}: the mapping has `values` or `formats` for column `{src}`, but the file has no such column"
+                ));
+            }
+        }
+    }
+    let kinds_of = |role: usize| -> Vec<Kind> {
+        match role {
+            CONTACT => vec![Kind::Text],
+            TYPE => vec![Kind::EventType],
+            AT => vec![Kind::Typed(FieldType::DateTime)],
+            _ => {
+                let name = roles.prop_names.get(role - PROP0);
+                schema
+                    .event_types
+                    .iter()
+                    .flat_map(|t| &t.properties)
+                    .filter(|(p, _)| Some(p) == name)
+                    .map(|(_, ty)| Kind::Typed(*ty))
+                    .collect()
+            }
+        }
+    };
+    let roles_of = |src: &str| -> Vec<(usize, Vec<Kind>)> {
+        let target = m.columns.get(src).map_or(src, String::as_str);
+        let mut out: Vec<(usize, Vec<Kind>)> = roles
+            .target(target)
+            .map(|r| (r, kinds_of(r)))
+            .into_iter()
+            .collect();
+        if let Some(&raw) = roles.raw_numbers.get(src) {
+            let raw = roles.raw_base() + raw;
+            let kinds: Vec<Kind> = contact_fields
+                .iter()
+                .filter(|(r, _)| *r == raw)
+                .filter_map(|(_, fi)| schema.fields.get(*fi).map(|(_, ty)| Kind::Typed(*ty)))
+                .collect();
+            if !kinds.is_empty() {
+                out.push((raw, kinds));
+            }
+        }
+        out
+    };
+    let valid = |kind, target: &str| recode::valid_target(kind, target, schema);
+    let mut unused = |src: &str, what: &str| {
+        notes.push(|| format!(
+            "{file}: the mapping's `{what}` for column `{src}` are not used: the column is not contact_id, type, at, a property of any event type, or a contact field"
+        ));
+    };
+    let sources = recode::Sources {
+        values: &m.values,
+        formats: &m.formats,
+    };
+    Recodes::new(&sources, roles.count(), &roles_of, &valid, &mut unused).map_err(mapping_error)
+}
+
 /// Where each event type's properties come from, and which property roles
 /// belong to other types (foreign to it).
 fn type_plans(
@@ -518,6 +593,11 @@ impl<'s> Plan<'s> {
         let computed = computed_properties(m, &mut roles, file, notes);
         let contact_fields =
             contact_field_roles(m, schema, contacts.is_some(), &mut roles, file, notes);
+        let columns = match &header {
+            Header::Csv(columns) => Some(columns.as_slice()),
+            Header::Json => None,
+        };
+        let recodes = recodes(schema, m, &roles, &contact_fields, file, columns, notes)?;
         let binding = match header {
             Header::Csv(columns) => bind_csv(columns, m, &roles, file, notes)?,
             Header::Json => bind_json(m, &roles),
@@ -548,6 +628,7 @@ impl<'s> Plan<'s> {
             contacts,
             missing_contact: m.missing_contact,
             separator: m.list_separator.clone().unwrap_or_else(|| ";".to_string()),
+            recodes,
         })
     }
 
@@ -658,6 +739,11 @@ impl<'s> Plan<'s> {
         message: String,
     ) -> Rejected {
         let column = role.and_then(|r| self.binding.role_names.get(r).map(String::as_str));
+        let mut message = message;
+        // A value the mapping could have mapped or read: say which map.
+        if let (Some(r), true) = (role, code != D002) {
+            message.push_str(&self.recodes.help(r, code));
+        }
         Rejected::Bad(Box::new(problem(&self.file, line, column, code, message)))
     }
 
@@ -752,7 +838,7 @@ impl<'s> Plan<'s> {
             ));
         };
         cell.scalar_text()
-            .and_then(|t| caches.decoder.times.parse(&t))
+            .and_then(|t| self.recodes.time(AT, &t, &mut caches.decoder))
             .ok_or_else(|| {
                 self.bad(
                     row.line,
@@ -830,7 +916,9 @@ impl<'s> Plan<'s> {
             let value = match src {
                 PropSource::Role(role) => match row.get(*role) {
                     None => None,
-                    Some(cell) => convert_cell(*pty, cell, &self.separator, &mut caches.decoder)
+                    Some(cell) => self
+                        .recodes
+                        .convert(*role, *pty, cell, &self.separator, &mut caches.decoder)
                         .map_err(|()| {
                             self.bad(
                                 row.line,
@@ -936,8 +1024,10 @@ impl<'s> Plan<'s> {
             else {
                 continue;
             };
-            let value =
-                convert_cell(*fty, cell, &self.separator, &mut caches.decoder).map_err(|()| {
+            let value = self
+                .recodes
+                .convert(role, *fty, cell, &self.separator, &mut caches.decoder)
+                .map_err(|()| {
                     self.bad(
                         row.line,
                         Some(role),
@@ -994,7 +1084,10 @@ impl Converter for Plan<'_> {
             let line = record.line;
             let mut cells = recycle(spare, self.roles);
             let outcome = match self.binding.fill_csv(&record, &mut cells) {
-                Ok(()) => self.convert(line, &cells, &mut caches, &mut foreign),
+                Ok(()) => {
+                    self.recodes.apply(&mut cells);
+                    self.convert(line, &cells, &mut caches, &mut foreign)
+                }
                 Err(CellsError::Malformed(msg)) => {
                     Outcome::Bad(problem(&self.file, line, None, D001, msg))
                 }
@@ -1029,7 +1122,10 @@ impl Converter for Plan<'_> {
                         .binding
                         .fill_json(map, Some("properties"), &mut cells, &mut unknown)
                     {
-                        Ok(()) => self.convert(line, &cells, &mut caches, &mut foreign),
+                        Ok(()) => {
+                            self.recodes.apply(&mut cells);
+                            self.convert(line, &cells, &mut caches, &mut foreign)
+                        }
                         Err(CellsError::Malformed(msg)) => {
                             Outcome::Bad(problem(&self.file, line, None, D001, msg))
                         }

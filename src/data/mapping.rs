@@ -20,6 +20,9 @@ pub struct Mapping {
     pub contacts: ContactMapping,
     #[serde(default)]
     pub events: EventMapping,
+    /// The file it was read from ([`Mapping::from_file`]), for messages.
+    #[serde(skip)]
+    pub path: Option<String>,
 }
 
 /// What to do with a row whose contact id is empty.
@@ -53,6 +56,13 @@ pub struct ContactMapping {
     /// Rows with an empty `id`.
     #[serde(default)]
     pub missing_id: MissingIdPolicy,
+    /// Source column → export value → the value Nurture reads (`null`:
+    /// not set); see [`super::recode`].
+    #[serde(default)]
+    pub values: BTreeMap<String, BTreeMap<String, Option<String>>>,
+    /// Source column → the strftime-style date format(s) its dates are in.
+    #[serde(default)]
+    pub formats: BTreeMap<String, Formats>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -91,6 +101,30 @@ pub struct EventMapping {
     /// Separator of `list of text` cells in CSV; default `;`.
     #[serde(default)]
     pub list_separator: Option<String>,
+    /// Source column → export value → the value Nurture reads (`null`:
+    /// not set); see [`super::recode`].
+    #[serde(default)]
+    pub values: BTreeMap<String, BTreeMap<String, Option<String>>>,
+    /// Source column → the strftime-style date format(s) its dates are in.
+    #[serde(default)]
+    pub formats: BTreeMap<String, Formats>,
+}
+
+/// One date format or several, tried in order.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Formats {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Formats {
+    pub fn list(&self) -> &[String] {
+        match self {
+            Formats::One(f) => std::slice::from_ref(f),
+            Formats::Many(fs) => fs,
+        }
+    }
 }
 
 /// A computed property.
@@ -149,12 +183,15 @@ impl Mapping {
             }
         })?;
         let mapping_error = |message| super::LoadError::Mapping {
+            code: super::codes::D017,
             path: name.clone(),
             message,
         };
         let text = String::from_utf8(bytes)
             .map_err(|_| mapping_error("the file is not UTF-8 text".to_string()))?;
-        Mapping::from_json(&text).map_err(mapping_error)
+        let mut mapping = Mapping::from_json(&text).map_err(mapping_error)?;
+        mapping.path = Some(name);
+        Ok(mapping)
     }
 
     /// The largest mapping file read: 16 MiB.
@@ -175,6 +212,23 @@ impl Mapping {
         for (name, c) in &self.events.computed {
             if c.round.is_some_and(|r| r > 12) {
                 return Err(format!("computed `{name}`: `round` is at most 12"));
+            }
+        }
+        for (values, formats) in [
+            (&self.contacts.values, &self.contacts.formats),
+            (&self.events.values, &self.events.formats),
+        ] {
+            for (column, entries) in values {
+                super::recode::ValueMap::new(column, entries)?;
+            }
+            for (column, list) in formats {
+                if list.list().is_empty() {
+                    return Err(format!("`formats` for column `{column}` is an empty list"));
+                }
+                for f in list.list() {
+                    super::recode::DateFormat::new(f)
+                        .map_err(|e| format!("`formats` for column `{column}`: {e}"))?;
+                }
             }
         }
         for sep in [&self.contacts.list_separator, &self.events.list_separator]

@@ -51,10 +51,13 @@ mod csvsplit;
 mod events;
 mod jsonsplit;
 pub mod mapping;
+mod recode;
 mod row;
 mod source;
 
-pub use mapping::{Classify, Computed, ContactMapping, EventMapping, Mapping, MissingIdPolicy};
+pub use mapping::{
+    Classify, Computed, ContactMapping, EventMapping, Formats, Mapping, MissingIdPolicy,
+};
 pub use source::{Format, Input, Limits};
 
 use crate::base::value::{Instant, Value};
@@ -374,8 +377,14 @@ pub enum LoadError {
         line: Option<u64>,
         message: String,
     },
-    #[error("mapping {path}: {message}")]
-    Mapping { path: String, message: String },
+    /// A mapping that is not valid (`D017`) or does not fit the rules or
+    /// the file (`D018`).
+    #[error("mapping {path}: {code} {message}")]
+    Mapping {
+        code: crate::diagnostics::Code,
+        path: String,
+        message: String,
+    },
     #[error("{} in the data (rerun with --skip-bad-rows to load the rest)", crate::base::number::counted(.0.problem_count, "bad row", "bad rows"))]
     BadRows(Box<LoadReport>),
 }
@@ -468,21 +477,73 @@ pub fn load_inputs(
     events: Input,
     options: &LoadOptions,
 ) -> Result<Dataset, LoadError> {
+    load_parts(schema, contacts, Some(events), options)
+}
+
+/// Loads a contacts file alone, for what needs no events (`segments` whose
+/// segments read only contact fields): the dataset has no events, and its
+/// events counts are all 0. The path may be [`STDIN`].
+pub fn load_contacts_only(
+    schema: &Schema,
+    contacts_path: &Path,
+    options: &LoadOptions,
+) -> Result<Dataset, LoadError> {
+    let input = if contacts_path == Path::new(STDIN) {
+        Input::stdin(options.limits)
+    } else {
+        Input::open(contacts_path, options.limits)
+    }?;
+    load_parts(schema, Some(input), None, options)
+}
+
+/// Loads contacts, events or both (not neither: without contacts they are
+/// derived from the events).
+fn load_parts(
+    schema: &Schema,
+    contacts: Option<Input>,
+    events: Option<Input>,
+    options: &LoadOptions,
+) -> Result<Dataset, LoadError> {
     check_schema(schema)?;
     let mut report = LoadReport::default();
     let mapping = options.mapping.as_ref();
+    // The loaders name the part of the mapping at fault; the file is known here.
+    let located = |e: LoadError| match (e, mapping.and_then(|m| m.path.as_deref())) {
+        (
+            LoadError::Mapping {
+                code,
+                path,
+                message,
+            },
+            Some(file),
+        ) => LoadError::Mapping {
+            code,
+            path: format!("{file} {path}"),
+            message,
+        },
+        (e, _) => e,
+    };
     let contact_set = match contacts {
-        Some(input) => Some(contacts::load_contacts(
-            schema,
-            input,
-            mapping.map(|m| &m.contacts),
-            &mut report,
-        )?),
+        Some(input) => Some(
+            contacts::load_contacts(schema, input, mapping.map(|m| &m.contacts), &mut report)
+                .map_err(located)?,
+        ),
         None => None,
     };
     let events_mapping = mapping.map(|m| &m.events);
-    let (contacts, events) =
-        events::load_events(schema, contact_set, events, events_mapping, &mut report)?;
+    let (contacts, events) = match (events, contact_set) {
+        (Some(events), contact_set) => {
+            events::load_events(schema, contact_set, events, events_mapping, &mut report)
+                .map_err(located)?
+        }
+        (None, Some(set)) => (set.contacts, Vec::new()),
+        (None, None) => {
+            return Err(LoadError::Format {
+                file: "(no file)".to_string(),
+                message: "neither contacts nor events were given".to_string(),
+            })
+        }
+    };
     report.contact_count = contacts.len() as u64;
     report.event_count = events.len() as u64;
     if report.has_bad_rows() && !options.skip_bad_rows {

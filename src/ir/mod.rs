@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 mod compiled;
+pub mod events_read;
 mod ids;
 pub mod time;
 pub mod visit;
