@@ -5,6 +5,7 @@
 
 mod builtins;
 pub mod declared;
+mod mixups;
 pub use crate::ir;
 pub mod loader;
 mod lower;
@@ -116,7 +117,8 @@ impl Names {
                 "field",
                 codes::UNDEFINED_FIELD,
                 "declare it, e.g. `field NAME: text`",
-            ),
+            )
+            .with_word_hint(builtins::not_a_field),
             emails: Namespace::new(
                 "e-mail",
                 codes::UNDEFINED_MESSAGE,
