@@ -443,3 +443,42 @@ fn an_unused_event_type_is_reported() {
     assert!(!out.contains("webinar_attended` is declared"), "{out}");
     insta::assert_snapshot!(out);
 }
+
+// --- The audit: other help that would make a rule mean something else -----
+
+#[test]
+fn a_name_of_another_kind_says_what_it_is() {
+    let source =
+        "stages Lead\nemail welcome\nform demo\npage pricing = \"/pricing*\"\nlist vips\n\n\
+        segment hot = visited demo\n\
+        segment warm = submitted form pricing\n\
+        rule r:\n  when opened email welcome\n  then send email vips\n";
+    let out = rendered("other-kind", source);
+    assert!(!out.contains("declare it"), "{out}");
+    assert!(!out.contains("never used"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn a_built_in_event_written_as_declared_says_how_it_is_written() {
+    let source =
+        "stages Lead\non event purchase then move to Lead\nsegment s = event unsubscribed\n";
+    let out = rendered("builtin-event", source);
+    assert!(!out.contains("declare it"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn an_event_property_as_a_field_says_how_events_are_tested() {
+    let source = "stages Lead\nevent referral { referred: text }\n\n\
+        segment big = amount > 100\nsegment friends = referred = \"friend\"\n\
+        segment rich = budget >= 5000\nsegment old = signup before 2024-01-01\n";
+    let out = rendered("property-as-field", source);
+    // The help wraps at the terminal width; read it as one line.
+    let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("purchased where amount"), "{out}");
+    assert!(flat.contains("event referral where referred"), "{out}");
+    assert!(flat.contains("`field budget: number`"), "{out}");
+    assert!(flat.contains("`field signup: datetime`"), "{out}");
+    insta::assert_snapshot!(out);
+}

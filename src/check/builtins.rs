@@ -39,6 +39,68 @@ pub(super) fn misused(
     }
 }
 
+/// The error for a condition on an undeclared field, made to fit what the
+/// test shows: a name that is an event property (`amount > 100`) says how
+/// events are tested, since a contact field `amount` would make the rule
+/// read an empty column instead of the purchases; otherwise the example
+/// declaration has the type the test compares with (`budget > 100`:
+/// `field budget: number`). A did-you-mean or a built-in word keeps its help.
+pub(super) fn undeclared_field(
+    mut diagnostic: Diagnostic,
+    field: &Ident,
+    test: &ValueTest,
+    events: &crate::ir::IdVec<crate::ir::EventTypeId, crate::ir::EventTypeDef>,
+) -> Diagnostic {
+    if !diagnostic.suggestions.is_empty() || not_a_field(&field.name).is_some() {
+        return diagnostic;
+    }
+    let of_literal = |literal: &crate::syntax::ast::Literal| match &literal.kind {
+        LiteralKind::Number(_) => "number",
+        LiteralKind::Bool(_) => "bool",
+        LiteralKind::Date(_) => "date",
+        LiteralKind::DateTime(_) => "datetime",
+        LiteralKind::Text(_) => "text",
+    };
+    let ty = match &test.kind {
+        ValueTestKind::Compare(_, literal) => of_literal(literal),
+        ValueTestKind::Before(_)
+        | ValueTestKind::After(_)
+        | ValueTestKind::WithinLast(_)
+        | ValueTestKind::MoreThanAgo(_)
+        | ValueTestKind::LessThanAgo(_) => "datetime",
+        ValueTestKind::IsToday => "date",
+        _ => "text",
+    };
+    let event = events
+        .iter()
+        .find(|event| event.property(&field.name).is_some());
+    diagnostic.help = Some(match event {
+        Some(event) => format!(
+            "`{name}` is a property of `{event}` events: test it on the events, e.g. `{matcher} where {name} …`; \
+             a contact field of that name would be declared with `field {name}: {ty}`",
+            name = field.name,
+            event = event.name,
+            matcher = matcher_of(&event.name),
+        ),
+        None => format!("declare it, e.g. `field {}: {ty}`", field.name),
+    });
+    diagnostic
+}
+
+/// How a behaviour clause over events of `event_type` begins.
+fn matcher_of(event_type: &str) -> String {
+    match event_type {
+        "email.sent" => "received any email".into(),
+        "email.opened" => "opened any email".into(),
+        "email.clicked" => "clicked any email".into(),
+        "page.visited" => "visited any page".into(),
+        "form.submitted" => "submitted any form".into(),
+        "asset.downloaded" => "downloaded any asset".into(),
+        "purchase" => "purchased".into(),
+        other => format!("event {other}"),
+    }
+}
+
 /// How calendar tests are written (docs/language.md, "Calendar").
 const TODAY: &str =
     "write `today is monday` (or another day), `today is weekday` or `today is weekend`, \

@@ -132,6 +132,17 @@ impl Checker<'_> {
                         self.diagnostics.push(diagnostic);
                         return None;
                     }
+                    if !self.names.fields.excuses(&field.name) {
+                        let diagnostic = self.names.fields.undefined(field, self.file);
+                        let diagnostic = super::builtins::undeclared_field(
+                            diagnostic,
+                            field,
+                            test,
+                            &self.program.event_types,
+                        );
+                        self.diagnostics.push(diagnostic);
+                    }
+                    return None;
                 }
                 let id = self
                     .names
@@ -349,7 +360,15 @@ impl Checker<'_> {
                 Some(id)
             }
             None if self.names.events.excuses(&name.name) => None,
-            _ => {
+            Some(_) => {
+                // `event purchase`: declaring it is refused (it is built
+                // in), so the help says how the built-in one is written.
+                let diagnostic = self.names.events.undefined(name, self.file);
+                self.diagnostics
+                    .push(super::mixups::builtin_event(diagnostic, &name.name));
+                None
+            }
+            None => {
                 let diagnostic = self.names.events.undefined(name, self.file);
                 self.diagnostics.push(diagnostic);
                 None
@@ -359,6 +378,20 @@ impl Checker<'_> {
 
     fn target(&mut self, verb: &Verb, name: &ast::Ident) -> Option<ir::TargetMatch> {
         let file = self.file;
+        use super::mixups::{ASSETS, EMAILS, FORMS, PAGES};
+        let expected = match verb {
+            Verb::Received | Verb::Opened | Verb::Clicked => Some(EMAILS),
+            Verb::Visited => Some(PAGES),
+            Verb::Submitted => Some(FORMS),
+            Verb::Downloaded => Some(ASSETS),
+            Verb::Purchased | Verb::UnsubscribedEvent | Verb::Custom(_) => None,
+        };
+        if let Some(diagnostic) =
+            expected.and_then(|kind| super::mixups::other_kind(&mut self.names, kind, name, file))
+        {
+            self.diagnostics.push(diagnostic);
+            return None;
+        }
         let diagnostics = &mut self.diagnostics;
         let (property, matcher) = match verb {
             Verb::Received | Verb::Opened | Verb::Clicked => {
@@ -1055,6 +1088,22 @@ impl Checker<'_> {
                 message,
                 again,
             } => {
+                let expected = match channel {
+                    Channel::Email => super::mixups::EMAILS,
+                    Channel::Sms => super::mixups::SMS,
+                };
+                let other_channel_has = match channel {
+                    Channel::Email => self.names.sms.lookup(&message.name).is_some(),
+                    Channel::Sms => self.names.emails.lookup(&message.name).is_some(),
+                };
+                if !other_channel_has {
+                    if let Some(diagnostic) =
+                        super::mixups::other_kind(&mut self.names, expected, message, file)
+                    {
+                        self.diagnostics.push(diagnostic);
+                        return None;
+                    }
+                }
                 let (namespace, other, other_channel) = match channel {
                     Channel::Email => (&mut self.names.emails, &mut self.names.sms, Channel::Sms),
                     Channel::Sms => (&mut self.names.sms, &mut self.names.emails, Channel::Email),

@@ -185,7 +185,8 @@ impl Table {
         false
     }
 
-    fn record_use(&mut self, id: usize, ident: &Ident, file: FileId) {
+    /// Marks name `id` used by `ident`.
+    pub fn record_use(&mut self, id: usize, ident: &Ident, file: FileId) {
         if let Some(used) = self.used.get_mut(id) {
             *used = true;
             self.uses.push((id, file, *ident.span));
