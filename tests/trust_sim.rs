@@ -637,7 +637,19 @@ fn run_limit_docs_quote_the_real_output() {
             expected.push_str(out);
             expected.push('\n');
         }
-        let args: Vec<&str> = command.split_whitespace().collect();
+        // Words as a shell splits them: `--tick "1 minute"` is one argument.
+        let args: Vec<String> = command
+            .split('"')
+            .enumerate()
+            .flat_map(|(i, part)| {
+                if i % 2 == 1 {
+                    vec![part.to_string()]
+                } else {
+                    part.split_whitespace().map(str::to_string).collect()
+                }
+            })
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let run = nurture_in(&dir, &args);
         assert_eq!(run.code(), Some(2), "{command}: {}", run.stderr);
         assert_eq!(run.stderr, expected, "{command}");
