@@ -672,7 +672,7 @@ fn hole7_repeat_every_minute_with_a_minute_tick_over_ten_years() {
     }
     write(&dir, "eight.csv", events);
     Attack::new(
-        "repeat every 1 minute, --tick 1m over 10 years, 8 contacts",
+        "repeat every 1 minute, --tick \"1 minute\" over 10 years, 8 contacts",
         &dir,
         &[
             "simulate",
@@ -680,7 +680,7 @@ fn hole7_repeat_every_minute_with_a_minute_tick_over_ten_years() {
             "--events",
             "eight.csv",
             "--tick",
-            "1m",
+            "1 minute",
             "--from",
             "2015-01-01",
             "--to",
@@ -695,15 +695,22 @@ fn hole7_repeat_every_minute_with_a_minute_tick_over_ten_years() {
 fn hole7_minute_tick_from_year_1_to_9999() {
     let dir = project("tick-ages");
     Attack::new(
-        "--tick 1m --from 0001-01-01 --to 9999-12-31",
+        "--tick \"1 minute\" --from 0001-01-01 --to 9999-12-31",
         &dir,
-        &data_args(&["--tick", "1m", "--from", "0001-01-01", "--to", "9999-12-31"])
-            .iter()
-            .copied()
-            .fold(vec!["simulate"], |mut v, a| {
-                v.push(a);
-                v
-            }),
+        &data_args(&[
+            "--tick",
+            "1 minute",
+            "--from",
+            "0001-01-01",
+            "--to",
+            "9999-12-31",
+        ])
+        .iter()
+        .copied()
+        .fold(vec!["simulate"], |mut v, a| {
+            v.push(a);
+            v
+        }),
     )
     .heavy()
     .run();

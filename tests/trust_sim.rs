@@ -226,7 +226,7 @@ fn repeat_every_hours_is_exact_across_dst() {
             "--to",
             "2025-03-30T23:30:00Z",
             "--tick",
-            "1h",
+            "1 hour",
         ],
     );
     let at: Vec<&str> = lines.iter().map(|l| l["at"].as_str().unwrap()).collect();
@@ -310,7 +310,7 @@ fn too_many_ticks_is_refused_before_planning() {
         let run = limited(
             &dir,
             GIB,
-            &simulate_args(&["--tick", "1m", "--from", from, "--to", to]),
+            &simulate_args(&["--tick", "1 minute", "--from", from, "--to", to]),
         );
         run.assert_clean_exit("too many ticks");
         assert_eq!(run.code(), Some(2), "{}", run.stderr);
@@ -343,7 +343,7 @@ fn too_many_ticks_is_refused_before_planning() {
             "--contact",
             "c1",
             "--tick",
-            "1m",
+            "1 minute",
             "--from",
             "0001-01-01",
             "--at",
@@ -366,7 +366,7 @@ fn a_runaway_contact_stops_the_run_within_memory() {
         GIB,
         &simulate_args(&[
             "--tick",
-            "1m",
+            "1 minute",
             "--from",
             "2025-01-01",
             "--to",
@@ -403,7 +403,7 @@ fn a_raised_record_limit_lets_a_busy_contact_finish() {
         GIB,
         &simulate_args(&[
             "--tick",
-            "1m",
+            "1 minute",
             "--from",
             "2025-01-01",
             "--to",
@@ -637,7 +637,19 @@ fn run_limit_docs_quote_the_real_output() {
             expected.push_str(out);
             expected.push('\n');
         }
-        let args: Vec<&str> = command.split_whitespace().collect();
+        // Words as a shell splits them: `--tick "1 minute"` is one argument.
+        let args: Vec<String> = command
+            .split('"')
+            .enumerate()
+            .flat_map(|(i, part)| {
+                if i % 2 == 1 {
+                    vec![part.to_string()]
+                } else {
+                    part.split_whitespace().map(str::to_string).collect()
+                }
+            })
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let run = nurture_in(&dir, &args);
         assert_eq!(run.code(), Some(2), "{command}: {}", run.stderr);
         assert_eq!(run.stderr, expected, "{command}");

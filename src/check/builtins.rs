@@ -6,8 +6,13 @@
 //! that name the plain answer would be "field `points` is not declared",
 //! which sends the author the wrong way. A declared field called `points`
 //! or `stage` is still tested as the field.
+//!
+//! No help here says "declare a field `points`" (or `stage`, `today`): a
+//! field of that name would make `check` pass and the rule quietly test a
+//! data column nobody fills, which is worse than the error.
 
-use crate::diagnostics::{codes, Diagnostic, FileId};
+use crate::base::vocab::CmpOp;
+use crate::diagnostics::{codes, Diagnostic, FileId, Suggestion};
 use crate::syntax::ast::{Ident, LiteralKind, ValueTest, ValueTestKind};
 
 /// The diagnostic for a test of the built-in `points` or `stage` written
@@ -21,8 +26,124 @@ pub(super) fn misused(
     match field.name.as_str() {
         "points" => Some(points(field, test, file)),
         "stage" => Some(stage(field, test, stages, file)),
+        "today" => Some(
+            Diagnostic::new(
+                codes::UNDEFINED_FIELD,
+                file,
+                field.span.to(*test.span),
+                "`today` is not a field: it is tested with a day of the week",
+            )
+            .with_help(TODAY),
+        ),
         _ => None,
     }
+}
+
+/// The error for a condition on an undeclared field, made to fit what the
+/// test shows: a name that is an event property (`amount > 100`) says how
+/// events are tested, since a contact field `amount` would make the rule
+/// read an empty column instead of the purchases; otherwise the example
+/// declaration has the type the test compares with (`budget > 100`:
+/// `field budget: number`). A did-you-mean or a built-in word keeps its help.
+pub(super) fn undeclared_field(
+    mut diagnostic: Diagnostic,
+    field: &Ident,
+    test: &ValueTest,
+    events: &crate::ir::IdVec<crate::ir::EventTypeId, crate::ir::EventTypeDef>,
+) -> Diagnostic {
+    if !diagnostic.suggestions.is_empty() || not_a_field(&field.name).is_some() {
+        return diagnostic;
+    }
+    let of_literal = |literal: &crate::syntax::ast::Literal| match &literal.kind {
+        LiteralKind::Number(_) => "number",
+        LiteralKind::Bool(_) => "bool",
+        LiteralKind::Date(_) => "date",
+        LiteralKind::DateTime(_) => "datetime",
+        LiteralKind::Text(_) => "text",
+    };
+    let ty = match &test.kind {
+        ValueTestKind::Compare(_, literal) => of_literal(literal),
+        ValueTestKind::Before(_)
+        | ValueTestKind::After(_)
+        | ValueTestKind::WithinLast(_)
+        | ValueTestKind::MoreThanAgo(_)
+        | ValueTestKind::LessThanAgo(_) => "datetime",
+        ValueTestKind::IsToday => "date",
+        _ => "text",
+    };
+    let event = events
+        .iter()
+        .find(|event| event.property(&field.name).is_some());
+    diagnostic.help = Some(match event {
+        Some(event) => format!(
+            "`{name}` is a property of `{event}` events: test it on the events, e.g. `{matcher} where {name} …`; \
+             a contact field of that name would be declared with `field {name}: {ty}`",
+            name = field.name,
+            event = event.name,
+            matcher = matcher_of(&event.name),
+        ),
+        None => format!("declare it, e.g. `field {}: {ty}`", field.name),
+    });
+    diagnostic
+}
+
+/// How a behaviour clause over events of `event_type` begins.
+fn matcher_of(event_type: &str) -> String {
+    match event_type {
+        "email.sent" => "received any email".into(),
+        "email.opened" => "opened any email".into(),
+        "email.clicked" => "clicked any email".into(),
+        "page.visited" => "visited any page".into(),
+        "form.submitted" => "submitted any form".into(),
+        "asset.downloaded" => "downloaded any asset".into(),
+        "purchase" => "purchased".into(),
+        other => format!("event {other}"),
+    }
+}
+
+/// How calendar tests are written (docs/language.md, "Calendar").
+const TODAY: &str =
+    "write `today is monday` (or another day), `today is weekday` or `today is weekend`, \
+or `FIELD is today` for a birthday or anniversary; there is no test of today's date: \
+to act on a date, wait for it in the steps (`wait until 2025-11-27`)";
+
+/// The help for a field name that is a word of the language with a meaning
+/// of its own, used wherever a field is not declared (`set stage to Lead`,
+/// `tags contains "x"`): it says how that meaning is written, never to
+/// declare the field.
+pub(super) fn not_a_field(name: &str) -> Option<String> {
+    let help = match name {
+        "today" => TODAY,
+        "now" => {
+            "there is no `now`: test a date or time field against the evaluation instant \
+with `within last 7 days`, `more than 30 days ago` or `less than 1 day ago`"
+        }
+        "stage" => {
+            "`stage` is the funnel stage: test it with e.g. `stage is Lead` or \
+`stage >= Lead`, and change it with `move to Lead` or `move back to Lead`"
+        }
+        "points" => {
+            "`points` are the contact's score: test them with e.g. `points >= 10`, \
+and change them with `add 10 points`, `remove 5 points` or `set points to 0`"
+        }
+        "tag" | "tags" => {
+            "test a tag with `has tag \"hot\"`, and change tags with \
+`add tag \"hot\"` or `remove tag \"hot\"`"
+        }
+        "segment" | "segments" => "test a segment with `in segment NAME`",
+        "list" | "lists" => {
+            "test a static list with `in list NAME`, and change it with \
+`add to list NAME` or `remove from list NAME`"
+        }
+        "unsubscribed" => "test consent with `is unsubscribed` or `is do not contact`",
+        "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday"
+        | "weekday" | "weekend" => {
+            "test the day with `today is monday`, `today is weekday` \
+or `today is weekend`"
+        }
+        _ => return None,
+    };
+    Some(help.to_string())
 }
 
 fn points(field: &Ident, test: &ValueTest, file: FileId) -> Diagnostic {
@@ -58,9 +179,6 @@ fn points(field: &Ident, test: &ValueTest, file: FileId) -> Diagnostic {
             "e.g. `points >= 10`, or `points >= 10 and points <= 20` for a range".to_string(),
         ),
     };
-    let help = format!(
-        "{help}; a field of your own called `points` must be declared first (`field points: number`)"
-    );
     Diagnostic::new(codes::POINTS_NOT_WHOLE, file, span, message).with_help(help)
 }
 
@@ -90,10 +208,23 @@ fn stage(field: &Ident, test: &ValueTest, stages: &[String], file: FileId) -> Di
         _ => None,
     };
     let example = stages.first().map_or("Lead", String::as_str);
-    let help = match quoted {
-        Some(name) if stages.iter().any(|s| s == name) => {
-            format!("write the stage's name without quotes, e.g. `stage is {name}`")
+    // `stage = "New"` and `stage != "New"` have one exact rewrite, which
+    // `check --fix` may apply; other operators keep theirs in the help.
+    let rewrite = match (&test.kind, quoted) {
+        (ValueTestKind::Compare(op, _), Some(name)) if stages.iter().any(|s| s == name) => {
+            let op = match op {
+                CmpOp::Eq => "is".to_string(),
+                CmpOp::Ne => "is not".to_string(),
+                other => other.symbol().to_string(),
+            };
+            Some(format!("stage {op} {name}"))
         }
+        _ => None,
+    };
+    let help = match quoted {
+        Some(name) if stages.iter().any(|s| s == name) => format!(
+            "write the stage's name without quotes: `stage is {name}`, or `stage >= {name}` for {name} and the stages above it"
+        ),
         Some(name) => format!(
             "`{name}` is not a stage; the stages are: {}",
             if stages.is_empty() {
@@ -106,15 +237,22 @@ fn stage(field: &Ident, test: &ValueTest, stages: &[String], file: FileId) -> Di
             "write e.g. `stage is {example}`, `stage >= {example}`, `stage in [{example}]` or `stage is not set`"
         ),
     };
-    Diagnostic::new(
+    let diagnostic = Diagnostic::new(
         codes::STAGE_NEEDS_NAME,
         file,
         span,
         "a stage is tested by its name, not with a value",
     )
-    .with_help(format!(
-        "{help}; a field of your own called `stage` must be declared first (`field stage: text`)"
-    ))
+    .with_help(help);
+    match rewrite {
+        Some(replacement) => diagnostic.with_suggestion(Suggestion {
+            file,
+            span,
+            message: format!("write `{replacement}`"),
+            replacement,
+        }),
+        None => diagnostic,
+    }
 }
 
 #[cfg(test)]

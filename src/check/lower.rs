@@ -132,6 +132,17 @@ impl Checker<'_> {
                         self.diagnostics.push(diagnostic);
                         return None;
                     }
+                    if !self.names.fields.excuses(&field.name) {
+                        let diagnostic = self.names.fields.undefined(field, self.file);
+                        let diagnostic = super::builtins::undeclared_field(
+                            diagnostic,
+                            field,
+                            test,
+                            &self.program.event_types,
+                        );
+                        self.diagnostics.push(diagnostic);
+                    }
+                    return None;
                 }
                 let id = self
                     .names
@@ -349,7 +360,15 @@ impl Checker<'_> {
                 Some(id)
             }
             None if self.names.events.excuses(&name.name) => None,
-            _ => {
+            Some(_) => {
+                // `event purchase`: declaring it is refused (it is built
+                // in), so the help says how the built-in one is written.
+                let diagnostic = self.names.events.undefined(name, self.file);
+                self.diagnostics
+                    .push(super::mixups::builtin_event(diagnostic, &name.name));
+                None
+            }
+            None => {
                 let diagnostic = self.names.events.undefined(name, self.file);
                 self.diagnostics.push(diagnostic);
                 None
@@ -359,6 +378,20 @@ impl Checker<'_> {
 
     fn target(&mut self, verb: &Verb, name: &ast::Ident) -> Option<ir::TargetMatch> {
         let file = self.file;
+        use super::mixups::{ASSETS, EMAILS, FORMS, PAGES};
+        let expected = match verb {
+            Verb::Received | Verb::Opened | Verb::Clicked => Some(EMAILS),
+            Verb::Visited => Some(PAGES),
+            Verb::Submitted => Some(FORMS),
+            Verb::Downloaded => Some(ASSETS),
+            Verb::Purchased | Verb::UnsubscribedEvent | Verb::Custom(_) => None,
+        };
+        if let Some(diagnostic) =
+            expected.and_then(|kind| super::mixups::other_kind(&mut self.names, kind, name, file))
+        {
+            self.diagnostics.push(diagnostic);
+            return None;
+        }
         let diagnostics = &mut self.diagnostics;
         let (property, matcher) = match verb {
             Verb::Received | Verb::Opened | Verb::Clicked => {
@@ -438,6 +471,9 @@ impl Checker<'_> {
                     self.file,
                     *field.span,
                 );
+                if !self.property_names(event_type, &field.name, test) {
+                    return None;
+                }
                 let test = self.value_test(test, ty, &format!("property `{}`", field.name))?;
                 Some(ir::Filter::Property {
                     property,
@@ -454,6 +490,50 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+
+    /// The names a `where` test on a built-in property holds when the
+    /// property's values are declared names (`form` of `form.submitted`,
+    /// `email` of the e-mail events, `sms` of `sms.sent`): each is resolved
+    /// like `submitted form demo`, so a misspelt one is an error with a
+    /// did-you-mean and a correct one counts as a use. URLs (`url`) and
+    /// asset files (`asset`, matched against the asset's file pattern) are
+    /// not names, nor are the patterns of `starts with`, `contains` and
+    /// `matches`. Whether every name resolved.
+    fn property_names(
+        &mut self,
+        event_type: ir::EventTypeId,
+        property: &str,
+        test: &ast::ValueTest,
+    ) -> bool {
+        let names = match (event_type, property) {
+            (builtin::EMAIL_SENT | builtin::EMAIL_OPENED | builtin::EMAIL_CLICKED, "email") => {
+                &mut *self.names.emails
+            }
+            (builtin::SMS_SENT, "sms") => &mut *self.names.sms,
+            (builtin::FORM_SUBMITTED, "form") => &mut *self.names.forms,
+            _ => return true,
+        };
+        let literals: &[ast::Literal] = match &test.kind {
+            ValueTestKind::Compare(CmpOp::Eq | CmpOp::Ne, literal) => std::slice::from_ref(literal),
+            ValueTestKind::In(items) | ValueTestKind::NotIn(items) => items,
+            _ => return true,
+        };
+        let mut resolved = true;
+        for literal in literals {
+            let LiteralKind::Text(text) = &literal.kind else {
+                continue;
+            };
+            let ident = ast::Ident {
+                name: text.clone(),
+                span: literal.span,
+            };
+            if names.resolve_quoted(&ident, self.file, &mut self.diagnostics) {
+                continue;
+            }
+            resolved = false;
+        }
+        resolved
     }
 
     fn filters(
@@ -1008,10 +1088,42 @@ impl Checker<'_> {
                 message,
                 again,
             } => {
-                let namespace = match channel {
-                    Channel::Email => &mut self.names.emails,
-                    Channel::Sms => &mut self.names.sms,
+                let expected = match channel {
+                    Channel::Email => super::mixups::EMAILS,
+                    Channel::Sms => super::mixups::SMS,
                 };
+                let other_channel_has = match channel {
+                    Channel::Email => self.names.sms.lookup(&message.name).is_some(),
+                    Channel::Sms => self.names.emails.lookup(&message.name).is_some(),
+                };
+                if !other_channel_has {
+                    if let Some(diagnostic) =
+                        super::mixups::other_kind(&mut self.names, expected, message, file)
+                    {
+                        self.diagnostics.push(diagnostic);
+                        return None;
+                    }
+                }
+                let (namespace, other, other_channel) = match channel {
+                    Channel::Email => (&mut self.names.emails, &mut self.names.sms, Channel::Sms),
+                    Channel::Sms => (&mut self.names.sms, &mut self.names.emails, Channel::Email),
+                };
+                let meant = other.lookup(&message.name);
+                if let (None, Some(meant)) = (namespace.lookup(&message.name), meant) {
+                    // The author meant that message: no "never used" on top.
+                    other.record_use(meant, message, file);
+                    let declared = other.sites.get(meant.index()).copied();
+                    let diagnostic = super::mixups::wrong_channel(
+                        *channel,
+                        other_channel,
+                        message,
+                        *step.span,
+                        declared,
+                        file,
+                    );
+                    self.diagnostics.push(diagnostic);
+                    return None;
+                }
                 ir::StepKind::Act(ir::Action::Send {
                     channel: *channel,
                     message: namespace.resolve(message, file, &mut self.diagnostics)?,

@@ -5,6 +5,7 @@
 
 mod builtins;
 pub mod declared;
+mod mixups;
 pub use crate::ir;
 pub mod loader;
 mod lower;
@@ -116,7 +117,8 @@ impl Names {
                 "field",
                 codes::UNDEFINED_FIELD,
                 "declare it, e.g. `field NAME: text`",
-            ),
+            )
+            .with_word_hint(builtins::not_a_field),
             emails: Namespace::new(
                 "e-mail",
                 codes::UNDEFINED_MESSAGE,
@@ -235,6 +237,12 @@ struct Checker<'s> {
     regexes: std::collections::HashMap<String, ir::RegexId>,
     /// Event queries by their key (see [`ir::QueryId`]).
     queries: std::collections::HashMap<lower::QueryKey, ir::QueryId>,
+    /// The text of every string in the scripts (`count("refund", 90)`):
+    /// a declared event type named there is used, by the script.
+    script_strings: std::collections::HashSet<String>,
+    /// The script bodies already read for strings: every script of one
+    /// `.rhai` file has the whole file as its body.
+    scanned_bodies: std::collections::HashSet<u64>,
 }
 
 impl<'s> Checker<'s> {
@@ -257,6 +265,8 @@ impl<'s> Checker<'s> {
             symbols: symbols::Recorder::default(),
             regexes: std::collections::HashMap::new(),
             queries: std::collections::HashMap::new(),
+            script_strings: std::collections::HashSet::new(),
+            scanned_bodies: std::collections::HashSet::new(),
         }
     }
 
@@ -565,6 +575,15 @@ impl<'s> Checker<'s> {
                 {
                     // A script that does not compile keeps its slot so ids
                     // stay aligned; the error keeps the program from running.
+                    let body = {
+                        use std::hash::{Hash, Hasher};
+                        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                        script.body.hash(&mut hasher);
+                        hasher.finish()
+                    };
+                    if self.scanned_bodies.insert(body) {
+                        self.script_strings.extend(scripts::strings(&script.body));
+                    }
                     let (def, compiled) = scripts::compile(script, file, diagnostics)
                         .unwrap_or_else(|| {
                             let def = ir::ScriptDef {
@@ -868,14 +887,14 @@ impl<'s> Checker<'s> {
     /// the lints (`unused-declaration`, `unreachable-stage`, …).
     fn declarations(&self) -> Vec<Declared> {
         let _ = self.sources;
-        // Event types, rules and scripts are not declarations the lints
-        // look at (an unused rule is not a thing; event types are data).
-        let tables = self.names.by_kind().into_iter().filter(|(kind, _)| {
-            !matches!(
-                kind,
-                SymbolKind::EventType | SymbolKind::Rule | SymbolKind::Script
-            )
-        });
+        // Rules and scripts are not declarations the lints look at (an
+        // unused rule is not a thing). An event type is used by a rule or
+        // segment that names it, or by a script that names it in a string.
+        let tables = self
+            .names
+            .by_kind()
+            .into_iter()
+            .filter(|(kind, _)| !matches!(kind, SymbolKind::Rule | SymbolKind::Script));
         let mut out = Vec::new();
         for (kind, namespace) in tables {
             let entries = namespace
@@ -887,6 +906,8 @@ impl<'s> Checker<'s> {
                 if file == usize::MAX {
                     continue; // built in, or a placeholder for a duplicate
                 }
+                let used =
+                    used || (kind == SymbolKind::EventType && self.script_strings.contains(name));
                 out.push(Declared {
                     kind,
                     noun: namespace.noun,

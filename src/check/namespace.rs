@@ -30,6 +30,10 @@ pub struct Table {
     undefined_code: Code,
     /// What to suggest when nothing is close: "declare it with `email NAME`".
     declare_hint: &'static str,
+    /// The help for a name that is a word of the language with a meaning
+    /// of its own (`today`, `tags` for fields): declaring it would turn the
+    /// error into a rule that quietly tests something else.
+    word_hint: fn(&str) -> Option<String>,
     pub names: Vec<String>,
     index: HashMap<String, usize>,
     pub sites: Vec<(FileId, Span)>,
@@ -50,6 +54,7 @@ impl Table {
             noun,
             undefined_code,
             declare_hint,
+            word_hint: |_| None,
             names: Vec::new(),
             index: HashMap::new(),
             sites: Vec::new(),
@@ -155,7 +160,33 @@ impl Table {
         None
     }
 
-    fn record_use(&mut self, id: usize, ident: &Ident, file: FileId) {
+    /// Resolves a name written as a string (`where form = "demo"`, span
+    /// and all quotes): a use when declared, else the undeclared-name
+    /// error, whose did-you-mean keeps the quotes. Whether the text may
+    /// stand (declared, or excused by an item that did not parse).
+    pub fn resolve_quoted(
+        &mut self,
+        ident: &Ident,
+        file: FileId,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> bool {
+        if let Some(id) = self.lookup(&ident.name) {
+            self.record_use(id, ident, file);
+            return true;
+        }
+        if self.excuses(&ident.name) {
+            return true;
+        }
+        let mut diagnostic = self.undefined(ident, file);
+        for suggestion in &mut diagnostic.suggestions {
+            suggestion.replacement = format!("\"{}\"", suggestion.replacement);
+        }
+        diagnostics.push(diagnostic);
+        false
+    }
+
+    /// Marks name `id` used by `ident`.
+    pub fn record_use(&mut self, id: usize, ident: &Ident, file: FileId) {
         if let Some(used) = self.used.get_mut(id) {
             *used = true;
             self.uses.push((id, file, *ident.span));
@@ -169,6 +200,10 @@ impl Table {
             *ident.span,
             format!("{} `{}` is not declared", self.noun, ident.name),
         );
+        // A built-in word is explained, never offered as a name to declare.
+        if let Some(help) = (self.word_hint)(&ident.name) {
+            return diagnostic.with_help(help);
+        }
         // A close name is a fix to apply (its message is the help line);
         // else the help says how to declare the name.
         match Suggestion::did_you_mean(
@@ -193,6 +228,12 @@ impl<I: Id> Namespace<I> {
             table: Table::new(noun, undefined_code, declare_hint),
             id: PhantomData,
         }
+    }
+
+    /// Explains the names `hint` knows instead of suggesting to declare them.
+    pub fn with_word_hint(mut self, hint: fn(&str) -> Option<String>) -> Self {
+        self.table.word_hint = hint;
+        self
     }
 
     /// Adds a name without a source site (built-ins).

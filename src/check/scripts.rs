@@ -185,6 +185,32 @@ fn find_fn(text: &str, name: &str) -> Option<usize> {
     None
 }
 
+/// The contents of the double-quoted strings of a rhai text that could
+/// name an event type (`"refund"`, `"email.opened"`): letters, digits, `_`
+/// and `.`. Escapes end no string early; a string left open ends the scan.
+pub fn strings(body: &str) -> impl Iterator<Item = String> + '_ {
+    let mut rest = body;
+    std::iter::from_fn(move || loop {
+        let open = rest.find('"')?;
+        let after = rest.get(open + 1..)?;
+        let mut escaped = false;
+        let close = after.char_indices().find_map(|(i, c)| {
+            let end = c == '"' && !escaped;
+            escaped = c == '\\' && !escaped;
+            end.then_some(i)
+        })?;
+        let text = after.get(..close)?;
+        rest = after.get(close + 1..)?;
+        let name_like = !text.is_empty()
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        if name_like {
+            return Some(text.to_string());
+        }
+    })
+}
+
 /// A script of an imported `.rhai` file: a call of its `fn` with every
 /// `fn` of the file beside it. The file was checked when it was loaded.
 fn compile_entry(decl: &ScriptDecl, entry: &str) -> Option<(ScriptDef, Arc<rhai::AST>)> {
@@ -292,6 +318,14 @@ mod tests {
             "="
         );
         assert_eq!(offset_of(&d, Position::NONE), 100);
+    }
+
+    #[test]
+    fn strings_are_read_for_event_type_names() {
+        let body = r#"count("refund", 90) + sum("purchase", "amount") + len("a b") + "x\"y".len() + "email.opened".len()"#;
+        let found: Vec<String> = strings(body).collect();
+        assert_eq!(found, ["refund", "purchase", "amount", "email.opened"]);
+        assert_eq!(strings("let x = \"open").count(), 0);
     }
 
     #[test]

@@ -232,31 +232,24 @@ pub fn parse_instant(text: &str, tz: chrono_tz::Tz, end_of_day: bool) -> Result<
     })
 }
 
-/// `1 day`, `12 hours`, `30 minutes`, `2 weeks`, or `1d`, `12h`, `30m`, `2w`.
+/// A `--tick` length, written as a duration in the rules is (`1 day`,
+/// `6 hours`) and read by the rules' own reader, so a form the rules
+/// refuse (`6h`) is refused here with the same words and fix.
 pub fn parse_duration(text: &str) -> Result<i64, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (amount, unit) = text.split_at(split);
-    let amount: i64 = amount
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration such as `1 day` or `6h`"))?;
-    let unit_seconds = match unit.trim() {
-        "m" | "min" | "minute" | "minutes" => 60,
-        "h" | "hour" | "hours" => 3_600,
-        "d" | "day" | "days" => 86_400,
-        "w" | "week" | "weeks" => 7 * 86_400,
-        _ => {
-            return Err(format!(
-                "`{text}` is not a duration such as `1 day` or `6h`"
-            ))
-        }
-    };
-    match amount.checked_mul(unit_seconds) {
-        Some(seconds) if seconds > 0 => Ok(seconds),
-        _ => Err(format!("`{text}` must be a positive duration")),
-    }
+    let duration = crate::syntax::parse_duration_text(text).map_err(|error| {
+        let help = error
+            .help
+            .map(|h| format!("\n  help: {h}"))
+            .unwrap_or_default();
+        format!("--tick: {} ({}){help}", error.message, error.code)
+    })?;
+    crate::check::values::positive_seconds(&duration).map_err(|why| {
+        format!(
+            "--tick: `{}`: {why} ({})",
+            text.trim(),
+            crate::diagnostics::codes::BAD_DURATION
+        )
+    })
 }
 
 /// The run period: the flags where given, else the span of the events.
@@ -292,13 +285,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_take_words_or_letters() {
+    fn durations_are_written_as_in_the_rules() {
         assert_eq!(parse_duration("1 day").unwrap(), 86_400);
-        assert_eq!(parse_duration("6h").unwrap(), 21_600);
+        assert_eq!(parse_duration("6 hours").unwrap(), 21_600);
         assert_eq!(parse_duration("2 weeks").unwrap(), 14 * 86_400);
-        assert!(parse_duration("0d").is_err());
+        assert!(parse_duration("6h")
+            .unwrap_err()
+            .contains("write `6 hours`"));
+        assert!(parse_duration("0 days").is_err());
         assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("99999999999999999999d").is_err());
+        assert!(parse_duration("99999999999999999999 days").is_err());
     }
 
     #[test]

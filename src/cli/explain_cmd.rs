@@ -26,7 +26,7 @@ pub struct ExplainArgs {
     /// Start of the run that leads up to --at [default: first event]
     #[arg(long)]
     from: Option<String>,
-    /// How often time-based conditions are re-evaluated, e.g. `1 day`
+    /// How often time-based conditions are re-evaluated: a duration as in the rules, e.g. `1 day`, `6 hours`
     #[arg(long, default_value = "1 day")]
     tick: String,
     #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]

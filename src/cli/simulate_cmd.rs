@@ -25,7 +25,7 @@ pub struct SimulateArgs {
     /// End of the run: a date (through the end of that day) or RFC 3339 [default: last event]
     #[arg(long)]
     to: Option<String>,
-    /// How often time-based conditions are re-evaluated, e.g. `1 day`, `6h`
+    /// How often time-based conditions are re-evaluated: a duration as in the rules, e.g. `1 day`, `6 hours`
     #[arg(long, default_value = "1 day")]
     tick: String,
     /// The most evaluation ticks the period may hold (E0801 beyond it)

@@ -126,7 +126,7 @@ lints! {
         "stages Lead, MQL, SQL\n\non submitted any form then move to MQL\non submitted any form then move to SQL\n",
         "stages Lead, MQL, SQL\n\nform demo, newsletter\n\non submitted form newsletter then move to MQL\non submitted form demo then move to SQL\n";
     IMPOSSIBLE_CONDITION = "impossible-condition", Correctness, Warning,
-        "A condition can never hold: contradictory stage tests, point bounds or event counts in one `and`.",
+        "A condition can never hold: contradictory stage tests (`stage > TOP` above the last stage, `stage < FIRST` below the first), point bounds or event counts in one `and`.",
         "A rule or segment whose condition can never be true never fires; the mistake is usually a reversed comparison or a `never` clause that contradicts a count of the same events.",
         "stages Lead, MQL\n\nrule hot_lead:\n  when opened 5 emails and never opened email\n  then move to MQL\n",
         "stages Lead, MQL\n\nrule hot_lead:\n  when opened 5 emails and never clicked email\n  then move to MQL\n";
@@ -166,8 +166,8 @@ lints! {
         "email welcome\n\n# nurture: allow(unused-declaration)\non submitted any form then send email welcome\n",
         "# nurture: allow(unused-declaration)\nemail welcome, archived\n\non submitted any form then send email welcome\n";
     UNUSED_DECLARATION = "unused-declaration", Style, Warning,
-        "A declared e-mail, SMS, page, form, asset or list is never used (was W0501).",
-        "An unused declaration is usually a typo elsewhere or a leftover from an older version of the campaign. Files without rules are shared declaration libraries and are not checked.",
+        "A declared e-mail, SMS, page, form, asset, list or event type is never used (was W0501).",
+        "An unused declaration is usually a typo elsewhere or a leftover from an older version of the campaign. A name in a `where` test of a built-in event (`where form in [\"demo\"]`) is a use; an event type is used when a rule or segment names it or a script names it in a string (`count(\"refund\", 90)`). Files without rules are shared declaration libraries and are not checked.",
         "email welcome, winback\n\non submitted any form then send email welcome\n",
         "email welcome, winback\n\non submitted any form then send email welcome\non purchased then send email winback\n";
     UNUSED_FIELD = "unused-field", Style, Off,

@@ -17,11 +17,12 @@ pub(super) fn all(cx: &Context<'_>) -> Vec<Finding> {
         unreachable_stage(cx, program, &mut out);
         for segment in &program.segments {
             if cx.root().is_some_and(|root| root.file == segment.file) {
-                impossible(&segment.condition, segment.file, &mut out);
+                impossible(&segment.condition, segment.file, program, &mut out);
             }
         }
         for rule in &program.rules {
-            visit::rule_conditions(rule).for_each(|cond| impossible(cond, rule.file, &mut out));
+            visit::rule_conditions(rule)
+                .for_each(|cond| impossible(cond, rule.file, program, &mut out));
             move_to_lower(program, rule, &mut out);
             wait_at_end(rule, &rule.steps, &mut out);
             send_without_channel(rule, &mut out);
@@ -51,6 +52,17 @@ fn unused(cx: &Context<'_>, out: &mut Vec<Finding>) {
             SymbolKind::Field => r::UNUSED_FIELD,
             _ => r::UNUSED_DECLARATION,
         };
+        // Without its declaration, events of a custom type are rejected
+        // when the data is read (D005), so the help says so.
+        let help = if decl.kind == SymbolKind::EventType {
+            format!(
+                "use it in a rule, segment or script (`on event {0}`, `event {0} where …`), or remove \
+                 the declaration; events of an undeclared type are rejected from the data (D005)",
+                decl.name
+            )
+        } else {
+            "use it in a rule or segment, or remove the declaration".to_string()
+        };
         out.push(
             Finding::new(
                 id,
@@ -58,7 +70,7 @@ fn unused(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 decl.span,
                 format!("{} `{}` is declared but never used", decl.noun, decl.name),
             )
-            .help("use it in a rule or segment, or remove the declaration"),
+            .help(help),
         );
     }
 }
@@ -138,9 +150,9 @@ fn stage_test_holds(test: &StageTest, s: Option<StageId>) -> bool {
 // --- impossible-condition ------------------------------------------------------
 
 /// Reports every `and` (or single clause) under `cond` that cannot hold.
-fn impossible(cond: &Cond, file: usize, out: &mut Vec<Finding>) {
+fn impossible(cond: &Cond, file: usize, program: &Program, out: &mut Vec<Finding>) {
     let parts = conjuncts(cond);
-    if let Some(why) = contradiction(&parts) {
+    if let Some(why) = contradiction(&parts, &program.stages) {
         out.push(
             Finding::new(
                 r::IMPOSSIBLE_CONDITION,
@@ -154,8 +166,8 @@ fn impossible(cond: &Cond, file: usize, out: &mut Vec<Finding>) {
     }
     for part in parts {
         match &part.kind {
-            CondKind::Or(items) => items.iter().for_each(|c| impossible(c, file, out)),
-            CondKind::Not(inner) => impossible(inner, file, out),
+            CondKind::Or(items) => items.iter().for_each(|c| impossible(c, file, program, out)),
+            CondKind::Not(inner) => impossible(inner, file, program, out),
             _ => {}
         }
     }
@@ -164,10 +176,8 @@ fn impossible(cond: &Cond, file: usize, out: &mut Vec<Finding>) {
 /// The most clauses of one kind in one `and` that are compared pairwise.
 const MAX_CLAUSES: usize = 64;
 
-fn contradiction(parts: &[&Cond]) -> Option<String> {
-    // Stage tests: the set of stages they all allow. The stage count is not
-    // known here, so tests are tried on every stage id they mention and the
-    // ids around them.
+/// `stages` are the funnel's names, lowest first.
+fn contradiction(parts: &[&Cond], stages: &[String]) -> Option<String> {
     let stage_tests: Vec<&StageTest> = parts
         .iter()
         .filter_map(|p| match &p.kind {
@@ -177,28 +187,9 @@ fn contradiction(parts: &[&Cond]) -> Option<String> {
         .collect();
     // Bounded so that a generated condition of thousands of clauses stays
     // cheap; real conditions have a handful.
-    // One test alone can be impossible: `stage < Lead` when Lead is the
-    // first stage, since a contact without a stage fails it too.
     if (1..=MAX_CLAUSES).contains(&stage_tests.len()) {
-        let max = stage_tests
-            .iter()
-            .flat_map(|t| t.stages().iter().map(|s| s.index()))
-            .max()
-            .unwrap_or(0);
-        // Stages above `max` all behave alike; `max + 1` stands for them
-        // (it may not exist, so only claim a contradiction without it).
-        let any = std::iter::once(None)
-            .chain((0..=max).map(|s| Some(StageId::new(s))))
-            .any(|s| stage_tests.iter().all(|t| stage_test_holds(t, s)));
-        let above = stage_tests
-            .iter()
-            .all(|t| stage_test_holds(t, Some(StageId::new(max + 1))));
-        if !any && !above {
-            return Some(
-                "no stage passes all of its stage tests, and a contact without a stage \
-                 passes none (test for it with `stage is not set`)"
-                    .into(),
-            );
+        if let Some(why) = no_stage_passes(&stage_tests, stages) {
+            return Some(why);
         }
     }
     // Points bounds.
@@ -251,6 +242,48 @@ fn contradiction(parts: &[&Cond]) -> Option<String> {
         }
     }
     None
+}
+
+/// Why no contact passes every one of `tests` (`and`-ed stage tests), if
+/// none does. One test alone can be impossible: `stage < Lead` when Lead
+/// is the first stage (a contact without a stage fails it too), `stage >
+/// Customer` when Customer is the last. A stage test's answer changes only
+/// at the stages it names, so trying each named stage, the one above it,
+/// the first and no stage at all tries every case; beyond the last
+/// declared stage there is nothing to try.
+fn no_stage_passes(tests: &[&StageTest], stages: &[String]) -> Option<String> {
+    let count = stages.len();
+    let mut candidates: Vec<Option<StageId>> = vec![None];
+    let named = tests
+        .iter()
+        .flat_map(|t| t.stages().iter().map(|s| s.index()));
+    for s in std::iter::once(0).chain(named.flat_map(|s| [s, s.saturating_add(1)])) {
+        if s < count && !candidates.contains(&Some(StageId::new(s))) {
+            candidates.push(Some(StageId::new(s)));
+        }
+    }
+    if candidates
+        .iter()
+        .any(|s| tests.iter().all(|t| stage_test_holds(t, *s)))
+    {
+        return None;
+    }
+    let name = |s: &StageId| stages.get(s.index()).map_or("?", String::as_str);
+    Some(match tests {
+        [StageTest::Cmp(CmpOp::Gt, top)] if top.index() + 1 == count => format!(
+            "no stage is above `{}`, the last stage (write `stage is {}`)",
+            name(top),
+            name(top)
+        ),
+        [StageTest::Cmp(CmpOp::Lt, first)] if first.index() == 0 => format!(
+            "no stage is below `{}`, the first stage, and a contact without a stage passes \
+             no stage test (test for it with `stage is not set`)",
+            name(first)
+        ),
+        _ => "no stage passes all of its stage tests, and a contact without a stage \
+              passes none (test for it with `stage is not set`)"
+            .into(),
+    })
 }
 
 /// Inclusive bounds of a count test; `None` when nothing passes.

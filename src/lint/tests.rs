@@ -167,6 +167,20 @@ fn impossible_condition_cases() {
     // impossible alone.
     assert!(fires(id, &rule("stage is not Lead and stage < MQL")));
     assert!(fires(id, &rule("stage < Lead")));
+    // Nothing is above the last stage, so `stage > SQL` never holds.
+    assert!(fires(id, &rule("stage > SQL")));
+    assert!(fires(id, &rule("stage > MQL and stage > SQL")));
+    assert!(fires(id, &rule("has tag \"x\" or stage > SQL")));
+    assert!(fires(
+        id,
+        &rule("stage in [SQL] and stage > MQL and stage < SQL")
+    ));
+    assert!(!fires(id, &rule("stage > MQL")));
+    assert!(!fires(id, &rule("stage >= SQL")));
+    assert!(!fires(id, &rule("stage <= Lead")));
+    assert!(!fires(id, &rule("stage > Lead and stage < SQL")));
+    assert!(!fires(id, &rule("stage not in [Lead, MQL]")));
+    assert!(fires(id, &rule("stage not in [Lead, MQL, SQL]")));
     assert!(!fires(id, &rule("stage is not set or stage < MQL")));
     assert!(!fires(id, &rule("stage is not set and points > 1")));
     assert!(!fires(id, &rule("stage is set and stage < MQL")));
@@ -246,4 +260,30 @@ on purchase then add tag \"buyer\"\n";
     ] {
         assert!(!fires("shadowed-rule", distinct), "{distinct}");
     }
+}
+
+#[test]
+fn unused_event_types_are_reported_unless_a_rule_segment_or_script_names_them() {
+    let id = "unused-declaration";
+    let text = |extra: &str| {
+        format!(
+            "stages Lead\nevent referral {{ referred: text }}\n{extra}\nrule r:\n  when stage is Lead\n  then add 1 point\n"
+        )
+    };
+    let unused = |extra: &str| checked_findings(&text(extra), id);
+    assert_eq!(
+        unused(""),
+        ["event type `referral` is declared but never used"]
+    );
+    assert!(unused("on event referral then add 1 point").is_empty());
+    assert!(unused("segment s = event referral where referred = \"x\"").is_empty());
+    assert!(unused("segment s = last referral more than 7 days ago").is_empty());
+    assert!(
+        unused("script s ```\ncount(\"referral\", 30) > 0\n```\nsegment t = script s").is_empty()
+    );
+    // A string that merely contains the name is not a use.
+    assert_eq!(
+        unused("script s ```\ncount(\"referrals\", 30) > 0\n```\nsegment t = script s").len(),
+        1
+    );
 }

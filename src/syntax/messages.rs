@@ -212,6 +212,10 @@ impl<'s> Failure<'s> {
     fn diagnose(&self, positives: &[Rule]) -> SyntaxError {
         self.bad_operator()
             .or_else(|| self.single_quotes())
+            .or_else(|| self.typographic_quotes())
+            .or_else(|| self.miswritten_duration(positives))
+            .or_else(|| self.zone_after_time())
+            .or_else(|| self.trailing_separator(positives))
             .or_else(|| self.unclosed_paren(positives))
             .or_else(|| self.missing_then(positives))
             .or_else(|| self.missing_colon(positives))
@@ -266,6 +270,130 @@ impl<'s> Failure<'s> {
             self.error("text is written in double quotes".to_string())
                 .with_help("write `\"…\"` instead of `'…'`")
         })
+    }
+
+    /// `„Kraków”`, `“PL”`, `«PL»`: quotes from a word processor or a
+    /// keyboard layout. The fix writes the text between straight double
+    /// quotes, when the closing mark is on the same line.
+    fn typographic_quotes(&self) -> Option<SyntaxError> {
+        const OPENING: &[char] = &['“', '”', '„', '‟', '‘', '’', '‚', '‛', '«', '»', '‹', '›'];
+        let found = self.found?;
+        let mark = found.text(self.source).chars().next()?;
+        if !OPENING.contains(&mark) {
+            return None;
+        }
+        let error = self
+            .error(format!("`{mark}` is not a quote mark in Nurture"))
+            .with_help("text is written between straight double quotes: `\"…\"`");
+        let rest = self.source.get(found.span.end..)?;
+        let line = rest.split('\n').next().unwrap_or_default();
+        let Some(close) = line.find(OPENING) else {
+            return Some(error);
+        };
+        let inner = line.get(..close)?;
+        let close_len = line.get(close..)?.chars().next()?.len_utf8();
+        if inner.contains(['"', '\\']) {
+            return Some(error);
+        }
+        let replacement = format!("\"{inner}\"");
+        let help = format!("text is written between straight double quotes: `{replacement}`");
+        Some(error.with_fix(
+            Fix {
+                span: Span::new(found.span.start, found.span.end + close + close_len),
+                replacement,
+            },
+            help,
+        ))
+    }
+
+    /// `wait 7d`, `in last one week`, `repeat every 7 d`: a duration as
+    /// other tools write it, where the grammar wanted its number.
+    fn miswritten_duration(&self, positives: &[Rule]) -> Option<SyntaxError> {
+        if !positives.iter().any(|r| {
+            matches!(
+                r,
+                Rule::int | Rule::duration | Rule::duration_unit | Rule::cap_period
+            )
+        }) {
+            return None;
+        }
+        let found = self.found?;
+        // `7 d` fails at `d`, the duration began at `7`.
+        let start = match self.before.last() {
+            Some(number) if number.kind == LexemeKind::Number && found.kind == LexemeKind::Word => {
+                number.span.start
+            }
+            _ => found.span.start,
+        };
+        super::duration::miswritten(self.source.get(start..)?, start)
+    }
+
+    /// `quiet hours 21:00 CET to 08:00`, `wait until 09:00 UTC`: a zone
+    /// after a time of day. Times are in the campaign's zone, set once.
+    fn zone_after_time(&self) -> Option<SyntaxError> {
+        let found = self.found?;
+        let word = self.found_word()?;
+        let time = self.before.last()?;
+        let is_time = time.kind == LexemeKind::Number && time.text(self.source).contains(':');
+        let between = self.source.get(time.span.end..found.span.start)?;
+        if !is_time || between.contains('\n') {
+            return None;
+        }
+        // CET, UTC, GMT, PST, Z …, or the start of an IANA name (Europe/…).
+        let zone_like = (word.len() <= 5 && word.bytes().all(|b| b.is_ascii_uppercase()))
+            || self.source.get(found.span.end..)?.starts_with('/');
+        if !zone_like {
+            return None;
+        }
+        Some(
+            self.error(format!(
+                "`{word}` after a time of day: times of day are in the campaign time zone"
+            ))
+            .with_fix(
+                Fix {
+                    span: Span::new(time.span.end, found.span.end),
+                    replacement: String::new(),
+                },
+                format!(
+                    "remove `{word}`, and set the zone once in the campaign block, e.g. \
+                     `campaign \"…\" {{ timezone \"Europe/Warsaw\" }}` (an IANA name; the default is UTC)"
+                ),
+            ),
+        )
+    }
+
+    /// `then send email a, send email b,` and then the next rule: the
+    /// separator after the last step is what is wrong, not the rule.
+    fn trailing_separator(&self, positives: &[Rule]) -> Option<SyntaxError> {
+        if !expects_step(positives) {
+            return None;
+        }
+        let separator = self.before.last()?;
+        let written = separator.text(self.source);
+        if !matches!(written, "," | "and") {
+            return None;
+        }
+        let next_item = match self.found_word() {
+            Some(word) => ITEM_KEYWORDS.contains(&word),
+            None => self.found.is_none(),
+        };
+        if !next_item {
+            return None;
+        }
+        Some(
+            SyntaxError::new(
+                codes::UNEXPECTED,
+                format!("`{written}` after the last step, but no step follows it"),
+                separator.span,
+            )
+            .with_fix(
+                Fix {
+                    span: separator.span,
+                    replacement: String::new(),
+                },
+                format!("remove the `{written}`, or write the step that should follow it"),
+            ),
+        )
     }
 
     fn unclosed_paren(&self, positives: &[Rule]) -> Option<SyntaxError> {
@@ -552,6 +680,20 @@ fn expects_item(positives: &[Rule]) -> bool {
         || positives.contains(&Rule::lone_item)
         || positives.contains(&Rule::EOI)
         || positives.iter().filter(|r| is_item_start(**r)).count() >= 3
+}
+
+/// Whether the grammar wanted a step here (its keywords, folded as in
+/// [`describe_all`]).
+fn expects_step(positives: &[Rule]) -> bool {
+    positives
+        .iter()
+        .any(|r| matches!(r, Rule::steps | Rule::step))
+        || positives
+            .iter()
+            .filter_map(|r| keyword_of(*r))
+            .filter(|k| STEP_KEYWORDS.contains(&k.as_str()))
+            .count()
+            >= 3
 }
 
 fn is_item_start(rule: Rule) -> bool {

@@ -231,18 +231,11 @@ fn duration_unit(pair: &P, error_span: Span) -> Lowered<DurationUnit> {
         "hour" | "hours" => DurationUnit::Hours,
         "day" | "days" => DurationUnit::Days,
         "week" | "weeks" => DurationUnit::Weeks,
-        "month" | "months" | "year" | "years" => return Err(calendar_unit(error_span)),
+        "month" | "months" | "year" | "years" => {
+            return Err(crate::syntax::duration::calendar_unit(error_span))
+        }
         _ => return Err(not_understood(pair)),
     })
-}
-
-fn calendar_unit(span: Span) -> SyntaxError {
-    SyntaxError::new(
-        codes::CALENDAR_UNIT,
-        "months and years have no fixed length",
-        span,
-    )
-    .with_help("write the length in days, e.g. `30 days` or `365 days`")
 }
 
 /// A `time_of_day` pair: `09:00`.
