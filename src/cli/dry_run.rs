@@ -10,7 +10,6 @@ use crate::diagnostics::{render, SourceMap};
 use crate::driver;
 use crate::ir::Program;
 use crate::report::{DataCounts, RowCounts};
-use std::io::IsTerminal;
 use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 
@@ -88,7 +87,7 @@ pub fn load_program(path: &Path) -> Result<(Program, SourceMap), Exit> {
     match checked.program {
         Some(program) => Ok((program, checked.sources)),
         None => {
-            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let color = super::output::color_stderr();
             let errors: Vec<_> = checked
                 .diagnostics
                 .iter()
@@ -159,17 +158,17 @@ fn print_problems(report: &data::LoadReport, level: &str) {
         errln!("{level}: … and {unshown} more bad row(s)");
     }
     for note in &report.notes {
-        errln!("note: {note}");
+        noteln!("note: {note}");
     }
     let unshown = report.note_count.saturating_sub(report.notes.len() as u64);
     if unshown > 0 {
-        errln!("note: … and {unshown} more note(s) like these");
+        noteln!("note: … and {unshown} more note(s) like these");
     }
     // Each skip reason is a line too, and a mapping may have many: the
     // same cap as notes, then one line for the rest.
     let cap = data::MAX_STORED_NOTES;
     for skipped in report.skipped.iter().take(cap) {
-        errln!(
+        noteln!(
             "note: {}: {} row(s) left out by the mapping: {}",
             skipped.file,
             skipped.count,
@@ -178,7 +177,7 @@ fn print_problems(report: &data::LoadReport, level: &str) {
     }
     if let Some(rest) = report.skipped.get(cap..).filter(|r| !r.is_empty()) {
         let rows: u64 = rest.iter().map(|s| s.count).sum();
-        errln!(
+        noteln!(
             "note: … and {rows} more row(s) left out by the mapping for {} more reason(s)",
             rest.len()
         );

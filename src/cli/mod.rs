@@ -6,8 +6,11 @@
 #[macro_use]
 mod output;
 mod check_cmd;
+mod color;
+mod docs_cmd;
 mod dry_run;
 mod explain_cmd;
+mod fix;
 mod fmt_cmd;
 mod generate_cmd;
 mod paths;
@@ -25,15 +28,34 @@ pub const EXIT_PROBLEMS: i32 = 1;
 /// Exit code: the command could not run as asked.
 pub const EXIT_USAGE: i32 = 2;
 
+/// `nurture --version`: the version and the commit it was built from
+/// (written by `build.rs`), "unknown commit" outside a git checkout.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("NURTURE_COMMIT"), ")");
+
 #[derive(Debug, Parser)]
 #[command(
     name = "nurture",
-    version,
+    version = VERSION,
     about = "Check, test and dry-run marketing-automation campaigns written in the Nurture language"
 )]
 struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Flags every command takes, before or after its name.
+#[derive(Debug, clap::Args)]
+struct GlobalArgs {
+    /// Print only problems: no summaries, no "formatted:" lines, no notes,
+    /// no progress bar
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    /// When to colour output: `auto` colours a terminal unless NO_COLOR is
+    /// set (FORCE_COLOR colours a pipe too); `always` and `never` win over both
+    #[arg(long, value_enum, global = true, default_value_t = color::ColorWhen::Auto)]
+    color: color::ColorWhen,
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,6 +74,9 @@ enum Command {
     Generate(generate_cmd::GenerateArgs),
     /// Count the contacts in every segment at one instant, on the data as it is
     Segments(segments_cmd::SegmentsArgs),
+    /// Show the documentation of a diagnostic code or lint (`nurture docs E0201`,
+    /// `nurture docs unused-declaration`); with no argument, list them all
+    Docs(docs_cmd::DocsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -64,6 +89,14 @@ pub struct CheckArgs {
     /// Exit with 1 when there are warnings, not only errors
     #[arg(long)]
     deny_warnings: bool,
+    /// Apply the fixes that are safe (did-you-mean spellings), say what
+    /// changed, then check again and report what is left
+    #[arg(long)]
+    fix: bool,
+    /// The path standard input (`-`) stands for: named in messages, and
+    /// where `nurture.toml` is looked for and imports are resolved from
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -73,6 +106,13 @@ pub struct FmtArgs {
     /// Write nothing; list the files that would change and exit with 1 if any
     #[arg(long)]
     check: bool,
+    /// Write nothing; print a unified diff of what would change and exit
+    /// with 1 if anything would
+    #[arg(long)]
+    diff: bool,
+    /// The path standard input (`-`) stands for, in messages
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -97,10 +137,10 @@ pub fn run() -> i32 {
             return EXIT_USAGE;
         }
         Err(error) => {
-            use std::io::IsTerminal;
+            // The flags were not parsed: `--color` cannot be read, the
+            // environment and the terminal still can.
             let rendered = error.render();
-            let text = if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-            {
+            let text = if color::ColorWhen::Auto.for_stdout() {
                 rendered.ansi().to_string()
             } else {
                 rendered.to_string()
@@ -108,6 +148,7 @@ pub fn run() -> i32 {
             return output::print_then(&text, EXIT_OK);
         }
     };
+    output::configure(cli.global.quiet, cli.global.color);
     match cli.command {
         Command::Check(args) => check_cmd::run(&args),
         Command::Fmt(args) => fmt_cmd::run(&args),
@@ -116,6 +157,7 @@ pub fn run() -> i32 {
         Command::Explain(args) => explain_cmd::run(&args),
         Command::Generate(args) => generate_cmd::run(&args),
         Command::Segments(args) => segments_cmd::run(&args),
+        Command::Docs(args) => docs_cmd::run(&args),
     }
 }
 

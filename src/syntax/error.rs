@@ -1,7 +1,7 @@
 //! Errors found while reading a `.nurture` file.
 
 use super::ast::Span;
-use crate::diagnostics::{Diagnostic, FileId, Suggestion};
+use crate::diagnostics::{did_you_mean_message, Applicability, Diagnostic, FileId, Suggestion};
 use std::fmt;
 
 /// The stable codes of syntax errors (E01xx), by the names the parser uses.
@@ -85,12 +85,20 @@ impl SyntaxError {
 
     /// The diagnostic for this error in `file`: an edit becomes a
     /// suggestion (whose message is the help line), other help stays help.
+    /// Only a spelling fix ("did you mean `rule`?", the closest keyword in
+    /// place of a misspelt word) is machine-applicable; any other edit is
+    /// shown and left for a person.
     pub fn into_diagnostic(self, file: FileId) -> Diagnostic {
         let diagnostic = Diagnostic::new(self.code, file, self.span, self.message);
         match (self.fix, self.help) {
             (Some(fix), Some(message)) => diagnostic.with_suggestion(Suggestion {
                 file,
                 span: fix.span,
+                applicability: if message == did_you_mean_message(&fix.replacement) {
+                    Applicability::MachineApplicable
+                } else {
+                    Applicability::MaybeIncorrect
+                },
                 replacement: fix.replacement,
                 message,
             }),
