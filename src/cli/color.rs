@@ -43,6 +43,25 @@ impl ColorWhen {
     }
 }
 
+/// The `--color` among raw command-line arguments (`--color X` or
+/// `--color=X`, the last one winning), for output written before the
+/// arguments are parsed (`--help`); `auto` without one or with a bad one.
+pub fn from_args(args: impl IntoIterator<Item = String>) -> ColorWhen {
+    let mut when = ColorWhen::Auto;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let value = match arg.strip_prefix("--color") {
+            Some("") => args.next(),
+            Some(rest) => rest.strip_prefix('=').map(str::to_string),
+            None => None,
+        };
+        if let Some(parsed) = value.and_then(|v| ColorWhen::from_str(&v, false).ok()) {
+            when = parsed;
+        }
+    }
+    when
+}
+
 /// The rule above, on values rather than the process's environment.
 pub fn resolve(
     when: ColorWhen,
@@ -91,6 +110,22 @@ mod tests {
         assert!(resolve(ColorWhen::Auto, None, os("1"), false));
         assert!(!resolve(ColorWhen::Auto, None, os("0"), false));
         assert!(!resolve(ColorWhen::Auto, None, os(""), false));
+    }
+
+    #[test]
+    fn the_flag_is_found_among_raw_arguments() {
+        let args = |list: &[&str]| from_args(list.iter().map(|s| s.to_string()));
+        assert_eq!(args(&["nurture", "--help"]), ColorWhen::Auto);
+        assert_eq!(
+            args(&["nurture", "--color", "never", "--help"]),
+            ColorWhen::Never
+        );
+        assert_eq!(
+            args(&["nurture", "check", "--help", "--color=always"]),
+            ColorWhen::Always
+        );
+        assert_eq!(args(&["nurture", "--color=sometimes"]), ColorWhen::Auto);
+        assert_eq!(args(&["nurture", "--colorful"]), ColorWhen::Auto);
     }
 
     #[test]

@@ -48,13 +48,13 @@ struct Cli {
 /// Flags every command takes, before or after its name.
 #[derive(Debug, clap::Args)]
 struct GlobalArgs {
-    /// Print only problems: no summaries, no "formatted:" lines, no notes,
-    /// no progress bar
-    #[arg(long, short, global = true)]
+    /// Print only problems: no summaries, progress or notes
+    #[arg(long, short, global = true, display_order = 900)]
     quiet: bool,
-    /// When to colour output: `auto` colours a terminal unless NO_COLOR is
-    /// set (FORCE_COLOR colours a pipe too); `always` and `never` win over both
-    #[arg(long, value_enum, global = true, default_value_t = color::ColorWhen::Auto)]
+    /// Colour output: `auto` on a terminal unless NO_COLOR is set
+    /// (FORCE_COLOR colours a pipe too); `always` and `never` win over both
+    #[arg(long, value_enum, global = true, display_order = 901,
+          default_value_t = color::ColorWhen::Auto)]
     color: color::ColorWhen,
 }
 
@@ -137,10 +137,10 @@ pub fn run() -> i32 {
             return EXIT_USAGE;
         }
         Err(error) => {
-            // The flags were not parsed: `--color` cannot be read, the
-            // environment and the terminal still can.
+            // `--help` or `--version`: the flags were not parsed, so
+            // `--color` is read from the arguments as they are.
             let rendered = error.render();
-            let text = if color::ColorWhen::Auto.for_stdout() {
+            let text = if color::from_args(std::env::args()).for_stdout() {
                 rendered.ansi().to_string()
             } else {
                 rendered.to_string()

@@ -15,6 +15,7 @@ pub struct TestArgs {
     /// Run only tests whose name contains this text
     #[arg(long)]
     filter: Option<String>,
+    /// Output format (`github`: an annotation at each failed expectation)
     #[arg(long, value_enum, default_value_t = TestFormat::Human)]
     format: TestFormat,
     /// List the rules that no test fired
@@ -27,7 +28,6 @@ enum TestFormat {
     Human,
     Json,
     Junit,
-    /// GitHub Actions annotations at each failed expectation
     Github,
 }
 
