@@ -71,8 +71,9 @@ fn broken_message(dir: &Path) -> String {
 }
 
 /// A test file with a check error and how every `test --format` shows it.
-fn broken_test_file() -> std::path::PathBuf {
-    let dir = common::scratch("conventions-broken-test");
+/// Each test has a folder of its own (`name`): they run in parallel.
+fn broken_test_file(name: &str) -> std::path::PathBuf {
+    let dir = common::scratch(name);
     write(
         &dir,
         "bad.nurture",
@@ -83,7 +84,7 @@ fn broken_test_file() -> std::path::PathBuf {
 
 #[test]
 fn a_test_file_that_does_not_compile_is_a_failing_junit_test_case() {
-    let dir = broken_test_file();
+    let dir = broken_test_file("conventions-broken-1");
     let run = nurture_in(&dir, &["test", "bad.nurture", "--format", "junit"]);
     assert_eq!(run.code(), Some(1));
     let doc = roxmltree::Document::parse(&run.stdout).expect("JUnit parses");
@@ -119,7 +120,7 @@ fn a_test_file_that_does_not_compile_is_a_failing_junit_test_case() {
 
 #[test]
 fn a_test_file_that_does_not_compile_fails_in_every_test_format() {
-    let dir = broken_test_file();
+    let dir = broken_test_file("conventions-broken-2");
     let json = nurture_in(&dir, &["test", "bad.nurture", "--format", "json"]);
     assert_eq!(json.code(), Some(1));
     let value = json.json();
@@ -309,7 +310,7 @@ fn quiet_prints_only_problems_before_or_after_the_command() {
         .stdout
         .contains("FAIL tests/fixtures/testing/funnel.nurture:"));
     assert!(failing.stdout.contains("2 passed, 1 failed, 3 tests"));
-    let dir = broken_test_file();
+    let dir = broken_test_file("conventions-broken-3");
     let check = nurture_in(&dir, &["-q", "check", "bad.nurture"]);
     assert_eq!(check.code(), Some(1));
     assert!(check.stdout.contains("E0601"));
@@ -342,7 +343,7 @@ fn quiet_prints_only_problems_before_or_after_the_command() {
 
 #[test]
 fn color_follows_the_flag_then_no_color_then_force_color() {
-    let dir = broken_test_file();
+    let dir = broken_test_file("conventions-broken-4");
     let escape = "\u{1b}[";
     let colored = |args: &[&str], env: &[(&str, &str)]| {
         let run = nurture_with(&dir, args, Input::Null, env, DEADLINE);
@@ -466,6 +467,28 @@ fn check_fix_leaves_what_is_not_safe_and_keeps_exit_1_for_it() {
         std::fs::read_to_string(dir.join("a.nurture")).unwrap(),
         text
     );
+}
+
+#[test]
+fn check_fix_of_a_folder_reports_an_import_as_it_is_after_its_own_fixes() {
+    let dir = common::scratch("conventions-fix-import");
+    // `a.nurture` is checked first and imports `shared/stages.nurture`,
+    // whose misspelling is fixed when it is checked itself.
+    write(&dir, "a.nurture", "import \"shared/stages.nurture\"\n\nrule r:\n  when stage is Lead and points >= 10\n  then move to MQL\n");
+    write(
+        &dir,
+        "shared/stages.nurture",
+        "stages Lead -> MQL\n\nsegmnt hot = points > 10\n",
+    );
+    let run = nurture_in(&dir, &["check", "--fix", "."]);
+    assert_eq!(run.code(), Some(0), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .starts_with("fixed shared/stages.nurture:3: `segmnt` → `segment`\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("E0101"), "{}", run.stdout);
 }
 
 #[test]

@@ -7,8 +7,7 @@
 //! writes the files, then checks them again and reports what is left.
 
 use super::fix;
-use super::fmt_cmd::stdin_name;
-use super::paths::{display, is_stdin, rule_files};
+use super::paths::{display, is_stdin, rule_files, stdin_name};
 use super::{output, usage_error, CheckArgs, CheckFormat, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use crate::check::loader;
 use crate::diagnostics::{codes, render, Diagnostic, SourceFile, SourceMap};
@@ -32,9 +31,7 @@ pub fn run(args: &CheckArgs) -> i32 {
              standard error: give `-` as the only path, without `--format`",
         );
     }
-    let mut merged = Merged::default();
-    let mut fixes = String::new();
-    let mut fixed_stdin = None;
+    let mut targets = Vec::new();
     // One `nurture.toml` per directory, found by walking up from it.
     let mut configs: HashMap<PathBuf, LintConfig> = HashMap::new();
     for given in &files {
@@ -56,43 +53,63 @@ pub fn run(args: &CheckArgs) -> i32 {
             configs.insert(dir.clone(), config);
         }
         let config = configs.get(&dir).cloned().unwrap_or_default();
-        let read = if stdin {
-            loader::read_stdin_rules()
-        } else {
-            loader::read_rules_file(path, &name)
-        };
-        let checked = read.map(|file| {
-            let check = |text: String| driver::check_source_with(path, &name, text, &config);
-            if !args.fix {
-                return Ok(check(file.text));
+        targets.push((path, name, stdin, config));
+    }
+    // Standard input can be read once: both passes below use this.
+    let mut stdin_read = reads_stdin.then(loader::read_stdin_rules);
+    let mut fixes = String::new();
+    if args.fix {
+        // Every file is fixed before any is checked for the report, so a
+        // file that another imports is reported as it is after its fixes.
+        for (path, name, stdin, config) in &targets {
+            let check = |text: String| driver::check_source_with(path, name, text, config);
+            if *stdin {
+                if let Some(Ok(file)) = &mut stdin_read {
+                    let (text, described) = fix_passes(&file.text, name, check);
+                    fixes.push_str(&described);
+                    file.text = text;
+                }
+                continue;
             }
-            let (checked, text, described) = fix_passes(&file.text, &name, check);
+            // A file that cannot be read is reported by the check below.
+            let Ok(file) = loader::read_rules_file(path, name) else {
+                continue;
+            };
+            let (text, described) = fix_passes(&file.text, name, check);
             fixes.push_str(&described);
-            if stdin {
-                fixed_stdin = Some(text);
-            } else if text != file.text {
+            if text != file.text {
                 let bom = if file.had_bom { "\u{feff}" } else { "" };
                 let bytes = format!("{bom}{text}");
                 if let Err(error) =
                     crate::base::fsio::replace_file(&file.real_path, bytes.as_bytes())
                 {
-                    return Err(format!("cannot write `{name}`: {error}"));
+                    return usage_error(&format!("cannot write `{name}`: {error}"));
                 }
             }
-            Ok(checked)
-        });
-        let checked = match checked {
-            Ok(Err(message)) => return usage_error(&message),
-            Ok(Ok(checked)) => Ok(checked),
-            Err(error) => Err(error),
+        }
+    }
+    let mut merged = Merged::default();
+    let mut fixed_stdin = None;
+    for (path, name, stdin, config) in &targets {
+        let read = if *stdin {
+            stdin_read.take().unwrap_or_else(loader::read_stdin_rules)
+        } else {
+            loader::read_rules_file(path, name)
         };
+        let checked = read.map(|file| {
+            let checked = driver::check_source_with(path, name, file.text.clone(), config);
+            if *stdin && args.fix {
+                fixed_stdin = Some(file.text);
+            }
+            checked
+        });
         match checked {
             Ok(checked) => merged.add(&checked.sources, checked.diagnostics),
             // The file is there but is not one to read as rules: a problem
             // found (exit 1), reported at the file, and the others are still
             // checked. Nothing of its content is shown (none was read).
             Err(error) if error.is_file_problem() => merged.add_file_problem(
-                &name,
+                name,
                 Diagnostic::new(error.code(), 0, Span::default(), error.to_string())
                     .with_optional_help(error.help().map(str::to_string)),
             ),
@@ -168,24 +185,23 @@ pub fn run(args: &CheckArgs) -> i32 {
 const MAX_FIX_PASSES: usize = 10;
 
 /// Fixes `text` pass by pass (see [`fix`]) until no safe fix is left: the
-/// last check, the fixed text and a line per edit made.
+/// fixed text and a line per edit made.
 fn fix_passes(
     text: &str,
     name: &str,
     check: impl Fn(String) -> crate::check::Checked,
-) -> (crate::check::Checked, String, String) {
+) -> (String, String) {
     let mut text = text.to_string();
     let mut described = String::new();
-    let mut checked = check(text.clone());
     for _ in 0..MAX_FIX_PASSES {
+        let checked = check(text.clone());
         let Some(fixed) = fix::apply(&text, name, &checked) else {
             break;
         };
         described.push_str(&fixed.describe(name));
         text = fixed.text;
-        checked = check(text.clone());
     }
-    (checked, text, described)
+    (text, described)
 }
 
 /// A `nurture.toml` named as the user would: relative to the current

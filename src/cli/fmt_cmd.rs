@@ -14,7 +14,7 @@
 //! exit 1 if any would.
 
 use super::dry_run::Exit;
-use super::paths::{display, is_stdin, rule_files};
+use super::paths::{display, is_stdin, rule_files, stdin_name};
 use super::{output, usage_error, FmtArgs, EXIT_OK, EXIT_PROBLEMS};
 use crate::check::loader::{self, read_rules_file, RulesFile};
 use crate::diagnostics::{render, Diagnostic, SourceFile, SourceMap};
@@ -112,12 +112,6 @@ pub fn run(args: &FmtArgs) -> i32 {
     } else {
         EXIT_OK
     }
-}
-
-/// What standard input is called in messages: `--stdin-filename` as given,
-/// else `<stdin>`.
-pub fn stdin_name(stdin_filename: Option<&std::path::Path>) -> String {
-    stdin_filename.map_or_else(|| loader::STDIN_NAME.to_string(), display)
 }
 
 /// A unified diff from `before` to `after`, with three lines of context,

@@ -86,6 +86,12 @@ fn walk(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(found)
 }
 
+/// What standard input is called in messages: `--stdin-filename` as given,
+/// else `<stdin>`.
+pub fn stdin_name(stdin_filename: Option<&Path>) -> String {
+    stdin_filename.map_or_else(|| crate::check::loader::STDIN_NAME.to_string(), display)
+}
+
 /// The path as users should see it: without a leading `./`.
 pub fn display(path: &Path) -> String {
     let text = path.display().to_string();
