@@ -371,6 +371,25 @@ fn color_follows_the_flag_then_no_color_then_force_color() {
     ));
     let bad = nurture(&["check", "--color", "sometimes"]);
     assert_eq!(bad.code(), Some(2));
+    // Usage errors and help follow the same rule.
+    let usage = |args: &[&str], env: &[(&str, &str)]| {
+        let run = nurture_with(&dir, args, Input::Null, env, DEADLINE);
+        assert_eq!(run.code(), Some(2));
+        run.stderr.contains(escape)
+    };
+    assert!(!usage(&["check", "--nope"], &[]));
+    assert!(usage(&["check", "--nope", "--color=always"], &[]));
+    assert!(usage(
+        &["check", "--nope"],
+        &[("NO_COLOR", ""), ("FORCE_COLOR", "1")]
+    ));
+    let help = |args: &[&str]| {
+        let run = nurture_with(&dir, args, Input::Null, &[], DEADLINE);
+        assert_eq!(run.code(), Some(0));
+        run.stdout.contains(escape)
+    };
+    assert!(!help(&["check", "--help"]));
+    assert!(help(&["check", "--help", "--color", "always"]));
 }
 
 // ---- nurture docs --------------------------------------------------------

@@ -76,8 +76,10 @@ pub fn section(docs: &str, code: &str) -> Option<String> {
         .or_else(|| table_row(docs, code))
 }
 
-/// The text from `## CODE` to the next heading of level 1 or 2.
-fn heading_section<'d>(docs: &'d str, code: &str) -> Option<&'d str> {
+/// The text from `## CODE` to the next heading of level 1 or 2 (outside
+/// code blocks, where `# ` starts a comment): the section of a code in
+/// docs/diagnostics.md, which `tests/check_snapshots.rs` reads too.
+pub fn heading_section<'d>(docs: &'d str, code: &str) -> Option<&'d str> {
     let heading = format!("\n## {code}\n");
     let start = docs.find(&heading)? + 1;
     let body = start + heading.len() - 1;

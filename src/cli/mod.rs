@@ -21,6 +21,8 @@ mod test_cmd;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+pub use docs_cmd::heading_section as docs_section;
+
 /// Exit code: the command ran and found nothing wrong.
 pub const EXIT_OK: i32 = 0;
 /// Exit code: the command ran and found problems.
@@ -125,14 +127,25 @@ pub enum CheckFormat {
 
 /// Runs the command line and returns the process exit code.
 pub fn run() -> i32 {
-    let cli = match Cli::try_parse() {
+    use clap::{CommandFactory, FromArgMatches};
+    // A usage error is written before the flags are parsed: its colour
+    // follows `--color` as written and the environment (`cli::color`).
+    let usage_color = if color::from_args(std::env::args()).for_stderr() {
+        clap::ColorChoice::Always
+    } else {
+        clap::ColorChoice::Never
+    };
+    let parsed = Cli::command()
+        .color(usage_color)
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         // `--help` and `--version` are "errors" to clap, written to
         // standard output like any report (a closed pipe or a full disk
         // is handled the same way); real usage errors go to standard error.
         Err(error) if error.use_stderr() => {
-            // clap colours it for a terminal and reports, never panics on,
-            // a failed write.
+            // clap reports, never panics on, a failed write.
             let _ = error.print();
             return EXIT_USAGE;
         }
