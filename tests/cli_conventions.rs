@@ -578,3 +578,46 @@ fn version_names_the_commit_it_was_built_from() {
         }
     }
 }
+
+#[test]
+fn quiet_leaves_out_the_data_notes_of_a_run_not_its_report() {
+    let dir = common::scratch("conventions-quiet-simulate");
+    write(
+        &dir,
+        "r.nurture",
+        "stages Lead -> MQL\n\nrule r:\n  when points >= 10\n  then move to MQL\n",
+    );
+    // `extra` is not a declared field: a note, not a problem.
+    write(
+        &dir,
+        "contacts.csv",
+        "id,stage,points,extra\nc1,Lead,20,x\n",
+    );
+    write(
+        &dir,
+        "events.csv",
+        "contact_id,type,at\nc1,email.opened,2025-01-02T10:00:00Z\n",
+    );
+    let args = [
+        "simulate",
+        "r.nurture",
+        "--contacts",
+        "contacts.csv",
+        "--events",
+        "events.csv",
+    ];
+    let loud = nurture_in(&dir, &args);
+    assert_eq!(loud.code(), Some(0), "{}", loud.stderr);
+    assert!(
+        loud.stderr.contains("note: contacts.csv: column `extra`"),
+        "{}",
+        loud.stderr
+    );
+    let quiet = nurture_in(&dir, &[&args[..], &["--quiet"]].concat());
+    assert_eq!(quiet.code(), Some(0));
+    assert_eq!(quiet.stderr, "");
+    assert_eq!(
+        quiet.stdout, loud.stdout,
+        "the report is what was asked for"
+    );
+}
