@@ -11,6 +11,7 @@
 mod common;
 
 use common::{nurture, nurture_in, Run};
+use nurture::cli::docs_section;
 use nurture::diagnostics::codes::CODES;
 use nurture::diagnostics::Severity;
 use std::path::PathBuf;
@@ -331,33 +332,6 @@ fn docs_quote_every_fixture_and_its_real_output() {
             info.code
         );
     }
-}
-
-/// The text from `## CODE` to the next heading of level 1 or 2 (outside
-/// code blocks, where `# ` starts a comment).
-fn docs_section<'d>(docs: &'d str, code: &str) -> Option<&'d str> {
-    let heading = format!("\n## {code}\n");
-    let start = docs.find(&heading)? + 1;
-    let body = start + heading.len() - 1;
-    // The fence that opened the code block we are in, if any: a block that
-    // quotes a `script` (whose body is fenced with three backticks) is
-    // fenced with four, and only the same fence closes it.
-    let mut fence: Option<&str> = None;
-    let mut offset = body;
-    for line in docs[body..].split_inclusive('\n') {
-        let ticks = &line[..line.len() - line.trim_start_matches('`').len()];
-        if ticks.len() >= 3 {
-            match fence {
-                None => fence = Some(ticks),
-                Some(open) if open == ticks && line.trim_end() == ticks => fence = None,
-                Some(_) => {}
-            }
-        } else if fence.is_none() && (line.starts_with("# ") || line.starts_with("## ")) {
-            break;
-        }
-        offset += line.len();
-    }
-    Some(&docs[start..offset])
 }
 
 /// The contents of every ```nurture block in a docs section.

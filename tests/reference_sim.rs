@@ -242,13 +242,14 @@ impl fmt::Debug for Case {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "\n--- rules.nurture\n{}--- contacts.csv\n{}--- events.csv\n{}--- run: --from {} --to {} --tick {}s\n",
+            "\n--- rules.nurture\n{}--- contacts.csv\n{}--- events.csv\n{}--- run: --from {} --to {} --tick \"{} hours\"\n",
             self.source(),
             self.contacts_csv(),
             self.events_csv(),
             self.rfc3339(self.from_offset),
             self.rfc3339(self.from_offset + self.days * DAY),
-            self.tick
+            // Every generated tick is a whole number of hours.
+            self.tick / 3600
         )
     }
 }

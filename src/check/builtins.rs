@@ -250,6 +250,8 @@ fn stage(field: &Ident, test: &ValueTest, stages: &[String], file: FileId) -> Di
             span,
             message: format!("write `{replacement}`"),
             replacement,
+            // `stage = "New"` has no other meaning than `stage is New`.
+            applicability: crate::diagnostics::Applicability::MachineApplicable,
         }),
         None => diagnostic,
     }

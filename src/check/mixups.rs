@@ -43,6 +43,8 @@ pub(super) fn wrong_channel(
         span: Span::new(step.start, message.span.end),
         message: format!("write `{replacement}`"),
         replacement,
+        // The author may have meant an SMS of another name.
+        applicability: crate::diagnostics::Applicability::MaybeIncorrect,
     });
     if let Some((declared_file, declared_span)) = declared {
         diagnostic = diagnostic.with_label(

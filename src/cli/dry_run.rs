@@ -11,7 +11,6 @@ use crate::diagnostics::{render, SourceMap};
 use crate::driver;
 use crate::ir::Program;
 use crate::report::{DataCounts, RowCounts};
-use std::io::IsTerminal;
 use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 
@@ -90,7 +89,7 @@ pub fn load_program(path: &Path) -> Result<(Program, SourceMap), Exit> {
     match checked.program {
         Some(program) => Ok((program, checked.sources)),
         None => {
-            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let color = super::output::color_stderr();
             let errors: Vec<_> = checked
                 .diagnostics
                 .iter()
@@ -174,11 +173,11 @@ fn print_problems(report: &data::LoadReport, level: &str) {
         );
     }
     for note in &report.notes {
-        errln!("note: {note}");
+        noteln!("note: {note}");
     }
     let unshown = report.note_count.saturating_sub(report.notes.len() as u64);
     if unshown > 0 {
-        errln!(
+        noteln!(
             "note: … and {} like these",
             counted(unshown, "more note", "more notes")
         );
@@ -187,7 +186,7 @@ fn print_problems(report: &data::LoadReport, level: &str) {
     // same cap as notes, then one line for the rest.
     let cap = data::MAX_STORED_NOTES;
     for skipped in report.skipped.iter().take(cap) {
-        errln!(
+        noteln!(
             "note: {}: {} left out by the mapping: {}",
             skipped.file,
             counted(skipped.count, "row", "rows"),
@@ -196,7 +195,7 @@ fn print_problems(report: &data::LoadReport, level: &str) {
     }
     if let Some(rest) = report.skipped.get(cap..).filter(|r| !r.is_empty()) {
         let rows: u64 = rest.iter().map(|s| s.count).sum();
-        errln!(
+        noteln!(
             "note: … and {} left out by the mapping for {}",
             counted(rows, "more row", "more rows"),
             counted(rest.len() as u64, "more reason", "more reasons")

@@ -8,27 +8,31 @@
 //! standard input and writes the formatted text to standard output.
 //! The canonical layout has no byte-order mark: a file starting with one is
 //! rewritten without it.
+//!
+//! `--check` and `--diff` write nothing: `--check` names each file that
+//! would change, `--diff` prints a unified diff of it (`similar`), and both
+//! exit 1 if any would.
 
 use super::dry_run::Exit;
-use super::paths::{display, is_stdin, rule_files};
+use super::paths::{display, is_stdin, rule_files, stdin_name};
 use super::{output, usage_error, FmtArgs, EXIT_OK, EXIT_PROBLEMS};
 use crate::check::loader::{self, read_rules_file, RulesFile};
 use crate::diagnostics::{render, Diagnostic, SourceFile, SourceMap};
 use crate::fmt::{format, FormatError};
-use std::io::IsTerminal;
 
 pub fn run(args: &FmtArgs) -> i32 {
     let files = match rule_files(&args.paths) {
         Ok(files) => files,
         Err(message) => return usage_error(&message),
     };
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = output::color_stderr();
+    let dry = args.check || args.diff;
     let mut problems = 0usize;
     let mut changed = 0usize;
     for path in &files {
         let stdin = is_stdin(path);
         let name = if stdin {
-            loader::STDIN_NAME.to_string()
+            stdin_name(args.stdin_filename.as_deref())
         } else {
             display(path)
         };
@@ -74,7 +78,7 @@ pub fn run(args: &FmtArgs) -> i32 {
                 continue;
             }
         };
-        if stdin && !args.check {
+        if stdin && !dry {
             if let Err(Exit(code)) = output::print(&formatted) {
                 return code;
             }
@@ -84,8 +88,15 @@ pub fn run(args: &FmtArgs) -> i32 {
             continue;
         }
         changed += 1;
-        let line = if args.check {
+        let line = if args.diff {
+            unified_diff(&name, &source, &formatted)
+        } else if args.check {
             format!("would reformat: {name}\n")
+        } else if output::quiet() {
+            if let Err(error) = crate::base::fsio::replace_file(&real_path, formatted.as_bytes()) {
+                return usage_error(&format!("cannot write `{name}`: {error}"));
+            }
+            continue;
         } else if let Err(error) = crate::base::fsio::replace_file(&real_path, formatted.as_bytes())
         {
             return usage_error(&format!("cannot write `{name}`: {error}"));
@@ -96,9 +107,24 @@ pub fn run(args: &FmtArgs) -> i32 {
             return code;
         }
     }
-    if problems > 0 || (args.check && changed > 0) {
+    if problems > 0 || (dry && changed > 0) {
         EXIT_PROBLEMS
     } else {
         EXIT_OK
     }
+}
+
+/// A unified diff from `before` to `after`, with three lines of context,
+/// headed by the file's name. A change only of the byte-order mark has no
+/// line to show and is named instead.
+fn unified_diff(name: &str, before: &str, after: &str) -> String {
+    if before == after {
+        return format!("would reformat: {name} (its byte-order mark would be removed)\n");
+    }
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(name, name)
+        .missing_newline_hint(true)
+        .to_string()
 }

@@ -50,14 +50,14 @@ pub fn run(args: &GenerateArgs) -> i32 {
     };
     match generate_to_dir(&options, &args.out) {
         Ok(summary) => {
-            errln!(
+            noteln!(
                 "wrote {} contacts and {} events to {}",
                 crate::base::number::thousands(summary.contacts),
                 crate::base::number::thousands(summary.events),
                 args.out.display()
             );
             for (event_type, count) in &summary.by_type {
-                errln!(
+                noteln!(
                     "  {event_type:<18} {}",
                     crate::base::number::thousands(*count)
                 );

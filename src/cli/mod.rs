@@ -6,8 +6,11 @@
 #[macro_use]
 mod output;
 mod check_cmd;
+mod color;
+mod docs_cmd;
 mod dry_run;
 mod explain_cmd;
+mod fix;
 mod fmt_cmd;
 mod generate_cmd;
 mod paths;
@@ -18,6 +21,8 @@ mod test_cmd;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+pub use docs_cmd::heading_section as docs_section;
+
 /// Exit code: the command ran and found nothing wrong.
 pub const EXIT_OK: i32 = 0;
 /// Exit code: the command ran and found problems.
@@ -25,15 +30,34 @@ pub const EXIT_PROBLEMS: i32 = 1;
 /// Exit code: the command could not run as asked.
 pub const EXIT_USAGE: i32 = 2;
 
+/// `nurture --version`: the version and the commit it was built from
+/// (written by `build.rs`), "unknown commit" outside a git checkout.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("NURTURE_COMMIT"), ")");
+
 #[derive(Debug, Parser)]
 #[command(
     name = "nurture",
-    version,
+    version = VERSION,
     about = "Check, test and dry-run marketing-automation campaigns written in the Nurture language"
 )]
 struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Flags every command takes, before or after its name.
+#[derive(Debug, clap::Args)]
+struct GlobalArgs {
+    /// Print only problems: no summaries, progress or notes
+    #[arg(long, short, global = true, display_order = 900)]
+    quiet: bool,
+    /// Colour output: `auto` on a terminal unless NO_COLOR is set
+    /// (FORCE_COLOR colours a pipe too); `always` and `never` win over both
+    #[arg(long, value_enum, global = true, display_order = 901,
+          default_value_t = color::ColorWhen::Auto)]
+    color: color::ColorWhen,
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,6 +76,9 @@ enum Command {
     Generate(generate_cmd::GenerateArgs),
     /// Count the contacts in every segment at one instant, on the data as it is
     Segments(segments_cmd::SegmentsArgs),
+    /// Show the documentation of a diagnostic code or lint (`nurture docs E0201`,
+    /// `nurture docs unused-declaration`); with no argument, list them all
+    Docs(docs_cmd::DocsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -64,6 +91,14 @@ pub struct CheckArgs {
     /// Exit with 1 when there are warnings, not only errors
     #[arg(long)]
     deny_warnings: bool,
+    /// Apply the fixes that are safe (did-you-mean spellings), say what
+    /// changed, then check again and report what is left
+    #[arg(long)]
+    fix: bool,
+    /// The path standard input (`-`) stands for: named in messages, and
+    /// where `nurture.toml` is looked for and imports are resolved from
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -73,6 +108,13 @@ pub struct FmtArgs {
     /// Write nothing; list the files that would change and exit with 1 if any
     #[arg(long)]
     check: bool,
+    /// Write nothing; print a unified diff of what would change and exit
+    /// with 1 if anything would
+    #[arg(long)]
+    diff: bool,
+    /// The path standard input (`-`) stands for, in messages
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -85,22 +127,33 @@ pub enum CheckFormat {
 
 /// Runs the command line and returns the process exit code.
 pub fn run() -> i32 {
-    let cli = match Cli::try_parse() {
+    use clap::{CommandFactory, FromArgMatches};
+    // A usage error is written before the flags are parsed: its colour
+    // follows `--color` as written and the environment (`cli::color`).
+    let usage_color = if color::from_args(std::env::args()).for_stderr() {
+        clap::ColorChoice::Always
+    } else {
+        clap::ColorChoice::Never
+    };
+    let parsed = Cli::command()
+        .color(usage_color)
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         // `--help` and `--version` are "errors" to clap, written to
         // standard output like any report (a closed pipe or a full disk
         // is handled the same way); real usage errors go to standard error.
         Err(error) if error.use_stderr() => {
-            // clap colours it for a terminal and reports, never panics on,
-            // a failed write.
+            // clap reports, never panics on, a failed write.
             let _ = error.print();
             return EXIT_USAGE;
         }
         Err(error) => {
-            use std::io::IsTerminal;
+            // `--help` or `--version`: the flags were not parsed, so
+            // `--color` is read from the arguments as they are.
             let rendered = error.render();
-            let text = if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-            {
+            let text = if color::from_args(std::env::args()).for_stdout() {
                 rendered.ansi().to_string()
             } else {
                 rendered.to_string()
@@ -108,6 +161,7 @@ pub fn run() -> i32 {
             return output::print_then(&text, EXIT_OK);
         }
     };
+    output::configure(cli.global.quiet, cli.global.color);
     match cli.command {
         Command::Check(args) => check_cmd::run(&args),
         Command::Fmt(args) => fmt_cmd::run(&args),
@@ -116,6 +170,7 @@ pub fn run() -> i32 {
         Command::Explain(args) => explain_cmd::run(&args),
         Command::Generate(args) => generate_cmd::run(&args),
         Command::Segments(args) => segments_cmd::run(&args),
+        Command::Docs(args) => docs_cmd::run(&args),
     }
 }
 

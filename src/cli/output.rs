@@ -14,14 +14,43 @@
 //! and the exit code still tells. The progress bar of `simulate` (indicatif)
 //! draws on standard error only when it is a terminal.
 
+use super::color::ColorWhen;
 use super::dry_run::Exit;
 use super::EXIT_USAGE;
 use crate::diagnostics::codes;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 /// Set once the reader of standard output has gone away.
 static CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// `--quiet` and `--color`, set once from the global flags.
+static SETTINGS: OnceLock<(bool, ColorWhen)> = OnceLock::new();
+
+/// Records the global flags for the whole run (the first call wins).
+pub fn configure(quiet: bool, color: ColorWhen) {
+    let _ = SETTINGS.set((quiet, color));
+}
+
+fn settings() -> (bool, ColorWhen) {
+    SETTINGS.get().copied().unwrap_or((false, ColorWhen::Auto))
+}
+
+/// `--quiet`: print only problems.
+pub fn quiet() -> bool {
+    settings().0
+}
+
+/// Whether to colour what goes to standard output (see `cli::color`).
+pub fn color_stdout() -> bool {
+    settings().1.for_stdout()
+}
+
+/// Whether to colour what goes to standard error.
+pub fn color_stderr() -> bool {
+    settings().1.for_stderr()
+}
 
 /// Writes `text` to standard output and flushes it. `Err` only for a
 /// failed write, already reported (E0810); a closed pipe is `Ok`.
@@ -84,9 +113,24 @@ pub fn file_failed(what: &str, error: &io::Error) -> Exit {
     Exit(EXIT_USAGE)
 }
 
+/// A line on standard error that is not a problem (a note, a summary of
+/// what was written): left out under `--quiet`.
+pub fn note_line(text: &str) {
+    if !quiet() {
+        error_line(text);
+    }
+}
+
 /// `eprintln!` that never panics: see [`error_line`].
 macro_rules! errln {
     ($($arg:tt)*) => {
         $crate::cli::output::error_line(&format!($($arg)*))
+    };
+}
+
+/// [`errln!`] for lines that are not problems: see [`note_line`].
+macro_rules! noteln {
+    ($($arg:tt)*) => {
+        $crate::cli::output::note_line(&format!($($arg)*))
     };
 }

@@ -14,6 +14,10 @@ pub fn is_stdin(path: &Path) -> bool {
 /// named, each once, in a stable order. `-` (standard input) is kept as it
 /// is, for the command to read.
 ///
+/// A path that does not exist, and a directory with no `*.nurture` file
+/// under it, are errors (exit 2): a mistyped path in CI must not pass as
+/// "checked 0 files".
+///
 /// The walk lists entries without opening or following them: symbolic
 /// links to folders are not entered (a link loop cannot trap it), and a
 /// `*.nurture` entry that is a link, a FIFO or a device is listed like any
@@ -32,6 +36,12 @@ pub fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             files.push(path.clone());
         } else if path.is_dir() {
             let mut found = walk(path)?;
+            if found.is_empty() {
+                return Err(format!(
+                    "no .nurture files under `{}` (hidden folders and `target` are not searched)",
+                    display(path)
+                ));
+            }
             found.sort();
             files.extend(found);
         } else if std::fs::symlink_metadata(path).is_ok() {
@@ -74,6 +84,12 @@ fn walk(dir: &Path) -> Result<Vec<PathBuf>, String> {
         }
     }
     Ok(found)
+}
+
+/// What standard input is called in messages: `--stdin-filename` as given,
+/// else `<stdin>`.
+pub fn stdin_name(stdin_filename: Option<&Path>) -> String {
+    stdin_filename.map_or_else(|| crate::check::loader::STDIN_NAME.to_string(), display)
 }
 
 /// The path as users should see it: without a leading `./`.

@@ -197,7 +197,7 @@ fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> 
 
 /// A progress bar on a terminal for long runs; hidden otherwise.
 fn progress_bar(contacts: usize) -> indicatif::ProgressBar {
-    if !std::io::stderr().is_terminal() || contacts < 20_000 {
+    if !std::io::stderr().is_terminal() || contacts < 20_000 || super::output::quiet() {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(contacts as u64);

@@ -46,6 +46,19 @@ pub struct Suggestion {
     pub replacement: String,
     /// What the fix does, in plain words ("did you mean `MQL`?").
     pub message: String,
+    /// Whether `nurture check --fix` may apply it unasked.
+    pub applicability: Applicability,
+}
+
+/// Whether a suggestion may be applied without a person reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applicability {
+    /// The edit only puts the likely intended spelling in place of a
+    /// misspelt word: the file had an error there, and the fix gives it
+    /// the one meaning the author wrote it for (`check --fix` applies it).
+    MachineApplicable,
+    /// The edit may be what was meant, or not: shown, never applied.
+    MaybeIncorrect,
 }
 
 impl Suggestion {
@@ -62,6 +75,7 @@ impl Suggestion {
             span,
             replacement: name.to_string(),
             message: did_you_mean_message(name),
+            applicability: Applicability::MachineApplicable,
         })
     }
 }

@@ -197,21 +197,40 @@ pub fn github(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
             message.push_str("\nhelp: ");
             message.push_str(help);
         }
-        out.push_str(&format!(
-            "::{kind} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
-            escape_property(&file),
-            region.start.line,
-            region.start.column,
-            region.end.line,
-            region.end.column,
-            escape_property(&match d.code.info().kind {
-                Kind::Lint { category, .. } => format!("{} ({category} lint)", d.code),
-                _ => format!("{} {}", d.code, d.code.info().title),
-            }),
-            escape_data(&message)
+        let title = match d.code.info().kind {
+            Kind::Lint { category, .. } => format!("{} ({category} lint)", d.code),
+            _ => format!("{} {}", d.code, d.code.info().title),
+        };
+        out.push_str(&github_command(
+            kind,
+            &[
+                ("file", file),
+                ("line", region.start.line.to_string()),
+                ("col", region.start.column.to_string()),
+                ("endLine", region.end.line.to_string()),
+                ("endColumn", region.end.column.to_string()),
+                ("title", title),
+            ],
+            &message,
         ));
     }
     out
+}
+
+/// One GitHub Actions workflow command line, `::KIND k=v,…::MESSAGE`, with
+/// the property values and the message escaped as the runner reads them.
+/// `check --format github` and `test --format github` both write theirs
+/// with it.
+pub fn github_command(kind: &str, properties: &[(&str, String)], message: &str) -> String {
+    let properties: Vec<String> = properties
+        .iter()
+        .map(|(key, value)| format!("{key}={}", escape_property(value)))
+        .collect();
+    format!(
+        "::{kind} {}::{}\n",
+        properties.join(","),
+        escape_data(message)
+    )
 }
 
 fn escape_data(text: &str) -> String {

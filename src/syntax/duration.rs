@@ -128,10 +128,7 @@ fn misspelt(text: &str, span: Span) -> Option<SyntaxError> {
             span,
         )
         .with_fix(
-            Fix {
-                span,
-                replacement: replacement.clone(),
-            },
+            Fix::spelling(span, replacement.clone()),
             format!(
                 "write `{replacement}`: the number in digits, a space and the unit ({UNIT_CHOICE})"
             ),

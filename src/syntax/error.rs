@@ -1,7 +1,7 @@
 //! Errors found while reading a `.nurture` file.
 
 use super::ast::Span;
-use crate::diagnostics::{Diagnostic, FileId, Suggestion};
+use crate::diagnostics::{Applicability, Diagnostic, FileId, Suggestion};
 use std::fmt;
 
 /// The stable codes of syntax errors (E01xx), by the names the parser uses.
@@ -58,6 +58,31 @@ pub struct SyntaxError {
 pub struct Fix {
     pub span: Span,
     pub replacement: String,
+    /// Whether `check --fix` may apply it unread: only where the edit
+    /// gives the text the one meaning its author wrote it for (a misspelt
+    /// keyword, a duration or a quote mark written another way).
+    pub applicability: Applicability,
+}
+
+impl Fix {
+    /// An edit that only spells what was written the way Nurture writes
+    /// it: `check --fix` applies it.
+    pub fn spelling(span: Span, replacement: impl Into<String>) -> Self {
+        Fix {
+            span,
+            replacement: replacement.into(),
+            applicability: Applicability::MachineApplicable,
+        }
+    }
+
+    /// An edit that may be what was meant, or not: shown, never applied.
+    pub fn proposal(span: Span, replacement: impl Into<String>) -> Self {
+        Fix {
+            span,
+            replacement: replacement.into(),
+            applicability: Applicability::MaybeIncorrect,
+        }
+    }
 }
 
 impl SyntaxError {
@@ -84,13 +109,15 @@ impl SyntaxError {
     }
 
     /// The diagnostic for this error in `file`: an edit becomes a
-    /// suggestion (whose message is the help line), other help stays help.
+    /// suggestion (whose message is the help line, and whose applicability
+    /// the fix carries), other help stays help.
     pub fn into_diagnostic(self, file: FileId) -> Diagnostic {
         let diagnostic = Diagnostic::new(self.code, file, self.span, self.message);
         match (self.fix, self.help) {
             (Some(fix), Some(message)) => diagnostic.with_suggestion(Suggestion {
                 file,
                 span: fix.span,
+                applicability: fix.applicability,
                 replacement: fix.replacement,
                 message,
             }),

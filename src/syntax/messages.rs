@@ -298,10 +298,10 @@ impl<'s> Failure<'s> {
         let replacement = format!("\"{inner}\"");
         let help = format!("text is written between straight double quotes: `{replacement}`");
         Some(error.with_fix(
-            Fix {
-                span: Span::new(found.span.start, found.span.end + close + close_len),
+            Fix::spelling(
+                Span::new(found.span.start, found.span.end + close + close_len),
                 replacement,
-            },
+            ),
             help,
         ))
     }
@@ -350,10 +350,9 @@ impl<'s> Failure<'s> {
                 "`{word}` after a time of day: times of day are in the campaign time zone"
             ))
             .with_fix(
-                Fix {
-                    span: Span::new(time.span.end, found.span.end),
-                    replacement: String::new(),
-                },
+                // Dropping the zone changes the time unless it is the
+                // campaign's own: for a person to decide.
+                Fix::proposal(Span::new(time.span.end, found.span.end), ""),
                 format!(
                     "remove `{word}`, and set the zone once in the campaign block, e.g. \
                      `campaign \"…\" {{ timezone \"Europe/Warsaw\" }}` (an IANA name; the default is UTC)"
@@ -387,10 +386,8 @@ impl<'s> Failure<'s> {
                 separator.span,
             )
             .with_fix(
-                Fix {
-                    span: separator.span,
-                    replacement: String::new(),
-                },
+                // A step may be missing rather than the separator extra.
+                Fix::proposal(separator.span, ""),
                 format!("remove the `{written}`, or write the step that should follow it"),
             ),
         )
@@ -602,10 +599,7 @@ impl<'s> Failure<'s> {
             candidates.extend(ITEM_KEYWORDS.iter().map(|k| k.to_string()));
         }
         let keyword = closest(word, candidates.iter().map(String::as_str))?;
-        Some(Fix {
-            span: found.span,
-            replacement: keyword.to_string(),
-        })
+        Some(Fix::spelling(found.span, keyword))
     }
 
     /// `opend 5 emails` parses as a field `opend` followed by a bad test:
@@ -620,10 +614,7 @@ impl<'s> Failure<'s> {
             return None;
         }
         let keyword = closest(word, CONDITION_KEYWORDS.iter().copied())?;
-        Some(Fix {
-            span: lexeme.span,
-            replacement: keyword.to_string(),
-        })
+        Some(Fix::spelling(lexeme.span, keyword))
     }
 }
 

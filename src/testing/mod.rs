@@ -5,6 +5,8 @@
 //! with daily ticks at 00:00 campaign time as in `simulate`; expectations
 //! are judged on the state at `at` and on everything the run recorded.
 
+pub mod output;
+
 use crate::base::number::counted;
 use crate::base::vocab::{Channel, CmpOp};
 use crate::check::tests_check::{Expect, ExpectKind, TestCase};
