@@ -106,7 +106,7 @@ fn a_test_file_that_does_not_compile_is_a_failing_junit_test_case() {
     assert_eq!(
         message,
         format!(
-            "the file has 1 error(s), so no test ran: bad.nurture:4:16: error[E0601]: {}",
+            "the file has 1 error, so no test ran: bad.nurture:4:16: error[E0601]: {}",
             broken_message(&dir)
         )
     );
@@ -148,7 +148,7 @@ fn a_test_file_that_does_not_compile_fails_in_every_test_format() {
     assert_eq!(human.code(), Some(1));
     assert!(human
         .stdout
-        .contains("bad.nurture: cannot run tests, the file has 1 error(s):"));
+        .contains("bad.nurture: cannot run tests, the file has 1 error:"));
 }
 
 // ---- test --format github ------------------------------------------------

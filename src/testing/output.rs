@@ -8,6 +8,7 @@
 //! annotations.
 
 use super::{run_test, TestResult};
+use crate::base::number::counted;
 use crate::check::Checked;
 use crate::diagnostics::{render, Diagnostic, SourceMap};
 use rayon::prelude::*;
@@ -133,9 +134,9 @@ pub fn human(reports: &[FileReport], coverage: bool, quiet: bool) -> String {
         if let Some(errors) = &report.check_errors {
             let _ = writeln!(
                 out,
-                "{}: cannot run tests, the file has {} error(s):\n{}",
+                "{}: cannot run tests, the file has {}:\n{}",
                 report.name,
-                report.error_count(),
+                counted(report.error_count() as u64, "error", "errors"),
                 errors.rendered()
             );
             continue;
@@ -175,12 +176,17 @@ pub fn human(reports: &[FileReport], coverage: bool, quiet: bool) -> String {
     let broken = reports.iter().filter(|r| r.check_errors.is_some()).count();
     let _ = write!(
         out,
-        "\n{} passed, {failed} failed, {total} tests in {} file(s)",
+        "\n{} passed, {failed} failed, {} in {}",
         total - failed,
-        reports.len()
+        counted(total as u64, "test", "tests"),
+        counted(reports.len() as u64, "file", "files")
     );
     if broken > 0 {
-        let _ = write!(out, "; {broken} file(s) with errors");
+        let _ = write!(
+            out,
+            "; {} with errors",
+            counted(broken as u64, "file", "files")
+        );
     }
     out.push('\n');
     out
@@ -262,8 +268,8 @@ pub fn junit(reports: &[FileReport]) -> String {
         if let Some(errors) = &report.check_errors {
             let lines = errors.lines();
             let message = format!(
-                "the file has {} error(s), so no test ran: {}",
-                lines.len(),
+                "the file has {}, so no test ran: {}",
+                counted(lines.len() as u64, "error", "errors"),
                 lines.join("; ")
             );
             let _ = writeln!(
