@@ -621,3 +621,30 @@ fn quiet_leaves_out_the_data_notes_of_a_run_not_its_report() {
         "the report is what was asked for"
     );
 }
+
+#[test]
+fn check_fix_applies_the_hints_that_keep_the_meaning_and_only_shows_the_others() {
+    let dir = common::scratch("conventions-fix-hints");
+    // Applied: a duration written another way, typographic quotes, a stage
+    // tested like a value.
+    let safe = "stages New, Lead\nfield city: text\n\nrule r:\n  when stage = \"New\" and city = „Kraków”\n  then wait 7d, move to Lead\n";
+    let run = stdin_run(&dir, &["check", "--fix", "-"], safe, &[]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "stages New, Lead\nfield city: text\n\nrule r:\n  when stage is New and city = \"Kraków\"\n  then wait 7 days, move to Lead\n"
+    );
+    // Only shown: a zone after a time (dropping it changes the time), a
+    // trailing comma (a step may be missing) and an e-mail sent as an SMS
+    // (another SMS may be meant).
+    for unsafe_text in [
+        "stages Lead\n\ncampaign \"c\" {\n  quiet hours 21:00 CET to 08:00\n}\n",
+        "stages Lead, MQL\n\nrule r:\n  when points > 5\n  then move to MQL,\n\nrule s:\n  when points > 9\n  then move to MQL\n",
+        "stages Lead, MQL\nemail welcome\n\nrule r:\n  when points > 5\n  then send sms welcome\n",
+    ] {
+        let run = stdin_run(&dir, &["check", "--fix", "-"], unsafe_text, &[]);
+        assert_eq!(run.code(), Some(1), "{unsafe_text}\n{}", run.stderr);
+        assert_eq!(run.stdout, unsafe_text, "{}", run.stderr);
+        assert!(!run.stderr.contains("fixed "), "{}", run.stderr);
+    }
+}

@@ -1,18 +1,18 @@
 //! The README's "A short tour" runs as written: every command of its shell
 //! block, with `RULES`, `C` and `E` standing for the B2B example and its
-//! sample data (as the README says) and the files it writes redirected
-//! into a scratch folder. A tour line that names a contact, a flag or a
+//! sample data (as the README says), in a scratch copy of the examples. A tour line that names a contact, a flag or a
 //! format that does not exist fails here.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use common::nurture_in;
+use std::path::Path;
+use std::process::Command;
 
 /// The tour's commands: comments cut, indented lines joined to the command
-/// above them, quotes kept together (`--tick "1 day"`).
-fn tour_commands() -> Vec<Vec<String>> {
+/// above them.
+fn tour_commands() -> Vec<String> {
     let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
     let tour = &readme[readme.find("## A short tour").expect("a tour section")..];
     let start = tour.find("```sh\n").unwrap() + 6;
@@ -30,65 +30,75 @@ fn tour_commands() -> Vec<Vec<String>> {
             commands.push(text.to_string());
         }
     }
-    commands.iter().map(|c| split_words(c)).collect()
+    commands
 }
 
-fn split_words(command: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut quoted = false;
-    for c in command.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            ' ' if !quoted => {
-                if !word.is_empty() {
-                    words.push(std::mem::take(&mut word));
-                }
-            }
-            _ => word.push(c),
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
         }
     }
-    if !word.is_empty() {
-        words.push(word);
-    }
-    words
 }
 
+/// Each command runs in a shell (pipes and quotes as a reader types them)
+/// in a scratch folder holding a copy of `examples/` and a `draft.nurture`,
+/// so `check --fix` and `generate` write nothing into the repository.
 #[test]
 fn every_tour_command_runs_on_the_shipped_example() {
     let commands = tour_commands();
     assert!(commands.len() >= 8, "{commands:?}");
-    let scratch = common::scratch("readme-tour");
-    let root = common::root();
-    for words in commands {
-        assert_eq!(words[0], "nurture", "{words:?}");
-        let args: Vec<String> = words[1..]
-            .iter()
-            .map(|w| match w.as_str() {
-                "RULES" => "examples/b2b_lifecycle.nurture".to_string(),
-                "C" => "examples/data/b2b_contacts.csv".to_string(),
-                "E" => "examples/data/b2b_events.csv".to_string(),
-                "/tmp/data" | "actions.jsonl" => scratch
-                    .join(w.trim_start_matches("/tmp/"))
-                    .display()
-                    .to_string(),
-                _ => w.clone(),
-            })
-            .collect();
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let run = nurture_in(&root, &args);
-        assert_eq!(
-            run.code(),
-            Some(0),
-            "nurture {}\n{}\n{}",
-            args.join(" "),
-            common::clip(&run.stdout),
-            common::clip(&run.stderr)
+    let dir = common::scratch("readme-tour");
+    copy_dir(&common::root().join("examples"), &dir.join("examples"));
+    std::fs::copy(
+        common::root().join("examples/sales_funnel.nurture"),
+        dir.join("draft.nurture"),
+    )
+    .unwrap();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_nurture")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for command in &commands {
+        assert!(command.contains("nurture "), "{command}");
+        let command = command
+            .replace("RULES", "examples/b2b_lifecycle.nurture")
+            .replace(" C ", " examples/data/b2b_contacts.csv ")
+            .replace(" E ", " examples/data/b2b_events.csv ")
+            .replace("/tmp/data", "generated");
+        let output = Command::new("sh")
+            .args(["-c", &command])
+            .current_dir(&dir)
+            .env("PATH", &path)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "`{command}` failed ({}):\n{}\n{}",
+            output.status,
+            common::clip(&stdout),
+            common::clip(&String::from_utf8_lossy(&output.stderr))
         );
-        if args.contains(&"--timeline") {
-            assert!(run.stdout.contains("start: stage"), "{}", run.stdout);
+        if command.contains("--timeline") {
+            assert!(stdout.contains("start: stage"), "{stdout}");
         }
     }
-    assert!(scratch.join("actions.jsonl").is_file());
-    assert!(scratch.join("data").is_dir());
+    assert!(dir.join("actions.jsonl").is_file());
+    assert!(dir.join("generated/events.csv").is_file());
+    // The examples came out of the tour as they went in.
+    for name in ["b2b_lifecycle.nurture", "sales_funnel.nurture"] {
+        assert_eq!(
+            std::fs::read_to_string(dir.join("examples").join(name)).unwrap(),
+            std::fs::read_to_string(common::root().join("examples").join(name)).unwrap()
+        );
+    }
 }
