@@ -8,9 +8,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 /// The `run:` lines of the first ```yaml block of docs/ci.md that call
 /// `nurture` (the install step is skipped: the test binary is on PATH).
 fn workflow_commands() -> Vec<String> {
@@ -23,19 +20,6 @@ fn workflow_commands() -> Vec<String> {
         .filter(|command| command.starts_with("nurture "))
         .map(str::to_string)
         .collect()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 #[test]
@@ -53,21 +37,9 @@ fn the_documented_workflow_runs_green_on_the_shipped_examples() {
         );
     }
     let dir = common::scratch("ci-workflow");
-    copy_dir(&common::root().join("examples"), &dir.join("campaigns"));
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_nurture")).parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    common::copy_dir(&common::root().join("examples"), &dir.join("campaigns"));
     for command in &commands {
-        let output = Command::new("sh")
-            .args(["-c", command])
-            .current_dir(&dir)
-            .env("PATH", &path)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
+        let output = common::shell_in(&dir, command);
         assert!(
             output.status.success(),
             "`{command}` failed ({}):\n{}\n{}",
@@ -102,20 +74,7 @@ fn the_workflow_fails_on_a_broken_campaign() {
         "stages Lead, MQL\nrule r:\n  when stage is Laed\n  then move to MQL\n",
     )
     .unwrap();
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_nurture")).parent().unwrap();
-    let output = Command::new("sh")
-        .args(["-c", check])
-        .current_dir(&dir)
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                bin_dir.display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
-        .output()
-        .unwrap();
+    let output = common::shell_in(&dir, check);
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(

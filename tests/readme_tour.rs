@@ -7,9 +7,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 /// The tour's commands: comments cut, indented lines joined to the command
 /// above them.
 fn tour_commands() -> Vec<String> {
@@ -33,19 +30,6 @@ fn tour_commands() -> Vec<String> {
     commands
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// Each command runs in a shell (pipes and quotes as a reader types them)
 /// in a scratch folder holding a copy of `examples/` and a `draft.nurture`,
 /// so `check --fix` and `generate` write nothing into the repository.
@@ -54,18 +38,12 @@ fn every_tour_command_runs_on_the_shipped_example() {
     let commands = tour_commands();
     assert!(commands.len() >= 8, "{commands:?}");
     let dir = common::scratch("readme-tour");
-    copy_dir(&common::root().join("examples"), &dir.join("examples"));
+    common::copy_dir(&common::root().join("examples"), &dir.join("examples"));
     std::fs::copy(
         common::root().join("examples/sales_funnel.nurture"),
         dir.join("draft.nurture"),
     )
     .unwrap();
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_nurture")).parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
     for command in &commands {
         assert!(command.contains("nurture "), "{command}");
         let command = command
@@ -73,13 +51,7 @@ fn every_tour_command_runs_on_the_shipped_example() {
             .replace(" C ", " examples/data/b2b_contacts.csv ")
             .replace(" E ", " examples/data/b2b_events.csv ")
             .replace("/tmp/data", "generated");
-        let output = Command::new("sh")
-            .args(["-c", &command])
-            .current_dir(&dir)
-            .env("PATH", &path)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
+        let output = common::shell_in(&dir, &command);
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(
             output.status.success(),

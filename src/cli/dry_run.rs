@@ -90,12 +90,7 @@ pub fn load_program(path: &Path) -> Result<(Program, SourceMap), Exit> {
         Some(program) => Ok((program, checked.sources)),
         None => {
             let color = super::output::color_stderr();
-            let errors: Vec<_> = checked
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .cloned()
-                .collect();
+            let errors = checked.errors();
             super::output::error_text(&render::human(&checked.sources, &errors, color));
             errln!(
                 "error: `{name}` has {}; fix them (see `nurture check {name}`) before a dry run",

@@ -57,12 +57,7 @@ impl FileReport {
     /// Runs the tests of `checked` whose name contains `filter`.
     pub fn new(name: String, checked: &Checked, filter: Option<&str>) -> FileReport {
         let Some(program) = &checked.program else {
-            let errors: Vec<_> = checked
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .cloned()
-                .collect();
+            let errors = checked.errors();
             return FileReport {
                 name,
                 check_errors: Some(CheckErrors {

@@ -475,3 +475,38 @@ pub fn nurture_memory_limited(
     );
     limited.run
 }
+
+/// Copies the folder `from` to `to`, recursively (files and folders only).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("folder entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// Runs a command line as a user types it in a shell (`sh -c`), in `dir`,
+/// with the built `nurture` first on PATH and colours off: for docs whose
+/// commands are tested as written (pipes, redirections, quotes).
+pub fn shell_in(dir: &Path, command: &str) -> std::process::Output {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_nurture"))
+        .parent()
+        .expect("the binary's folder");
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Command::new("sh")
+        .args(["-c", command])
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run sh")
+}
