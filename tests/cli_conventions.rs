@@ -648,3 +648,22 @@ fn check_fix_applies_the_hints_that_keep_the_meaning_and_only_shows_the_others()
         assert!(!run.stderr.contains("fixed "), "{}", run.stderr);
     }
 }
+
+#[test]
+fn check_fix_renames_a_reserved_word_used_as_a_name_at_every_use() {
+    let dir = common::scratch("conventions-fix-reserved");
+    let text = "stages Lead, MQL\nsegment in = points > 5\n\nrule r:\n  when in segment in\n  then move to MQL\n";
+    let run = stdin_run(&dir, &["check", "--fix", "-"], text, &[]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, text.replace("segment in", "segment in_"));
+    assert!(
+        run.stderr.contains("fixed <stdin>:2: `in` → `in_`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("fixed <stdin>:5: `in` → `in_`"),
+        "{}",
+        run.stderr
+    );
+}

@@ -75,6 +75,12 @@ impl Fix {
         }
     }
 
+    /// A reserved word used as a name, renamed: every use gets the same
+    /// edit, so `check --fix` applies it.
+    pub fn rename(span: Span, replacement: impl Into<String>) -> Self {
+        Fix::spelling(span, replacement)
+    }
+
     /// An edit that may be what was meant, or not: shown, never applied.
     pub fn proposal(span: Span, replacement: impl Into<String>) -> Self {
         Fix {

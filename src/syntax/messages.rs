@@ -447,9 +447,18 @@ impl<'s> Failure<'s> {
         if !positives.contains(&Rule::name) || !RESERVED_WORDS.contains(&word) || !declaring {
             return None;
         }
+        // Every use of the word as a name is this same error with this same
+        // edit, so applying them all renames the thing consistently.
+        let renamed = format!("{word}_");
+        let found = self.found?;
         Some(
             self.error(format!("`{word}` is a reserved word and cannot be a name"))
-                .with_help("choose another name; docs/language.md lists the reserved words"),
+                .with_fix(
+                    Fix::rename(found.span, renamed.clone()),
+                    format!(
+                        "choose another name, e.g. `{renamed}` (`nurture check --fix` renames every use alike); docs/language.md lists the reserved words"
+                    ),
+                ),
         )
     }
 
