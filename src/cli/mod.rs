@@ -13,6 +13,7 @@ mod generate_cmd;
 mod paths;
 mod segments_cmd;
 mod simulate_cmd;
+mod sql_cmd;
 mod test_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -52,6 +53,8 @@ enum Command {
     Generate(generate_cmd::GenerateArgs),
     /// Count the contacts in every segment at one instant, on the data as it is
     Segments(segments_cmd::SegmentsArgs),
+    /// Compile segments and condition rules to SQL for DuckDB or PostgreSQL
+    Sql(sql_cmd::SqlArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -116,6 +119,7 @@ pub fn run() -> i32 {
         Command::Explain(args) => explain_cmd::run(&args),
         Command::Generate(args) => generate_cmd::run(&args),
         Command::Segments(args) => segments_cmd::run(&args),
+        Command::Sql(args) => sql_cmd::run(&args),
     }
 }
 
