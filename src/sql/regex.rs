@@ -38,9 +38,20 @@ pub fn translate(pattern: &str, dialect: Dialect) -> Result<String, String> {
 /// or an anchor, which both engines have; one that consumes a character,
 /// which is harmless there because nothing of the pattern comes before
 /// (after) it. Any other word boundary stays and is refused by `write`.
+/// Each branch of a top-level alternation (or group) is at the edges too.
 fn edge_boundaries(hir: Hir) -> Result<Hir, String> {
-    let HirKind::Concat(parts) = hir.kind() else {
-        return Ok(hir);
+    let parts = match hir.kind() {
+        HirKind::Alternation(branches) => {
+            let branches = branches
+                .iter()
+                .cloned()
+                .map(edge_boundaries)
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(Hir::alternation(branches));
+        }
+        HirKind::Capture(capture) => return edge_boundaries((*capture.sub).clone()),
+        HirKind::Concat(parts) => parts,
+        _ => return Ok(hir),
     };
     let mut parts = parts.clone();
     let word = word_class()?;
