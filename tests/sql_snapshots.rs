@@ -95,3 +95,50 @@ fn a_bad_instant_or_a_broken_program_cannot_run() {
     let run = nurture(&["sql", "no-such.nurture", "--dialect", "duckdb"]);
     assert_eq!(run.code(), Some(2));
 }
+
+/// docs/diagnostics.md shows, for E0901 and E0903, an example and what
+/// `nurture sql` prints for it: the real output, and the fix compiles.
+#[test]
+fn the_docs_of_the_sql_codes_quote_the_real_output() {
+    let docs = std::fs::read_to_string(common::root().join("docs/diagnostics.md")).unwrap();
+    for (code, file, dialect) in [
+        ("E0901", "vip.nurture", "postgres"),
+        ("E0903", "titles.nurture", "duckdb"),
+    ] {
+        let start = docs.find(&format!("\n## {code}\n")).unwrap();
+        let end = start + 1 + docs[start + 1..].find("\n## ").unwrap();
+        let section = &docs[start..end];
+        // The ```nurture blocks (````nurture when they quote a script).
+        let mut blocks: Vec<String> = Vec::new();
+        let mut open: Option<(&str, String)> = None;
+        for line in section.lines() {
+            match &mut open {
+                None if line == "```nurture" || line == "````nurture" => {
+                    open = Some((line.trim_end_matches("nurture"), String::new()));
+                }
+                Some((fence, text)) if line == *fence => {
+                    blocks.push(std::mem::take(text));
+                    open = None;
+                }
+                Some((_, text)) => {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+                None => {}
+            }
+        }
+        let dir = common::scratch(&format!("sql-docs-{code}"));
+        std::fs::write(dir.join(file), &blocks[0]).unwrap();
+        let run = common::nurture_in(&dir, &["sql", file, "--dialect", dialect]);
+        assert_eq!(run.code(), Some(1), "{code}");
+        assert!(run.stderr.contains(code));
+        assert!(
+            section.contains(run.stderr.trim_end()),
+            "the docs of {code} do not quote the real output:\n{}",
+            run.stderr
+        );
+        std::fs::write(dir.join("fixed.nurture"), blocks.last().unwrap()).unwrap();
+        let fixed = common::nurture_in(&dir, &["sql", "fixed.nurture", "--dialect", dialect]);
+        assert_eq!(fixed.code(), Some(0), "{code} fix: {}", fixed.stderr);
+    }
+}

@@ -270,6 +270,7 @@ fn char_escape(c: char, dialect: Dialect) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -2,6 +2,8 @@
 //! snapshot-tested in tests/sql_snapshots.rs and run in DuckDB by
 //! tests/sql_duckdb.rs).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::string_slice)]
+
 use super::*;
 
 fn program(source: &str) -> Program {
