@@ -411,8 +411,8 @@ impl Writer<'_> {
     /// The count column of a behaviour clause's question, made on first use.
     fn behaviour(&mut self, behaviour: &Behaviour) -> Result<String, Refusal> {
         let id = behaviour.query.index();
-        if let Some(q) = self.queries.get(&id) {
-            return Ok(q.column.clone());
+        if self.queries.contains_key(&id) {
+            return Ok(format!("q{id}"));
         }
         let m = &behaviour.matcher;
         let counted = match behaviour.distinct {
@@ -465,8 +465,8 @@ impl Writer<'_> {
             _ => FieldType::Number,
         };
         let id = aggregate.query.index();
-        if let Some(q) = self.queries.get(&id) {
-            return Ok((q.column.clone(), ty));
+        if self.queries.contains_key(&id) {
+            return Ok((format!("q{id}"), ty));
         }
         let matching = self.matching(
             aggregate.event_type,
@@ -534,6 +534,7 @@ impl Writer<'_> {
         Ok((self.add_query(id, &words, body, zero), ty))
     }
 
+    /// Registers a question; its answer is column `qID` of `nurture_facts`.
     fn add_query(&mut self, id: usize, words: &[String], body: String, zero: bool) -> String {
         let name = query_name(id, words);
         let alias = format!("q{id}");
@@ -542,15 +543,8 @@ impl Writer<'_> {
         } else {
             format!("{alias}.value")
         };
-        self.queries.insert(
-            id,
-            Query {
-                name,
-                body,
-                column: column.clone(),
-            },
-        );
-        column
+        self.queries.insert(id, Query { name, body, column });
+        alias
     }
 }
 
