@@ -418,3 +418,91 @@ fn every_construct_agrees_with_the_interpreter_at_its_edges() {
         .collect();
     assert!(undecided.is_empty(), "always the same: {undecided:?}");
 }
+
+const BERLIN_RULES: &str = r#"campaign "berlin" {
+  timezone "Europe/Berlin"
+}
+
+field renewal: date
+field signed_up: datetime
+field note: text
+
+segment renewal_day = renewal is today
+segment renewal_recent = renewal within last 1 day
+segment renewal_old = renewal more than 1 day ago
+segment renewal_soon = renewal less than 1 day ago
+segment renewal_before = renewal before 2025-03-30
+segment renewal_after = renewal after 2025-03-30
+segment signed_before = signed_up before 2025-03-30
+segment signed_after = signed_up after 2025-10-26
+segment signed_today = signed_up is today
+segment sunday = today is sunday
+segment saturday = today is saturday
+segment workday = today is weekday
+segment opened_since = opened email since 2025-03-30
+segment opened_day = opened email in last 1 day
+segment opened_hours = opened email in last 24 hours
+segment note_dot = note matches "^a.c$"
+segment note_word = note matches "(?i)\\bstraße\\b"
+segment note_digits = note matches "^\\d{2,3}$"
+"#;
+
+const BERLIN_CONTACTS: &str = "\
+id,created_at,renewal,signed_up,note
+b1,,2025-03-30,2025-03-29T22:59:59Z,abc
+b2,,2025-03-29,2025-03-29T23:00:00Z,a\u{1F600}c
+b3,,2025-10-26,2025-10-25T22:00:00Z,STRASSE 5
+b4,,2025-10-27,2025-10-26T23:00:00Z,Hauptstraße
+b5,,,,12
+b6,,,,\u{0663}\u{0664}
+b7,,,,Lange STRAßE 3
+";
+
+const BERLIN_EVENTS: &str = "\
+contact_id,type,at,email
+b1,email.opened,2025-03-29T23:00:00Z,welcome
+b2,email.opened,2025-03-29T22:59:59Z,welcome
+b3,email.opened,2025-10-25T22:00:00Z,welcome
+b4,email.opened,2025-10-26T23:00:00Z,welcome
+";
+
+#[test]
+fn calendar_tests_and_dates_agree_across_berlin_daylight_saving_changes() {
+    let program = program_from(
+        "berlin",
+        &BERLIN_RULES.replace("campaign", "email welcome\n\ncampaign"),
+    );
+    let dir = common::scratch("sql-duckdb-berlin-data");
+    let contacts = dir.join("contacts.csv");
+    let events = dir.join("events.csv");
+    std::fs::write(&contacts, BERLIN_CONTACTS).unwrap();
+    std::fs::write(&events, BERLIN_EVENTS).unwrap();
+    let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp();
+    let seen = agree(
+        "berlin",
+        &program,
+        &contacts,
+        &events,
+        &[
+            // Local midnight of the spring change day (23:00 UTC the day
+            // before), a second before, a day later (23 hours), at noon.
+            t("2025-03-29T23:00:00Z"),
+            t("2025-03-29T22:59:59Z"),
+            t("2025-03-30T22:00:00Z"),
+            t("2025-03-30T23:00:00Z"),
+            t("2025-03-30T10:00:00Z"),
+            // Local midnight around the autumn change (25-hour day).
+            t("2025-10-25T22:00:00Z"),
+            t("2025-10-26T23:00:00Z"),
+            t("2025-10-27T22:59:59Z"),
+            t("2025-10-26T12:00:00Z"),
+        ],
+    );
+    let undecided: Vec<_> = seen
+        .iter()
+        .skip(1)
+        .filter(|(_, ever_true, ever_false)| !ever_true || !ever_false)
+        .map(|(column, _, _)| column)
+        .collect();
+    assert!(undecided.is_empty(), "always the same: {undecided:?}");
+}
