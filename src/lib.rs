@@ -27,5 +27,6 @@ pub mod lint;
 pub mod report;
 pub mod sandbox;
 pub mod sim;
+pub mod sql;
 pub mod syntax;
 pub mod testing;

@@ -16,6 +16,7 @@ mod generate_cmd;
 mod paths;
 mod segments_cmd;
 mod simulate_cmd;
+mod sql_cmd;
 mod test_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -79,6 +80,8 @@ enum Command {
     /// Show the documentation of a diagnostic code or lint (`nurture docs E0201`,
     /// `nurture docs unused-declaration`); with no argument, list them all
     Docs(docs_cmd::DocsArgs),
+    /// Compile segments and condition rules to SQL for DuckDB or PostgreSQL
+    Sql(sql_cmd::SqlArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -171,6 +174,7 @@ pub fn run() -> i32 {
         Command::Generate(args) => generate_cmd::run(&args),
         Command::Segments(args) => segments_cmd::run(&args),
         Command::Docs(args) => docs_cmd::run(&args),
+        Command::Sql(args) => sql_cmd::run(&args),
     }
 }
 

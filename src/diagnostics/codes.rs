@@ -264,6 +264,12 @@ codes! { RUN_CODES, Run:
 
     OUTPUT_FAILED = "E0810", "output-write-failed", Error, "Writing the output to standard output failed (a full disk, an I/O error); a closed pipe is not an error.";
     OUTPUT_FILE_FAILED = "E0811", "output-file-failed", Error, "An output file (`simulate --outbox`, `generate --out`) cannot be created or written.";
+
+    // `nurture sql`: what the SQL backend cannot compile (src/sql).
+    SQL_SCRIPT = "E0901", "sql-script", Error, "A segment or rule condition uses a script, which cannot be compiled to SQL.";
+    SQL_SINCE_FIRED = "E0902", "sql-since-fired", Error, "A condition counts events `since` the rule last fired, which only a dry run knows.";
+    SQL_REGEX = "E0903", "sql-regex", Error, "A regular expression uses a construct the SQL dialect cannot match the way Nurture does.";
+    SQL_UNSUPPORTED = "E0904", "sql-unsupported", Error, "A condition uses something outside the fragment the SQL backend compiles.";
 }
 
 #[cfg(test)]

@@ -26,6 +26,69 @@ pub struct PointInTime {
     pub script_failures: ScriptFailures,
 }
 
+/// One contact at one instant: its segments and condition rules.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContactAt {
+    /// By segment id.
+    pub segments: Vec<bool>,
+    /// By rule id; `false` for event rules, which have no condition.
+    pub rules: Vec<bool>,
+    /// This contact's scripts that failed (each counted as false).
+    pub script_failures: ScriptFailures,
+}
+
+/// What [`counts_at`] counts for one contact (`own_events` are its
+/// events, sorted as the dataset keeps them); `None` when it does not
+/// exist yet at `at`. The SQL backend's agreement test compares with it.
+pub fn contact_at(
+    program: &Program,
+    contact: &Contact,
+    own_events: &[Event],
+    at: Instant,
+) -> Option<ContactAt> {
+    // What this thread records from here on is this contact's.
+    crate::eval::script::set_rule(None);
+    crate::eval::script::take_errors();
+    if !contact.exists_at(own_events, at) {
+        return None;
+    }
+    let mut state = ContactState::from_contact(program, contact);
+    let mut view = EventView::new(own_events, program.event_types.len());
+    for event in view.apply_history_before(at.saturating_add(1)) {
+        state.apply_event(event);
+    }
+    let context = Context::new(
+        program,
+        Clock::new(at, program.settings.timezone),
+        &state,
+        &view,
+        None,
+    );
+    let segments = (0..program.segments.len())
+        .map(|id| context.in_segment(crate::ir::SegmentId::new(id)))
+        .collect();
+    let rules = program
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(id, rule)| match &rule.trigger {
+            Trigger::Condition(condition) => {
+                crate::eval::script::set_rule(Some(id));
+                context.holds(condition)
+            }
+            Trigger::Event(_) => false,
+        })
+        .collect();
+    crate::eval::script::set_rule(None);
+    let mut script_failures = ScriptFailures::default();
+    script_failures.add(&contact.id, &crate::eval::script::take_errors());
+    Some(ContactAt {
+        segments,
+        rules,
+        script_failures,
+    })
+}
+
 /// Evaluates every segment and condition rule for every contact at `at`.
 pub fn counts_at(
     program: &Program,
@@ -37,50 +100,17 @@ pub fn counts_at(
     // A contact that does not exist yet at `at` counts nowhere, not even
     // in the total (an empty result adds nothing to the sums).
     let per_contact = |index: usize| -> (bool, Vec<bool>, Vec<bool>, ScriptFailures) {
-        let Some(contact) = contacts.get(index) else {
-            return Default::default();
-        };
-        // What this thread records from here on is this contact's.
-        crate::eval::script::set_rule(None);
-        crate::eval::script::take_errors();
         let own = ranges
             .get(index)
             .and_then(|r| events.get(r.clone()))
             .unwrap_or(&[]);
-        if !contact.exists_at(own, at) {
-            return Default::default();
+        match contacts
+            .get(index)
+            .and_then(|c| contact_at(program, c, own, at))
+        {
+            Some(c) => (true, c.segments, c.rules, c.script_failures),
+            None => Default::default(),
         }
-        let mut state = ContactState::from_contact(program, contact);
-        let mut view = EventView::new(own, program.event_types.len());
-        for event in view.apply_history_before(at.saturating_add(1)) {
-            state.apply_event(event);
-        }
-        let context = Context::new(
-            program,
-            Clock::new(at, program.settings.timezone),
-            &state,
-            &view,
-            None,
-        );
-        let segments = (0..program.segments.len())
-            .map(|id| context.in_segment(crate::ir::SegmentId::new(id)))
-            .collect();
-        let rules = program
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(id, rule)| match &rule.trigger {
-                Trigger::Condition(condition) => {
-                    crate::eval::script::set_rule(Some(id));
-                    context.holds(condition)
-                }
-                Trigger::Event(_) => false,
-            })
-            .collect();
-        crate::eval::script::set_rule(None);
-        let mut failures = ScriptFailures::default();
-        failures.add(&contact.id, &crate::eval::script::take_errors());
-        (true, segments, rules, failures)
     };
     let zero = || {
         (
