@@ -147,3 +147,42 @@ fn random_programs_agree_in_the_interpreter_duckdb_and_postgresql() {
             .join("\n\n")
     );
 }
+
+/// A disagreement names the contact, the column and both values; a
+/// different set of contacts names both lists; a failed query its error.
+#[test]
+fn a_disagreement_says_where_the_rows_differ() {
+    let header = vec!["contact_id".to_string(), "segment_s0".to_string()];
+    let row = |id: &str, v: &str| vec![id.to_string(), v.to_string()];
+    let want = vec![row("a", "true"), row("b", "false")];
+    let same: sql_agree::Answer = Ok((header.clone(), want.clone()));
+    assert_eq!(sql_agree::disagreement(&same, &want), None);
+    let cell: sql_agree::Answer = Ok((header.clone(), vec![row("a", "true"), row("b", "true")]));
+    assert_eq!(
+        sql_agree::disagreement(&cell, &want).unwrap(),
+        "  b segment_s0: SQL true, interpreter false"
+    );
+    let ids: sql_agree::Answer = Ok((header, vec![row("a", "true")]));
+    assert_eq!(
+        sql_agree::disagreement(&ids, &want).unwrap(),
+        "contacts differ: SQL [\"a\"], interpreter [\"a\", \"b\"]"
+    );
+    let failed: sql_agree::Answer = Err("syntax error".to_string());
+    assert_eq!(
+        sql_agree::disagreement(&failed, &want).unwrap(),
+        "the query failed: syntax error"
+    );
+}
+
+/// Case i of a seed is the same whenever it is made, and seeds differ.
+#[test]
+fn a_generated_case_reproduces_from_its_seed_and_index() {
+    let a = sql_gen::Case::generate(7, 3);
+    let b = sql_gen::Case::generate(7, 3);
+    assert_eq!(
+        (&a.rules, &a.contacts, &a.events, &a.instants),
+        (&b.rules, &b.contacts, &b.events, &b.instants)
+    );
+    let c = sql_gen::Case::generate(8, 3);
+    assert_ne!((&a.rules, &a.contacts), (&c.rules, &c.contacts));
+}
