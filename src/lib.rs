@@ -17,6 +17,7 @@ pub mod base;
 pub mod check;
 pub mod cli;
 pub mod data;
+pub mod database;
 pub mod diagnostics;
 pub mod driver;
 pub mod eval;

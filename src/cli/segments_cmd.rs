@@ -2,7 +2,13 @@
 //! at one instant, on the data as it is.
 
 use super::dry_run::{self, DataArgs, Exit};
-use super::{output, script_failures, usage_error};
+use super::{output, script_failures, usage_error, EXIT_PROBLEMS, EXIT_USAGE};
+use crate::base::value::Instant;
+use crate::database::{self, CountError, Engine, Tables};
+use crate::diagnostics::SourceMap;
+use crate::eval::population::PointInTime;
+use crate::ir::Program;
+
 use crate::base::number::{counted, thousands};
 use crate::base::time::{local, rfc3339};
 use crate::eval::population::counts_at;
@@ -25,6 +31,16 @@ pub struct SegmentsArgs {
     /// last event; without --events, the last contact's created_at]
     #[arg(long)]
     at: Option<String>,
+    /// Count in a database instead of files: `postgres://USER@HOST:PORT/DB`
+    /// or `duckdb:FILE`, with the tables of docs/sql.md
+    #[arg(long, value_name = "DATABASE", conflicts_with_all = ["contacts", "events", "mapping"])]
+    engine: Option<String>,
+    /// With --engine: the contacts table (may be schema-qualified)
+    #[arg(long, requires = "engine", default_value = "contacts")]
+    contacts_table: String,
+    /// With --engine: the events table (may be schema-qualified)
+    #[arg(long, requires = "engine", default_value = "events")]
+    events_table: String,
     #[arg(long, value_enum, default_value_t = SegmentsFormat::Human)]
     format: SegmentsFormat,
 }
@@ -42,13 +58,23 @@ pub fn run(args: &SegmentsArgs) -> i32 {
 }
 
 fn segments(args: &SegmentsArgs) -> Result<i32, Exit> {
-    let (program, _) = dry_run::load_program(&args.rules)?;
+    let (program, sources) = dry_run::load_program(&args.rules)?;
+    let (at, counts) = match &args.engine {
+        Some(spec) => in_database(args, spec, &program, &sources)?,
+        None => in_process(args, &program)?,
+    };
+    render(&program, at, &counts, args.format)?;
+    Ok(script_failures(&counts.script_failures))
+}
+
+/// The counts from the data files, by the interpreter.
+fn in_process(args: &SegmentsArgs, program: &Program) -> Result<(Instant, PointInTime), Exit> {
     let tz = program.settings.timezone;
     let no_events = args.data.events.is_none();
     if no_events {
-        without_events(&program)?;
+        without_events(program)?;
     }
-    let dataset = dry_run::load_data(&program, &args.data)?;
+    let dataset = dry_run::load_data(program, &args.data)?;
     let at = match &args.at {
         Some(text) => dry_run::parse_instant(text, tz, false).map_err(|e| Exit(usage_error(&e)))?,
         None if no_events => last_created(&dataset)?,
@@ -59,16 +85,82 @@ fn segments(args: &SegmentsArgs) -> Result<i32, Exit> {
         }
     };
     let mut counts = counts_at(
-        &program,
+        program,
         &dataset.contacts,
         &dataset.events,
         &dataset.contact_event_ranges,
         at,
     );
     if no_events {
-        leave_out_rules_reading_events(&program, &mut counts.rule_conditions);
+        leave_out_rules_reading_events(program, &mut counts.rule_conditions);
     }
-    match args.format {
+    Ok((at, counts))
+}
+
+/// The counts from a database, by the compiled SQL (docs/sql.md): what
+/// cannot be compiled is reported as `nurture sql` reports it (exit 1),
+/// what fails in the database with its code (exit 2).
+fn in_database(
+    args: &SegmentsArgs,
+    spec: &str,
+    program: &Program,
+    sources: &SourceMap,
+) -> Result<(Instant, PointInTime), Exit> {
+    let tz = program.settings.timezone;
+    let engine = Engine::parse(spec).map_err(|e| Exit(usage_error(&e)))?;
+    let at = match &args.at {
+        Some(text) => {
+            Some(dry_run::parse_instant(text, tz, false).map_err(|e| Exit(usage_error(&e)))?)
+        }
+        None => None,
+    };
+    let tables = Tables {
+        contacts: args.contacts_table.clone(),
+        events: args.events_table.clone(),
+    };
+    match database::count(&engine, program, &tables, at) {
+        Ok(counts) => {
+            for note in &counts.notes {
+                errln!("note: the database said: {note}");
+            }
+            Ok((
+                counts.at,
+                PointInTime {
+                    contacts: counts.contacts,
+                    segments: counts.segments,
+                    rule_conditions: counts.rule_conditions,
+                    script_failures: Default::default(),
+                },
+            ))
+        }
+        Err(CountError::Uncompilable(diagnostics)) => {
+            super::sql_cmd::print_uncompilable(sources, &diagnostics);
+            errln!(
+                "error: `{}` cannot be compiled to SQL as it is, so it cannot be counted in a database; count it on files with --contacts and --events",
+                super::paths::display(&args.rules)
+            );
+            Err(Exit(EXIT_PROBLEMS))
+        }
+        Err(CountError::Engine(error)) => {
+            errln!(
+                "error[{}]: {}\n  help: {}",
+                error.code,
+                error.message,
+                error.help
+            );
+            Err(Exit(EXIT_USAGE))
+        }
+    }
+}
+
+fn render(
+    program: &Program,
+    at: Instant,
+    counts: &PointInTime,
+    format: SegmentsFormat,
+) -> Result<(), Exit> {
+    let tz = program.settings.timezone;
+    match format {
         SegmentsFormat::Json => {
             let segments: Vec<_> = program
                 .segments
@@ -124,7 +216,7 @@ fn segments(args: &SegmentsArgs) -> Result<i32, Exit> {
             output::print(&out)?;
         }
     }
-    Ok(script_failures(&counts.script_failures))
+    Ok(())
 }
 
 /// Without `--events`, a segment that reads events cannot be counted:

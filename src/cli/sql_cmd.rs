@@ -3,7 +3,7 @@
 //! compiled (exit 1).
 
 use super::{dry_run, output, usage_error, CheckFormat, EXIT_OK, EXIT_PROBLEMS};
-use crate::diagnostics::render;
+use crate::diagnostics::{render, Diagnostic, SourceMap};
 use crate::sql::{self, Dialect, SqlFormat, SqlOptions};
 use clap::ValueEnum;
 use std::io::IsTerminal;
@@ -20,7 +20,8 @@ pub struct SqlArgs {
     /// parameter of the query, see docs/sql.md]
     #[arg(long)]
     at: Option<String>,
-    /// One script ending in a SELECT, or CREATE VIEW statements
+    /// One script ending in a SELECT, CREATE VIEW statements, or one row of
+    /// counts
     #[arg(long, value_enum, default_value_t = FormatArg::Script)]
     format: FormatArg,
     /// The contacts table (may be schema-qualified)
@@ -44,6 +45,7 @@ enum DialectArg {
 enum FormatArg {
     Script,
     Views,
+    Counts,
 }
 
 pub fn run(args: &SqlArgs) -> i32 {
@@ -69,6 +71,7 @@ pub fn run(args: &SqlArgs) -> i32 {
         format: match args.format {
             FormatArg::Script => SqlFormat::Script,
             FormatArg::Views => SqlFormat::Views,
+            FormatArg::Counts => SqlFormat::Counts,
         },
     };
     match sql::compile(&program, &options) {
@@ -79,9 +82,7 @@ pub fn run(args: &SqlArgs) -> i32 {
             // and go where `check` writes them.
             match args.diagnostics {
                 CheckFormat::Human => {
-                    let color =
-                        std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                    output::error_text(&render::human(&sources, &diagnostics, color));
+                    print_uncompilable(&sources, &diagnostics);
                     errln!(
                         "error: `{}` cannot be compiled to SQL as it is; nothing was written",
                         super::paths::display(&args.rules)
@@ -110,4 +111,11 @@ pub fn run(args: &SqlArgs) -> i32 {
             }
         }
     }
+}
+
+/// What cannot be compiled, for a person, on standard error (coloured on a
+/// terminal unless NO_COLOR is set).
+pub(super) fn print_uncompilable(sources: &SourceMap, diagnostics: &[Diagnostic]) {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    output::error_text(&render::human(sources, diagnostics, color));
 }

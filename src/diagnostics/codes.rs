@@ -270,6 +270,12 @@ codes! { RUN_CODES, Run:
     SQL_SINCE_FIRED = "E0902", "sql-since-fired", Error, "A condition counts events `since` the rule last fired, which only a dry run knows.";
     SQL_REGEX = "E0903", "sql-regex", Error, "A regular expression uses a construct the SQL dialect cannot match the way Nurture does.";
     SQL_UNSUPPORTED = "E0904", "sql-unsupported", Error, "A condition uses something outside the fragment the SQL backend compiles.";
+
+    // `nurture segments --engine`: running the SQL in a database (src/engine).
+    ENGINE_UNAVAILABLE = "E0910", "engine-unavailable", Error, "The database named by `--engine` cannot be reached: no connection, no DuckDB shell, no such database file.";
+    ENGINE_SCHEMA = "E0911", "engine-schema", Error, "A table or column the compiled SQL reads is missing from the database.";
+    ENGINE_TYPE = "E0912", "engine-type", Error, "A column of the database has a type the compiled SQL cannot use.";
+    ENGINE_FAILED = "E0913", "engine-failed", Error, "The database failed to run the compiled SQL, or replied with something other than the counts.";
 }
 
 #[cfg(test)]

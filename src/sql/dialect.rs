@@ -56,11 +56,13 @@ impl Dialect {
     }
 
     /// The items of a `;`-separated text (tags, `list of text` fields),
-    /// trimmed, as a set to test membership in: `ELEMENT IN (…)`.
+    /// trimmed, as a set to test membership in: `ELEMENT IN (…)`. DuckDB's
+    /// list comprehension, not a `x -> …` lambda, which DuckDB 1.5 warns
+    /// is deprecated.
     pub fn has_item(self, list: &str, item: &str) -> String {
         match self {
             Dialect::DuckDb => format!(
-                "list_contains(list_transform(string_split({list}, ';'), x -> trim(x)), {})",
+                "list_contains([trim(x) FOR x IN string_split({list}, ';')], {})",
                 text(item)
             ),
             Dialect::Postgres => format!(

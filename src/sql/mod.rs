@@ -26,6 +26,11 @@ mod test;
 
 pub use dialect::Dialect;
 
+/// A table name as the SQL writes it (`schema.table`, each part quoted).
+pub fn table_name(name: &str) -> String {
+    dialect::table(name)
+}
+
 use crate::base::span::{FileId, Span};
 use crate::base::value::Instant;
 use crate::base::vocab::{AggFunc, Consent, CountOp, DayPattern, FieldType};
@@ -46,6 +51,10 @@ pub enum SqlFormat {
     Script,
     /// `CREATE VIEW`s: the per-contact table and one view per segment.
     Views,
+    /// One row: the contacts that exist at T, then how many are in each
+    /// segment and meet each condition rule's condition, in the order of
+    /// the script's columns (what `nurture segments --engine` reads).
+    Counts,
 }
 
 #[derive(Debug, Clone)]
@@ -683,7 +692,7 @@ impl Writer<'_> {
             None => {
                 let how = match (self.dialect, options.format) {
                     (Dialect::DuckDb, _) => "SET VARIABLE nurture_at = TIMESTAMPTZ '…';",
-                    (Dialect::Postgres, SqlFormat::Script) => {
+                    (Dialect::Postgres, SqlFormat::Script | SqlFormat::Counts) => {
                         "bind $1 (PREPARE … / \\bind in psql)"
                     }
                     (Dialect::Postgres, SqlFormat::Views) => "SET nurture.at = '…';",
@@ -772,14 +781,16 @@ impl Writer<'_> {
         }
         // 5. One row per contact.
         let mut select = vec!["contact_id".to_string()];
+        let mut columns = Vec::new();
         for segment in program.segments.iter() {
-            select.push(dialect::ident(&format!("segment_{}", segment.name)));
+            let column = dialect::ident(&format!("segment_{}", segment.name));
+            select.push(column.clone());
+            columns.push(column);
         }
         for (name, sql) in rules {
-            select.push(format!(
-                "{sql} AS {}",
-                dialect::ident(&format!("rule_{name}"))
-            ));
+            let column = dialect::ident(&format!("rule_{name}"));
+            select.push(format!("{sql} AS {column}"));
+            columns.push(column);
         }
         let order = self.dialect.byte_order("contact_id");
         let with = ctes
@@ -794,6 +805,19 @@ impl Writer<'_> {
         match options.format {
             SqlFormat::Script => {
                 let _ = writeln!(sql, "{query}\nORDER BY {order};");
+            }
+            SqlFormat::Counts => {
+                let mut counts = vec!["count(*) AS contacts".to_string()];
+                counts.extend(
+                    columns
+                        .iter()
+                        .map(|c| format!("count(*) FILTER (WHERE {c}) AS {c}")),
+                );
+                let _ = writeln!(
+                    sql,
+                    "WITH nurture_memberships AS (\n{query}\n)\nSELECT\n  {}\nFROM nurture_memberships;",
+                    counts.join(",\n  ")
+                );
             }
             SqlFormat::Views => {
                 let _ = writeln!(sql, "CREATE VIEW nurture_memberships AS\n{query};");

@@ -347,6 +347,115 @@ const SESSION_ZONES: &[&str] = &[
     "Pacific/Kiritimati",
 ];
 
+/// Loads a job's files into the tables of docs/sql.md in `schema` (made
+/// anew) and leaves `search_path` there.
+fn pg_load_job(script: &mut String, schema: &str, job: &Job) {
+    script.push_str(&format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE;\nCREATE SCHEMA {schema};\nSET search_path = {schema};\n"
+    ));
+    let mut contact_columns: Vec<(String, &str)> = vec![
+        ("id".into(), "TEXT"),
+        ("stage".into(), "TEXT"),
+        ("points".into(), "BIGINT"),
+        ("tags".into(), "TEXT"),
+        ("created_at".into(), "TIMESTAMPTZ"),
+    ];
+    contact_columns.extend(
+        fields_of(&job.program)
+            .into_iter()
+            .map(|(n, t)| (n, pg_type(&t))),
+    );
+    pg_load(script, "contacts", &job.contacts, &contact_columns, false);
+    let mut event_columns: Vec<(String, &str)> = vec![
+        ("contact_id".into(), "TEXT"),
+        ("type".into(), "TEXT"),
+        ("at".into(), "TIMESTAMPTZ"),
+        ("seq".into(), "BIGINT"),
+    ];
+    event_columns.extend(
+        properties_of(&job.program)
+            .into_iter()
+            .map(|(n, t)| (n, pg_type(&t))),
+    );
+    pg_load(script, "events", &job.events, &event_columns, true);
+}
+
+/// Runs a psql script against the test server, stopping at the first
+/// error; its standard output.
+fn psql_script(dir: &Path, script: &str) -> Vec<u8> {
+    let path = dir.join("script.sql");
+    std::fs::write(&path, script).unwrap();
+    let out = Command::new("psql")
+        .args(["-X", "-q", "--csv", "-v", "ON_ERROR_STOP=1", "-f"])
+        .arg(&path)
+        .arg(postgres_url())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "PostgreSQL failed on the script {}:\n{}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Loads a job's files into `schema` on the test server and keeps them
+/// there, for a reader such as `nurture segments --engine`; the caller
+/// drops the schema ([`drop_postgres_schema`]).
+pub fn postgres_schema(dir: &Path, schema: &str, job: &Job) {
+    let mut script = String::from("SET client_min_messages = warning;\n");
+    pg_load_job(&mut script, schema, job);
+    script.push_str("DROP TABLE contacts_text;\nDROP TABLE events_text;\n");
+    psql_script(dir, &script);
+}
+
+pub fn drop_postgres_schema(dir: &Path, schema: &str) {
+    psql_script(
+        dir,
+        &format!("SET client_min_messages = warning;\nDROP SCHEMA IF EXISTS {schema} CASCADE;\n"),
+    );
+}
+
+/// Loads a job's files into a DuckDB database file (made anew) with the
+/// tables of docs/sql.md, as sql_batch.py loads them.
+pub fn duckdb_database(dir: &Path, path: &Path, job: &Job) {
+    let _ = std::fs::remove_file(path);
+    let spec = dir.join("database-spec.json");
+    let spec_job = serde_json::json!({
+        "database": path,
+        "contacts": job.contacts,
+        "events": job.events,
+        "fields": fields_of(&job.program),
+        "properties": properties_of(&job.program),
+        "queries": [],
+    });
+    std::fs::write(&spec, serde_json::json!({ "jobs": [spec_job] }).to_string()).unwrap();
+    let out = Command::new(python())
+        .arg(common::root().join("tests/support/sql_batch.py"))
+        .arg(&spec)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "DuckDB could not load {}:\n{}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The DuckDB shell `nurture segments --engine duckdb:…` runs; without it
+/// the test fails saying how to install it.
+pub fn duckdb_shell() -> PathBuf {
+    let shell = common::root().join("target/sql-venv/bin/duckdb");
+    assert!(
+        shell.exists(),
+        "the DuckDB shell is missing, so `segments --engine duckdb:` cannot be tested. Install it with:\n  \
+         python3 -m venv target/sql-venv && target/sql-venv/bin/pip install duckdb==1.1.3 duckdb-cli==1.5.6"
+    );
+    shell
+}
+
 fn run_postgres(dir: &Path, name: &str, jobs: &[Job]) -> Vec<Vec<Answer>> {
     // Tests run side by side on one server: each run its own schemas.
     let tag: String = name
@@ -360,7 +469,6 @@ fn run_postgres(dir: &Path, name: &str, jobs: &[Job]) -> Vec<Vec<Answer>> {
         })
         .collect();
     let tag = format!("{tag}_{}", std::process::id());
-    let url = postgres_url();
     let mut script = String::from("SET client_min_messages = warning;\nSET TimeZone = 'UTC';\n");
     for (j, job) in jobs.iter().enumerate() {
         let schema = format!("nurture_{tag}_{j}");
@@ -368,40 +476,8 @@ fn run_postgres(dir: &Path, name: &str, jobs: &[Job]) -> Vec<Vec<Answer>> {
         // turns at UTC and three others (the loaded values are absolute,
         // so loading does not depend on it either).
         let session_zone = SESSION_ZONES[j % SESSION_ZONES.len()];
-        script.push_str(&format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE;\nCREATE SCHEMA {schema};\nSET search_path = {schema};\nSET TimeZone = '{session_zone}';\n"
-        ));
-        let mut contact_columns: Vec<(String, &str)> = vec![
-            ("id".into(), "TEXT"),
-            ("stage".into(), "TEXT"),
-            ("points".into(), "BIGINT"),
-            ("tags".into(), "TEXT"),
-            ("created_at".into(), "TIMESTAMPTZ"),
-        ];
-        contact_columns.extend(
-            fields_of(&job.program)
-                .into_iter()
-                .map(|(n, t)| (n, pg_type(&t))),
-        );
-        pg_load(
-            &mut script,
-            "contacts",
-            &job.contacts,
-            &contact_columns,
-            false,
-        );
-        let mut event_columns: Vec<(String, &str)> = vec![
-            ("contact_id".into(), "TEXT"),
-            ("type".into(), "TEXT"),
-            ("at".into(), "TIMESTAMPTZ"),
-            ("seq".into(), "BIGINT"),
-        ];
-        event_columns.extend(
-            properties_of(&job.program)
-                .into_iter()
-                .map(|(n, t)| (n, pg_type(&t))),
-        );
-        pg_load(&mut script, "events", &job.events, &event_columns, true);
+        script.push_str(&format!("SET TimeZone = '{session_zone}';\n"));
+        pg_load_job(&mut script, &schema, job);
         for (i, sql) in scripts(job, Engine::Postgres).into_iter().enumerate() {
             let body = sql.trim_end().trim_end_matches(';');
             if job.parameter == Some(i) {
@@ -419,21 +495,8 @@ fn run_postgres(dir: &Path, name: &str, jobs: &[Job]) -> Vec<Vec<Answer>> {
             "SET search_path = public;\nDROP SCHEMA {schema} CASCADE;\n"
         ));
     }
-    let path = dir.join("script.sql");
-    std::fs::write(&path, &script).unwrap();
-    let out = Command::new("psql")
-        .args(["-X", "-q", "--csv", "-v", "ON_ERROR_STOP=1", "-f"])
-        .arg(&path)
-        .arg(&url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "PostgreSQL failed on the script {}:\n{}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    split(&out.stdout, jobs, |cell| match cell {
+    let stdout = psql_script(dir, &script);
+    split(&stdout, jobs, |cell| match cell {
         "t" => "true".to_string(),
         "f" => "false".to_string(),
         other => other.to_string(),

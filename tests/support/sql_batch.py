@@ -9,6 +9,9 @@ as CSV (booleans as true/false), header first.
 SPEC: {"jobs": [{"contacts": PATH, "events": PATH,
                  "fields": [[name, type], ...], "properties": [[name, type], ...],
                  "queries": [{"sql": PATH, "variable": RFC3339 or null}, ...]}, ...]}
+A job may name a "database" file instead: the tables are loaded into it
+and kept there (the text staging tables dropped) for a reader such as
+`nurture segments --engine duckdb:FILE`; "queries" may then be empty.
 Each query's rows are followed by a row `--- end`. A query that fails
 prints `--- error` and its message instead of rows (the job goes on).
 Loading is that of sql_runner.py (every cell as text, empty is NULL, the
@@ -59,7 +62,7 @@ def load(con, table, path, columns, extra_seq=False):
 
 
 def run_job(job, out):
-    con = duckdb.connect()
+    con = duckdb.connect(job.get("database", ":memory:"))
     con.execute("SET TimeZone = 'UTC'")
     contact_columns = [
         ["id", "TEXT"], ["stage", "TEXT"], ["points", "BIGINT"], ["tags", "TEXT"],
@@ -70,6 +73,9 @@ def run_job(job, out):
         ["contact_id", "TEXT"], ["type", "TEXT"], ["at", "TIMESTAMPTZ"], ["seq", "BIGINT"],
     ] + [[n, TYPES[t]] for n, t in job["properties"]]
     load(con, "events", job["events"], event_columns, extra_seq=True)
+    if "database" in job:
+        con.execute("DROP TABLE contacts_text")
+        con.execute("DROP TABLE events_text")
     for query in job["queries"]:
         try:
             if query.get("variable"):
