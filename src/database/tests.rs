@@ -69,9 +69,9 @@ fn row(cells: &[&str]) -> Vec<Vec<Option<String>>> {
 #[test]
 fn counts_are_read_in_program_order_and_event_rules_have_none() {
     let program = program(
-        "stages Lead, MQL\nsegment a = points >= 1\nsegment b = points >= 2\n\
+        "stages Lead, MQL\nemail welcome\nsegment a = points >= 1\nsegment b = points >= 2\n\
          rule r1:\n  when points >= 3\n  then add 1 point\n\
-         rule r2:\n  on form_submitted\n  then add 1 point\n\
+         rule r2:\n  on opened email welcome\n  then add 1 point\n\
          rule r3:\n  when points >= 4\n  then add 1 point\n",
     );
     let counts = read_counts(&program, 7, &row(&["10", "5", "4", "3", "2"])).unwrap();
