@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts a throwaway PostgreSQL server on loopback for the SQL backend's
-# tests (tests/sql_postgres.rs, tests/sql_differential.rs) and prints the
+# tests (tests/sql_agreement.rs, tests/sql_differential.rs, tests/segments_engine.rs) and prints the
 # line to export. CI (.ci/run) runs the same script.
 #
 #   eval "$(scripts/test-postgres.sh)"     # starts it, exports the URL

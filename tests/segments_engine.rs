@@ -137,25 +137,14 @@ fn assert_same_counts(name: &str, loaded: &Loaded, extra: &[&str]) {
 
 #[test]
 fn every_shipped_example_that_compiles_counts_the_same_in_both_databases() {
-    let root = common::root();
     let mut compared = 0;
-    for stem in [
-        "ad_leads",
-        "b2b_lifecycle",
-        "ecommerce_lifecycle",
-        "journey_milestones",
-        "sales_funnel",
-        "scoring_handoff",
-    ] {
-        let rules = root.join(format!("examples/{stem}.nurture"));
+    for stem in sql_cases::EXAMPLES {
+        let [rules, contacts, events] = sql_cases::example_files(stem);
         let program = sql_agree::program_of(&rules).unwrap();
         if compile(&program, &SqlOptions::new(Dialect::Postgres)).is_err() {
             continue;
         }
         compared += 1;
-        let data_stem = if stem == "b2b_lifecycle" { "b2b" } else { stem };
-        let contacts = root.join(format!("examples/data/{data_stem}_contacts.csv"));
-        let events = root.join(format!("examples/data/{data_stem}_events.csv"));
         let loaded = load(stem, &rules, &contacts, &events);
         assert_same_counts(stem, &loaded, &[]);
         let dataset = sql_agree::load(&program, &contacts, &events);

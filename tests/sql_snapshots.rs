@@ -3,22 +3,17 @@
 //! compiles, else the diagnostics of what does not (exit 1). Plus the other
 //! shapes: views, the instant as a parameter, other table names, and the
 //! machine formats of the diagnostics. What the SQL means is proven in
-//! tests/sql_duckdb.rs; these snapshots show what changed when it changes.
+//! tests/sql_agreement.rs; these snapshots show what changed when it changes.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+#[path = "support/sql_cases.rs"]
+mod sql_cases;
 
 use common::nurture;
 
-const EXAMPLES: &[&str] = &[
-    "ad_leads",
-    "b2b_lifecycle",
-    "ecommerce_lifecycle",
-    "journey_milestones",
-    "sales_funnel",
-    "scoring_handoff",
-];
+use sql_cases::EXAMPLES;
 
 #[test]
 fn every_example_in_both_dialects() {

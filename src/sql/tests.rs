@@ -1,6 +1,6 @@
 //! Unit tests of the SQL compiler on small programs (the whole examples are
 //! snapshot-tested in tests/sql_snapshots.rs and run in DuckDB by
-//! tests/sql_duckdb.rs).
+//! tests/sql_agreement.rs).
 
 #![allow(
     clippy::unwrap_used,

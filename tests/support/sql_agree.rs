@@ -2,7 +2,8 @@
 //! (`eval::population::contact_at`), and running many compiled scripts in
 //! one DuckDB process (tests/support/sql_batch.py) or one `psql` session
 //! over the same CSV files, loaded into the tables docs/sql.md documents.
-//! Used by tests/sql_postgres.rs and tests/sql_differential.rs.
+//! Used by tests/sql_agreement.rs, tests/sql_differential.rs and
+//! tests/segments_engine.rs.
 
 #![allow(dead_code)]
 

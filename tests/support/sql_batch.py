@@ -14,8 +14,8 @@ and kept there (the text staging tables dropped) for a reader such as
 `nurture segments --engine duckdb:FILE`; "queries" may then be empty.
 Each query's rows are followed by a row `--- end`. A query that fails
 prints `--- error` and its message instead of rows (the job goes on).
-Loading is that of sql_runner.py (every cell as text, empty is NULL, the
-cast is DuckDB's, `seq` the row number in file order). Exits 3 when duckdb
+Loading: every cell as text (an empty one NULL), then cast to the column's
+type by DuckDB; `seq` is the row number in file order. Exits 3 when duckdb
 is not installed.
 """
 

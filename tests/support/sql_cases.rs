@@ -1,8 +1,32 @@
-//! The agreement cases of tests/sql_duckdb.rs, shared with
-//! tests/sql_postgres.rs: data and rules covering each construct at its
+//! The cases the SQL tests share (tests/sql_agreement.rs,
+//! tests/segments_engine.rs, tests/sql_snapshots.rs): the shipped examples
+//! and their sample data, data and rules covering each construct at its
 //! edges, and the Berlin calendar case.
 
 #![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// The shipped examples, by file stem.
+pub const EXAMPLES: &[&str] = &[
+    "ad_leads",
+    "b2b_lifecycle",
+    "ecommerce_lifecycle",
+    "journey_milestones",
+    "sales_funnel",
+    "scoring_handoff",
+];
+
+/// An example's rules, contacts and events (examples/data/).
+pub fn example_files(stem: &str) -> [PathBuf; 3] {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let data_stem = if stem == "b2b_lifecycle" { "b2b" } else { stem };
+    [
+        root.join(format!("examples/{stem}.nurture")),
+        root.join(format!("examples/data/{data_stem}_contacts.csv")),
+        root.join(format!("examples/data/{data_stem}_events.csv")),
+    ]
+}
 
 pub const TEST_CONTACTS: &str = "\
 id,stage,points,tags,created_at,country,size,vip,birthday,last_seen,title,interests
