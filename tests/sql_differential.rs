@@ -1,8 +1,9 @@
 //! Differential test of the SQL backend: random programs over the
 //! vocabulary `nurture sql` compiles (stages, points, tags, fields of every
 //! type with their tests, behaviour clauses with targets, filters, counts,
-//! windows in days and hours, `different`, `no`/`never`, aggregates,
-//! first/last, segments of segments, calendar tests, page patterns, a small
+//! windows in days, weeks and hours, `different`, `no`/`never`, aggregates,
+//! first/last, filters on two properties of a custom event, lists and
+//! do-not-contact, segments of segments, calendar tests, page patterns, a small
 //! safe set of regexes, time zones with daylight-saving changes) over
 //! random contacts and events placed on window edges (T−D and T), around
 //! daylight-saving days and with unset values. Each program is evaluated
@@ -97,10 +98,23 @@ fn random_programs_agree_in_the_interpreter_duckdb_and_postgresql() {
             .collect();
         // Both engines at once: each is a process of its own.
         let name = format!("diff-{seed}-{}", batch[0]);
+        // A batch an engine rejects as a whole (a script PostgreSQL stops
+        // at) says how to run just that batch again; the engine's own
+        // message is printed above by the panic.
         let (duck, pg) = std::thread::scope(|scope| {
             let duck = scope.spawn(|| sql_agree::run(Engine::DuckDb, &name, &jobs));
-            let pg = sql_agree::run(Engine::Postgres, &name, &jobs);
-            (duck.join().unwrap(), pg)
+            let pg = scope.spawn(|| sql_agree::run(Engine::Postgres, &name, &jobs));
+            let again = format!(
+                "reproduce with NURTURE_SQL_SEED={seed} NURTURE_SQL_FIRST={} NURTURE_SQL_PROGRAMS={}",
+                batch[0],
+                batch.len()
+            );
+            (
+                duck.join()
+                    .unwrap_or_else(|_| panic!("DuckDB failed on a batch; {again}")),
+                pg.join()
+                    .unwrap_or_else(|_| panic!("PostgreSQL failed on a batch; {again}")),
+            )
         });
         for ((case, job), (d, p)) in cases.iter().zip(&jobs).zip(duck.iter().zip(&pg)) {
             let dataset = sql_agree::load(&job.program, &job.contacts, &job.events);

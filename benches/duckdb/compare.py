@@ -18,8 +18,17 @@ Two data sets:
   examples/online_retail.map.json, at each instant of --retail-at. Skipped
   with a message when the file is absent.
 
+* sql: the SQL `nurture sql` generates for examples/b2b_lifecycle.nurture
+  (`--format counts`: its segments and all its condition rules) against the
+  hand-written SQL of the b2b segments, both over the same tables of
+  docs/sql.md loaded once from the b2b files, timed in one DuckDB process
+  by turns (queries only: loading is shared), median of --runs. With
+  NURTURE_BENCH_POSTGRES (a connection URL; `scripts/test-postgres.sh`
+  starts a server), the generated SQL is also timed in PostgreSQL over the
+  same files, with the indexes docs/sql.md recommends.
+
     python3 benches/duckdb/compare.py [--contacts 1000000] [--runs 5] [--at 2025-07-01]
-                                      [--retail-at 2011-07-01,2011-12-10] [--only b2b|retail]
+                                      [--retail-at 2011-07-01,2011-12-10] [--only b2b|retail|sql]
 
 Needs the release binary (built if missing) and DuckDB from PyPI (installed
 into target/bench-venv/ on first use). Exits 1 if any count differs.
@@ -413,6 +422,124 @@ def run_retail(python, args):
     return agree
 
 
+# The tables of docs/sql.md from the b2b files: `at` and `created_at` as
+# instants, ids and tags as text, `seq` the row number in file order, the
+# other columns as DuckDB reads them (numbers, dates, text).
+SQL_SETUP = [
+    """CREATE TABLE contacts AS SELECT * REPLACE (CAST(created_at AS TIMESTAMPTZ) AS created_at)
+        FROM read_csv('{data}/contacts.csv', header=true,
+        types={{'id': 'VARCHAR', 'tags': 'VARCHAR', 'stage': 'VARCHAR', 'created_at': 'VARCHAR'}})""",
+    """CREATE TABLE events AS SELECT * REPLACE (CAST("at" AS TIMESTAMPTZ) AS "at"),
+          row_number() OVER () - 1 AS seq
+        FROM read_csv('{data}/events.csv', header=true,
+        types={{'contact_id': 'VARCHAR', 'url': 'VARCHAR', 'asset': 'VARCHAR', 'at': 'VARCHAR'}})""",
+    # The hand-written queries read `ts`.
+    """CREATE VIEW events_hw AS SELECT contact_id, type, "at" AS ts, url, asset FROM events""",
+]
+
+# Loads the tables, then times the hand-written queries and the generated
+# one by turns; prints the medians and the counts as JSON.
+SQL_PROGRAM = r"""
+import duckdb, json, statistics, sys, time
+spec = json.loads(sys.argv[1])
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+for statement in spec["setup"]:
+    con.execute(statement)
+hand, generated = [], []
+for _ in range(spec["runs"]):
+    start = time.perf_counter()
+    hand_counts = {name: con.execute(sql).fetchone()[0] for name, sql in spec["queries"].items()}
+    hand.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    result = con.execute(spec["generated"])
+    row = result.fetchone()
+    generated.append(time.perf_counter() - start)
+    generated_counts = dict(zip([d[0] for d in result.description], row))
+print(json.dumps({"hand": statistics.median(hand), "generated": statistics.median(generated),
+                  "hand_counts": hand_counts, "generated_counts": generated_counts}))
+"""
+
+
+def generated_sql(dialect, at):
+    proc = subprocess.run([NURTURE, "sql", RULES, "--dialect", dialect, "--format", "counts", "--at", at],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"nurture sql failed ({proc.returncode}):\n{proc.stderr}")
+    return proc.stdout
+
+
+def postgres_time(url, data, sql, runs):
+    """Loads the b2b files into a fresh schema with the recommended indexes, then runs
+    the generated SQL `runs` times; the median seconds (psql's \\timing) and the row."""
+    schema = "nurture_bench"
+    contacts_header = open(os.path.join(data, "contacts.csv"), encoding="utf-8").readline().strip().split(",")
+    events_header = open(os.path.join(data, "events.csv"), encoding="utf-8").readline().strip().split(",")
+    typed = {"created_at": "TIMESTAMPTZ", "at": "TIMESTAMPTZ", "points": "BIGINT",
+             "company_size": "DOUBLE PRECISION", "budget": "DOUBLE PRECISION", "birthday": "DATE"}
+    def cols(header):
+        return ", ".join(f'"{h}" {typed.get(h, "TEXT")}' for h in header)
+    load = f"""SET client_min_messages = warning;
+DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; SET search_path = {schema};
+CREATE TABLE contacts ({cols(contacts_header)});
+\\copy contacts FROM '{data}/contacts.csv' WITH (FORMAT csv, HEADER true)
+CREATE TABLE events ({cols(events_header)}, seq BIGINT GENERATED ALWAYS AS IDENTITY (START WITH 0 MINVALUE 0));
+\\copy events ({", ".join(f'"{h}"' for h in events_header)}) FROM '{data}/events.csv' WITH (FORMAT csv, HEADER true)
+CREATE INDEX events_contact_type_at ON events (contact_id, type, "at");
+CREATE INDEX contacts_id ON contacts (id);
+ANALYZE;
+"""
+    start = time.perf_counter()
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url], input=load, text=True, check=True)
+    loaded = time.perf_counter() - start
+    query = f"SET search_path = {schema};\n\\timing on\n" + (sql + "\n") * runs
+    proc = subprocess.run(["psql", "-X", "-q", "-A", "-v", "ON_ERROR_STOP=1", url], input=query,
+                          capture_output=True, text=True, check=True)
+    times = [float(line.split()[1]) / 1000 for line in proc.stdout.splitlines() if line.startswith("Time: ")]
+    rows = [line for line in proc.stdout.splitlines() if line and not line.startswith("Time: ")]
+    subprocess.run(["psql", "-X", "-q", url, "-c", f"DROP SCHEMA {schema} CASCADE"], check=True,
+                   capture_output=True)
+    return statistics.median(times), loaded, rows
+
+
+def run_sql(python, args):
+    data = ensure_data(args.contacts)
+    at_utc = datetime.fromisoformat(args.at).replace(tzinfo=ZoneInfo("Europe/Warsaw")).astimezone(ZoneInfo("UTC"))
+    t = f"TIMESTAMPTZ '{at_utc.strftime('%Y-%m-%d %H:%M:%S+00')}'"
+    spec = {"setup": [s.format(data=data) for s in SQL_SETUP],
+            "queries": {name: sql.replace("$t", t).replace("FROM events ", "FROM events_hw ")
+                        for name, sql in SEGMENT_SQL.items()},
+            "generated": generated_sql("duckdb", args.at), "runs": args.runs}
+    proc = subprocess.run([python, "-c", SQL_PROGRAM, json.dumps(spec)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"duckdb failed:\n{proc.stderr}")
+    out = json.loads(proc.stdout)
+    nurture_time, nurture_counts, nurture_contacts = time_nurture(
+        [RULES, "--contacts", os.path.join(data, "contacts.csv"),
+         "--events", os.path.join(data, "events.csv"), "--at", args.at], 1)
+    generated = {name: out["generated_counts"][f"segment_{name}"] for name in SEGMENT_SQL}
+    print(f"sql: {data} ({args.contacts:,} contacts), at {args.at} Europe/Warsaw")
+    print(f"  {'segment':<20} {'nurture':>10} {'generated':>10} {'hand':>10}")
+    agree = out["generated_counts"]["contacts"] == nurture_contacts
+    for name in SEGMENT_SQL:
+        same = nurture_counts[name] == generated[name] == out["hand_counts"][name]
+        agree &= same
+        print(f"  {name:<20} {nurture_counts[name]:>10} {generated[name]:>10} {out['hand_counts'][name]:>10}"
+              f" {'' if same else 'DIFFERENT'}")
+    columns = len(out["generated_counts"]) - 1
+    print(f"  DuckDB, median of {args.runs}, queries only: generated {out['generated']:.3f} s "
+          f"({columns} columns: every segment and condition rule), hand-written {out['hand']:.3f} s "
+          f"({len(SEGMENT_SQL)} segments); ratio generated/hand = {out['generated'] / out['hand']:.2f}")
+    url = os.environ.get("NURTURE_BENCH_POSTGRES")
+    if url:
+        seconds, loaded, rows = postgres_time(url, data, generated_sql("postgres", args.at), args.runs)
+        print(f"  PostgreSQL, median of {args.runs}: generated {seconds:.2f} s "
+              f"(loading and indexing {loaded:.0f} s, not counted); row: {rows[-1] if rows else '?'}")
+    else:
+        print("  PostgreSQL: not measured (set NURTURE_BENCH_POSTGRES to a connection URL)")
+    return agree
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contacts", type=int, default=1_000_000)
@@ -421,7 +548,7 @@ def main():
     parser.add_argument("--retail-at", default="2011-07-01,2011-12-10",
                         help="comma-separated instants for the Online Retail data set "
                              "(2011-12-10 00:00 London is after its last invoice)")
-    parser.add_argument("--only", choices=["b2b", "retail"], help="run one data set only")
+    parser.add_argument("--only", choices=["b2b", "retail", "sql"], help="run one comparison only")
     args = parser.parse_args()
     if not os.path.exists(NURTURE):
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
@@ -431,6 +558,8 @@ def main():
         agree &= run_b2b(python, args)
     if args.only in (None, "retail"):
         agree &= run_retail(python, args)
+    if args.only in (None, "sql"):
+        agree &= run_sql(python, args)
     sys.exit(0 if agree else 1)
 
 

@@ -113,7 +113,12 @@ struct Gen<'a> {
 
 impl Gen<'_> {
     fn window(&mut self) -> String {
-        if self.rng.chance(70) {
+        if self.rng.chance(15) {
+            // Weeks are calendar days too: across a daylight-saving change
+            // a week is 167 or 169 hours.
+            let w = self.rng.pick(&[1, 2, 5]);
+            format!("in last {w} {}", if w == 1 { "week" } else { "weeks" })
+        } else if self.rng.chance(70) {
             let d = self.rng.pick(DAYS);
             format!("in last {d} {}", if d == 1 { "day" } else { "days" })
         } else {
@@ -150,7 +155,7 @@ impl Gen<'_> {
 
     fn atom(&mut self) -> String {
         let r = &mut *self;
-        match r.rng.below(44) {
+        match r.rng.below(48) {
             0 => {
                 let n = r.count();
                 let w = r.opt_window();
@@ -312,6 +317,23 @@ impl Gen<'_> {
             40 => format!("no purchased {}", r.window()),
             41 => format!("purchased {} times{}", 1 + r.rng.below(3), r.opt_window()),
             42 => format!("last review rating is {}", r.rng.pick(&["set", "not set"])),
+            43 => "in list vips".to_string(),
+            44 => "is do not contact".to_string(),
+            // Two properties of a custom event in one filter, correlated
+            // with the count and the window on the same events.
+            45 => format!(
+                "event review {} where rating {} {} and source = \"{}\"{}",
+                r.rng.pick(&["1 time", "2 times"]),
+                r.compare(),
+                1 + r.rng.below(5),
+                r.rng.pick(&["app", "web"]),
+                r.opt_window()
+            ),
+            46 => format!(
+                "event review where source {} \"app\" or rating = {}",
+                r.rng.pick(&["=", "!="]),
+                1 + r.rng.below(5)
+            ),
             _ => format!(
                 "signed_up {} {}",
                 r.rng.pick(&["before", "after"]),
@@ -383,7 +405,7 @@ impl Case {
              field country: text\nfield size: number\nfield vip: bool\nfield birthday: date\n\
              field renewal: date\nfield last_seen: datetime\nfield signed_up: datetime\n\
              field title: text\nfield interests: list of text\n\n\
-             event review {{ rating: number }}\n\nemail welcome, news\npage pricing = \"{pattern}\"\n\
+             event review {{ rating: number, source: text }}\n\nlist vips\n\nemail welcome, news\npage pricing = \"{pattern}\"\n\
              form demo\nasset sheet = \"sheet*\"\n\n"
         );
         let segments = 2 + rng.below(5);
@@ -407,7 +429,7 @@ impl Case {
             "id,stage,points,tags,created_at,country,size,vip,birthday,renewal,last_seen,signed_up,title,interests\n",
         );
         let mut events = String::from(
-            "contact_id,type,at,email,url,amount,category,order_id,form,asset,rating\n",
+            "contact_id,type,at,email,url,amount,category,order_id,form,asset,rating,source\n",
         );
         for id in ids.iter().take(n) {
             let stage = cell(&mut rng, 70, STAGES);
@@ -471,7 +493,7 @@ impl Case {
             for o in 0..own {
                 let at = event_time(&mut rng, anchor);
                 let kind = rng.below(8);
-                let mut row = vec![String::new(); 8];
+                let mut row = vec![String::new(); 9];
                 let ty = match kind {
                     0 => {
                         row[0] = rng_pick(&mut rng, &["welcome", "news"]);
@@ -494,6 +516,7 @@ impl Case {
                     }
                     5 => {
                         row[7] = cell(&mut rng, 80, &["1", "2", "3", "4", "5"]);
+                        row[8] = cell(&mut rng, 80, &["app", "web"]);
                         "review"
                     }
                     6 => {
