@@ -55,6 +55,21 @@ impl Dialect {
         }
     }
 
+    /// The path of `url`, a text that starts with `http://` or `https://`:
+    /// from the first `/` after the host to the end, or `/` when there is
+    /// none (`ir::url_path`). `(?s)`: RE2's `.` would stop at a newline,
+    /// ARE's does not.
+    pub fn url_path(self, url: &str) -> String {
+        const PATH: &str = "^https?://[^/]*(/.*)$";
+        let path = match self {
+            Dialect::DuckDb => {
+                format!("regexp_extract({url}, {}, 1)", text(&format!("(?s){PATH}")))
+            }
+            Dialect::Postgres => format!("substring({url} from {})", text(PATH)),
+        };
+        format!("COALESCE(NULLIF({path}, ''), '/')")
+    }
+
     /// The items of a `;`-separated text (tags, `list of text` fields),
     /// trimmed, as a set to test membership in: `ELEMENT IN (…)`. DuckDB's
     /// list comprehension, not a `x -> …` lambda, which DuckDB 1.5 warns

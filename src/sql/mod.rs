@@ -382,7 +382,7 @@ impl Writer<'_> {
                 TargetPattern::Exact(name) => {
                     format!("COALESCE({column} = {}, FALSE)", dialect::text(name))
                 }
-                TargetPattern::Pattern(pattern) => url_matches(&column, pattern),
+                TargetPattern::Pattern(pattern) => url_matches(self.dialect, &column, pattern),
             });
         }
         if let Some(filter) = filter {
@@ -590,21 +590,19 @@ fn without_query(url: &str) -> String {
 }
 
 /// `UrlPattern::matches`: the glob on the URL without its query, or, for a
-/// pattern that is a path, on the path of a full http(s) URL.
-fn url_matches(column: &str, pattern: &UrlPattern) -> String {
+/// pattern that is a path, on the path of a full http(s) URL (`/` when it
+/// has none). The path is cut out by one regular expression rather than
+/// nested `CASE`s over the URL, which repeated it a dozen times and made a
+/// page question four times slower than any other.
+fn url_matches(dialect: Dialect, column: &str, pattern: &UrlPattern) -> String {
     let bare = without_query(column);
     let like = glob_to_like(&pattern.text);
     let mut test = format!("{bare} LIKE {like} ESCAPE '\\'");
     if pattern.text.starts_with('/') {
-        let rest = format!(
-            "(CASE WHEN left({bare}, 8) = 'https://' THEN substr({bare}, 9) WHEN left({bare}, 7) = 'http://' THEN substr({bare}, 8) END)"
-        );
-        let path = format!(
-            "(CASE WHEN strpos({rest}, '/') > 0 THEN substr({rest}, strpos({rest}, '/')) ELSE '/' END)"
-        );
+        let path = dialect.url_path(&bare);
         let _ = write!(
             test,
-            " OR ({rest} IS NOT NULL AND {path} LIKE {like} ESCAPE '\\')"
+            " OR (({bare} LIKE 'https://%' OR {bare} LIKE 'http://%') AND {path} LIKE {like} ESCAPE '\\')"
         );
     }
     format!("COALESCE({test}, FALSE)")
