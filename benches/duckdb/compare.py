@@ -477,9 +477,11 @@ def segments_only(rules, out):
     generated SQL answers what the hand-written SQL answers and no more."""
     kept, skipping = [], False
     for line in open(rules, encoding="utf-8"):
-        top_level = line.strip() and not line[0].isspace()
+        # A block ends at the next top-level line (a test's closing `}`
+        # belongs to it); `on …` and `when …` are rules without a name.
+        top_level = line.strip() and not line[0].isspace() and line.strip() != "}"
         if top_level:
-            skipping = line.startswith(("rule ", "test "))
+            skipping = line.startswith(("rule ", "test ", "on ", "when "))
         if not skipping:
             kept.append(line)
     with open(out, "w", encoding="utf-8") as f:
