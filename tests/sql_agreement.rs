@@ -1,7 +1,8 @@
 //! The SQL `nurture sql` writes means what the interpreter means, in DuckDB
 //! and in PostgreSQL: for every shipped example that compiles, for small
-//! programs made to cover each construct at its edges, and for calendar
-//! tests across Berlin's daylight-saving changes, the same CSV files are
+//! programs made to cover each construct at its edges, for calendar tests
+//! across Berlin's daylight-saving changes and for the generated
+//! 100,000-contact set, the same CSV files are
 //! loaded into the tables of docs/sql.md and the per-contact memberships
 //! each engine returns — ids and every segment and rule column — must equal
 //! `eval::population::contact_at` for every contact, at several instants
@@ -233,4 +234,62 @@ fn duckdb_agrees_on_calendar_tests_across_berlin_daylight_saving_changes() {
 #[test]
 fn postgres_agrees_on_calendar_tests_across_berlin_daylight_saving_changes() {
     calendar_tests_across_berlin_daylight_saving_changes(Engine::Postgres);
+}
+
+/// The generated 100,000-contact set (`nurture generate`, seed 42, about a
+/// million events) against examples/b2b_lifecycle.nurture: every contact's
+/// row at the last event and half way through the year.
+fn the_generated_100000_contacts(engine: Engine) {
+    let dir = common::scratch(&format!("sql-agreement-{}-generated", engine.name()));
+    let rules = common::root().join("examples/b2b_lifecycle.nurture");
+    let out = dir.join("data");
+    let run = common::nurture_with_deadline(
+        &common::root(),
+        &[
+            "generate",
+            "--contacts",
+            "100000",
+            "--seed",
+            "42",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        std::time::Duration::from_secs(300),
+    );
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    let contacts = out.join("contacts.csv");
+    let events = out.join("events.csv");
+    let program = sql_agree::program_of(&rules).unwrap();
+    let dataset = sql_agree::load(&program, &contacts, &events);
+    assert_eq!(dataset.contacts.len(), 100_000);
+    let first = dataset.events.iter().map(|e| e.at).min().unwrap();
+    let last = dataset.events.iter().map(|e| e.at).max().unwrap();
+    let seen = agree(
+        engine,
+        "generated",
+        &rules,
+        &contacts,
+        &events,
+        &[last, first + (last - first) / 2],
+    );
+    // Every segment holds for some contact and fails for another.
+    let segments: Vec<_> = seen
+        .iter()
+        .filter(|(c, _, _)| c.starts_with("segment_"))
+        .collect();
+    assert!(segments.len() >= 3);
+    assert!(
+        segments.iter().all(|(_, t, f)| *t && *f),
+        "a segment is always the same: {segments:?}"
+    );
+}
+
+#[test]
+fn duckdb_agrees_on_the_generated_100000_contacts() {
+    the_generated_100000_contacts(Engine::DuckDb);
+}
+
+#[test]
+fn postgres_agrees_on_the_generated_100000_contacts() {
+    the_generated_100000_contacts(Engine::Postgres);
 }
