@@ -18,6 +18,7 @@ pub mod check;
 pub mod cli;
 pub mod data;
 pub mod diagnostics;
+pub mod diff;
 pub mod driver;
 pub mod eval;
 pub mod fmt;

@@ -199,7 +199,7 @@ pub fn read_stdin_rules() -> Result<RulesFile, ReadError> {
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// UTF-8 text without a leading byte-order mark.
-fn decode(mut bytes: Vec<u8>, display: &str) -> Result<String, ReadError> {
+pub fn decode(mut bytes: Vec<u8>, display: &str) -> Result<String, ReadError> {
     if bytes.starts_with(BOM) {
         bytes.drain(..BOM.len());
     }

@@ -5,7 +5,7 @@ use super::paths::display;
 use super::EXIT_USAGE;
 use crate::base::number::counted;
 use crate::base::value::Instant;
-use crate::check::values;
+use crate::check::{values, Checked};
 use crate::data::{self, Dataset, LoadError, LoadOptions, Mapping, Schema};
 use crate::diagnostics::{render, SourceMap};
 use crate::driver;
@@ -79,13 +79,17 @@ pub struct Exit(pub i32);
 /// back too, so explanations can quote the rules.
 pub fn load_program(path: &Path) -> Result<(Program, SourceMap), Exit> {
     let name = display(path);
-    let checked = match driver::check_file(path, &name) {
-        Ok(checked) => checked,
+    match driver::check_file(path, &name) {
+        Ok(checked) => program_of(checked, &name),
         Err(error) => {
             errln!("error: {error}");
-            return Err(Exit(EXIT_USAGE));
+            Err(Exit(EXIT_USAGE))
         }
-    };
+    }
+}
+
+/// The program of a check, or its errors printed and exit 2.
+pub fn program_of(checked: Checked, name: &str) -> Result<(Program, SourceMap), Exit> {
     match checked.program {
         Some(program) => Ok((program, checked.sources)),
         None => {
@@ -108,6 +112,11 @@ pub fn load_program(path: &Path) -> Result<(Program, SourceMap), Exit> {
 /// and handing ten million events back to the allocator one at a time
 /// took about a second on one core at the end of a large run.
 pub fn load_data(program: &Program, args: &DataArgs) -> Result<ManuallyDrop<Dataset>, Exit> {
+    load_data_for(&Schema::from(program), args)
+}
+
+/// [`load_data`] for a schema.
+pub fn load_data_for(schema: &Schema, args: &DataArgs) -> Result<ManuallyDrop<Dataset>, Exit> {
     let mapping = match &args.mapping {
         Some(path) => Some(Mapping::from_file(path).map_err(|e| {
             errln!("error: {e}");
@@ -123,12 +132,9 @@ pub fn load_data(program: &Program, args: &DataArgs) -> Result<ManuallyDrop<Data
             max_inflated: args.max_inflated_size,
         },
     };
-    let schema = Schema::from(program);
     let loaded = match (&args.events, &args.contacts) {
-        (Some(events), contacts) => {
-            data::load_paths(&schema, contacts.as_deref(), events, &options)
-        }
-        (None, Some(contacts)) => data::load_contacts_only(&schema, contacts, &options),
+        (Some(events), contacts) => data::load_paths(schema, contacts.as_deref(), events, &options),
+        (None, Some(contacts)) => data::load_contacts_only(schema, contacts, &options),
         (None, None) => {
             errln!("error: give --contacts, --events or both");
             return Err(Exit(EXIT_USAGE));

@@ -183,7 +183,10 @@ pub(super) fn contact_index(dataset: &Dataset, id: &str) -> Result<usize, String
 }
 
 /// Runs `work` on a pool of the given size, or the global pool.
-fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> Result<T, Exit> {
+pub(super) fn in_pool<T: Send>(
+    threads: Option<usize>,
+    work: impl FnOnce() -> T + Send,
+) -> Result<T, Exit> {
     match threads {
         None => Ok(work()),
         Some(0) => Err(Exit(usage_error("--threads must be at least 1"))),
@@ -196,7 +199,7 @@ fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> 
 }
 
 /// A progress bar on a terminal for long runs; hidden otherwise.
-fn progress_bar(contacts: usize) -> indicatif::ProgressBar {
+pub(super) fn progress_bar(contacts: usize) -> indicatif::ProgressBar {
     if !std::io::stderr().is_terminal() || contacts < 20_000 || super::output::quiet() {
         return indicatif::ProgressBar::hidden();
     }

@@ -71,14 +71,14 @@ pub struct Funnel {
 }
 
 impl Funnel {
-    fn new(stages: usize) -> Self {
+    pub fn new(stages: usize) -> Self {
         Funnel {
             stages: vec![StageCounts::default(); stages],
             ..Funnel::default()
         }
     }
 
-    fn add(&mut self, outcome: &ContactOutcome) {
+    pub fn add(&mut self, outcome: &ContactOutcome) {
         self.contacts += 1;
         match outcome
             .initial_stage
