@@ -327,3 +327,88 @@ fn a_version_is_read_from_git_with_its_imports_at_that_revision() {
         missing.stderr
     );
 }
+
+// ---- formats --------------------------------------------------------------
+
+#[test]
+fn every_format_is_snapshotted() {
+    for (format, after) in [
+        ("human", "threshold.nurture"),
+        ("json", "threshold.nurture"),
+        ("markdown", "threshold.nurture"),
+        ("github", "threshold.nurture"),
+        ("human", "same.nurture"),
+        ("markdown", "same.nurture"),
+        ("github", "removed_email.nurture"),
+    ] {
+        let run = diff(after, &["--format", format]);
+        assert_eq!(run.code(), Some(0), "{}", run.stderr);
+        let name = format!("diff_{format}_{}", after.trim_end_matches(".nurture"));
+        insta::assert_snapshot!(name, run.stdout);
+    }
+}
+
+/// The Markdown comment, read by a CommonMark parser (with GitHub's
+/// tables): a heading, the summary in bold, the tables in the open, and
+/// the details folded in balanced `<details>` blocks that hold the
+/// messages and rules tables and the partings' code blocks.
+#[test]
+fn the_markdown_comment_parses_as_intended() {
+    use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+    let run = diff("threshold.nurture", &["--format", "markdown"]);
+    assert_eq!(run.code(), Some(0));
+    let events: Vec<Event> = Parser::new_ext(&run.stdout, Options::ENABLE_TABLES).collect();
+    assert!(
+        matches!(
+            events.first(),
+            Some(Event::Start(Tag::Heading {
+                level: HeadingLevel::H3,
+                ..
+            }))
+        ),
+        "{:?}",
+        events.first()
+    );
+    let mut depth = 0i32;
+    let mut in_strong = false;
+    let mut strong = Vec::new();
+    let (mut open_tables, mut folded_tables, mut folded_code) = (0, 0, 0);
+    let mut summaries = Vec::new();
+    for event in &events {
+        match event {
+            Event::Html(html) | Event::InlineHtml(html) => {
+                depth += html.matches("<details>").count() as i32;
+                depth -= html.matches("</details>").count() as i32;
+                assert!((0..=1).contains(&depth), "nested or unbalanced details");
+                if let Some(start) = html.find("<summary>") {
+                    let end = html.find("</summary>").expect("summary closed");
+                    summaries.push(html[start + 9..end].to_string());
+                }
+            }
+            Event::Start(Tag::Table(_)) if depth == 0 => open_tables += 1,
+            Event::Start(Tag::Table(_)) => folded_tables += 1,
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))) => {
+                assert_eq!(depth, 1, "code blocks are folded");
+                assert_eq!(lang.as_ref(), "text");
+                folded_code += 1;
+            }
+            Event::Start(Tag::Strong) => in_strong = true,
+            Event::End(TagEnd::Strong) => in_strong = false,
+            Event::Text(text) if in_strong => strong.push(text.to_string()),
+            _ => {}
+        }
+    }
+    assert_eq!(depth, 0, "every <details> is closed");
+    assert_eq!(strong, ["3 of 5 contacts change their story"]);
+    assert_eq!(open_tables, 2, "kinds of change and stages");
+    assert_eq!(folded_tables, 2, "messages and rules");
+    assert_eq!(folded_code, 3, "one parting per sampled contact");
+    assert_eq!(
+        summaries,
+        [
+            "Messages: 2 changed",
+            "Rules: 2 changed or firing differently",
+            "Where the stories part: 3 sampled contacts"
+        ]
+    );
+}
