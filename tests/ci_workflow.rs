@@ -41,10 +41,10 @@ fn the_documented_workflow_runs_green_on_the_shipped_examples() {
     common::copy_dir(&common::root().join("examples"), &dir.join("campaigns"));
     // A pull request: the base branch as `origin/main`, then a change to
     // the B2B campaign's scoring threshold on top.
-    git(&dir, &["init", "-q"]);
-    git(&dir, &["add", "."]);
-    git(&dir, &["commit", "-qm", "base"]);
-    git(&dir, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
+    common::git(&dir, &["init", "-q"]);
+    common::git(&dir, &["add", "."]);
+    common::git(&dir, &["commit", "-qm", "base"]);
+    common::git(&dir, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
     let campaign = dir.join("campaigns/b2b_lifecycle.nurture");
     let text = std::fs::read_to_string(&campaign).unwrap();
     assert!(text.contains("    and points >= 60\n"));
@@ -53,7 +53,7 @@ fn the_documented_workflow_runs_green_on_the_shipped_examples() {
         text.replace("    and points >= 60\n", "    and points >= 40\n"),
     )
     .unwrap();
-    git(&dir, &["commit", "-qam", "lower the MQL threshold"]);
+    common::git(&dir, &["commit", "-qam", "lower the MQL threshold"]);
     for command in &commands {
         // What `env: BASE: origin/${{ github.base_ref }}` sets.
         let output = common::shell_in(&dir, &format!("export BASE=origin/main; {command}"));
@@ -91,16 +91,6 @@ fn the_documented_workflow_runs_green_on_the_shipped_examples() {
         comment.contains("| `qualified_by_scoring` | changed |"),
         "{comment}"
     );
-}
-
-fn git(dir: &std::path::Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args(["-c", "user.email=ci@example.com", "-c", "user.name=ci"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run git");
-    assert!(out.status.success(), "git {args:?}: {out:?}");
 }
 
 #[test]

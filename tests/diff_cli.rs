@@ -12,7 +12,6 @@
 mod common;
 
 use serde_json::{json, Value};
-use std::path::Path;
 
 fn fixture(name: &str) -> String {
     format!("tests/fixtures/diff/{name}")
@@ -41,40 +40,30 @@ fn json_of(after: &str) -> Value {
     run.json()
 }
 
-fn kind<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["changed"]["by_kind"]
+/// The entry of `report[list]` whose `key` is `name`.
+fn find<'a>(report: &'a Value, list: &str, key: &str, name: &str) -> &'a Value {
+    report[list]
         .as_array()
-        .unwrap()
+        .unwrap_or_else(|| panic!("no list {list}"))
         .iter()
-        .find(|k| k["kind"] == name)
-        .unwrap_or_else(|| panic!("no kind {name}"))
+        .find(|entry| entry[key] == name)
+        .unwrap_or_else(|| panic!("no {key} {name} in {list}"))
+}
+
+fn kind<'a>(report: &'a Value, name: &str) -> &'a Value {
+    find(&report["changed"], "by_kind", "kind", name)
 }
 
 fn rule<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["rule"] == name)
-        .unwrap_or_else(|| panic!("no rule {name}"))
+    find(report, "rules", "rule", name)
 }
 
 fn message<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["message"] == name)
-        .unwrap_or_else(|| panic!("no message {name}"))
+    find(report, "messages", "message", name)
 }
 
 fn stage<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["stages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["stage"] == name)
-        .unwrap_or_else(|| panic!("no stage {name}"))
+    find(report, "stages", "stage", name)
 }
 
 fn pair(before: u64, after: u64) -> Value {
@@ -116,24 +105,14 @@ fn a_lower_threshold_moves_a_known_set_of_contacts() {
     assert_eq!(report["any_change"], true);
     // Where a2's stories part: Jan 4 at 10:00, its third visit, where the
     // threshold clause reads differently.
-    let parting = report["partings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["contact"] == "a2")
-        .unwrap();
+    let parting = find(&report, "partings", "contact", "a2");
     assert_eq!(parting["at"], "2025-01-04 10:00 +00:00");
     assert_eq!(parting["before"], json!([]), "{parting}");
     assert!(parting["after"][0]
         .as_str()
         .unwrap()
         .contains("rule lead_to_mql fired"));
-    let clauses = parting["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["rule"] == "lead_to_mql")
-        .unwrap();
+    let clauses = find(parting, "rules", "rule", "lead_to_mql");
     assert!(clauses["before"]
         .as_array()
         .unwrap()
@@ -249,16 +228,6 @@ fn bad_input_exits_2() {
     assert!(run.stderr.contains("missing.nurture"), "{}", run.stderr);
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run git");
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-}
-
 /// A repository with two commits: x.nurture (importing shared.nurture,
 /// which holds the e-mails) at the threshold 40, then at 30. The old
 /// version and its import are read from git.
@@ -281,15 +250,15 @@ fn a_version_is_read_from_git_with_its_imports_at_that_revision() {
     for data in ["contacts.csv", "events.csv"] {
         std::fs::copy(fixture(data), dir.join(data)).unwrap();
     }
-    git(&dir, &["init", "-q"]);
-    git(&dir, &["add", "."]);
-    git(&dir, &["commit", "-qm", "threshold 40"]);
+    common::git(&dir, &["init", "-q"]);
+    common::git(&dir, &["add", "."]);
+    common::git(&dir, &["commit", "-qm", "threshold 40"]);
     std::fs::write(
         dir.join("x.nurture"),
         split(&base).replace("points >= 40", "points >= 30"),
     )
     .unwrap();
-    git(&dir, &["commit", "-qam", "threshold 30"]);
+    common::git(&dir, &["commit", "-qam", "threshold 30"]);
     // The working tree's shared.nurture is broken: the old version must
     // read the committed one.
     std::fs::write(dir.join("shared.nurture"), "email welcome\n").unwrap();

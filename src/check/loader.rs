@@ -659,7 +659,7 @@ fn file_name(path: &Path) -> String {
 
 /// `/p/./shared/../x.nurture` → `/p/x.nurture`, without asking the file
 /// system (a `..` above the root stays at the root).
-fn normalize(path: &Path) -> PathBuf {
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {

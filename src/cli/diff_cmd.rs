@@ -1,6 +1,6 @@
 //! `nurture diff`: what a campaign change does to every contact.
 
-use super::dry_run::{self, DataArgs, Exit};
+use super::dry_run::{self, DataArgs, Exit, RunArgs};
 use super::git_sources::{GitError, GitSources};
 use super::paths::display;
 use super::simulate_cmd::{in_pool, progress_bar};
@@ -10,8 +10,8 @@ use crate::diagnostics::SourceMap;
 use crate::diff::{self, render, DiffConfig, DiffStop, Version};
 use crate::ir::Program;
 use crate::lint::LintConfig;
-use crate::sim::limits::{Command, Limits};
-use crate::sim::run::{self, Population};
+use crate::sim::limits::Command;
+use crate::sim::run::Population;
 use clap::ValueEnum;
 use std::path::{Path, PathBuf};
 
@@ -23,21 +23,8 @@ pub struct DiffArgs {
     after: String,
     #[command(flatten)]
     data: DataArgs,
-    /// Start of the run: a date (00:00 campaign time) or RFC 3339 [default: first event]
-    #[arg(long)]
-    from: Option<String>,
-    /// End of the run: a date (through the end of that day) or RFC 3339 [default: last event]
-    #[arg(long)]
-    to: Option<String>,
-    /// How often time-based conditions are re-evaluated: a duration as in the rules, e.g. `1 day`, `6 hours`
-    #[arg(long, default_value = "1 day")]
-    tick: String,
-    /// The most evaluation ticks the period may hold (E0801 beyond it)
-    #[arg(long, value_name = "N", default_value_t = run::DEFAULT_MAX_TICKS)]
-    max_ticks: u64,
-    /// The most rule firings, and the most actions, one contact may have in either run (E0802 beyond it)
-    #[arg(long, value_name = "N", default_value_t = crate::sim::DEFAULT_MAX_RECORDS)]
-    max_actions_per_contact: u64,
+    #[command(flatten)]
+    run: RunArgs,
     #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
     format: DiffFormat,
     /// Exit with 1 when the change changes anything (a contact's story or a rule)
@@ -92,14 +79,6 @@ fn load_version(written: &str) -> Result<(Program, SourceMap), Exit> {
     dry_run::program_of(checked, written)
 }
 
-fn population(d: &crate::data::Dataset) -> Population<'_> {
-    Population {
-        contacts: &d.contacts,
-        events: &d.events,
-        ranges: &d.contact_event_ranges,
-    }
-}
-
 fn git_failed(error: &GitError) -> Exit {
     errln!(
         "error[{}]: {}\n  help: {}",
@@ -114,7 +93,8 @@ fn diff_versions(args: &DiffArgs) -> Result<i32, Exit> {
     let (before, before_sources) = load_version(&args.before)?;
     let (after, after_sources) = load_version(&args.after)?;
     let tz = after.settings.timezone;
-    let tick_seconds = dry_run::parse_duration(&args.tick).map_err(|e| Exit(usage_error(&e)))?;
+    let tick_seconds =
+        dry_run::parse_duration(&args.run.tick).map_err(|e| Exit(usage_error(&e)))?;
     // The data is read once; a second time only when the versions declare
     // other fields, event types, stages or time zone.
     let before_schema = Schema::from(&before);
@@ -126,19 +106,15 @@ fn diff_versions(args: &DiffArgs) -> Result<i32, Exit> {
         Some(dry_run::load_data_for(&after_schema, &args.data)?)
     };
     let after_ref = after_data.as_deref().unwrap_or(&before_data);
-    let (from, to) = dry_run::period(&before_data, args.from.as_deref(), args.to.as_deref(), tz)
-        .map_err(|e| Exit(usage_error(&e)))?;
+    let (from, to) = args.run.period(&before_data, tz)?;
     let config = DiffConfig {
         from,
         to,
         tick_seconds,
-        limits: Limits {
-            max_ticks: args.max_ticks,
-            max_records: args.max_actions_per_contact,
-        },
+        limits: args.run.limits(),
     };
-    let before_population = population(&before_data);
-    let after_population = population(after_ref);
+    let before_population = Population::of(&before_data);
+    let after_population = Population::of(after_ref);
     let before_version = Version {
         program: &before,
         sources: &before_sources,

@@ -42,6 +42,43 @@ pub struct DataArgs {
     pub max_inflated_size: u64,
 }
 
+/// The run flags `simulate` and `diff` take: the period, the tick and the
+/// run limits.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Start of the run: a date (00:00 campaign time) or RFC 3339 [default: first event]
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End of the run: a date (through the end of that day) or RFC 3339 [default: last event]
+    #[arg(long)]
+    pub to: Option<String>,
+    /// How often time-based conditions are re-evaluated: a duration as in the rules, e.g. `1 day`, `6 hours`
+    #[arg(long, default_value = "1 day")]
+    pub tick: String,
+    /// The most evaluation ticks the period may hold (E0801 beyond it)
+    #[arg(long, value_name = "N", default_value_t = crate::sim::run::DEFAULT_MAX_TICKS)]
+    pub max_ticks: u64,
+    /// The most rule firings, and the most actions, one contact may have in the run (E0802 beyond it)
+    #[arg(long, value_name = "N", default_value_t = crate::sim::DEFAULT_MAX_RECORDS)]
+    pub max_actions_per_contact: u64,
+}
+
+impl RunArgs {
+    /// The run period (`--from`, `--to`, else the span of the events), or
+    /// the error printed and exit 2.
+    pub fn period(&self, dataset: &Dataset, tz: chrono_tz::Tz) -> Result<(Instant, Instant), Exit> {
+        period(dataset, self.from.as_deref(), self.to.as_deref(), tz)
+            .map_err(|e| Exit(super::usage_error(&e)))
+    }
+
+    pub fn limits(&self) -> crate::sim::limits::Limits {
+        crate::sim::limits::Limits {
+            max_ticks: self.max_ticks,
+            max_records: self.max_actions_per_contact,
+        }
+    }
+}
+
 /// A size in bytes: `1048576`, or a whole number with `K`, `M` or `G`
 /// (powers of 1024; `KiB`, `MiB`, `GiB` and a `B` are accepted too).
 pub fn parse_size(text: &str) -> Result<u64, String> {

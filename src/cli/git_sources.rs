@@ -2,9 +2,9 @@
 //! a [`SourceProvider`] backed by `git cat-file` and `git show REV:PATH`,
 //! so a file and everything it imports are read at the same commit.
 
-use crate::check::loader::{self, ReadError, SourceProvider, MAX_FILE_BYTES};
+use crate::check::loader::{self, normalize, ReadError, SourceProvider, MAX_FILE_BYTES};
 use crate::diagnostics::codes;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// One commit of the repository around the current directory.
@@ -36,21 +36,6 @@ fn git(dir: &Path, args: &[&str]) -> Result<std::process::Output, String> {
 
 fn stdout_line(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
-
-/// `a/./b/../c` → `a/c`, without asking the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 impl GitSources {
@@ -165,18 +150,5 @@ impl SourceProvider for GitSources {
             });
         }
         loader::decode(output.stdout, display)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_are_normalized_without_the_file_system() {
-        assert_eq!(
-            normalize(Path::new("/r/a/./b/../c.nurture")),
-            PathBuf::from("/r/a/c.nurture")
-        );
     }
 }

@@ -1,7 +1,7 @@
 //! `nurture diff` output: human, JSON, Markdown (a pull-request comment)
 //! and GitHub annotations. Each shows the same [`Diff`].
 
-use super::{ChangeKind, Diff, MessageDiff, Pair, RuleChange, RuleDiff};
+use super::{Diff, MessageDiff, Pair, RuleChange, RuleDiff};
 use crate::base::number::thousands;
 use crate::base::time::{local, rfc3339};
 use crate::diagnostics::render::github_command;
@@ -300,6 +300,33 @@ fn ids(sample: &[String]) -> String {
         .join(", ")
 }
 
+/// A Markdown table and a blank line, nothing when there are no rows. A
+/// heading ending in `:` is right-aligned (the colon is not shown).
+fn table(out: &mut String, headings: &[&str], rows: &[Vec<String>]) {
+    if rows.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = headings.iter().map(|h| h.trim_end_matches(':')).collect();
+    let rules: Vec<&str> = headings
+        .iter()
+        .map(|h| if h.ends_with(':') { "---:" } else { "---" })
+        .collect();
+    let _ = writeln!(out, "| {} |", names.join(" | "));
+    let _ = writeln!(out, "| {} |", rules.join(" | "));
+    for row in rows {
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+    out.push('\n');
+}
+
+/// `body` folded under a `<details>` summary.
+fn fold(out: &mut String, summary: &str, body: &str) {
+    let _ = write!(
+        out,
+        "<details><summary>{summary}</summary>\n\n{body}</details>\n\n"
+    );
+}
+
 /// A compact summary for a pull-request comment: the headline and the
 /// changed stages in the open, the rest folded in `<details>`.
 pub fn markdown(diff: &Diff) -> String {
@@ -311,101 +338,105 @@ pub fn markdown(diff: &Diff) -> String {
         cell(&diff.after_label)
     );
     let _ = writeln!(out, "**{}**, {}.\n", headline(diff), period(diff));
-    let kinds: Vec<&(ChangeKind, super::Changed)> =
-        diff.kinds.iter().filter(|(_, c)| c.count > 0).collect();
-    if !kinds.is_empty() {
-        let _ = writeln!(out, "| contacts who | count | e.g. |\n| --- | ---: | --- |");
-        for (kind, c) in kinds {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} |",
-                kind.describe(),
+    let kinds: Vec<Vec<String>> = diff
+        .kinds
+        .iter()
+        .filter(|(_, c)| c.count > 0)
+        .map(|(kind, c)| {
+            vec![
+                kind.describe().to_string(),
                 thousands(c.count),
-                ids(&c.sample)
-            );
-        }
-        out.push('\n');
-    }
-    let stages: Vec<_> = diff
+                ids(&c.sample),
+            ]
+        })
+        .collect();
+    table(&mut out, &["contacts who", "count:", "e.g."], &kinds);
+    let stages: Vec<Vec<String>> = diff
         .stages
         .iter()
         .filter(|s| s.reached.changed() || s.at_end.changed())
+        .map(|s| vec![cell(&s.name), pair(s.reached), pair(s.at_end)])
         .collect();
-    if !stages.is_empty() {
-        let _ = writeln!(out, "| stage | reached | at end |\n| --- | ---: | ---: |");
-        for s in stages {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} |",
-                cell(&s.name),
-                pair(s.reached),
-                pair(s.at_end)
-            );
-        }
-        out.push('\n');
-    }
-    let messages: Vec<_> = diff.messages.iter().filter(|m| m.changed()).collect();
+    table(&mut out, &["stage", "reached:", "at end:"], &stages);
+    let messages: Vec<Vec<String>> = diff
+        .messages
+        .iter()
+        .filter(|m| m.changed())
+        .map(|m| {
+            let mut row = vec![format!("{} {}", m.key.kind, cell(&m.key.target))];
+            for status in [
+                Status::Sent,
+                Status::Delayed,
+                Status::Dropped,
+                Status::Suppressed,
+            ] {
+                row.push(pair(status_pair(m, status)));
+            }
+            row.push(thousands(m.newly));
+            row.push(thousands(m.no_longer));
+            row
+        })
+        .collect();
     if !messages.is_empty() {
-        let _ = writeln!(
-            out,
-            "<details><summary>Messages: {} changed</summary>\n",
-            messages.len()
+        let mut body = String::new();
+        table(
+            &mut body,
+            &[
+                "message",
+                "sent:",
+                "held:",
+                "dropped:",
+                "suppressed:",
+                "newly get it:",
+                "no longer get it:",
+            ],
+            &messages,
         );
-        let _ = writeln!(
-            out,
-            "| message | sent | held | dropped | suppressed | newly get it | no longer get it |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+        fold(
+            &mut out,
+            &format!("Messages: {} changed", messages.len()),
+            &body,
         );
-        for m in messages {
-            let _ = writeln!(
-                out,
-                "| {} {} | {} | {} | {} | {} | {} | {} |",
-                m.key.kind,
-                cell(&m.key.target),
-                pair(status_pair(m, Status::Sent)),
-                pair(status_pair(m, Status::Delayed)),
-                pair(status_pair(m, Status::Dropped)),
-                pair(status_pair(m, Status::Suppressed)),
-                thousands(m.newly),
-                thousands(m.no_longer)
-            );
-        }
-        out.push_str("\n</details>\n\n");
     }
-    let rules = rules_of_note(diff);
-    if !rules.is_empty() {
-        let _ = writeln!(
-            out,
-            "<details><summary>Rules: {} changed or firing differently</summary>\n",
-            rules.len()
-        );
-        let _ = writeln!(
-            out,
-            "| rule | change | fired | for contacts |\n| --- | --- | ---: | ---: |"
-        );
-        for r in rules {
-            let _ = writeln!(
-                out,
-                "| `{}` | {} | {} | {} |",
-                cell(&r.name),
+    let rules: Vec<Vec<String>> = rules_of_note(diff)
+        .into_iter()
+        .map(|r| {
+            vec![
+                format!("`{}`", cell(&r.name)),
                 cell(&rule_change(r)),
                 pair(r.fired),
-                pair(r.contacts)
-            );
-        }
-        out.push_str("\n</details>\n\n");
+                pair(r.contacts),
+            ]
+        })
+        .collect();
+    if !rules.is_empty() {
+        let mut body = String::new();
+        table(
+            &mut body,
+            &["rule", "change", "fired:", "for contacts:"],
+            &rules,
+        );
+        fold(
+            &mut out,
+            &format!("Rules: {} changed or firing differently", rules.len()),
+            &body,
+        );
     }
     if !diff.partings.is_empty() {
-        let _ = writeln!(
-            out,
-            "<details><summary>Where the stories part: {} sampled contacts</summary>\n",
-            diff.partings.len()
-        );
+        let mut body = String::new();
         for parting in &diff.partings {
-            out.push_str("```text\n");
-            out.push_str(&parting_text(diff, parting, ""));
-            out.push_str("```\n\n");
+            body.push_str("```text\n");
+            body.push_str(&parting_text(diff, parting, ""));
+            body.push_str("```\n\n");
         }
-        out.push_str("</details>\n");
+        fold(
+            &mut out,
+            &format!(
+                "Where the stories part: {} sampled contacts",
+                diff.partings.len()
+            ),
+            &body,
+        );
     }
     out
 }

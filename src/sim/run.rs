@@ -40,7 +40,16 @@ pub struct Population<'d> {
     pub ranges: &'d [Range<usize>],
 }
 
-impl Population<'_> {
+impl<'d> Population<'d> {
+    /// The contacts and events of a loaded dataset.
+    pub fn of(dataset: &'d crate::data::Dataset) -> Self {
+        Population {
+            contacts: &dataset.contacts,
+            events: &dataset.events,
+            ranges: &dataset.contact_event_ranges,
+        }
+    }
+
     pub fn events_of(&self, contact: usize) -> &[Event] {
         self.ranges
             .get(contact)
