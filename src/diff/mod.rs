@@ -800,8 +800,74 @@ pub fn diff(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    fn checked(text: &str) -> (Program, SourceMap) {
+        let checked = crate::driver::check_source(
+            std::path::Path::new("t.nurture"),
+            "t.nurture",
+            text.to_string(),
+        );
+        assert!(checked.program.is_some(), "{:?}", checked.diagnostics);
+        (checked.program.unwrap(), checked.sources)
+    }
+
+    #[test]
+    fn rules_are_matched_by_name_then_trigger_then_meaning() {
+        let (before, before_sources) = checked(
+            "stages A, B\n\
+             on opened email then add 1 point\n\
+             rule r1:\n  when points >= 5\n  then move to B\n\
+             rule kept:\n  when points >= 7\n  then add tag \"k\"\n\
+             rule gone:\n  when points >= 9\n  then add tag \"x\"\n",
+        );
+        let (after, after_sources) = checked(
+            "stages A, B\n\n\n\
+             on opened email then add 1 point\n\
+             rule kept:\n  when points >= 8\n  then add tag \"k\"\n\
+             rule renamed:\n  when points >= 5\n  then move to B\n\
+             rule new:\n  when points >= 1\n  then add tag \"y\"\n",
+        );
+        let empty = Population {
+            contacts: &[],
+            events: &[],
+            ranges: &[],
+        };
+        let version = |program, sources| Version {
+            program,
+            sources,
+            population: &empty,
+            label: "t",
+        };
+        let table = match_rules(
+            &version(&before, &before_sources),
+            &version(&after, &after_sources),
+        );
+        let changes: Vec<(&str, &RuleChange)> = table
+            .rules
+            .iter()
+            .map(|r| (r.name.as_str(), &r.change))
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                // The bare rule moved two lines down: matched by trigger.
+                ("on opened email (line 4)", &RuleChange::Same),
+                ("kept", &RuleChange::Changed),
+                ("renamed", &RuleChange::Renamed("r1".to_string())),
+                ("new", &RuleChange::Added),
+                ("gone", &RuleChange::Removed),
+            ]
+        );
+        // Both sides' ids point at the same entries.
+        assert_eq!(table.before, [0, 2, 1, 4]);
+        assert_eq!(table.after, [0, 1, 2, 3]);
+        // `kept` is on line 6 before and line 5 after.
+        assert_eq!(table.rules[1].before_at.as_ref().unwrap().line, 6);
+        assert_eq!(table.rules[1].after_at.as_ref().unwrap().line, 5);
+    }
 
     #[test]
     fn bare_rules_are_keyed_by_their_trigger() {
