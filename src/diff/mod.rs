@@ -462,16 +462,80 @@ struct Story {
     points: i64,
     tags: BTreeSet<String>,
     /// Sends in the order decided: message, status, delivery.
-    sends: Vec<(ActionKey, Status, Option<Instant>)>,
+    sends: Vec<(Key, Status, Option<Instant>)>,
     /// Every other action that is not a stage move, points or a tag.
-    actions: Vec<(ActionKey, Status, Instant)>,
+    actions: Vec<(Key, Status, Instant)>,
     /// Times fired by rule index into [`Diff::rules`], sorted.
     fired: Vec<(usize, u32)>,
+}
+
+/// An action's [`ActionKey`], interned: the index into [`ActionKeys`] for
+/// the key of an action written in either program's steps (compared
+/// without a string), the key itself for another one made at run time (a
+/// field set from a script). Equal keys are always the same variant.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Key {
+    Known(usize),
+    Other(ActionKey),
+}
+
+/// The action keys of both programs' steps, each once, and per program
+/// the key of each action written.
+struct ActionKeys {
+    keys: Vec<ActionKey>,
+    index: HashMap<ActionKey, usize>,
+    before: HashMap<Action, usize>,
+    after: HashMap<Action, usize>,
+}
+
+impl ActionKeys {
+    fn new(before: &Program, after: &Program) -> ActionKeys {
+        let mut keys = Vec::new();
+        let mut index: HashMap<ActionKey, usize> = HashMap::new();
+        let mut of = |program: &Program| {
+            let mut map = HashMap::new();
+            for rule in program.rules.iter() {
+                for step in crate::ir::visit::steps(&rule.steps) {
+                    if let crate::ir::StepKind::Act(action) = &step.kind {
+                        let key = describe(program, action);
+                        let next = keys.len();
+                        let i = *index.entry(key.clone()).or_insert(next);
+                        if i == next {
+                            keys.push(key);
+                        }
+                        map.insert(action.clone(), i);
+                    }
+                }
+            }
+            map
+        };
+        let before = of(before);
+        let after = of(after);
+        ActionKeys {
+            keys,
+            index,
+            before,
+            after,
+        }
+    }
+
+    fn resolve(&self, key: &Key) -> ActionKey {
+        match key {
+            Key::Known(i) => self.keys.get(*i).cloned().unwrap_or_else(|| ActionKey {
+                kind: "?",
+                target: String::new(),
+            }),
+            Key::Other(key) => key.clone(),
+        }
+    }
 }
 
 /// Maps one version's ids onto the diff's names.
 struct Names<'a> {
     program: &'a Program,
+    /// The interned key of each action the program writes.
+    actions: &'a HashMap<Action, usize>,
+    keys: &'a ActionKeys,
     /// By stage id: index into [`Diff::stages`].
     stages: Vec<usize>,
     /// By rule id: index into [`Diff::rules`].
@@ -481,6 +545,19 @@ struct Names<'a> {
 impl Names<'_> {
     fn stage(&self, id: crate::ir::StageId) -> usize {
         self.stages.get(id.index()).copied().unwrap_or(usize::MAX)
+    }
+
+    fn key(&self, action: &Action) -> Key {
+        match self.actions.get(action) {
+            Some(&i) => Key::Known(i),
+            None => {
+                let key = describe(self.program, action);
+                match self.keys.index.get(&key) {
+                    Some(&i) => Key::Known(i),
+                    None => Key::Other(key),
+                }
+            }
+        }
     }
 
     fn story(&self, contact: &Contact, outcome: &ContactOutcome) -> Story {
@@ -503,16 +580,10 @@ impl Names<'_> {
                         tags.remove(tag);
                     }
                 }
-                Action::Send { .. } => sends.push((
-                    describe(self.program, &record.action),
-                    record.status,
-                    record.deliver_at,
-                )),
-                _ => actions.push((
-                    describe(self.program, &record.action),
-                    record.status,
-                    record.at,
-                )),
+                Action::Send { .. } => {
+                    sends.push((self.key(&record.action), record.status, record.deliver_at))
+                }
+                _ => actions.push((self.key(&record.action), record.status, record.at)),
             }
         }
         let mut fired: Vec<(usize, u32)> = outcome
@@ -557,7 +628,7 @@ fn kinds(before: &Story, after: &Story) -> u8 {
 }
 
 /// The messages a story delivers (sent, or held and then sent).
-fn delivered(story: &Story) -> BTreeSet<&ActionKey> {
+fn delivered(story: &Story) -> BTreeSet<&Key> {
     story
         .sends
         .iter()
@@ -650,13 +721,18 @@ pub fn diff(
 
     let table = match_rules(before, after);
     let (mut stages, before_stages, after_stages) = stage_table(before.program, after.program);
+    let action_keys = ActionKeys::new(before.program, after.program);
     let before_names = Names {
         program: before.program,
+        actions: &action_keys.before,
+        keys: &action_keys,
         stages: before_stages,
         rules: &table.before,
     };
     let after_names = Names {
         program: after.program,
+        actions: &action_keys.after,
+        keys: &action_keys,
         stages: after_stages,
         rules: &table.after,
     };
@@ -670,7 +746,7 @@ pub fn diff(
         .iter()
         .map(|&k| (k, Changed::default()))
         .collect();
-    let mut messages: BTreeMap<ActionKey, MessageDiff> = BTreeMap::new();
+    let mut messages: HashMap<Key, MessageDiff> = HashMap::new();
 
     // Two outcomes per contact: half the batch of a single run.
     let chunk = usize::try_from(BATCH_RECORDS / 2 / max_records.max(1))
@@ -722,7 +798,7 @@ pub fn diff(
                 }
                 for (key, status, _) in &story.sends {
                     let entry = messages.entry(key.clone()).or_insert_with(|| MessageDiff {
-                        key: key.clone(),
+                        key: action_keys.resolve(key),
                         before: BTreeMap::new(),
                         after: BTreeMap::new(),
                         newly: 0,
@@ -793,7 +869,11 @@ pub fn diff(
         },
         changed,
         kinds: by_kind,
-        messages: messages.into_values().collect(),
+        messages: {
+            let mut messages: Vec<MessageDiff> = messages.into_values().collect();
+            messages.sort_by(|a, b| a.key.cmp(&b.key));
+            messages
+        },
         rules,
         partings: Vec::new(),
     })
