@@ -19,6 +19,7 @@ pub mod cli;
 pub mod data;
 pub mod database;
 pub mod diagnostics;
+pub mod diff;
 pub mod driver;
 pub mod eval;
 pub mod fmt;

@@ -30,6 +30,7 @@ fn the_documented_workflow_runs_green_on_the_shipped_examples() {
         "nurture fmt",
         "nurture test",
         "nurture simulate",
+        "nurture diff",
     ] {
         assert!(
             commands.iter().any(|c| c.starts_with(wanted)),
@@ -38,8 +39,24 @@ fn the_documented_workflow_runs_green_on_the_shipped_examples() {
     }
     let dir = common::scratch("ci-workflow");
     common::copy_dir(&common::root().join("examples"), &dir.join("campaigns"));
+    // A pull request: the base branch as `origin/main`, then a change to
+    // the B2B campaign's scoring threshold on top.
+    common::git(&dir, &["init", "-q"]);
+    common::git(&dir, &["add", "."]);
+    common::git(&dir, &["commit", "-qm", "base"]);
+    common::git(&dir, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
+    let campaign = dir.join("campaigns/b2b_lifecycle.nurture");
+    let text = std::fs::read_to_string(&campaign).unwrap();
+    assert!(text.contains("    and points >= 60\n"));
+    std::fs::write(
+        &campaign,
+        text.replace("    and points >= 60\n", "    and points >= 40\n"),
+    )
+    .unwrap();
+    common::git(&dir, &["commit", "-qam", "lower the MQL threshold"]);
     for command in &commands {
-        let output = common::shell_in(&dir, command);
+        // What `env: BASE: origin/${{ github.base_ref }}` sets.
+        let output = common::shell_in(&dir, &format!("export BASE=origin/main; {command}"));
         assert!(
             output.status.success(),
             "`{command}` failed ({}):\n{}\n{}",
@@ -58,6 +75,22 @@ fn the_documented_workflow_runs_green_on_the_shipped_examples() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("dry-run.json")).unwrap()).unwrap();
     assert_eq!(report["campaign"], "B2B lifecycle");
+    // The comment the workflow posts says what the change does.
+    let comment = std::fs::read_to_string(dir.join("diff.md")).unwrap();
+    assert!(
+        comment.starts_with(
+            "### Nurture diff: `origin/main:campaigns/b2b_lifecycle.nurture` → `campaigns/b2b_lifecycle.nurture`"
+        ),
+        "{comment}"
+    );
+    assert!(
+        comment.contains("**8 of 201 contacts change their story**"),
+        "{comment}"
+    );
+    assert!(
+        comment.contains("| `qualified_by_scoring` | changed |"),
+        "{comment}"
+    );
 }
 
 #[test]

@@ -199,7 +199,7 @@ pub fn read_stdin_rules() -> Result<RulesFile, ReadError> {
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// UTF-8 text without a leading byte-order mark.
-fn decode(mut bytes: Vec<u8>, display: &str) -> Result<String, ReadError> {
+pub fn decode(mut bytes: Vec<u8>, display: &str) -> Result<String, ReadError> {
     if bytes.starts_with(BOM) {
         bytes.drain(..BOM.len());
     }
@@ -659,7 +659,7 @@ fn file_name(path: &Path) -> String {
 
 /// `/p/./shared/../x.nurture` → `/p/x.nurture`, without asking the file
 /// system (a `..` above the root stays at the root).
-fn normalize(path: &Path) -> PathBuf {
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {

@@ -5,7 +5,7 @@ use super::paths::display;
 use super::EXIT_USAGE;
 use crate::base::number::counted;
 use crate::base::value::Instant;
-use crate::check::values;
+use crate::check::{values, Checked};
 use crate::data::{self, Dataset, LoadError, LoadOptions, Mapping, Schema};
 use crate::diagnostics::{render, SourceMap};
 use crate::driver;
@@ -40,6 +40,43 @@ pub struct DataArgs {
     /// K, M and G mean KiB, MiB and GiB
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
     pub max_inflated_size: u64,
+}
+
+/// The run flags `simulate` and `diff` take: the period, the tick and the
+/// run limits.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Start of the run: a date (00:00 campaign time) or RFC 3339 [default: first event]
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End of the run: a date (through the end of that day) or RFC 3339 [default: last event]
+    #[arg(long)]
+    pub to: Option<String>,
+    /// How often time-based conditions are re-evaluated: a duration as in the rules, e.g. `1 day`, `6 hours`
+    #[arg(long, default_value = "1 day")]
+    pub tick: String,
+    /// The most evaluation ticks the period may hold (E0801 beyond it)
+    #[arg(long, value_name = "N", default_value_t = crate::sim::run::DEFAULT_MAX_TICKS)]
+    pub max_ticks: u64,
+    /// The most rule firings, and the most actions, one contact may have in the run (E0802 beyond it)
+    #[arg(long, value_name = "N", default_value_t = crate::sim::DEFAULT_MAX_RECORDS)]
+    pub max_actions_per_contact: u64,
+}
+
+impl RunArgs {
+    /// The run period (`--from`, `--to`, else the span of the events), or
+    /// the error printed and exit 2.
+    pub fn period(&self, dataset: &Dataset, tz: chrono_tz::Tz) -> Result<(Instant, Instant), Exit> {
+        period(dataset, self.from.as_deref(), self.to.as_deref(), tz)
+            .map_err(|e| Exit(super::usage_error(&e)))
+    }
+
+    pub fn limits(&self) -> crate::sim::limits::Limits {
+        crate::sim::limits::Limits {
+            max_ticks: self.max_ticks,
+            max_records: self.max_actions_per_contact,
+        }
+    }
 }
 
 /// A size in bytes: `1048576`, or a whole number with `K`, `M` or `G`
@@ -79,13 +116,17 @@ pub struct Exit(pub i32);
 /// back too, so explanations can quote the rules.
 pub fn load_program(path: &Path) -> Result<(Program, SourceMap), Exit> {
     let name = display(path);
-    let checked = match driver::check_file(path, &name) {
-        Ok(checked) => checked,
+    match driver::check_file(path, &name) {
+        Ok(checked) => program_of(checked, &name),
         Err(error) => {
             errln!("error: {error}");
-            return Err(Exit(EXIT_USAGE));
+            Err(Exit(EXIT_USAGE))
         }
-    };
+    }
+}
+
+/// The program of a check, or its errors printed and exit 2.
+pub fn program_of(checked: Checked, name: &str) -> Result<(Program, SourceMap), Exit> {
     match checked.program {
         Some(program) => Ok((program, checked.sources)),
         None => {
@@ -108,6 +149,11 @@ pub fn load_program(path: &Path) -> Result<(Program, SourceMap), Exit> {
 /// and handing ten million events back to the allocator one at a time
 /// took about a second on one core at the end of a large run.
 pub fn load_data(program: &Program, args: &DataArgs) -> Result<ManuallyDrop<Dataset>, Exit> {
+    load_data_for(&Schema::from(program), args)
+}
+
+/// [`load_data`] for a schema.
+pub fn load_data_for(schema: &Schema, args: &DataArgs) -> Result<ManuallyDrop<Dataset>, Exit> {
     let mapping = match &args.mapping {
         Some(path) => Some(Mapping::from_file(path).map_err(|e| {
             errln!("error: {e}");
@@ -123,12 +169,9 @@ pub fn load_data(program: &Program, args: &DataArgs) -> Result<ManuallyDrop<Data
             max_inflated: args.max_inflated_size,
         },
     };
-    let schema = Schema::from(program);
     let loaded = match (&args.events, &args.contacts) {
-        (Some(events), contacts) => {
-            data::load_paths(&schema, contacts.as_deref(), events, &options)
-        }
-        (None, Some(contacts)) => data::load_contacts_only(&schema, contacts, &options),
+        (Some(events), contacts) => data::load_paths(schema, contacts.as_deref(), events, &options),
+        (None, Some(contacts)) => data::load_contacts_only(schema, contacts, &options),
         (None, None) => {
             errln!("error: give --contacts, --events or both");
             return Err(Exit(EXIT_USAGE));

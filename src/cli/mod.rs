@@ -7,12 +7,14 @@
 mod output;
 mod check_cmd;
 mod color;
+mod diff_cmd;
 mod docs_cmd;
 mod dry_run;
 mod explain_cmd;
 mod fix;
 mod fmt_cmd;
 mod generate_cmd;
+mod git_sources;
 mod paths;
 mod segments_cmd;
 mod simulate_cmd;
@@ -73,6 +75,8 @@ enum Command {
     Simulate(simulate_cmd::SimulateArgs),
     /// Why a contact is where it is: every rule and clause with its value
     Explain(explain_cmd::ExplainArgs),
+    /// What a change does: run two versions of a campaign over the same contacts and compare
+    Diff(diff_cmd::DiffArgs),
     /// Write realistic synthetic contacts and events for demos and benchmarks
     Generate(generate_cmd::GenerateArgs),
     /// Count the contacts in every segment at one instant, on the data as it is
@@ -171,6 +175,7 @@ pub fn run() -> i32 {
         Command::Test(args) => test_cmd::run(&args),
         Command::Simulate(args) => simulate_cmd::run(&args),
         Command::Explain(args) => explain_cmd::run(&args),
+        Command::Diff(args) => diff_cmd::run(&args),
         Command::Generate(args) => generate_cmd::run(&args),
         Command::Segments(args) => segments_cmd::run(&args),
         Command::Docs(args) => docs_cmd::run(&args),

@@ -1,11 +1,11 @@
 //! `nurture simulate`: the dry run.
 
-use super::dry_run::{self, DataArgs, Exit};
+use super::dry_run::{self, DataArgs, Exit, RunArgs};
 use super::{output, script_failures, usage_error, EXIT_USAGE};
 use crate::data::{Contact, Dataset};
 use crate::ir::Program;
 use crate::report;
-use crate::sim::limits::{Command, Limits, RunStop};
+use crate::sim::limits::{Command, RunStop};
 use crate::sim::run::{self, OutcomeSink, Population, RunConfig};
 use crate::sim::{simulate_contact, ContactOutcome, RunPlan};
 use clap::ValueEnum;
@@ -19,21 +19,8 @@ pub struct SimulateArgs {
     rules: PathBuf,
     #[command(flatten)]
     data: DataArgs,
-    /// Start of the run: a date (00:00 campaign time) or RFC 3339 [default: first event]
-    #[arg(long)]
-    from: Option<String>,
-    /// End of the run: a date (through the end of that day) or RFC 3339 [default: last event]
-    #[arg(long)]
-    to: Option<String>,
-    /// How often time-based conditions are re-evaluated: a duration as in the rules, e.g. `1 day`, `6 hours`
-    #[arg(long, default_value = "1 day")]
-    tick: String,
-    /// The most evaluation ticks the period may hold (E0801 beyond it)
-    #[arg(long, value_name = "N", default_value_t = run::DEFAULT_MAX_TICKS)]
-    max_ticks: u64,
-    /// The most rule firings, and the most actions, one contact may have in the run (E0802 beyond it)
-    #[arg(long, value_name = "N", default_value_t = crate::sim::DEFAULT_MAX_RECORDS)]
-    max_actions_per_contact: u64,
+    #[command(flatten)]
+    run: RunArgs,
     #[arg(long, value_enum, default_value_t = SimulateFormat::Human)]
     format: SimulateFormat,
     /// Write every action as a JSON line to this file
@@ -65,7 +52,8 @@ pub fn run(args: &SimulateArgs) -> i32 {
 fn simulate(args: &SimulateArgs) -> Result<i32, Exit> {
     let (program, _) = dry_run::load_program(&args.rules)?;
     let tz = program.settings.timezone;
-    let tick_seconds = dry_run::parse_duration(&args.tick).map_err(|e| Exit(usage_error(&e)))?;
+    let tick_seconds =
+        dry_run::parse_duration(&args.run.tick).map_err(|e| Exit(usage_error(&e)))?;
     let by_field = match &args.by {
         Some(name) => Some(field_index(&program, name).map_err(|e| Exit(usage_error(&e)))?),
         None => None,
@@ -75,26 +63,18 @@ fn simulate(args: &SimulateArgs) -> Result<i32, Exit> {
         Some(id) => Some(contact_index(&dataset, id).map_err(|e| Exit(usage_error(&e)))?),
         None => None,
     };
-    let (from, to) = dry_run::period(&dataset, args.from.as_deref(), args.to.as_deref(), tz)
-        .map_err(|e| Exit(usage_error(&e)))?;
+    let (from, to) = args.run.period(&dataset, tz)?;
     let config = RunConfig {
         from,
         to,
         tick_seconds,
         by_field: by_field.map(crate::ir::FieldId::new),
     };
-    let limits = Limits {
-        max_ticks: args.max_ticks,
-        max_records: args.max_actions_per_contact,
-    };
+    let limits = args.run.limits();
     // Before the outbox is created or anything runs.
     let ticks = crate::sim::calendar::plan_ticks(from, to, tick_seconds, tz, limits.max_ticks)
         .map_err(|too_many| stop(&program, &RunStop::TooManyTicks(too_many)))?;
-    let population = Population {
-        contacts: &dataset.contacts,
-        events: &dataset.events,
-        ranges: &dataset.contact_event_ranges,
-    };
+    let population = Population::of(&dataset);
     let mut outbox = match &args.outbox {
         Some(path) => Some(OutboxWriter::create(&program, path)?),
         None => None,
@@ -183,7 +163,10 @@ pub(super) fn contact_index(dataset: &Dataset, id: &str) -> Result<usize, String
 }
 
 /// Runs `work` on a pool of the given size, or the global pool.
-fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> Result<T, Exit> {
+pub(super) fn in_pool<T: Send>(
+    threads: Option<usize>,
+    work: impl FnOnce() -> T + Send,
+) -> Result<T, Exit> {
     match threads {
         None => Ok(work()),
         Some(0) => Err(Exit(usage_error("--threads must be at least 1"))),
@@ -196,7 +179,7 @@ fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> 
 }
 
 /// A progress bar on a terminal for long runs; hidden otherwise.
-fn progress_bar(contacts: usize) -> indicatif::ProgressBar {
+pub(super) fn progress_bar(contacts: usize) -> indicatif::ProgressBar {
     if !std::io::stderr().is_terminal() || contacts < 20_000 || super::output::quiet() {
         return indicatif::ProgressBar::hidden();
     }

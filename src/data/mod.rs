@@ -85,7 +85,7 @@ pub const MAX_STORED_NOTES: usize = 100;
 /// checked program that is `Schema::from(&program)` (implemented in
 /// `sim`, so that `data` needs no program); tests build one with
 /// [`Schema::new`].
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Schema {
     /// Declared contact fields, in order.
     pub fields: Vec<(String, FieldType)>,

@@ -265,6 +265,10 @@ codes! { RUN_CODES, Run:
     OUTPUT_FAILED = "E0810", "output-write-failed", Error, "Writing the output to standard output failed (a full disk, an I/O error); a closed pipe is not an error.";
     OUTPUT_FILE_FAILED = "E0811", "output-file-failed", Error, "An output file (`simulate --outbox`, `generate --out`) cannot be created or written.";
 
+    // `nurture diff`: versions read from git as `REV:PATH`.
+    UNKNOWN_REVISION = "E0820", "unknown-revision", Error, "A `REV:PATH` version names a revision git cannot resolve, outside a git repository, or git cannot be run.";
+    NOT_IN_REVISION = "E0821", "not-in-revision", Error, "A `REV:PATH` version names a path that the revision does not hold.";
+
     // `nurture sql`: what the SQL backend cannot compile (src/sql).
     SQL_SCRIPT = "E0901", "sql-script", Error, "A segment or rule condition uses a script, which cannot be compiled to SQL.";
     SQL_SINCE_FIRED = "E0902", "sql-since-fired", Error, "A condition counts events `since` the rule last fired, which only a dry run knows.";

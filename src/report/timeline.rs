@@ -13,7 +13,6 @@ pub fn render(
     events: &[Event],
     outcome: &ContactOutcome,
 ) -> String {
-    let tz = program.settings.timezone;
     let stage = |s: Option<crate::ir::StageId>| {
         s.map_or("(no stage)".to_string(), |s| {
             program.stages.name(s).to_string()
@@ -29,79 +28,8 @@ pub fn render(
         tags(&contact.tags)
     );
     for entry in outcome.trace.iter().flatten() {
-        let line = match entry {
-            TraceEntry::Event { at, index } => {
-                let Some(event) = events.get(*index) else {
-                    continue;
-                };
-                format!(
-                    "{}  event {}{}",
-                    local(*at, tz),
-                    event_name(program, event),
-                    event_details(program, event)
-                )
-            }
-            TraceEntry::RuleFired { at, rule } => {
-                format!(
-                    "{}  rule {} fired",
-                    local(*at, tz),
-                    program.rule_name(*rule)
-                )
-            }
-            TraceEntry::Action(record) => {
-                let key = describe(program, &record.action);
-                let mut text = format!("{}    {} {}", local(record.at, tz), key.kind, key.target);
-                let text_trimmed = text.trim_end().len();
-                text.truncate(text_trimmed);
-                let _ = write!(text, ": {}", record.status.as_str());
-                if record.status == Status::Delayed {
-                    if let Some(at) = record.deliver_at {
-                        let _ = write!(text, " until {}", local(at, tz));
-                    }
-                }
-                if let Some(reason) = record.reason {
-                    let _ = write!(text, " ({})", reason.as_str());
-                }
-                text
-            }
-            TraceEntry::Waiting { at, rule, until } => format!(
-                "{}    {} waits until {}",
-                local(*at, tz),
-                program.rule_name(*rule),
-                local(*until, tz)
-            ),
-            TraceEntry::Resumed { at, rule } => {
-                format!(
-                    "{}  rule {} goes on after its wait",
-                    local(*at, tz),
-                    program.rule_name(*rule)
-                )
-            }
-            TraceEntry::Exited { at, rule } => format!(
-                "{}  rule {} stopped: its exit condition holds",
-                local(*at, tz),
-                program.rule_name(*rule)
-            ),
-            TraceEntry::Stopped { at, rule } => {
-                format!(
-                    "{}  rule {} stopped",
-                    local(*at, tz),
-                    program.rule_name(*rule)
-                )
-            }
-            TraceEntry::Cancelled { at, record } => {
-                let key = describe(program, &record.action);
-                format!(
-                    "{}    {} {}: not delivered ({})",
-                    local(*at, tz),
-                    key.kind,
-                    key.target,
-                    record.reason.map_or("cancelled", |r| r.as_str())
-                )
-            }
-            TraceEntry::Decayed { at, from, to } => {
-                format!("{}  points decayed from {from} to {to}", local(*at, tz))
-            }
+        let Some(line) = entry_line(program, events, entry) else {
+            continue;
         };
         let _ = writeln!(out, "  {line}");
     }
@@ -119,6 +47,100 @@ pub fn render(
         );
     }
     out
+}
+
+/// One trace entry as a timeline line (without the indent), `None` for an
+/// event the data does not hold.
+pub fn entry_line(program: &Program, events: &[Event], entry: &TraceEntry) -> Option<String> {
+    let tz = program.settings.timezone;
+    let line = match entry {
+        TraceEntry::Event { at, index } => {
+            let event = events.get(*index)?;
+            format!(
+                "{}  event {}{}",
+                local(*at, tz),
+                event_name(program, event),
+                event_details(program, event)
+            )
+        }
+        TraceEntry::RuleFired { at, rule } => {
+            format!(
+                "{}  rule {} fired",
+                local(*at, tz),
+                program.rule_name(*rule)
+            )
+        }
+        TraceEntry::Action(record) => {
+            let key = describe(program, &record.action);
+            let mut text = format!("{}    {} {}", local(record.at, tz), key.kind, key.target);
+            let text_trimmed = text.trim_end().len();
+            text.truncate(text_trimmed);
+            let _ = write!(text, ": {}", record.status.as_str());
+            if record.status == Status::Delayed {
+                if let Some(at) = record.deliver_at {
+                    let _ = write!(text, " until {}", local(at, tz));
+                }
+            }
+            if let Some(reason) = record.reason {
+                let _ = write!(text, " ({})", reason.as_str());
+            }
+            text
+        }
+        TraceEntry::Waiting { at, rule, until } => format!(
+            "{}    {} waits until {}",
+            local(*at, tz),
+            program.rule_name(*rule),
+            local(*until, tz)
+        ),
+        TraceEntry::Resumed { at, rule } => {
+            format!(
+                "{}  rule {} goes on after its wait",
+                local(*at, tz),
+                program.rule_name(*rule)
+            )
+        }
+        TraceEntry::Exited { at, rule } => format!(
+            "{}  rule {} stopped: its exit condition holds",
+            local(*at, tz),
+            program.rule_name(*rule)
+        ),
+        TraceEntry::Stopped { at, rule } => {
+            format!(
+                "{}  rule {} stopped",
+                local(*at, tz),
+                program.rule_name(*rule)
+            )
+        }
+        TraceEntry::Cancelled { at, record } => {
+            let key = describe(program, &record.action);
+            format!(
+                "{}    {} {}: not delivered ({})",
+                local(*at, tz),
+                key.kind,
+                key.target,
+                record.reason.map_or("cancelled", |r| r.as_str())
+            )
+        }
+        TraceEntry::Decayed { at, from, to } => {
+            format!("{}  points decayed from {from} to {to}", local(*at, tz))
+        }
+    };
+    Some(line)
+}
+
+/// The instant a trace entry happened at.
+pub fn entry_at(entry: &TraceEntry) -> crate::base::value::Instant {
+    match entry {
+        TraceEntry::Event { at, .. }
+        | TraceEntry::RuleFired { at, .. }
+        | TraceEntry::Waiting { at, .. }
+        | TraceEntry::Resumed { at, .. }
+        | TraceEntry::Exited { at, .. }
+        | TraceEntry::Stopped { at, .. }
+        | TraceEntry::Decayed { at, .. }
+        | TraceEntry::Cancelled { at, .. } => *at,
+        TraceEntry::Action(record) => record.at,
+    }
 }
 
 fn tags(tags: &[String]) -> String {

@@ -40,7 +40,16 @@ pub struct Population<'d> {
     pub ranges: &'d [Range<usize>],
 }
 
-impl Population<'_> {
+impl<'d> Population<'d> {
+    /// The contacts and events of a loaded dataset.
+    pub fn of(dataset: &'d crate::data::Dataset) -> Self {
+        Population {
+            contacts: &dataset.contacts,
+            events: &dataset.events,
+            ranges: &dataset.contact_event_ranges,
+        }
+    }
+
     pub fn events_of(&self, contact: usize) -> &[Event] {
         self.ranges
             .get(contact)
@@ -71,14 +80,14 @@ pub struct Funnel {
 }
 
 impl Funnel {
-    fn new(stages: usize) -> Self {
+    pub fn new(stages: usize) -> Self {
         Funnel {
             stages: vec![StageCounts::default(); stages],
             ..Funnel::default()
         }
     }
 
-    fn add(&mut self, outcome: &ContactOutcome) {
+    pub fn add(&mut self, outcome: &ContactOutcome) {
         self.contacts += 1;
         match outcome
             .initial_stage

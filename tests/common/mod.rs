@@ -510,3 +510,15 @@ pub fn shell_in(dir: &Path, command: &str) -> std::process::Output {
         .output()
         .expect("run sh")
 }
+
+/// Runs `git ARGS` in `dir` with a throwaway identity; panics unless it
+/// succeeds. For tests that build a repository.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.email=test@example.com", "-c", "user.name=test"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
