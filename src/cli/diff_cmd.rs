@@ -80,13 +80,7 @@ fn load_version(written: &str) -> Result<(Program, SourceMap), Exit> {
 }
 
 fn git_failed(error: &GitError) -> Exit {
-    errln!(
-        "error[{}]: {}\n  help: {}",
-        error.code,
-        error.message,
-        error.help
-    );
-    Exit(EXIT_USAGE)
+    output::coded_failure(error.code, &error.message, &error.help)
 }
 
 fn diff_versions(args: &DiffArgs) -> Result<i32, Exit> {

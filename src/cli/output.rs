@@ -113,6 +113,13 @@ pub fn file_failed(what: &str, error: &io::Error) -> Exit {
     Exit(EXIT_USAGE)
 }
 
+/// A run-time failure with a code of its own (`error[CODE]: …` and its
+/// help on standard error): the command exits 2.
+pub fn coded_failure(code: codes::Code, message: &str, help: &str) -> Exit {
+    error_line(&format!("error[{code}]: {message}\n  help: {help}"));
+    Exit(EXIT_USAGE)
+}
+
 /// A line on standard error that is not a problem (a note, a summary of
 /// what was written): left out under `--quiet`.
 pub fn note_line(text: &str) {

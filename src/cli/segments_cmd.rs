@@ -2,16 +2,14 @@
 //! at one instant, on the data as it is.
 
 use super::dry_run::{self, DataArgs, Exit};
-use super::{output, script_failures, usage_error, EXIT_PROBLEMS, EXIT_USAGE};
+use super::{output, script_failures, usage_error, EXIT_PROBLEMS};
+use crate::base::number::{counted, thousands};
+use crate::base::time::{local, rfc3339};
 use crate::base::value::Instant;
 use crate::database::{self, CountError, Engine, Tables};
 use crate::diagnostics::SourceMap;
-use crate::eval::population::PointInTime;
+use crate::eval::population::{counts_at, PointInTime};
 use crate::ir::Program;
-
-use crate::base::number::{counted, thousands};
-use crate::base::time::{local, rfc3339};
-use crate::eval::population::counts_at;
 use clap::ValueEnum;
 use serde_json::json;
 use std::fmt::Write;
@@ -59,24 +57,36 @@ pub fn run(args: &SegmentsArgs) -> i32 {
 
 fn segments(args: &SegmentsArgs) -> Result<i32, Exit> {
     let (program, sources) = dry_run::load_program(&args.rules)?;
+    let at = match &args.at {
+        Some(text) => Some(
+            dry_run::parse_instant(text, program.settings.timezone, false)
+                .map_err(|e| Exit(usage_error(&e)))?,
+        ),
+        None => None,
+    };
     let (at, counts) = match &args.engine {
-        Some(spec) => in_database(args, spec, &program, &sources)?,
-        None => in_process(args, &program)?,
+        Some(spec) => in_database(args, spec, &program, &sources, at)?,
+        None => in_process(args, &program, at)?,
     };
     render(&program, at, &counts, args.format)?;
     Ok(script_failures(&counts.script_failures))
 }
 
 /// The counts from the data files, by the interpreter.
-fn in_process(args: &SegmentsArgs, program: &Program) -> Result<(Instant, PointInTime), Exit> {
+/// `at` is `--at`; without it, the last event (or `created_at`).
+fn in_process(
+    args: &SegmentsArgs,
+    program: &Program,
+    at: Option<Instant>,
+) -> Result<(Instant, PointInTime), Exit> {
     let tz = program.settings.timezone;
     let no_events = args.data.events.is_none();
     if no_events {
         without_events(program)?;
     }
     let dataset = dry_run::load_data(program, &args.data)?;
-    let at = match &args.at {
-        Some(text) => dry_run::parse_instant(text, tz, false).map_err(|e| Exit(usage_error(&e)))?,
+    let at = match at {
+        Some(at) => at,
         None if no_events => last_created(&dataset)?,
         None => {
             dry_run::period(&dataset, None, None, tz)
@@ -105,15 +115,9 @@ fn in_database(
     spec: &str,
     program: &Program,
     sources: &SourceMap,
+    at: Option<Instant>,
 ) -> Result<(Instant, PointInTime), Exit> {
-    let tz = program.settings.timezone;
     let engine = Engine::parse(spec).map_err(|e| Exit(usage_error(&e)))?;
-    let at = match &args.at {
-        Some(text) => {
-            Some(dry_run::parse_instant(text, tz, false).map_err(|e| Exit(usage_error(&e)))?)
-        }
-        None => None,
-    };
     let tables = Tables {
         contacts: args.contacts_table.clone(),
         events: args.events_table.clone(),
@@ -141,15 +145,11 @@ fn in_database(
             );
             Err(Exit(EXIT_PROBLEMS))
         }
-        Err(CountError::Engine(error)) => {
-            errln!(
-                "error[{}]: {}\n  help: {}",
-                error.code,
-                error.message,
-                error.help
-            );
-            Err(Exit(EXIT_USAGE))
-        }
+        Err(CountError::Engine(error)) => Err(output::coded_failure(
+            error.code,
+            &error.message,
+            &error.help,
+        )),
     }
 }
 

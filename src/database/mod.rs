@@ -148,19 +148,24 @@ pub fn count(
     options.contacts_table = tables.contacts.clone();
     options.events_table = tables.events.clone();
     options.format = SqlFormat::Counts;
-    // Compile before connecting: what cannot be compiled is reported
-    // without a database.
-    sql::compile(program, &options).map_err(CountError::Uncompilable)?;
+    options.at = at;
+    // Compiled before connecting, so that what cannot be compiled is
+    // reported without a database; again once the database has given the
+    // instant, when it had to.
+    let query = sql::compile(program, &options).map_err(CountError::Uncompilable)?;
     let mut client: Box<dyn Client> = match engine {
         Engine::Postgres(url) => Box::new(postgres::connect(url)?),
         Engine::DuckDb(file) => Box::new(duckdb::open(file)?),
     };
-    let at = match at {
-        Some(at) => at,
-        None => default_instant(client.as_mut(), tables)?,
+    let (at, query) = match at {
+        Some(at) => (at, query),
+        None => {
+            let at = default_instant(client.as_mut(), tables)?;
+            options.at = Some(at);
+            let query = sql::compile(program, &options).map_err(CountError::Uncompilable)?;
+            (at, query)
+        }
     };
-    options.at = Some(at);
-    let query = sql::compile(program, &options).map_err(CountError::Uncompilable)?;
     let rows = client.rows(&query)?;
     let mut counts = read_counts(program, at, &rows)?;
     counts.notes = client.notes();
