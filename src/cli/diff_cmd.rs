@@ -33,6 +33,9 @@ pub struct DiffArgs {
     /// Worker threads [default: one per core]; the output is the same for any number
     #[arg(long)]
     threads: Option<usize>,
+    /// Run every contact under both versions, also those the change cannot touch (slower; the same report but for `contacts_run_once`)
+    #[arg(long)]
+    run_twice: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -106,6 +109,7 @@ fn diff_versions(args: &DiffArgs) -> Result<i32, Exit> {
         to,
         tick_seconds,
         limits: args.run.limits(),
+        run_twice: args.run_twice,
     };
     let before_population = Population::of(&before_data);
     let after_population = Population::of(after_ref);

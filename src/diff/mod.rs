@@ -10,6 +10,7 @@
 
 pub mod parting;
 pub mod render;
+mod shortcut;
 
 use crate::base::value::Instant;
 use crate::data::Contact;
@@ -48,6 +49,9 @@ pub struct DiffConfig {
     pub to: Instant,
     pub tick_seconds: i64,
     pub limits: Limits,
+    /// Run every contact under both versions, without the shortcut
+    /// (`shortcut`) for contacts the change cannot touch.
+    pub run_twice: bool,
 }
 
 /// Why a diff could not be made.
@@ -251,6 +255,9 @@ pub struct Diff {
     pub to: Instant,
     pub timezone: chrono_tz::Tz,
     pub contacts: u64,
+    /// Contacts run under the before version only: the change could not
+    /// touch them, so their after story is the same (`shortcut`).
+    pub run_once: u64,
     pub stages: Vec<StageDiff>,
     /// Contacts in no stage at the end of the run.
     pub no_stage_at_end: Pair,
@@ -455,7 +462,7 @@ fn match_rules(before: &Version<'_>, after: &Version<'_>) -> RuleTable {
 }
 
 /// One contact's story in names, comparable across the versions.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 struct Story {
     stage: Option<usize>,
     moves: Vec<(Option<usize>, usize, Instant)>,
@@ -714,12 +721,23 @@ pub fn diff(
     let before_ticks = ticks(before.program, false)?;
     let after_ticks = ticks(after.program, true)?;
     let max_records = config.limits.max_records;
-    let before_plan = RunPlan::new(before.program, config.from, config.to, &before_ticks)
-        .with_max_records(max_records);
+    let table = match_rules(before, after);
     let after_plan = RunPlan::new(after.program, config.from, config.to, &after_ticks)
         .with_max_records(max_records);
-
-    let table = match_rules(before, after);
+    let mut before_plan = RunPlan::new(before.program, config.from, config.to, &before_ticks)
+        .with_max_records(max_records);
+    // Contacts the change cannot touch run once (docs/diff.md, "Cost").
+    let shortcut = shortcut::shortcut(
+        before.program,
+        after.program,
+        (b_pop, a_pop),
+        &table,
+        (&before_plan.order, &after_plan.order),
+    )
+    .filter(|_| !config.run_twice);
+    if let Some(shortcut) = &shortcut {
+        before_plan = before_plan.with_watch(&shortcut.watch);
+    }
     let (mut stages, before_stages, after_stages) = stage_table(before.program, after.program);
     let action_keys = ActionKeys::new(before.program, after.program);
     let before_names = Names {
@@ -753,22 +771,39 @@ pub fn diff(
         .unwrap_or(CHUNK)
         .clamp(1, CHUNK);
     let mut done = 0;
+    let mut run_once = 0;
     for contacts in b_pop.contacts.chunks(chunk) {
-        let results: Vec<(ContactOutcome, ContactOutcome, Story, Story)> = contacts
+        let results: Vec<(ContactOutcome, Option<ContactOutcome>, Story, Story)> = contacts
             .par_iter()
             .enumerate()
             .map(|(offset, contact)| {
                 let index = done + offset;
                 let b = simulate_contact(&before_plan, contact, b_pop.events_of(index), false);
+                let bs = before_names.story(contact, &b);
+                if shortcut
+                    .as_ref()
+                    .is_some_and(|s| s.after_is_before(&b.fired, b.watch_tripped))
+                {
+                    // Same data and declarations: the before story, told
+                    // in the diff's names, is the after story too.
+                    let as_ = bs.clone();
+                    return (b, None, bs, as_);
+                }
                 let a_contact = a_pop.contacts.get(index).unwrap_or(contact);
                 let a = simulate_contact(&after_plan, a_contact, a_pop.events_of(index), false);
-                let bs = before_names.story(contact, &b);
                 let as_ = after_names.story(a_contact, &a);
-                (b, a, bs, as_)
+                (b, Some(a), bs, as_)
             })
             .collect();
         for (offset, (contact, (b, a, bs, as_))) in contacts.iter().zip(&results).enumerate() {
             let index = done + offset;
+            let a = match a {
+                Some(a) => a,
+                None => {
+                    run_once += 1;
+                    b
+                }
+            };
             for (outcome, is_after) in [(b, false), (a, true)] {
                 if let Some(stopped) = outcome.stopped {
                     return Err(DiffStop::Run {
@@ -862,6 +897,7 @@ pub fn diff(
         to: config.to,
         timezone: after.program.settings.timezone,
         contacts: done as u64,
+        run_once,
         stages,
         no_stage_at_end: Pair {
             before: funnels.0.no_stage_at_end,

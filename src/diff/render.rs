@@ -233,6 +233,7 @@ pub fn json(diff: &Diff) -> Json {
         "from": rfc3339(diff.from),
         "to": rfc3339(diff.to),
         "contacts": diff.contacts,
+        "contacts_run_once": diff.run_once,
         "changed": {
             "contacts": diff.changed.count,
             "sample": diff.changed.sample,

@@ -117,6 +117,13 @@ pub fn take_errors() -> Vec<ScriptError> {
     ERRORS.with(|e| std::mem::take(&mut *e.borrow_mut()))
 }
 
+/// Puts back errors taken with [`take_errors`], in place of what this
+/// thread recorded since (for a question asked on the side, whose failures
+/// are not the run's).
+pub fn restore_errors(errors: Vec<ScriptError>) {
+    ERRORS.with(|e| *e.borrow_mut() = errors);
+}
+
 /// Evaluates a script as a predicate. A script that fails (a limit, a
 /// run-time error, a result that is not true/false) counts as false and
 /// the failure is recorded for [`take_errors`].

@@ -43,6 +43,9 @@ pub struct RunPlan<'p> {
     /// record; at the limit the contact's run stops and says so in
     /// [`ContactOutcome::stopped`]. This bounds a run's memory per contact.
     pub max_records: u64,
+    /// Another version's rules to watch (`nurture diff`): the outcome then
+    /// says whether any of them could have fired ([`super::watch`]).
+    pub watch: Option<&'p super::watch::Watch<'p>>,
 }
 
 /// The default of [`RunPlan::max_records`] (`--max-actions-per-contact`):
@@ -101,7 +104,14 @@ impl<'p> RunPlan<'p> {
             email_ids: ids(&program.emails),
             sms_ids: ids(&program.sms),
             max_records: DEFAULT_MAX_RECORDS,
+            watch: None,
         }
+    }
+
+    /// The same plan, watching another version's rules.
+    pub fn with_watch(mut self, watch: &'p super::watch::Watch<'p>) -> Self {
+        self.watch = Some(watch);
+        self
     }
 
     /// The same plan with another per-contact record limit.
@@ -200,11 +210,11 @@ pub fn state_at<'e>(
     (state, events_view, last_fired, run.finish())
 }
 
-struct ContactRun<'p, 'e> {
-    plan: &'p RunPlan<'p>,
+pub(super) struct ContactRun<'p, 'e> {
+    pub(super) plan: &'p RunPlan<'p>,
     program: &'p Program,
-    state: ContactState,
-    events: EventView<'e>,
+    pub(super) state: ContactState,
+    pub(super) events: EventView<'e>,
     rules: Vec<RuleRun>,
     /// How many times the condition rules were evaluated (from 1).
     evaluations: u64,
@@ -228,7 +238,7 @@ struct ContactRun<'p, 'e> {
     /// Something happened (an event, an action, decay) since every
     /// condition rule was last evaluated.
     changed: bool,
-    outcome: ContactOutcome,
+    pub(super) outcome: ContactOutcome,
 }
 
 impl<'p, 'e> ContactRun<'p, 'e> {
@@ -346,6 +356,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         self.trace(TraceEntry::Event { at: now, index });
         self.apply_effects(event);
         self.decay(now);
+        self.watch_event(now, event);
         let (plan, program) = (self.plan, self.program);
         for &rule_id in &plan.order {
             let Some(Trigger::Event(matcher)) = program.rules.get(rule_id).map(|r| &r.trigger)
@@ -359,6 +370,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
             };
             if matched {
                 self.fire(rule_id, now);
+                self.watch_event(now, event);
             }
         }
         self.condition_rules(now);
@@ -439,6 +451,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
         self.evaluations += 1;
         let evaluation = self.evaluations;
         let (plan, program) = (self.plan, self.program);
+        self.watch_conditions(now);
         loop {
             let mut any = false;
             let order = if only_time_dependent {
@@ -476,6 +489,7 @@ impl<'p, 'e> ContactRun<'p, 'e> {
                 if holds {
                     any = true;
                     self.fire(rule_id, now);
+                    self.watch_conditions(now);
                     // Its actions may enable any rule, timed or not.
                     only_time_dependent = false;
                 }

@@ -8,6 +8,7 @@ pub mod outcome;
 pub mod run;
 mod schema;
 pub mod sends;
+pub mod watch;
 
 pub use contact::{simulate_contact, state_at, RunPlan, DEFAULT_MAX_RECORDS};
 pub use outcome::{

@@ -170,6 +170,9 @@ pub struct ContactOutcome {
     /// Set when the contact's run hit a record limit and stopped there:
     /// what it holds is the run up to that instant only.
     pub stopped: Option<Stopped>,
+    /// With a watch ([`super::watch`]): a watched rule could have fired
+    /// at some point of the run.
+    pub watch_tripped: bool,
 }
 
 /// Which per-contact limit a run hit.
